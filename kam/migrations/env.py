@@ -1,0 +1,18 @@
+"""Alembic environment: always called with an open connection by `kam.db.open_database`."""
+
+from alembic import context
+
+import kam.models
+from kam.models import metadata
+
+assert kam.models  # the import registers every table on the metadata
+
+connection = context.config.attributes["connection"]
+context.configure(
+    connection=connection,
+    target_metadata=metadata,
+    render_as_batch=connection.dialect.name == "sqlite",
+    compare_type=True,
+)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,49 @@
+"""All tables; importing this module registers them on `SQLModel.metadata`."""
+
+from sqlmodel import SQLModel
+
+from kam.models.account import Account, name_key
+from kam.models.classification import AccountClassification, TierChange
+from kam.models.engagement import (
+    Activity,
+    ActivityContact,
+    ActivityMember,
+    Complaint,
+    PlanItem,
+    SatisfactionScore,
+)
+from kam.models.opportunity import Opportunity, OpportunityStageChange
+from kam.models.people import AccountTeamMember, Contact, ContactNeed, TeamMember
+from kam.models.revenue import RevenueLine
+from kam.models.review import ActionItem, Review, ReviewDecision
+from kam.models.setting import Setting
+from kam.models.wallet import WalletCompetitor, WalletEstimate
+
+metadata = SQLModel.metadata
+
+__all__ = [
+    "Account",
+    "AccountClassification",
+    "AccountTeamMember",
+    "ActionItem",
+    "Activity",
+    "ActivityContact",
+    "ActivityMember",
+    "Complaint",
+    "Contact",
+    "ContactNeed",
+    "Opportunity",
+    "OpportunityStageChange",
+    "PlanItem",
+    "RevenueLine",
+    "Review",
+    "ReviewDecision",
+    "SatisfactionScore",
+    "Setting",
+    "TeamMember",
+    "TierChange",
+    "WalletCompetitor",
+    "WalletEstimate",
+    "metadata",
+    "name_key",
+]

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field
+
+from kam.models.base import Edited, enum_field, fk, moment_field
+from kam.models.enums import (
+    AccountStatus,
+    BuyingFactor,
+    RelationshipHorizon,
+    RelationshipStage,
+    RelationshipType,
+    ValueTier,
+)
+
+
+def name_key(name: str) -> str:
+    """The form under which two account names count as the same: case and surrounding and
+    repeated spaces ignored."""
+    return " ".join(name.split()).casefold()
+
+
+class Account(Edited, table=True):
+    __tablename__ = "account"
+    __table_args__ = (
+        # Names are unique among live accounts; an archived account frees its name.
+        sa.Index(
+            "uq_account_live_name_key",
+            "name_key",
+            unique=True,
+            sqlite_where=sa.text("archived_at IS NULL"),
+            postgresql_where=sa.text("archived_at IS NULL"),
+        ),
+        sa.CheckConstraint("length(trim(name)) > 0", name="name_not_blank"),
+    )
+
+    name: str = Field(max_length=200)
+    name_key: str = Field(max_length=200, index=True)
+    industry: str | None = Field(default=None, max_length=120)
+    region: str | None = Field(default=None, max_length=120)
+    owner_id: uuid.UUID | None = fk("team_member.id", ondelete="SET NULL", nullable=True)
+    relationship_stage: RelationshipStage = enum_field(
+        RelationshipStage, "relationship_stage", default=RelationshipStage.transactional
+    )
+    relationship_horizon: RelationshipHorizon = enum_field(
+        RelationshipHorizon, "relationship_horizon", default=RelationshipHorizon.long_term
+    )
+    relationship_type: RelationshipType = enum_field(
+        RelationshipType, "relationship_type", default=RelationshipType.relational
+    )
+    buying_factor: BuyingFactor | None = enum_field(
+        BuyingFactor, "buying_factor", nullable=True, default=None
+    )
+    strategic: bool = Field(default=False)
+    emerging: bool = Field(default=False)
+    tier_override: ValueTier | None = enum_field(
+        ValueTier, "tier_override", nullable=True, default=None
+    )
+    tier_override_reason: str | None = Field(default=None, max_length=500)
+    status: AccountStatus = enum_field(AccountStatus, "status", default=AccountStatus.active)
+    customer_since: date | None = Field(default=None)
+    notes: str = Field(default="", sa_type=sa.Text)
+    archived_at: datetime | None = moment_field(default=None, nullable=True)

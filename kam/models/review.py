@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field
+
+from kam.models.base import Edited, Entity, enum_field, fk, moment_field, utcnow
+from kam.models.enums import ActionStatus
+
+
+class Review(Edited, table=True):
+    """One account's review in one week's account review meeting."""
+
+    __tablename__ = "review"
+    __table_args__ = (sa.UniqueConstraint("account_id", "week"),)
+
+    account_id: uuid.UUID = fk("account.id")
+    week: str = Field(max_length=8, index=True)  # ISO week, e.g. 2026-W47
+    reviewed_on: date | None = Field(default=None)
+    reviewer_id: uuid.UUID | None = fk("team_member.id", ondelete="SET NULL", nullable=True)
+    note: str = Field(default="", sa_type=sa.Text)
+
+
+class ReviewDecision(Entity, table=True):
+    __tablename__ = "review_decision"
+
+    review_id: uuid.UUID = fk("review.id")
+    text: str = Field(sa_type=sa.Text)
+    decided_at: datetime = moment_field(default_factory=utcnow, nullable=False)
+
+
+class ActionItem(Edited, table=True):
+    __tablename__ = "action_item"
+    __table_args__ = (sa.Index("ix_action_item_status_due", "status", "due_on"),)
+
+    account_id: uuid.UUID = fk("account.id")
+    review_id: uuid.UUID | None = fk("review.id", ondelete="SET NULL", nullable=True)
+    title: str = Field(max_length=300)
+    owner_id: uuid.UUID | None = fk("team_member.id", ondelete="SET NULL", nullable=True)
+    due_on: date | None = Field(default=None)
+    status: ActionStatus = enum_field(ActionStatus, "action_status", default=ActionStatus.open)
+    done_on: date | None = Field(default=None)

@@ -1,0 +1,147 @@
+"""Fixtures: a real SQLite file per test, and a real PostgreSQL server when one can be started.
+
+PostgreSQL: $KAM_TEST_POSTGRES_URL (a server URL ending in /) is used if set; otherwise a
+throwaway cluster is created in a temp dir with the machine's `initdb` and `pg_ctl` (as the
+`postgres` user when running as root). Where neither exists the PostgreSQL tests skip, unless
+$KAM_REQUIRE_POSTGRES is set (CI), where they fail.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kam.db import Database, open_database
+
+TEST_TODAY = "2026-11-22"
+
+
+def _find_pg_bin() -> Path | None:
+    found = shutil.which("pg_ctl")
+    if found:
+        return Path(found).parent
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"), reverse=True)
+    return Path(candidates[0]).parent if candidates else None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class _Cluster:
+    def __init__(self, bin_dir: Path) -> None:
+        self.bin_dir = bin_dir
+        self.root = Path(tempfile.mkdtemp(prefix="kam-pg-"))
+        self.port = _free_port()
+        self.as_postgres = os.geteuid() == 0
+        if self.as_postgres:
+            shutil.chown(self.root, "postgres", "postgres")
+
+    def _run(self, *args: str) -> None:
+        command = [str(self.bin_dir / args[0]), *args[1:]]
+        if self.as_postgres:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        subprocess.run(command, check=True, capture_output=True, timeout=60)
+
+    def start(self) -> str:
+        data = self.root / "data"
+        self._run(
+            "initdb", "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"
+        )
+        options = (
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        )
+        self._run(
+            "pg_ctl", "-D", str(data), "-o", options, "-l", str(self.root / "log"), "-w", "start"
+        )
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/"
+
+    def stop(self) -> None:
+        try:
+            self._run("pg_ctl", "-D", str(self.root / "data"), "-m", "immediate", "stop")
+        finally:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str | None]:
+    """Base URL of a PostgreSQL server for tests, or None where none can be had."""
+    url = os.environ.get("KAM_TEST_POSTGRES_URL")
+    if url:
+        yield url if url.endswith("/") else url + "/"
+        return
+    bin_dir = _find_pg_bin()
+    if bin_dir is None:
+        yield None
+        return
+    cluster = _Cluster(bin_dir)
+    try:
+        base = cluster.start()
+    except (OSError, subprocess.SubprocessError) as exc:
+        if os.environ.get("KAM_REQUIRE_POSTGRES"):
+            raise
+        print(f"PostgreSQL could not be started, its tests skip: {exc}")
+        shutil.rmtree(cluster.root, ignore_errors=True)
+        yield None
+        return
+    try:
+        yield base
+    finally:
+        cluster.stop()
+
+
+def _admin(base: str, sql: str) -> None:
+    import psycopg
+
+    dsn = base.replace("postgresql+psycopg://", "postgresql://") + "postgres"
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(sql)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database: a SQLite file, then a PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'kam.db'}"
+        return
+    base = request.getfixturevalue("postgres_server")
+    if base is None:
+        if os.environ.get("KAM_REQUIRE_POSTGRES"):
+            pytest.fail("PostgreSQL is required ($KAM_REQUIRE_POSTGRES) but none was found")
+        pytest.skip("no PostgreSQL server available")
+    name = f"kam_test_{uuid.uuid4().hex[:12]}"
+    _admin(base, f"CREATE DATABASE {name}")
+    try:
+        yield base + name
+    finally:
+        _admin(base, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def database(db_url: str) -> Iterator[Database]:
+    db = open_database(db_url)
+    try:
+        yield db
+    finally:
+        db.dispose()
+
+
+@pytest.fixture
+def sqlite_database(tmp_path: Path) -> Iterator[Database]:
+    db = open_database(f"sqlite:///{tmp_path / 'kam.db'}")
+    try:
+        yield db
+    finally:
+        db.dispose()

@@ -1,0 +1,180 @@
+"""Opening databases: migration, pragmas, and a one-line refusal of anything unusable."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+import kam.models
+from kam.db import Database, open_database
+from kam.errors import DatabaseOpenError
+from kam.migrations import SCHEMA_HEAD
+from kam.services.accounts import create_account
+
+
+def test_schema_head_matches_the_migration_scripts() -> None:
+    config = Config()
+    config.set_main_option(
+        "script_location", str(Path(kam.models.__file__).parent.parent / "migrations")
+    )
+    assert ScriptDirectory.from_config(config).get_current_head() == SCHEMA_HEAD
+
+
+def test_a_fresh_database_is_migrated_to_exactly_the_models(database: Database) -> None:
+    with database.engine.connect() as conn:
+        version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": True}), kam.models.metadata
+        )
+    assert version == SCHEMA_HEAD
+    assert diff == []
+
+
+def test_reopening_an_existing_database_keeps_its_rows(db_url: str) -> None:
+    first = open_database(db_url)
+    with first.write() as session:
+        create_account(session, "Kept Ltd")
+    first.dispose()
+    second = open_database(db_url)
+    with second.read() as session:
+        names = session.connection().execute(sa.text("SELECT name FROM account")).scalars().all()
+    second.dispose()
+    assert names == ["Kept Ltd"]
+
+
+def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(
+    sqlite_database: Database,
+) -> None:
+    with sqlite_database.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 1000
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+
+
+def test_a_new_database_file_is_private(tmp_path: Path) -> None:
+    path = tmp_path / "private.db"
+    open_database(f"sqlite:///{path}").dispose()
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+def test_a_write_transaction_takes_the_lock_up_front(
+    sqlite_database: Database, tmp_path: Path
+) -> None:
+    """BEGIN IMMEDIATE: a second writer waits for the lock instead of failing half-way."""
+    other = sqlite3.connect(tmp_path / "kam.db", timeout=0.1, isolation_level=None)
+    with sqlite_database.write() as session:
+        session.connection()  # the transaction has begun, and holds the write lock already
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("BEGIN IMMEDIATE")
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("ROLLBACK")
+    other.close()
+
+
+def test_backup_is_a_consistent_private_copy(sqlite_database: Database, tmp_path: Path) -> None:
+    with sqlite_database.write() as session:
+        create_account(session, "Backed Up")
+    target = sqlite_database.backup_to(tmp_path / "copy.db")
+    assert stat.S_IMODE(os.stat(target).st_mode) == 0o600
+    copy = sqlite3.connect(target)
+    assert copy.execute("SELECT name FROM account").fetchall() == [("Backed Up",)]
+    copy.close()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"just some text, not a database at all", "not an SQLite file"),
+        (b"SQLite format 3\x00" + b"\xff" * 4000, "corrupt"),
+    ],
+)
+def test_a_foreign_or_corrupt_file_is_refused_in_one_line(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
+    path = tmp_path / "odd.db"
+    path.write_bytes(content)
+    with pytest.raises(DatabaseOpenError, match=message) as info:
+        open_database(f"sqlite:///{path}")
+    assert "\n" not in str(info.value)
+    assert path.read_bytes() == content  # nothing written
+
+
+def test_another_programs_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE invoices (id INTEGER)")
+    conn.close()
+    with pytest.raises(DatabaseOpenError, match="not a kam database"):
+        open_database(f"sqlite:///{path}")
+
+
+def test_a_database_from_a_newer_kam_is_refused(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'kam.db'}"
+    open_database(url).dispose()
+    conn = sqlite3.connect(tmp_path / "kam.db")
+    conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    conn.commit()
+    conn.close()
+    with pytest.raises(DatabaseOpenError, match="newer kam"):
+        open_database(url)
+
+
+def test_a_missing_directory_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(DatabaseOpenError, match="directory does not exist"):
+        open_database(f"sqlite:///{tmp_path / 'nope' / 'kam.db'}")
+    assert not (tmp_path / "nope").exists()
+
+
+def _as_unprivileged(check) -> bool:
+    """Run `check` in a child process that cannot bypass file permissions (root can)."""
+    if os.geteuid() != 0:
+        return check()
+    import pwd
+
+    pid = os.fork()
+    if pid == 0:  # the child: become `nobody`, run, report through the exit code
+        try:
+            nobody = pwd.getpwnam("nobody")
+            os.setgid(nobody.pw_gid)
+            os.setuid(nobody.pw_uid)
+            os._exit(0 if check() else 1)
+        except BaseException:
+            os._exit(2)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status) == 0
+
+
+def test_a_read_only_file_is_refused_in_one_line() -> None:
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="kam-ro-"))
+    try:
+        folder.chmod(0o755)
+        path = folder / "kam.db"
+        open_database(f"sqlite:///{path}").dispose()
+        path.chmod(0o444)
+        before = path.read_bytes()
+
+        def refused() -> bool:
+            try:
+                open_database(f"sqlite:///{path}")
+            except DatabaseOpenError as exc:
+                return "read-only" in str(exc) and "\n" not in str(exc)
+            return False
+
+        assert _as_unprivileged(refused)
+        assert path.read_bytes() == before
+    finally:
+        import shutil
+
+        shutil.rmtree(folder)
