@@ -1,0 +1,178 @@
+"""The command line: a second front door beside the TUI, calling the same services.
+
+Every failure a user can cause ends with one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from datetime import date
+from typing import NoReturn
+
+from kam import __version__
+from kam.errors import KamError
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but an error is one line (no usage block) and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        raise KamError(f"{self.prog}: {message}")
+
+
+def _add_db(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    parser.add_argument(
+        "--db",
+        metavar="PATH|URL",
+        default=None if top else argparse.SUPPRESS,
+        help="database file or URL (default: $KAM_DATABASE, else kam.db in the user data folder)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="kam", description="Key-account management in the terminal.")
+    parser.add_argument("--version", action="version", version=f"kam {__version__}")
+    _add_db(parser, top=True)
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+
+    tui = commands.add_parser("tui", help="open the app (the default)")
+    _add_db(tui, top=False)
+
+    demo = commands.add_parser("demo", help="build a demo database and open it")
+    _add_db(demo, top=False)
+    demo.add_argument("--accounts", type=_positive_int, default=2000, metavar="N")
+    demo.add_argument("--seed", type=int, default=7, metavar="S")
+    demo.add_argument("--as-of", type=_date_arg, default=None, metavar="DATE")
+    demo.add_argument("--no-tui", action="store_true", help="build only, do not open the app")
+
+    report = commands.add_parser("report", help="print a report")
+    reports = report.add_subparsers(dest="report", parser_class=_Parser, metavar="REPORT")
+    reports.required = True
+    pareto = reports.add_parser("pareto", help="Pareto classification of the portfolio")
+    _add_db(pareto, top=False)
+    pareto.add_argument("--as-of", type=_date_arg, default=None, metavar="DATE")
+    pareto.add_argument("--window", default=None, metavar="SPAN", help="12m, 24m, 3y or lifetime")
+    pareto.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    pareto.add_argument("-o", "--output", default=None, metavar="FILE")
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return value
+
+
+def _date_arg(text: str) -> date:
+    from kam.services.parsing import parse_date
+
+    try:
+        return parse_date(text, "date")
+    except KamError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("date: ")) from None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return _dispatch(args)
+    except KamError as exc:
+        print(f"kam: {exc}" if not str(exc).startswith("kam") else str(exc), file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:
+        sys.stderr.close()  # output piped into `head`: not an error
+        return 0
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a driver error on a corrupt or vanished database
+        import sqlalchemy.exc
+
+        if isinstance(exc, sqlalchemy.exc.DBAPIError):
+            from kam.db import describe_database_error
+
+            print(f"kam: {describe_database_error(exc, 'the database')}", file=sys.stderr)
+            return EXIT_USAGE
+        raise
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    command = args.command or "tui"
+    if command == "demo":
+        return _demo(args)
+    if command == "report":
+        return _report(args)
+    return _tui(args.db)
+
+
+def _open(db: str | None, *, demo: bool = False):
+    from kam.config import resolve_database
+    from kam.db import open_database
+
+    return open_database(resolve_database(db, demo=demo))
+
+
+def _tui(db: str | None, *, demo: bool = False) -> int:
+    database = _open(db, demo=demo)
+    from kam.app import KamApp
+
+    KamApp(database).run()
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from kam.config import resolve_database
+    from kam.demo import create_demo_database
+
+    url = resolve_database(args.db, demo=True)
+    started = time.perf_counter()
+    print(f"Building a demo portfolio of {args.accounts:,} accounts…", file=sys.stderr)
+    counts = create_demo_database(url, args.accounts, seed=args.seed, as_of=args.as_of)
+    seconds = time.perf_counter() - started
+    print(
+        f"Demo database ready in {seconds:.1f} s: {counts.get('account', 0):,} accounts, "
+        f"{counts.get('revenue_line', 0):,} revenue lines, {counts.get('contact', 0):,} contacts, "
+        f"{counts.get('opportunity', 0):,} opportunities ({url.removeprefix('sqlite:///')})",
+        file=sys.stderr,
+    )
+    if args.no_tui:
+        return 0
+    return _tui(args.db, demo=True)
+
+
+def _report(args: argparse.Namespace) -> int:
+    from kam.services import classify
+    from kam.services import settings as settings_service
+    from kam.services.reports import pareto_report
+
+    database = _open(args.db)
+    try:
+        with database.read() as session:
+            settings = settings_service.classification_settings(session)
+            result = classify.classify(session, args.as_of or date.today(), args.window, settings)
+            text = pareto_report(result, settings, args.format)
+    finally:
+        database.dispose()
+    _write_output(text, args.output)
+    return 0
+
+
+def _write_output(text: str, output: str | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    from pathlib import Path
+
+    path = Path(output)
+    if not path.parent.is_dir():
+        raise KamError(f"directory does not exist: {path.parent}")
+    path.write_text(text, encoding="utf-8")

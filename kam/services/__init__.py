@@ -1,0 +1,1 @@
+"""The domain: rules, calculations and queries. No Textual here."""

@@ -1,0 +1,373 @@
+"""Account lists (paged, filtered, sorted in SQL), account detail and name search."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from kam.errors import InputError, KamError
+from kam.models import (
+    Account,
+    AccountClassification,
+    AccountTeamMember,
+    Contact,
+    Opportunity,
+    PlanItem,
+    RevenueLine,
+    TeamMember,
+    TierChange,
+    name_key,
+)
+from kam.models.enums import OPEN_STAGES, AccountClass, AccountStatus, ValueTier
+from kam.services import settings as settings_service
+
+_acct = Account.__table__
+_cls = AccountClassification.__table__
+_member = TeamMember.__table__
+
+CLASS_RANK = {c.value: i for i, c in enumerate(AccountClass)}
+TIER_RANK = {t.value: i for i, t in enumerate(ValueTier)}
+
+
+def _ordinal(column: sa.ColumnElement, ranks: dict[str, int]) -> sa.ColumnElement:
+    return sa.case(*((column == value, rank) for value, rank in ranks.items()), else_=len(ranks))
+
+
+# Sort keys a list may use, each with its SQL expression; ties always break by name.
+SORTS: dict[str, sa.ColumnElement] = {
+    "name": _acct.c.name_key,
+    "class": _ordinal(sa.func.coalesce(_cls.c.account_class, "general"), CLASS_RANK),
+    "tier": _ordinal(sa.func.coalesce(_cls.c.tier, "general"), TIER_RANK),
+    "revenue": sa.func.coalesce(_cls.c.revenue_minor, 0),
+    "share": sa.func.coalesce(_cls.c.share, 0.0),
+    "status": _acct.c.status,
+    "industry": _acct.c.industry,
+    "region": _acct.c.region,
+    "owner": _member.c.name,
+}
+
+
+@dataclass(frozen=True)
+class AccountListQuery:
+    text: str = ""
+    sort: str = "revenue"
+    descending: bool = True
+    account_class: AccountClass | None = None
+    tier: ValueTier | None = None
+
+    def __post_init__(self) -> None:
+        if self.sort not in SORTS:
+            raise KamError(f"cannot sort accounts by {self.sort!r}")
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    id: uuid.UUID
+    name: str
+    account_class: AccountClass
+    tier: ValueTier
+    revenue_minor: int
+    share: float
+    status: AccountStatus
+    industry: str | None
+    region: str | None
+    owner: str | None
+    strategic: bool
+    rank: int | None
+
+
+def like_pattern(text: str) -> str:
+    """A LIKE pattern matching `text` anywhere, with the user's % and _ taken literally."""
+    escaped = name_key(text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _filtered(select: sa.Select, query: AccountListQuery) -> sa.Select:
+    select = select.where(_acct.c.archived_at.is_(None))
+    if query.text.strip():
+        pattern = like_pattern(query.text)
+        select = select.where(
+            sa.or_(
+                _acct.c.name_key.like(pattern, escape="\\"),
+                sa.func.lower(_acct.c.industry).like(pattern, escape="\\"),
+                sa.func.lower(_acct.c.region).like(pattern, escape="\\"),
+            )
+        )
+    if query.account_class is not None:
+        select = select.where(_cls.c.account_class == query.account_class.value)
+    if query.tier is not None:
+        select = select.where(_cls.c.tier == query.tier.value)
+    return select
+
+
+def _joined() -> sa.FromClause:
+    return _acct.outerjoin(_cls, _cls.c.account_id == _acct.c.id).outerjoin(
+        _member, _member.c.id == _acct.c.owner_id
+    )
+
+
+def count_accounts(session: Session, query: AccountListQuery) -> int:
+    select = sa.select(sa.func.count()).select_from(_acct)
+    if query.account_class is not None or query.tier is not None:
+        select = select.select_from(_acct.outerjoin(_cls, _cls.c.account_id == _acct.c.id))
+    return int(session.connection().execute(_filtered(select, query)).scalar_one())
+
+
+def list_accounts(
+    session: Session, query: AccountListQuery, offset: int, limit: int
+) -> list[AccountRow]:
+    """One page of the account list; only the rows asked for leave the database."""
+    key = SORTS[query.sort]
+    order = [key.desc() if query.descending else key.asc()]
+    if query.sort != "name":
+        order.append(_acct.c.name_key)
+    select = (
+        sa.select(
+            _acct.c.id,
+            _acct.c.name,
+            _cls.c.account_class,
+            _cls.c.tier,
+            _cls.c.revenue_minor,
+            _cls.c.share,
+            _acct.c.status,
+            _acct.c.industry,
+            _acct.c.region,
+            _member.c.name.label("owner"),
+            _acct.c.strategic,
+            _cls.c.rank,
+        )
+        .select_from(_joined())
+        .order_by(*order)
+        .offset(offset)
+        .limit(limit)
+    )
+    return [
+        AccountRow(
+            id=row.id,
+            name=row.name,
+            account_class=AccountClass(row.account_class or "general"),
+            tier=ValueTier(row.tier or "general"),
+            revenue_minor=int(row.revenue_minor or 0),
+            share=float(row.share or 0.0),
+            status=AccountStatus(row.status),
+            industry=row.industry,
+            region=row.region,
+            owner=row.owner,
+            strategic=bool(row.strategic),
+            rank=row.rank,
+        )
+        for row in session.connection().execute(_filtered(select, query))
+    ]
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    kind: str  # "account" or "contact"
+    id: uuid.UUID
+    account_id: uuid.UUID
+    label: str
+    detail: str
+
+
+def search(session: Session, text: str, limit: int = 20) -> list[SearchHit]:
+    """Accounts and contacts whose name contains `text` (any case, Chinese included)."""
+    if not text.strip():
+        return []
+    pattern = like_pattern(text)
+    conn = session.connection()
+    accounts = conn.execute(
+        sa.select(_acct.c.id, _acct.c.name, _acct.c.industry, _acct.c.region)
+        .where(_acct.c.archived_at.is_(None), _acct.c.name_key.like(pattern, escape="\\"))
+        .order_by(sa.func.length(_acct.c.name_key), _acct.c.name_key)
+        .limit(limit)
+    ).all()
+    hits = [
+        SearchHit("account", r.id, r.id, r.name, " · ".join(filter(None, [r.industry, r.region])))
+        for r in accounts
+    ]
+    contact = Contact.__table__
+    contacts = conn.execute(
+        sa.select(contact.c.id, contact.c.name, contact.c.title, contact.c.account_id, _acct.c.name)
+        .join_from(contact, _acct, _acct.c.id == contact.c.account_id)
+        .where(
+            _acct.c.archived_at.is_(None),
+            sa.func.lower(contact.c.name).like(pattern, escape="\\"),
+        )
+        .order_by(sa.func.length(contact.c.name), contact.c.name)
+        .limit(max(0, limit - len(hits)))
+    ).all()
+    hits += [
+        SearchHit("contact", r[0], r[3], r[1], f"{r[2] or 'contact'} at {r[4]}") for r in contacts
+    ]
+    return hits
+
+
+# --- one account -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TeamEntry:
+    member: str
+    role: str
+
+
+@dataclass(frozen=True)
+class TierMove:
+    changed_at: str
+    field: str
+    from_value: str | None
+    to_value: str
+    reason: str
+
+
+@dataclass
+class AccountDetail:
+    account: Account
+    owner: str | None
+    classification: AccountClassification | None
+    revenue_by_year: list[tuple[int, int, int]]  # year, revenue, cost
+    revenue_by_category: dict[str, dict[int, int]]  # category -> year -> revenue
+    team: list[TeamEntry]
+    contacts: int
+    open_opportunities: int
+    weighted_pipeline_minor: int
+    overdue_plan_items: int
+    tier_moves: list[TierMove] = field(default_factory=list)
+
+
+def _year(column: sa.ColumnElement, dialect: str) -> sa.ColumnElement:
+    if dialect == "sqlite":
+        return sa.cast(sa.func.strftime("%Y", column), sa.Integer)
+    return sa.cast(sa.extract("year", column), sa.Integer)
+
+
+def account_detail(session: Session, account_id: uuid.UUID, today: date) -> AccountDetail:
+    account = session.get(Account, account_id)
+    if account is None:
+        raise KamError("that account no longer exists")
+    conn = session.connection()
+    owner = session.get(TeamMember, account.owner_id) if account.owner_id else None
+    rl = RevenueLine.__table__
+    year = _year(rl.c.booked_on, conn.dialect.name)
+    by_year = conn.execute(
+        sa.select(year, sa.func.sum(rl.c.amount_minor), sa.func.sum(rl.c.cost_minor))
+        .where(rl.c.account_id == account_id)
+        .group_by(year)
+        .order_by(year)
+    ).all()
+    by_category: dict[str, dict[int, int]] = {}
+    for category, y, amount in conn.execute(
+        sa.select(rl.c.category, year, sa.func.sum(rl.c.amount_minor))
+        .where(rl.c.account_id == account_id)
+        .group_by(rl.c.category, year)
+    ):
+        by_category.setdefault(category, {})[int(y)] = int(amount)
+    team_table = AccountTeamMember.__table__
+    team = [
+        TeamEntry(name, role)
+        for name, role in conn.execute(
+            sa.select(_member.c.name, team_table.c.role)
+            .join_from(team_table, _member, _member.c.id == team_table.c.member_id)
+            .where(team_table.c.account_id == account_id)
+            .order_by(team_table.c.role, _member.c.name)
+        )
+    ]
+    contact = Contact.__table__
+    contacts = conn.execute(
+        sa.select(sa.func.count())
+        .select_from(contact)
+        .where(contact.c.account_id == account_id, contact.c.left_on.is_(None))
+    ).scalar_one()
+    opp = Opportunity.__table__
+    open_count, weighted = conn.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.coalesce(sa.func.sum(opp.c.amount_minor * opp.c.probability), 0),
+        ).where(opp.c.account_id == account_id, opp.c.stage.in_([s.value for s in OPEN_STAGES]))
+    ).one()
+    plan = PlanItem.__table__
+    overdue = conn.execute(
+        sa.select(sa.func.count())
+        .select_from(plan)
+        .where(plan.c.account_id == account_id, plan.c.active.is_(True), plan.c.next_due < today)
+    ).scalar_one()
+    tc = TierChange.__table__
+    moves = [
+        TierMove(r.changed_at.strftime("%Y-%m-%d"), r.field, r.from_value, r.to_value, r.reason)
+        for r in session.exec(  # type: ignore[call-overload]
+            sa.select(TierChange)
+            .where(tc.c.account_id == account_id)
+            .order_by(tc.c.changed_at.desc())
+            .limit(20)
+        ).scalars()
+    ]
+    return AccountDetail(
+        account=account,
+        owner=owner.name if owner else None,
+        classification=session.get(AccountClassification, account_id),
+        revenue_by_year=[(int(y), int(r), int(c)) for y, r, c in by_year],
+        revenue_by_category=by_category,
+        team=team,
+        contacts=int(contacts),
+        open_opportunities=int(open_count),
+        weighted_pipeline_minor=int(weighted) // 100,
+        overdue_plan_items=int(overdue),
+        tier_moves=moves,
+    )
+
+
+# --- writing ------------------------------------------------------------------------------
+
+EDITABLE_FIELDS = {
+    "industry",
+    "region",
+    "owner_id",
+    "relationship_stage",
+    "relationship_horizon",
+    "relationship_type",
+    "buying_factor",
+    "strategic",
+    "emerging",
+    "tier_override",
+    "tier_override_reason",
+    "status",
+    "customer_since",
+    "notes",
+}
+
+
+def validate_name(session: Session, name: str, *, exclude: uuid.UUID | None = None) -> str:
+    """A live account's name: not blank, at most 200 characters, unique ignoring case and
+    surrounding spaces. Returns the cleaned name."""
+    cleaned = " ".join((name or "").split())
+    if not cleaned:
+        raise InputError("name: an account needs a name", "name")
+    if len(cleaned) > 200:
+        raise InputError("name: at most 200 characters", "name")
+    clash = sa.select(_acct.c.name).where(
+        _acct.c.name_key == name_key(cleaned), _acct.c.archived_at.is_(None)
+    )
+    if exclude is not None:
+        clash = clash.where(_acct.c.id != exclude)
+    existing = session.connection().execute(clash).scalar()
+    if existing is not None:
+        raise InputError(f"name: an account called {existing!r} exists already", "name")
+    return cleaned
+
+
+def create_account(session: Session, name: str, **fields: object) -> Account:
+    unknown = set(fields) - EDITABLE_FIELDS
+    if unknown:
+        raise KamError(f"unknown account fields: {', '.join(sorted(unknown))}")
+    if fields.get("tier_override") and not str(fields.get("tier_override_reason") or "").strip():
+        raise InputError("tier override: say why the tier is set by hand", "tier_override_reason")
+    cleaned = validate_name(session, name)
+    account = Account(name=cleaned, name_key=name_key(cleaned), **fields)  # type: ignore[arg-type]
+    session.add(account)
+    session.flush()
+    settings_service.bump_data_version(session)
+    return account

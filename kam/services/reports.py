@@ -1,0 +1,123 @@
+"""Reports that the CLI prints and the screens show."""
+
+from __future__ import annotations
+
+from kam.config import ClassificationSettings
+from kam.services.classify import Classification
+from kam.services.formatting import money, percent, text_table
+from kam.services.io import to_csv, to_json
+
+REPORT_FORMATS = ("table", "csv", "json")
+
+
+def pareto_report(result: Classification, settings: ClassificationSettings, fmt: str) -> str:
+    """One row per live account, ranked; CSV and JSON carry raw minor units and fractions."""
+    if fmt == "json":
+        return to_json(
+            {
+                "as_of": result.window.end.isoformat(),
+                "window": result.window.label,
+                "window_start_exclusive": (
+                    result.window.start.isoformat() if result.window.start else None
+                ),
+                "total_revenue_minor": result.total_revenue_minor,
+                "ranked_accounts": result.ranked_accounts,
+                "classes": [
+                    {
+                        "class": s.account_class.value,
+                        "accounts": s.accounts,
+                        "revenue_minor": s.revenue_minor,
+                        "share": s.share,
+                        "cumulative_share": s.cumulative_share,
+                    }
+                    for s in result.classes
+                ],
+                "accounts": [
+                    {
+                        "rank": a.rank,
+                        "account_id": str(a.account_id),
+                        "name": a.name,
+                        "revenue_minor": a.revenue_minor,
+                        "cost_minor": a.cost_minor,
+                        "share": a.share,
+                        "cumulative_share": a.cumulative_share,
+                        "class": a.account_class.value,
+                        "tier": a.tier.value,
+                        "computed_tier": a.computed_tier.value,
+                        "strategic": a.strategic,
+                    }
+                    for a in result.accounts
+                ],
+            }
+        )
+    if fmt == "csv":
+        return to_csv(
+            [
+                "rank",
+                "account_id",
+                "name",
+                "revenue_minor",
+                "cost_minor",
+                "share",
+                "cumulative_share",
+                "class",
+                "tier",
+                "computed_tier",
+                "strategic",
+            ],
+            (
+                [
+                    "" if a.rank is None else a.rank,
+                    a.account_id,
+                    a.name,
+                    a.revenue_minor,
+                    a.cost_minor,
+                    repr(a.share),
+                    "" if a.cumulative_share is None else repr(a.cumulative_share),
+                    a.account_class.value,
+                    a.tier.value,
+                    a.computed_tier.value,
+                    int(a.strategic),
+                ]
+                for a in result.accounts
+            ),
+        )
+    rows = [
+        [
+            "" if a.rank is None else str(a.rank),
+            a.name,
+            money(a.revenue_minor),
+            percent(a.share, 2),
+            percent(a.cumulative_share),
+            a.account_class + "*" if a.strategic else a.account_class,
+            settings.label(a.tier) + ("†" if a.tier != a.computed_tier else ""),
+        ]
+        for a in result.accounts
+    ]
+    body = text_table(
+        ["Rank", "Account", "Revenue", "Share", "Cum.", "Class", "Tier"], rows, right={0, 2, 3, 4}
+    )
+    start = result.window.start.isoformat() if result.window.start else "the first sale"
+    summary = text_table(
+        ["Class", "Accounts", "of ranked", "Revenue", "Share", "Cum."],
+        [
+            [
+                s.account_class.value,
+                f"{s.accounts:,}",
+                percent(s.account_share),
+                money(s.revenue_minor),
+                percent(s.share),
+                percent(s.cumulative_share),
+            ]
+            for s in result.classes
+        ],
+        right={1, 2, 3, 4, 5},
+    )
+    return (
+        f"Pareto classification: revenue after {start} up to {result.window.end.isoformat()} "
+        f"({result.window.label}); {result.ranked_accounts:,} accounts with revenue, "
+        f"total {money(result.total_revenue_minor)}\n\n"
+        + body
+        + "\n* strategic by judgement   † tier set by hand\n\n"
+        + summary
+    )

@@ -1,0 +1,226 @@
+"""The command line, run in-process: output, exit codes, and bad input."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from kam.cli import main
+from kam.db import open_database
+from kam.services.accounts import create_account
+from kam.services.revenue import add_revenue
+
+
+@pytest.fixture
+def small_db(tmp_path: Path) -> Path:
+    path = tmp_path / "kam.db"
+    db = open_database(f"sqlite:///{path}")
+    with db.write() as session:
+        for name, amount in [
+            ("Alpha Steel", 600_00),
+            ("华东精密机械有限公司", 300_00),
+            ("=HYPERLINK()", 100_00),
+        ]:
+            account = create_account(session, name)
+            add_revenue(session, account.id, date(2026, 6, 1), amount, cost_minor=amount // 2)
+        create_account(session, "No Sales Yet")
+    db.dispose()
+    return path
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_pareto_table(small_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "report", "pareto", "--db", str(small_db), "--as-of", "2026-11-22")
+    assert code == 0, err
+    lines = out.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.lstrip().startswith("Rank"))
+    rows = lines[header + 2 : header + 6]
+    assert rows[0].split()[:3] == ["1", "Alpha", "Steel"]
+    assert "600" in rows[0] and "60.00%" in rows[0]
+    assert "华东精密机械有限公司" in rows[1]
+    assert "No Sales Yet" in rows[3]
+    # Wide characters keep the columns aligned: every row's revenue ends in the same column.
+    from kam.services.formatting import cell_len
+
+    ends = {cell_len(r[: r.index("%")]) for r in rows[:3]}
+    assert len(ends) == 1
+    assert "core" in out and "Diamond" in out
+
+
+def test_pareto_json_carries_raw_numbers(
+    small_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(
+        capsys,
+        "report",
+        "pareto",
+        "--db",
+        str(small_db),
+        "--as-of",
+        "2026-11-22",
+        "--format",
+        "json",
+    )
+    assert code == 0
+    data = json.loads(out)
+    assert data["total_revenue_minor"] == 1000_00
+    first = data["accounts"][0]
+    assert (
+        first["name"],
+        first["revenue_minor"],
+        first["rank"],
+        first["class"],
+        first["tier"],
+    ) == (
+        "Alpha Steel",
+        600_00,
+        1,
+        "core",
+        "diamond",
+    )
+    assert first["share"] == pytest.approx(0.6)
+    assert data["accounts"][-1]["rank"] is None
+    assert len(data["accounts"]) == 4
+
+
+def test_pareto_csv_is_safe_for_spreadsheets(
+    small_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(
+        capsys,
+        "report",
+        "pareto",
+        "--db",
+        str(small_db),
+        "--as-of",
+        "2026-11-22",
+        "--format",
+        "csv",
+    )
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [r["name"] for r in rows][:3] == ["Alpha Steel", "华东精密机械有限公司", "'=HYPERLINK()"]
+    assert rows[0]["revenue_minor"] == "60000" and float(rows[0]["share"]) == pytest.approx(0.6)
+
+
+def test_pareto_window_and_output_file(
+    small_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "pareto.json"
+    code, out, _ = run(
+        capsys,
+        "report",
+        "pareto",
+        "--db",
+        str(small_db),
+        "--as-of",
+        "2027-01-01",
+        "--window",
+        "3m",
+        "--format",
+        "json",
+        "-o",
+        str(target),
+    )
+    assert code == 0 and out == ""
+    data = json.loads(target.read_text(encoding="utf-8"))
+    assert data["total_revenue_minor"] == 0  # June 2026 lies outside the 3 months to 2027-01-01
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--format", "xml"], "invalid choice: 'xml'"),
+        (["--as-of", "31/31/2026"], "is not a date"),
+        (["--window", "forever"], "window"),
+    ],
+)
+def test_bad_report_arguments_give_one_line_and_exit_2(
+    small_db: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    code, out, err = run(capsys, "report", "pareto", "--db", str(small_db), *args)
+    assert code == 2
+    assert out == ""
+    assert message in err and err.count("\n") == 1
+
+
+def test_a_missing_directory_gives_one_line_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "report", "pareto", "--db", str(tmp_path / "missing" / "kam.db"))
+    assert code == 2 and "directory does not exist" in err and err.count("\n") == 1
+    assert not (tmp_path / "missing").exists()
+
+
+def test_a_file_that_is_not_a_database(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("hello")
+    code, _, err = run(capsys, "report", "pareto", "--db", str(path))
+    assert code == 2 and "not a kam database" in err and err.count("\n") == 1
+    assert path.read_text() == "hello"
+
+
+def test_unknown_command(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "frobnicate")
+    assert code == 2 and "invalid choice" in err
+
+
+def test_database_from_environment(
+    small_db: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KAM_DATABASE", str(small_db))
+    code, out, _ = run(capsys, "report", "pareto", "--as-of", "2026-11-22", "--format", "json")
+    assert code == 0 and json.loads(out)["total_revenue_minor"] == 1000_00
+
+
+def test_demo_without_tui(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "demo.db"
+    code, _, err = run(
+        capsys,
+        "demo",
+        "--accounts",
+        "25",
+        "--seed",
+        "5",
+        "--db",
+        str(path),
+        "--no-tui",
+        "--as-of",
+        "2026-11-22",
+    )
+    assert code == 0, err
+    assert "25 accounts" in err
+    db = open_database(f"sqlite:///{path}")
+    with db.read() as session:
+        assert session.connection().execute(sa.text("SELECT count(*) FROM account")).scalar() == 25
+    db.dispose()
+
+
+def test_demo_refuses_bad_counts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(
+        capsys, "demo", "--accounts", "0", "--db", str(tmp_path / "d.db"), "--no-tui"
+    )
+    assert code == 2 and "at least 1" in err
+    assert not (tmp_path / "d.db").exists()
+
+
+def test_demo_default_location_is_not_the_real_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("KAM_DATABASE", str(tmp_path / "real.db"))
+    code, _, err = run(capsys, "demo", "--accounts", "10", "--no-tui")
+    assert code == 0, err
+    assert (tmp_path / "data" / "kam" / "demo.db").exists()
+    assert not (tmp_path / "real.db").exists()

@@ -1,0 +1,225 @@
+"""The Pareto classification on small portfolios whose answer is known by hand."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlmodel import select
+
+from kam.config import ClassificationSettings
+from kam.db import Database
+from kam.errors import InputError
+from kam.models import TierChange
+from kam.models.enums import AccountClass, ValueTier
+from kam.services import classify
+from kam.services import settings as settings_service
+from kam.services.accounts import create_account
+from kam.services.revenue import add_revenue
+
+AS_OF = date(2026, 11, 22)
+IN_WINDOW = date(2026, 6, 1)
+
+
+def portfolio(database: Database, revenue: dict[str, int], **flags: dict) -> dict[str, object]:
+    """Accounts named by `revenue` keys, each with one line in the window (0 = none)."""
+    ids = {}
+    with database.write() as session:
+        for name, amount in revenue.items():
+            account = create_account(session, name, **flags.get(name, {}))
+            ids[name] = account.id
+            if amount:
+                add_revenue(session, account.id, IN_WINDOW, amount, cost_minor=amount // 2)
+    return ids
+
+
+def result(database: Database, **kwargs):
+    with database.read() as session:
+        return classify.classify(session, AS_OF, **kwargs)
+
+
+def by_name(res) -> dict:
+    return {a.name: a for a in res.accounts}
+
+
+def test_twenty_accounts_split_into_core_major_general(database: Database) -> None:
+    # 20 accounts with revenue 20..1: ceil(5% x 20) = 1 core, ceil(25% x 20) = 5 -> 4 major.
+    portfolio(database, {f"A{i:02d}": 21 - i for i in range(1, 21)})
+    res = result(database)
+    classes = [a.account_class for a in res.accounts]
+    assert classes[:1] == [AccountClass.core]
+    assert classes[1:5] == [AccountClass.major] * 4
+    assert set(classes[5:]) == {AccountClass.general}
+    assert [a.rank for a in res.accounts] == list(range(1, 21))
+    assert res.accounts[0].tier == ValueTier.diamond
+    assert {a.tier for a in res.accounts[1:5]} == {ValueTier.gold}
+    total = sum(range(1, 21))
+    assert res.total_revenue_minor == total
+    assert res.accounts[0].share == pytest.approx(20 / total)
+    assert res.accounts[4].cumulative_share == pytest.approx((20 + 19 + 18 + 17 + 16) / total)
+    core, major, emerging, general = res.classes
+    assert (core.accounts, major.accounts, emerging.accounts, general.accounts) == (1, 4, 0, 15)
+    assert major.cumulative_share == pytest.approx(90 / total)
+    assert general.cumulative_share == pytest.approx(1.0)
+
+
+def test_ties_are_broken_by_name_ignoring_case(database: Database) -> None:
+    portfolio(database, {"beta": 100, "Alpha": 100, "gamma": 100, "delta": 5})
+    res = result(database)
+    assert [a.name for a in res.accounts] == ["Alpha", "beta", "gamma", "delta"]
+    # N = 4: core = ceil(0.2) = 1, major up to ceil(1.0) = 1: nobody is major.
+    assert res.accounts[0].account_class == AccountClass.core
+    assert [a.account_class for a in res.accounts[1:]] == [AccountClass.general] * 3
+
+
+def test_a_single_account_is_core(database: Database) -> None:
+    portfolio(database, {"Only Customer": 500})
+    (only,) = result(database).accounts
+    assert (only.rank, only.account_class, only.tier) == (1, AccountClass.core, ValueTier.diamond)
+    assert only.share == pytest.approx(1.0) and only.cumulative_share == pytest.approx(1.0)
+
+
+def test_no_revenue_at_all(database: Database) -> None:
+    portfolio(database, {"Quiet": 0, "Dormant": 0})
+    res = result(database)
+    assert res.total_revenue_minor == 0 and res.ranked_accounts == 0
+    assert {a.rank for a in res.accounts} == {None}
+    assert {a.account_class for a in res.accounts} == {AccountClass.general}
+    assert {a.share for a in res.accounts} == {0.0}
+    assert [a.name for a in res.accounts] == ["Dormant", "Quiet"]  # unranked: by name
+
+
+def test_all_equal_revenue(database: Database) -> None:
+    portfolio(database, {f"Equal {i:02d}": 10 for i in range(1, 11)})
+    res = result(database)
+    # N = 10: core = ceil(0.5) = 1, major up to ceil(2.5) = 3.
+    assert [a.account_class for a in res.accounts].count(AccountClass.core) == 1
+    assert [a.account_class for a in res.accounts].count(AccountClass.major) == 2
+    assert res.accounts[0].name == "Equal 01"
+    assert all(a.share == pytest.approx(0.1) for a in res.accounts)
+
+
+def test_accounts_without_revenue_are_listed_but_not_ranked(database: Database) -> None:
+    portfolio(database, {"Buyer": 100, "Prospect": 0})
+    res = by_name(result(database))
+    assert res["Prospect"].rank is None and res["Prospect"].cumulative_share is None
+    assert res["Buyer"].rank == 1
+
+
+def test_window_excludes_revenue_outside_it(database: Database) -> None:
+    ids = portfolio(database, {"Old Friend": 0, "Recent": 10})
+    with database.write() as session:
+        add_revenue(session, ids["Old Friend"], date(2025, 11, 22), 1000)  # just outside 12m
+        add_revenue(session, ids["Old Friend"], date(2025, 11, 23), 7)  # just inside
+    res = by_name(result(database))
+    assert res["Old Friend"].revenue_minor == 7
+    lifetime = by_name(result(database, window_text="lifetime"))
+    assert lifetime["Old Friend"].revenue_minor == 1007
+    two_years = by_name(result(database, window_text="24m"))
+    assert two_years["Old Friend"].revenue_minor == 1007
+
+
+def test_revenue_after_the_as_of_date_is_ignored(database: Database) -> None:
+    ids = portfolio(database, {"Future": 0})
+    with database.write() as session:
+        add_revenue(session, ids["Future"], date(2026, 11, 23), 99)
+    assert by_name(result(database))["Future"].revenue_minor == 0
+
+
+def test_flags_give_emerging_class_and_strategic_potential_tiers(database: Database) -> None:
+    revenue = {f"Big {i}": 1000 - i for i in range(8)} | {"Hopeful": 1, "Door Opener": 2}
+    flags = {"Hopeful": {"emerging": True}, "Door Opener": {"strategic": True}}
+    portfolio(database, revenue, **flags)
+    res = by_name(result(database))
+    assert res["Hopeful"].account_class == AccountClass.emerging
+    assert res["Hopeful"].tier == ValueTier.potential
+    assert res["Door Opener"].account_class == AccountClass.general
+    assert res["Door Opener"].tier == ValueTier.strategic
+    assert res["Door Opener"].is_key and res["Hopeful"].is_key
+    assert not res["Big 7"].is_key
+
+
+def test_problem_tier_wins_over_diamond_when_cost_exceeds_revenue(database: Database) -> None:
+    ids = portfolio(database, {"Costly": 0, "Fine": 10})
+    with database.write() as session:
+        add_revenue(session, ids["Costly"], IN_WINDOW, 100, cost_minor=150)
+    res = by_name(result(database))
+    assert res["Costly"].account_class == AccountClass.core
+    assert res["Costly"].tier == ValueTier.problem
+
+
+def test_tier_override_wins_and_keeps_the_computed_tier(database: Database) -> None:
+    flags = {"Chosen": {"tier_override": ValueTier.gold, "tier_override_reason": "reference site"}}
+    portfolio(database, {"Leader": 100, "Chosen": 1}, **flags)
+    chosen = by_name(result(database))["Chosen"]
+    assert chosen.tier == ValueTier.gold
+    assert chosen.computed_tier == ValueTier.general
+
+
+def test_cut_offs_are_settings(database: Database) -> None:
+    portfolio(database, {f"A{i:02d}": 21 - i for i in range(1, 21)})
+    with database.write() as session:
+        settings_service.save_classification_settings(
+            session, ClassificationSettings(core_bp=1000, major_bp=5000)
+        )
+    classes = [a.account_class for a in result(database).accounts]
+    assert classes.count(AccountClass.core) == 2  # ceil(10% x 20)
+    assert classes.count(AccountClass.major) == 8  # up to ceil(50% x 20) = 10
+
+
+@pytest.mark.parametrize(
+    "bad", [ClassificationSettings(core_bp=0), ClassificationSettings(core_bp=3000, major_bp=2000)]
+)
+def test_impossible_cut_offs_are_refused(database: Database, bad: ClassificationSettings) -> None:
+    with database.write() as session, pytest.raises(InputError):
+        settings_service.save_classification_settings(session, bad)
+
+
+@pytest.mark.parametrize("text", ["12x", "0m", "", "twelve months"])
+def test_bad_window_is_refused(text: str) -> None:
+    with pytest.raises(InputError, match="window"):
+        classify.parse_window(text)
+
+
+def test_stored_classification_matches_a_fresh_computation(database: Database) -> None:
+    portfolio(
+        database,
+        {f"Acct {i:03d}": (i * 37) % 101 for i in range(60)},
+        **{"Acct 007": {"emerging": True}, "Acct 011": {"strategic": True}},
+    )
+    fresh = result(database)
+    with database.write() as session:
+        classify.refresh(session, AS_OF)
+    with database.read() as session:
+        assert classify.is_current(session, AS_OF)
+        stored = classify.classify(session, AS_OF)
+    assert [
+        (a.name, a.rank, a.account_class, a.tier, a.revenue_minor) for a in stored.accounts
+    ] == [(a.name, a.rank, a.account_class, a.tier, a.revenue_minor) for a in fresh.accounts]
+
+
+def test_new_revenue_makes_the_stored_classification_stale(database: Database) -> None:
+    ids = portfolio(database, {"Grower": 1, "Leader": 100})
+    with database.write() as session:
+        classify.refresh(session, AS_OF)
+    with database.write() as session:
+        add_revenue(session, ids["Grower"], IN_WINDOW, 1000)
+    with database.read() as session:
+        assert not classify.is_current(session, AS_OF)
+    assert by_name(result(database))["Grower"].rank == 1
+
+
+def test_refresh_records_tier_moves_as_history(database: Database) -> None:
+    ids = portfolio(database, {"Grower": 1, "Leader": 100})
+    with database.write() as session:
+        assert classify.refresh(session, AS_OF) == 0  # first classification: nothing moved
+    with database.write() as session:
+        add_revenue(session, ids["Grower"], IN_WINDOW, 1000)
+    with database.write() as session:
+        moves = classify.refresh(session, AS_OF)
+    assert moves == 4  # both accounts changed class and tier
+    with database.read() as session:
+        rows = session.exec(select(TierChange).where(TierChange.account_id == ids["Grower"])).all()
+    changes = {(r.field.value, r.from_value, r.to_value) for r in rows}
+    assert changes == {("account_class", "general", "core"), ("tier", "general", "diamond")}
+    assert all("12m" in r.reason for r in rows)
