@@ -1,0 +1,128 @@
+"""KamApp: global keys, screen switching and the command palette. Screens do the rest."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import uuid
+from datetime import date
+from functools import partial
+from pathlib import Path
+
+from textual.app import App
+from textual.binding import Binding
+from textual.command import Hit, Hits, Provider
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import HelpPanel
+
+from kam.db import Database, describe_database_error
+from kam.errors import KamError
+from kam.services import accounts as account_service
+from kam.services import classify
+from kam.services import settings as settings_service
+
+
+class AccountSearch(Provider):
+    """ctrl+p: jump to any account or contact by part of its name."""
+
+    async def search(self, query: str) -> Hits:
+        app = self.app
+        assert isinstance(app, KamApp)
+        if not query.strip():
+            return
+        hits = await asyncio.to_thread(app.search, query)
+        matcher = self.matcher(query)
+        for hit in hits:
+            score = matcher.match(hit.label) or 0.5
+            prefix = "Account" if hit.kind == "account" else "Contact"
+            yield Hit(
+                score,
+                Content.assemble((f"{prefix}: ", "dim"), matcher.highlight(hit.label)),
+                partial(app.open_account, hit.account_id),
+                text=hit.label,
+                help=hit.detail,
+            )
+
+
+def _screen(module: str, name: str) -> Screen:
+    """Screens are imported when first shown, which keeps start-up short."""
+    from importlib import import_module
+
+    return getattr(import_module(f"kam.screens.{module}"), name)()
+
+
+class KamApp(App[None]):
+    TITLE = "kam"
+    CSS_PATH = Path(__file__).parent / "styles" / "app.tcss"
+    COMMANDS = App.COMMANDS | {AccountSearch}
+    ENABLE_COMMAND_PALETTE = True
+
+    DEFAULT_MODE = "dashboard"
+    MODES = {
+        "dashboard": lambda: _screen("dashboard", "DashboardScreen"),
+        "accounts": lambda: _screen("accounts", "AccountsScreen"),
+    }
+    BINDINGS = [
+        Binding("1", "switch_mode('dashboard')", "Dashboard"),
+        Binding("2", "switch_mode('accounts')", "Accounts"),
+        Binding("question_mark", "toggle_help", "Keys"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(self, database: Database, today: date | None = None) -> None:
+        super().__init__()
+        self.database = database
+        self._today = today
+        self._classify_lock = threading.Lock()
+        self.sub_title = database.display_name
+
+    @property
+    def today(self) -> date:
+        """The date the portfolio is seen from (fixed in tests, else the local calendar date)."""
+        return self._today or date.today()
+
+    # --- actions ---------------------------------------------------------------------------
+
+    def action_toggle_help(self) -> None:
+        if self.screen.query(HelpPanel):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
+
+    def open_account(self, account_id: uuid.UUID) -> None:
+        from kam.screens.account import AccountScreen
+
+        self.push_screen(AccountScreen(account_id))
+
+    # --- services used from worker threads -----------------------------------------------
+
+    def ensure_classified(self) -> None:
+        """Refresh the stored classification if revenue, flags, settings or the date moved."""
+        with self._classify_lock:
+            with self.database.read() as session:
+                if classify.is_current(session, self.today):
+                    return
+            with self.database.write() as session:
+                classify.refresh(session, self.today)
+
+    def search(self, text: str) -> list[account_service.SearchHit]:
+        with self.database.read() as session:
+            return account_service.search(session, text)
+
+    def setting(self, key: str, default: object = None) -> object:
+        with self.database.read() as session:
+            return settings_service.get_value(session, key, default)
+
+    def show_error(self, exc: BaseException) -> None:
+        self.notify(friendly_error(exc), title="Could not do that", severity="error", timeout=8)
+
+
+def friendly_error(exc: BaseException) -> str:
+    if isinstance(exc, KamError):
+        return str(exc)
+    import sqlalchemy.exc
+
+    if isinstance(exc, sqlalchemy.exc.DBAPIError):
+        return describe_database_error(exc, "the database")
+    return f"unexpected error: {type(exc).__name__}: {exc}"

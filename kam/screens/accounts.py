@@ -1,0 +1,183 @@
+"""All live accounts: a lazy table that filters as you type and sorts in SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Header, Input, Static
+
+from kam.config import ClassificationSettings
+from kam.screens.base import KamScreen
+from kam.services import accounts as account_service
+from kam.services import settings as settings_service
+from kam.services.accounts import AccountListQuery, AccountRow
+from kam.services.formatting import money, percent
+from kam.widgets.badges import STATUS_STYLES, class_cell, tier_cell
+from kam.widgets.lazy_table import Column, LazyTable
+
+if TYPE_CHECKING:
+    from kam.db import Database
+
+COLUMNS = [
+    Column("name", "Account", 24, grow=4),
+    Column("class", "Class", 9),
+    Column("tier", "Tier", 11),
+    Column("revenue", "Revenue", 13, right=True),
+    Column("share", "Share", 6, right=True),
+    Column("status", "Status", 7),
+    Column("owner", "Owner", 14, grow=1, optional=True),
+    Column("industry", "Industry", 14, grow=1, optional=True),
+    Column("region", "Region", 8, optional=True),
+]
+SORT_CYCLE = ["revenue", "name", "class", "tier", "share", "status", "owner", "industry", "region"]
+
+
+class AccountSource:
+    """Rows for the lazy table: one short-lived session per page, in the worker's thread."""
+
+    def __init__(self, database: Database, query: AccountListQuery) -> None:
+        self.database = database
+        self.query = query
+
+    def count(self) -> int:
+        with self.database.read() as session:
+            return account_service.count_accounts(session, self.query)
+
+    def fetch(self, offset: int, limit: int) -> Sequence[AccountRow]:
+        with self.database.read() as session:
+            return account_service.list_accounts(session, self.query, offset, limit)
+
+
+class AccountsScreen(KamScreen):
+    AUTO_FOCUS = "#accounts"
+    BINDINGS = [
+        Binding("slash", "filter", "Filter"),
+        Binding("s", "next_sort", "Sort"),
+        Binding("r", "reverse_sort", "Reverse"),
+        Binding("escape", "clear_filter", "Clear filter", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.query_state = AccountListQuery()
+        self.labels = ClassificationSettings()
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Input(placeholder="Filter by name, industry or region…", id="filter")
+        yield LazyTable(COLUMNS, self._cells, id="accounts")
+        yield Static("", id="accounts-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "Accounts"
+        self.load(settings_service.classification_settings, self._labels_loaded, group="labels")
+        self._apply()
+
+    def _labels_loaded(self, labels: ClassificationSettings) -> None:
+        self.labels = labels
+        self.query_one(LazyTable).refresh()
+
+    def on_screen_resume(self) -> None:
+        table = self.query_one(LazyTable)
+        table.reload()
+        if self.focused is None:
+            self.call_after_refresh(table.focus)
+
+    def _cells(self, row: AccountRow) -> list[tuple[str, object]]:
+        return [
+            (row.name, None),
+            class_cell(row.account_class, row.strategic),
+            tier_cell(row.tier, self.labels.label(row.tier)),
+            (money(row.revenue_minor), None),
+            (percent(row.share), None),
+            (row.status.value, STATUS_STYLES[row.status]),
+            (row.owner or "", None),
+            (row.industry or "", None),
+            (row.region or "", None),
+        ]
+
+    def _apply(self) -> None:
+        table = self.query_one(LazyTable)
+        arrow = " ↓" if self.query_state.descending else " ↑"
+        table.header_marks = {self.query_state.sort: arrow}
+        table.set_source(AccountSource(self.kam.database, self.query_state))
+        self._status("Loading…")
+
+    def _status(self, text: str) -> None:
+        self.query_one("#accounts-status", Static).update(text)
+
+    @on(LazyTable.Loaded)
+    def _loaded(self, event: LazyTable.Loaded) -> None:
+        q = self.query_state
+        label = next(c.label for c in COLUMNS if c.key == q.sort)
+        parts = [f"{event.row_count:,} accounts"]
+        if q.text.strip():
+            parts.append(f"matching “{q.text.strip()}”")
+        parts.append(f"sorted by {label} {'↓' if q.descending else '↑'}")
+        self._status(" · ".join(parts))
+
+    @on(LazyTable.LoadFailed)
+    def _failed(self, event: LazyTable.LoadFailed) -> None:
+        self._status(f"Could not load accounts: {event.error}")
+        self.notify(event.error, title="Could not load accounts", severity="error")
+
+    @on(LazyTable.Selected)
+    def _open(self, event: LazyTable.Selected) -> None:
+        self.kam.open_account(event.row.id)
+
+    @on(LazyTable.HeaderClicked)
+    def _header(self, event: LazyTable.HeaderClicked) -> None:
+        if event.column.key == self.query_state.sort:
+            self.action_reverse_sort()
+        else:
+            self._sort_by(event.column.key)
+
+    # --- filter -----------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.add_class("-active")
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.query_state = replace(self.query_state, text=event.value)
+        self._apply()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        self.query_one(LazyTable).focus()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        if box.has_focus:
+            if not box.value:
+                box.remove_class("-active")
+            self.query_one(LazyTable).focus()
+            return
+        if box.value:
+            box.value = ""  # Input.Changed reloads the table
+        box.remove_class("-active")
+
+    # --- sort -------------------------------------------------------------------------
+
+    def _sort_by(self, key: str) -> None:
+        descending = key in {"revenue", "share", "class", "tier"} and key != "name"
+        if key in {"class", "tier"}:
+            descending = False  # the enum order already puts core/diamond first
+        self.query_state = replace(self.query_state, sort=key, descending=descending)
+        self._apply()
+
+    def action_next_sort(self) -> None:
+        index = SORT_CYCLE.index(self.query_state.sort)
+        self._sort_by(SORT_CYCLE[(index + 1) % len(SORT_CYCLE)])
+
+    def action_reverse_sort(self) -> None:
+        self.query_state = replace(self.query_state, descending=not self.query_state.descending)
+        self._apply()

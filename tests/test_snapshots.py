@@ -1,0 +1,72 @@
+"""Visual regressions of the main screens (pytest-textual-snapshot).
+
+Update after an intended change with: pytest tests/test_snapshots.py --snapshot-update
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from kam.app import KamApp
+from kam.db import open_database
+from kam.demo import create_demo_database
+
+TODAY = date(2026, 11, 22)
+
+
+@pytest.fixture(scope="module")
+def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("snap") / "demo.db"
+    create_demo_database(f"sqlite:///{path}", 120, seed=42, as_of=TODAY)
+    return path
+
+
+def make_app(demo_path: Path, tmp_path: Path) -> KamApp:
+    copy = tmp_path / "demo.db"
+    copy.write_bytes(demo_path.read_bytes())
+    return KamApp(open_database(f"sqlite:///{copy}"), today=TODAY)
+
+
+async def settle(pilot) -> None:
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def test_dashboard(snap_compare, demo_path: Path, tmp_path: Path) -> None:
+    assert snap_compare(make_app(demo_path, tmp_path), terminal_size=(100, 30), run_before=settle)
+
+
+def test_accounts(snap_compare, demo_path: Path, tmp_path: Path) -> None:
+    async def open_accounts(pilot) -> None:
+        await pilot.press("2")
+        await settle(pilot)
+
+    assert snap_compare(
+        make_app(demo_path, tmp_path), terminal_size=(100, 30), run_before=open_accounts
+    )
+
+
+def test_accounts_narrow_with_filter(snap_compare, demo_path: Path, tmp_path: Path) -> None:
+    async def filtered(pilot) -> None:
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("slash", "m", "o")
+        await settle(pilot)
+
+    assert snap_compare(make_app(demo_path, tmp_path), terminal_size=(80, 24), run_before=filtered)
+
+
+def test_account(snap_compare, demo_path: Path, tmp_path: Path) -> None:
+    async def open_account(pilot) -> None:
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("down", "enter")
+        await settle(pilot)
+
+    assert snap_compare(
+        make_app(demo_path, tmp_path), terminal_size=(100, 30), run_before=open_account
+    )

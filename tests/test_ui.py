@@ -1,0 +1,194 @@
+"""The TUI driven as a person would, with Textual's Pilot, on a real database."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from textual.widgets import HelpPanel, Input
+
+from kam.app import KamApp
+from kam.db import open_database
+from kam.demo import create_demo_database
+from kam.screens.account import AccountScreen
+from kam.screens.accounts import AccountsScreen
+from kam.screens.dashboard import DashboardScreen
+from kam.services import accounts as account_service
+from kam.services.accounts import AccountListQuery
+from kam.widgets.kpi import KpiTile
+from kam.widgets.lazy_table import LazyTable
+
+TODAY = date(2026, 11, 22)
+
+
+@pytest.fixture(scope="module")
+def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("ui") / "demo.db"
+    create_demo_database(f"sqlite:///{path}", 300, seed=7, as_of=TODAY)
+    return path
+
+
+@pytest.fixture
+def app(demo_path: Path, tmp_path: Path) -> KamApp:
+    copy = tmp_path / "demo.db"
+    copy.write_bytes(demo_path.read_bytes())
+    return KamApp(open_database(f"sqlite:///{copy}"), today=TODAY)
+
+
+async def settle(pilot) -> None:
+    """Let workers finish and their results reach the screen."""
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def count(app: KamApp, text: str) -> int:
+    with app.database.read() as session:
+        return account_service.count_accounts(session, AccountListQuery(text=text))
+
+
+async def test_dashboard_shows_portfolio_figures(app: KamApp) -> None:
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, DashboardScreen)
+        tile = app.screen.query_one("#kpi-accounts", KpiTile)
+        assert "300" in str(tile.render())
+
+
+async def test_filter_narrows_the_account_list_as_you_type(app: KamApp) -> None:
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        assert isinstance(app.screen, AccountsScreen)
+        table = app.screen.query_one(LazyTable)
+        assert table.row_count == 300
+        await pilot.press("slash")
+        assert isinstance(app.focused, Input)
+        await pilot.press(*"steel")
+        await settle(pilot)
+        assert app.screen.query_one("#filter", Input).value == "steel"
+        expected = count(app, "steel")
+        assert 0 < expected < 300
+        assert table.row_count == expected
+        assert all(
+            "steel" in (table.row_at(i).name.lower())
+            or "steel" in (table.row_at(i).industry or "").lower()
+            for i in range(min(expected, 20))
+        )
+        # Escape leaves the filter box; a second escape clears the filter.
+        await pilot.press("escape")
+        assert app.focused is table
+        await pilot.press("escape")
+        await settle(pilot)
+        assert table.row_count == 300
+
+
+async def test_filter_finds_chinese_names(app: KamApp) -> None:
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("slash")
+        app.screen.query_one("#filter", Input).insert_text_at_cursor("有限公司")
+        await settle(pilot)
+        table = app.screen.query_one(LazyTable)
+        assert table.row_count == count(app, "有限公司") > 0
+        assert "有限公司" in table.row_at(0).name
+
+
+async def test_sorting_by_name_and_reversing(app: KamApp) -> None:
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        table = app.screen.query_one(LazyTable)
+        top_by_revenue = table.row_at(0)
+        second = table.row_at(1)
+        assert top_by_revenue.revenue_minor >= second.revenue_minor
+        await pilot.press("s")  # next sort key: name
+        await settle(pilot)
+        names = [table.row_at(i).name.casefold() for i in range(10)]
+        assert names == sorted(names)
+        await pilot.press("r")
+        await settle(pilot)
+        reversed_names = [table.row_at(i).name.casefold() for i in range(10)]
+        assert reversed_names == sorted(reversed_names, reverse=True)
+
+
+async def test_open_an_account_and_come_back(app: KamApp) -> None:
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        table = app.screen.query_one(LazyTable)
+        await pilot.press("down", "down")
+        chosen = table.cursor_value
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, AccountScreen)
+        assert app.screen.account_id == chosen.id
+        assert app.screen.sub_title == chosen.name
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, AccountsScreen)
+        assert table.cursor_row == 2
+
+
+async def test_scrolling_far_loads_later_pages(app: KamApp) -> None:
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        table = app.screen.query_one(LazyTable)
+        await pilot.press("end")
+        await settle(pilot)
+        assert table.cursor_row == 299
+        assert table.cursor_value is not None  # the last page was fetched on demand
+
+
+async def test_question_mark_toggles_the_keys_panel(app: KamApp) -> None:
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert app.screen.query(HelpPanel)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert not app.screen.query(HelpPanel)
+
+
+async def test_command_palette_jumps_to_an_account(app: KamApp) -> None:
+    with app.database.read() as session:
+        target = account_service.list_accounts(session, AccountListQuery(), 5, 1)[0]
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*target.name)
+        for _ in range(20):  # hits arrive from a worker thread
+            await pilot.pause(0.1)
+            if app.screen.query("CommandList Option"):
+                break
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, AccountScreen)
+        assert app.screen.sub_title == target.name
+
+
+async def test_digits_typed_in_the_filter_do_not_switch_screens(app: KamApp) -> None:
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("slash", "1", "q")
+        await settle(pilot)
+        assert isinstance(app.screen, AccountsScreen)
+        assert app.screen.query_one("#filter", Input).value == "1q"
+
+
+async def test_a_broken_database_shows_a_message_not_a_traceback(app: KamApp) -> None:
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        with app.database.write() as session:
+            session.connection().exec_driver_sql("DROP TABLE account_classification")
+        await pilot.press("2")
+        await settle(pilot)
+        assert app.is_running
+        messages = [n.message for n in app._notifications]
+        assert any("account_classification" in m or "database" in m for m in messages)
