@@ -417,7 +417,8 @@ def _company_names(rng: random.Random, count: int) -> list[tuple[str, bool]]:
             name = f"{rng.choice(EN_PREFIX)} {rng.choice(EN_CORE)} {rng.choice(EN_SUFFIX)}"
         key = name_key(name)
         if key in seen:
-            name = f"{name} ({rng.choice(REGIONS)} {len(names) % 97 + 2})"
+            region = rng.choice(REGIONS[6:] if chinese else REGIONS[:6])
+            name = f"{name} ({region} {len(names) % 97 + 2})"
             key = name_key(name)
             if key in seen:
                 continue

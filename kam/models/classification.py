@@ -33,6 +33,7 @@ class AccountClassification(SQLModel, table=True):
     account_class: AccountClass = enum_field(AccountClass, "account_class")
     computed_tier: ValueTier = enum_field(ValueTier, "computed_tier")
     tier: ValueTier = enum_field(ValueTier, "tier")
+    strategic: bool = Field(default=False)  # copied from the account, so KPIs need no join
 
 
 class TierChange(Entity, table=True):

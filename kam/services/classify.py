@@ -364,6 +364,7 @@ def refresh(session: Session, as_of: date, *, force: bool = False) -> int:
         "account_class",
         "computed_tier",
         "tier",
+        "strategic",
     ]
     source = select.subquery("fresh")
     conn.execute(

@@ -82,6 +82,7 @@ def text_table(
     capped = [i for i, w in enumerate(natural) if w > max_width]
     aligns = [i in right for i in range(len(headers))]
     formats: dict[tuple[int, ...], object] = {}
+    fast = "  ".join(f"{{:{'>' if aligns[i] else '<'}{w}}}" for i, w in enumerate(widths)).format
 
     def line_format(by_hand: tuple[int, ...]):
         fmt = formats.get(by_hand)
@@ -92,19 +93,18 @@ def text_table(
             ).format
         return fmt
 
+    capped_set = set(capped)
+
     def line(cells: list[str]) -> str:
         if "".join(cells).isascii() and all(len(cells[i]) <= widths[i] for i in capped):
-            return line_format(())(*cells).rstrip()
-        by_hand = tuple(
-            i
-            for i, cell in enumerate(cells)
-            if not cell.isascii() or (i in capped and len(cell) > widths[i])
-        )
-        fixed = [
-            fit(cell, widths[i], right=aligns[i]) if i in by_hand else cell
-            for i, cell in enumerate(cells)
-        ]
-        return line_format(by_hand)(*fixed).rstrip()
+            return fast(*cells).rstrip()
+        fixed = list(cells)
+        by_hand = []
+        for i, cell in enumerate(cells):
+            if not cell.isascii() or (i in capped_set and len(cell) > widths[i]):
+                fixed[i] = fit(cell, widths[i], right=aligns[i])
+                by_hand.append(i)
+        return line_format(tuple(by_hand))(*fixed).rstrip()
 
     out = [line(headers), "  ".join("-" * w for w in widths)]
     out.extend(line(row) for row in rows)

@@ -11,7 +11,6 @@ from sqlmodel import Session
 
 from kam.models import Account, AccountClassification
 from kam.models.enums import AccountClass, ValueTier
-from kam.services import classify
 from kam.services import settings as settings_service
 
 _acct = Account.__table__
@@ -55,17 +54,12 @@ class Dashboard:
         return self.key_revenue_minor / self.revenue_minor if self.revenue_minor else 0.0
 
 
-def ensure_classified(session: Session, today: date) -> int:
-    """Bring the stored classification up to date; returns the tier moves it recorded."""
-    return classify.refresh(session, today)
-
-
 def dashboard(session: Session, today: date, top: int = 10) -> Dashboard:
     conn = session.connection()
     settings = settings_service.classification_settings(session)
-    live = _acct.c.archived_at.is_(None)
-    joined = _cls.join(_acct, _acct.c.id == _cls.c.account_id)
-    is_key = sa.or_(_cls.c.account_class != AccountClass.general.value, _acct.c.strategic.is_(True))
+    # The stored classification holds exactly the live accounts, with their strategic flag,
+    # so the figures come from one table without a join.
+    is_key = sa.or_(_cls.c.account_class != AccountClass.general.value, _cls.c.strategic.is_(True))
     totals = conn.execute(
         sa.select(
             sa.func.count(),
@@ -73,9 +67,7 @@ def dashboard(session: Session, today: date, top: int = 10) -> Dashboard:
             sa.func.coalesce(sa.func.sum(sa.case((is_key, 1), else_=0)), 0),
             sa.func.coalesce(sa.func.sum(_cls.c.revenue_minor), 0),
             sa.func.coalesce(sa.func.sum(sa.case((is_key, _cls.c.revenue_minor), else_=0)), 0),
-        )
-        .select_from(joined)
-        .where(live)
+        ).select_from(_cls)
     ).one()
     total_revenue = int(totals[3])
 
@@ -86,8 +78,7 @@ def dashboard(session: Session, today: date, top: int = 10) -> Dashboard:
                 sa.select(
                     column, sa.func.count(), sa.func.coalesce(sa.func.sum(_cls.c.revenue_minor), 0)
                 )
-                .select_from(joined)
-                .where(live)
+                .select_from(_cls)
                 .group_by(column)
             )
         }
@@ -111,8 +102,8 @@ def dashboard(session: Session, today: date, top: int = 10) -> Dashboard:
             _cls.c.account_class,
             _cls.c.tier,
         )
-        .select_from(joined)
-        .where(live, _cls.c.rank.is_not(None))
+        .join_from(_cls, _acct, _acct.c.id == _cls.c.account_id)
+        .where(_cls.c.rank.is_not(None))
         .order_by(_cls.c.rank)
         .limit(top)
     ).all()

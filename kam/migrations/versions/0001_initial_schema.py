@@ -212,6 +212,7 @@ def upgrade() -> None:
             ),
             nullable=False,
         ),
+        sa.Column("strategic", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
             ["account_id"],
             ["account.id"],
