@@ -20,7 +20,6 @@ from kam.db import Database, describe_database_error
 from kam.errors import KamError
 from kam.services import accounts as account_service
 from kam.services import classify
-from kam.services import settings as settings_service
 
 
 class AccountSearch(Provider):
@@ -109,10 +108,6 @@ class KamApp(App[None]):
     def search(self, text: str) -> list[account_service.SearchHit]:
         with self.database.read() as session:
             return account_service.search(session, text)
-
-    def setting(self, key: str, default: object = None) -> object:
-        with self.database.read() as session:
-            return settings_service.get_value(session, key, default)
 
     def show_error(self, exc: BaseException) -> None:
         self.notify(friendly_error(exc), title="Could not do that", severity="error", timeout=8)

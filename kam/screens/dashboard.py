@@ -74,11 +74,12 @@ class DashboardScreen(KamScreen):
             caption="core: top 5% · major: next 20%",
             expand=True,
             box=None,
+            pad_edge=False,
             title_justify="left",
             caption_justify="left",
         )
         by_class.add_column("Class", no_wrap=True)
-        by_class.add_column("Accounts", justify="right")
+        by_class.add_column("Count", justify="right")
         by_class.add_column("Revenue", justify="right")
         by_class.add_column("Share", justify="right")
         for figure in data.by_class:
@@ -91,9 +92,11 @@ class DashboardScreen(KamScreen):
             )
         self.query_one("#by-class", Static).update(by_class)
 
-        by_tier = Table(title="By tier", expand=True, box=None, title_justify="left")
+        by_tier = Table(
+            title="By tier", expand=True, box=None, pad_edge=False, title_justify="left"
+        )
         by_tier.add_column("Tier", no_wrap=True)
-        by_tier.add_column("Accounts", justify="right")
+        by_tier.add_column("Count", justify="right")
         by_tier.add_column("Share", justify="right")
         for figure in data.by_tier:
             tier = ValueTier(figure.key)
