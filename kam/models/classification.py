@@ -19,8 +19,10 @@ class AccountClassification(SQLModel, table=True):
 
     __tablename__ = "account_classification"
     __table_args__ = (
-        sa.Index("ix_account_classification_revenue", "revenue_minor"),
         sa.Index("ix_account_classification_rank", "rank"),
+        sa.Index("ix_account_classification_position", "position"),
+        sa.Index("ix_account_classification_class_order", "class_order", "position"),
+        sa.Index("ix_account_classification_tier_order", "tier_order", "position"),
         sa.Index("ix_account_classification_class_tier", "account_class", "tier"),
     )
 
@@ -28,12 +30,17 @@ class AccountClassification(SQLModel, table=True):
     revenue_minor: int = money_field(default=0, nullable=False)
     cost_minor: int = money_field(default=0, nullable=False)
     rank: int | None = Field(default=None)
+    # 1..N over all live accounts: revenue first, then name. Dense, so a page of the list
+    # sorted by revenue is an index seek (position > offset) instead of a sort.
+    position: int = Field(default=0)
     share: float = Field(default=0.0)
     cumulative_share: float | None = Field(default=None)
     account_class: AccountClass = enum_field(AccountClass, "account_class")
     computed_tier: ValueTier = enum_field(ValueTier, "computed_tier")
     tier: ValueTier = enum_field(ValueTier, "tier")
     strategic: bool = Field(default=False)  # copied from the account, so KPIs need no join
+    class_order: int = Field(default=0)  # core 0 .. general 3, for sorting by class
+    tier_order: int = Field(default=0)  # diamond 0 .. problem 5, for sorting by tier
 
 
 class TierChange(Entity, table=True):

@@ -16,9 +16,12 @@ class PlanItem(Edited, table=True):
     """A recurring contact on an account's plan; `rule` is an iCalendar RRULE."""
 
     __tablename__ = "plan_item"
-    __table_args__ = (sa.Index("ix_plan_item_active_due", "active", "next_due"),)
+    __table_args__ = (
+        sa.Index("ix_plan_item_active_due", "active", "next_due"),  # the agenda, all accounts
+        sa.Index("ix_plan_item_account_due", "account_id", "next_due"),  # one account's plan
+    )
 
-    account_id: uuid.UUID = fk("account.id")
+    account_id: uuid.UUID = fk("account.id", index=False)
     kind: ActivityKind = enum_field(ActivityKind, "kind")
     rule: str = Field(max_length=300)
     owner_id: uuid.UUID | None = fk("team_member.id", ondelete="SET NULL", nullable=True)

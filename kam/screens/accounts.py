@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -40,17 +40,25 @@ SORT_CYCLE = ["revenue", "name", "class", "tier", "share", "status", "owner", "i
 class AccountSource:
     """Rows for the lazy table: one short-lived session per page, in the worker's thread."""
 
-    def __init__(self, database: Database, query: AccountListQuery) -> None:
+    def __init__(
+        self, database: Database, query: AccountListQuery, prepare: Callable[[], None]
+    ) -> None:
         self.database = database
         self.query = query
+        self.prepare = prepare
+        self.matches: int | None = None
 
     def count(self) -> int:
+        self.prepare()  # the list reads the stored classification: bring it up to date
         with self.database.read() as session:
-            return account_service.count_accounts(session, self.query)
+            self.matches = account_service.count_accounts(session, self.query)
+        return self.matches
 
     def fetch(self, offset: int, limit: int) -> Sequence[AccountRow]:
         with self.database.read() as session:
-            return account_service.list_accounts(session, self.query, offset, limit)
+            return account_service.list_accounts(
+                session, self.query, offset, limit, matches=self.matches
+            )
 
 
 class AccountsScreen(KamScreen):
@@ -66,10 +74,11 @@ class AccountsScreen(KamScreen):
         super().__init__()
         self.query_state = AccountListQuery()
         self.labels = ClassificationSettings()
+        self._resumed = False
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Input(placeholder="Filter by name, industry or region…", id="filter")
+        yield Input(placeholder="Filter by name…", id="filter")
         yield LazyTable(COLUMNS, self._cells, id="accounts")
         yield Static("", id="accounts-status")
         yield Footer()
@@ -85,7 +94,9 @@ class AccountsScreen(KamScreen):
 
     def on_screen_resume(self) -> None:
         table = self.query_one(LazyTable)
-        table.reload()
+        if self._resumed:  # coming back: the data may have changed meanwhile
+            table.reload()
+        self._resumed = True
         if self.focused is None:
             self.call_after_refresh(table.focus)
 
@@ -106,7 +117,9 @@ class AccountsScreen(KamScreen):
         table = self.query_one(LazyTable)
         arrow = " ↓" if self.query_state.descending else " ↑"
         table.header_marks = {self.query_state.sort: arrow}
-        table.set_source(AccountSource(self.kam.database, self.query_state))
+        table.set_source(
+            AccountSource(self.kam.database, self.query_state, self.kam.ensure_classified)
+        )
         self._status("Loading…")
 
     def _status(self, text: str) -> None:

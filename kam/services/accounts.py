@@ -29,26 +29,23 @@ _acct = Account.__table__
 _cls = AccountClassification.__table__
 _member = TeamMember.__table__
 
-CLASS_RANK = {c.value: i for i, c in enumerate(AccountClass)}
-TIER_RANK = {t.value: i for i, t in enumerate(ValueTier)}
-
-
-def _ordinal(column: sa.ColumnElement, ranks: dict[str, int]) -> sa.ColumnElement:
-    return sa.case(*((column == value, rank) for value, rank in ranks.items()), else_=len(ranks))
-
-
-# Sort keys a list may use, each with its SQL expression; ties always break by name.
-SORTS: dict[str, sa.ColumnElement] = {
-    "name": _acct.c.name_key,
-    "class": _ordinal(sa.func.coalesce(_cls.c.account_class, "general"), CLASS_RANK),
-    "tier": _ordinal(sa.func.coalesce(_cls.c.tier, "general"), TIER_RANK),
-    "revenue": sa.func.coalesce(_cls.c.revenue_minor, 0),
-    "share": sa.func.coalesce(_cls.c.share, 0.0),
-    "status": _acct.c.status,
-    "industry": _acct.c.industry,
-    "region": _acct.c.region,
-    "owner": _member.c.name,
+# Each sort key's columns, all backed by an index, so a page is read in order rather than
+# sorted. The list of live accounts is the stored classification (kept current by the caller)
+# joined to the accounts.
+SORT_COLUMNS: dict[str, tuple[sa.ColumnElement, ...]] = {
+    "revenue": (_cls.c.position,),  # position ascending is revenue descending, then name
+    "share": (_cls.c.position,),
+    "name": (_acct.c.name_key,),
+    "class": (_cls.c.class_order, _cls.c.position),
+    "tier": (_cls.c.tier_order, _cls.c.position),
+    "status": (_acct.c.status, _acct.c.name_key),
+    "industry": (_acct.c.industry, _acct.c.name_key),
+    "region": (_acct.c.region, _acct.c.name_key),
+    "owner": (_member.c.name, _acct.c.name_key),
 }
+REVERSED_SORTS = {"revenue", "share"}  # their columns ascend while the figure descends
+# Below this many matches a filtered page sorts the matches; above, it walks the sort index.
+FILTER_FIRST_LIMIT = 5000
 
 
 @dataclass(frozen=True)
@@ -60,8 +57,12 @@ class AccountListQuery:
     tier: ValueTier | None = None
 
     def __post_init__(self) -> None:
-        if self.sort not in SORTS:
+        if self.sort not in SORT_COLUMNS:
             raise KamError(f"cannot sort accounts by {self.sort!r}")
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.text.strip()) or self.account_class is not None or self.tier is not None
 
 
 @dataclass(frozen=True)
@@ -89,14 +90,7 @@ def like_pattern(text: str) -> str:
 def _filtered(select: sa.Select, query: AccountListQuery) -> sa.Select:
     select = select.where(_acct.c.archived_at.is_(None))
     if query.text.strip():
-        pattern = like_pattern(query.text)
-        select = select.where(
-            sa.or_(
-                _acct.c.name_key.like(pattern, escape="\\"),
-                sa.func.lower(_acct.c.industry).like(pattern, escape="\\"),
-                sa.func.lower(_acct.c.region).like(pattern, escape="\\"),
-            )
-        )
+        select = select.where(_acct.c.name_key.like(like_pattern(query.text), escape="\\"))
     if query.account_class is not None:
         select = select.where(_cls.c.account_class == query.account_class.value)
     if query.tier is not None:
@@ -104,55 +98,78 @@ def _filtered(select: sa.Select, query: AccountListQuery) -> sa.Select:
     return select
 
 
-def _joined() -> sa.FromClause:
-    return _acct.outerjoin(_cls, _cls.c.account_id == _acct.c.id).outerjoin(
-        _member, _member.c.id == _acct.c.owner_id
-    )
-
-
 def count_accounts(session: Session, query: AccountListQuery) -> int:
     select = sa.select(sa.func.count()).select_from(_acct)
     if query.account_class is not None or query.tier is not None:
-        select = select.select_from(_acct.outerjoin(_cls, _cls.c.account_id == _acct.c.id))
+        select = select.select_from(_acct.join(_cls, _cls.c.account_id == _acct.c.id))
     return int(session.connection().execute(_filtered(select, query)).scalar_one())
 
 
+def _unindexed(column: sa.ColumnElement) -> sa.ColumnElement:
+    """The same order, but not one an index can give: makes the planner filter first."""
+    if isinstance(column.type, sa.String | sa.Enum):
+        return column.concat("")
+    return column + 0
+
+
 def list_accounts(
-    session: Session, query: AccountListQuery, offset: int, limit: int
+    session: Session,
+    query: AccountListQuery,
+    offset: int,
+    limit: int,
+    *,
+    matches: int | None = None,
 ) -> list[AccountRow]:
-    """One page of the account list; only the rows asked for leave the database."""
-    key = SORTS[query.sort]
-    order = [key.desc() if query.descending else key.asc()]
-    if query.sort != "name":
-        order.append(_acct.c.name_key)
-    select = (
-        sa.select(
-            _acct.c.id,
-            _acct.c.name,
-            _cls.c.account_class,
-            _cls.c.tier,
-            _cls.c.revenue_minor,
-            _cls.c.share,
-            _acct.c.status,
-            _acct.c.industry,
-            _acct.c.region,
-            _member.c.name.label("owner"),
-            _acct.c.strategic,
-            _cls.c.rank,
+    """One page of the account list; only the rows asked for leave the database.
+
+    `matches` (the count for this query, when the caller has it) chooses the plan: a few
+    matches are found by name and sorted; many are read in index order until the page is full.
+    """
+    columns = SORT_COLUMNS[query.sort]
+    blanks_possible = [getattr(c, "nullable", False) for c in columns]
+    descending = query.descending != (query.sort in REVERSED_SORTS)
+    select = sa.select(
+        _acct.c.id,
+        _acct.c.name,
+        _cls.c.account_class,
+        _cls.c.tier,
+        _cls.c.revenue_minor,
+        _cls.c.share,
+        _acct.c.status,
+        _acct.c.industry,
+        _acct.c.region,
+        _member.c.name.label("owner"),
+        _acct.c.strategic,
+        _cls.c.rank,
+    ).select_from(
+        _cls.join(_acct, _acct.c.id == _cls.c.account_id).outerjoin(
+            _member, _member.c.id == _acct.c.owner_id
         )
-        .select_from(_joined())
-        .order_by(*order)
-        .offset(offset)
-        .limit(limit)
     )
+    if not query.filtered and query.sort in REVERSED_SORTS:
+        # Positions are 1..N without gaps: the page starts at a known position.
+        if descending:
+            last = sa.select(sa.func.coalesce(sa.func.max(_cls.c.position), 0)).scalar_subquery()
+            select = select.where(_cls.c.position <= last - offset)
+        else:
+            select = select.where(_cls.c.position > offset)
+        offset = 0
+    elif query.text.strip() and matches is not None and matches <= FILTER_FIRST_LIMIT:
+        columns = tuple(_unindexed(c) for c in columns)
+    # Blanks (no industry, no owner) go last whichever way the list is sorted.
+    order = []
+    for column, nullable in zip(columns, blanks_possible, strict=True):
+        term = column.desc() if descending else column.asc()
+        order.append(term.nulls_last() if nullable else term)
+    select = _filtered(select, query).order_by(*order).offset(offset).limit(limit)
     return [
         AccountRow(
             id=row.id,
             name=row.name,
-            account_class=AccountClass(row.account_class or "general"),
-            tier=ValueTier(row.tier or "general"),
-            revenue_minor=int(row.revenue_minor or 0),
-            share=float(row.share or 0.0),
+            account_class=AccountClass(row.account_class),
+            tier=ValueTier(row.tier),
+            revenue_minor=int(row.revenue_minor),
+            share=float(row.share),
             status=AccountStatus(row.status),
             industry=row.industry,
             region=row.region,
@@ -160,7 +177,7 @@ def list_accounts(
             strategic=bool(row.strategic),
             rank=row.rank,
         )
-        for row in session.connection().execute(_filtered(select, query))
+        for row in session.connection().execute(select)
     ]
 
 

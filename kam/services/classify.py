@@ -125,7 +125,7 @@ def classification_select(window: Window, settings: ClassificationSettings) -> s
             acct.c.tier_override,
             revenue_value.label("revenue"),
             cost_value.label("cost"),
-            sa.case((is_active, sa.func.row_number().over(order_by=order))).label("rank"),
+            sa.func.row_number().over(order_by=order).label("position"),
             sa.func.sum(sa.case((is_active, 1), else_=0)).over().label("n_active"),
             sa.func.sum(revenue_value).over().label("total"),
             sa.case(
@@ -139,38 +139,48 @@ def classification_select(window: Window, settings: ClassificationSettings) -> s
         .where(acct.c.archived_at.is_(None))
         .subquery("ranked")
     )
-    # ceil(bp x N / 10000) in integer arithmetic, identical on SQLite and PostgreSQL.
+    # ceil(bp x N / 10000) below is integer arithmetic, identical on SQLite and PostgreSQL.
+    total = sa.func.nullif(live.c.total, 0)
+    # Active accounts come first in the window's order, so their rank is their position.
+    rank = sa.case((live.c.revenue > 0, live.c.position))
     core_n = (settings.core_bp * live.c.n_active + 9999) // 10000
     major_n = (settings.major_bp * live.c.n_active + 9999) // 10000
     account_class = sa.case(
-        (live.c.rank <= core_n, AccountClass.core.value),
-        (live.c.rank <= major_n, AccountClass.major.value),
+        (rank <= core_n, AccountClass.core.value),
+        (rank <= major_n, AccountClass.major.value),
         (live.c.emerging.is_(True), AccountClass.emerging.value),
         else_=AccountClass.general.value,
     )
     computed_tier = sa.case(
         (live.c.cost > live.c.revenue, ValueTier.problem.value),
-        (live.c.rank <= core_n, ValueTier.diamond.value),
-        (live.c.rank <= major_n, ValueTier.gold.value),
+        (rank <= core_n, ValueTier.diamond.value),
+        (rank <= major_n, ValueTier.gold.value),
         (live.c.strategic.is_(True), ValueTier.strategic.value),
         (live.c.emerging.is_(True), ValueTier.potential.value),
         else_=ValueTier.general.value,
     )
-    total = sa.func.nullif(live.c.total, 0)
+    tier = sa.func.coalesce(live.c.tier_override, computed_tier)
     return sa.select(
         live.c.account_id,
         live.c.name,
         live.c.name_key,
         live.c.revenue.label("revenue_minor"),
         live.c.cost.label("cost_minor"),
-        live.c.rank,
+        rank.label("rank"),
         sa.func.coalesce(sa.cast(live.c.revenue, sa.Float) / total, 0.0).label("share"),
         (sa.cast(live.c.running, sa.Float) / total).label("cumulative_share"),
         account_class.label("account_class"),
         computed_tier.label("computed_tier"),
-        sa.func.coalesce(live.c.tier_override, computed_tier).label("tier"),
+        tier.label("tier"),
         live.c.strategic,
+        live.c.position,
+        _ordinal(account_class, AccountClass).label("class_order"),
+        _ordinal(tier, ValueTier).label("tier_order"),
     )
+
+
+def _ordinal(expression: sa.ColumnElement, vocabulary: type) -> sa.ColumnElement:
+    return sa.case(*((expression == m.value, i) for i, m in enumerate(vocabulary)), else_=99)
 
 
 _CLASSES = {c.value: c for c in AccountClass}
@@ -191,20 +201,11 @@ def classify(
     window = make_window(as_of, window_text or settings.window)
     conn = session.connection()
     if window.label == settings.window and is_current(session, as_of):
-        stored = _stored_select()
-        # Ranked rows walk the rank index; the unranked ones follow by name.
-        ranked = _as_text_ids(stored).where(stored.c.rank.is_not(None))
-        rows = fetch_all(conn, ranked.order_by(stored.c.rank))
-        unranked = _as_text_ids(stored).where(stored.c.rank.is_(None))
-        rows += fetch_all(conn, unranked.order_by(stored.c.name_key))
+        query = _stored_select()
     else:
-        fresh = classification_select(window, settings).subquery("c")
-        rows = fetch_all(
-            conn,
-            _as_text_ids(fresh).order_by(
-                sa.case((fresh.c.rank.is_(None), 1), else_=0), fresh.c.rank, fresh.c.name_key
-            ),
-        )
+        query = classification_select(window, settings).subquery("c")
+    # Position orders ranked accounts by rank, then the unranked ones by name.
+    rows = fetch_all(conn, _as_text_ids(query).order_by(query.c.position))
     classes, tiers = _CLASSES, _TIERS
     accounts = [
         ClassifiedAccount(
@@ -233,6 +234,7 @@ def classify(
             computed_tier,
             tier,
             strategic,
+            *_,
         ) in rows
     ]
     total = sum(a.revenue_minor for a in accounts)
@@ -280,6 +282,7 @@ def _stored_select() -> sa.Subquery:
             cache.c.computed_tier,
             cache.c.tier,
             acct.c.strategic,
+            cache.c.position,
         )
         .join_from(cache, acct, acct.c.id == cache.c.account_id)
         .where(acct.c.archived_at.is_(None))
@@ -365,6 +368,9 @@ def refresh(session: Session, as_of: date, *, force: bool = False) -> int:
         "computed_tier",
         "tier",
         "strategic",
+        "position",
+        "class_order",
+        "tier_order",
     ]
     source = select.subquery("fresh")
     conn.execute(

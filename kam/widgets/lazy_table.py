@@ -132,6 +132,7 @@ class LazyTable(ScrollView, can_focus=True):
         self.is_loading = True
         self.header_marks: dict[str, str] = {}  # e.g. a sort arrow per column key
         self._visible = list(range(len(self.columns)))
+        self._shown: dict[int, Sequence[Any]] = {}
         self._widths = [c.width for c in self.columns]
 
     # --- data --------------------------------------------------------------------------
@@ -139,12 +140,11 @@ class LazyTable(ScrollView, can_focus=True):
     def set_source(self, source: RowSource) -> None:
         """Show rows from `source`, from the top; earlier loads still running are ignored."""
         self._source = source
+        self._remember_shown()
         self._generation += 1
         self._pages.clear()
         self._pending.clear()
         self.is_loading = True
-        self.cursor_row = 0
-        self.scroll_to(y=0, animate=False)
         self._start_count(self._generation)
 
     def reload(self) -> None:
@@ -159,6 +159,8 @@ class LazyTable(ScrollView, can_focus=True):
 
     def row_at(self, index: int) -> Any | None:
         page = self._pages.get(index // self.PAGE_SIZE)
+        if page is None and self.is_loading:
+            page = self._shown.get(index // self.PAGE_SIZE)
         if page is None:
             return None
         offset = index % self.PAGE_SIZE
@@ -195,8 +197,11 @@ class LazyTable(ScrollView, can_focus=True):
             return
         self.row_count = total
         self.is_loading = False
+        self._shown.clear()
         self._store(first_page, rows)
         self._update_virtual_size()
+        if cursor == 0:
+            self.scroll_to(y=0, animate=False)
         self.cursor_row = min(cursor, max(0, total - 1))
         self.refresh()
         self.post_message(self.Loaded(self, total))
@@ -223,6 +228,12 @@ class LazyTable(ScrollView, can_focus=True):
         self._pending.discard(page)
         self._store(page, rows)
         self.refresh()
+
+    def _remember_shown(self) -> None:
+        """Keep the rows on screen while the next source counts, so the table does not
+        flash empty (or fetch pages for the old row count) on every keystroke."""
+        if not self._shown:
+            self._shown = dict(self._pages)
 
     def _store(self, page: int, rows: Sequence[Any]) -> None:
         self._pages[page] = rows
@@ -288,7 +299,8 @@ class LazyTable(ScrollView, can_focus=True):
                 return Strip.blank(width, base)
             row = self.row_at(index)
             if row is None:
-                self._request_page(index // self.PAGE_SIZE)
+                if not self.is_loading:  # the count worker brings the first page itself
+                    self._request_page(index // self.PAGE_SIZE)
                 style = self.get_component_rich_style("lazy-table--pending")
                 strip = Strip([Segment(fit("…", sum(self._widths)), style)])
             else:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 20:02:23.894058
+Create Date: 2026-11-22 20:57:33.326345
 """
 
 from collections.abc import Sequence
@@ -148,8 +148,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_account")),
     )
     with op.batch_alter_table("account", schema=None) as batch_op:
+        batch_op.create_index("ix_account_industry_name", ["industry", "name_key"], unique=False)
         batch_op.create_index(batch_op.f("ix_account_name_key"), ["name_key"], unique=False)
         batch_op.create_index(batch_op.f("ix_account_owner_id"), ["owner_id"], unique=False)
+        batch_op.create_index("ix_account_region_name", ["region", "name_key"], unique=False)
+        batch_op.create_index("ix_account_status_name", ["status", "name_key"], unique=False)
         batch_op.create_index(
             "uq_account_live_name_key",
             ["name_key"],
@@ -164,6 +167,7 @@ def upgrade() -> None:
         sa.Column("revenue_minor", sa.BigInteger(), nullable=False),
         sa.Column("cost_minor", sa.BigInteger(), nullable=False),
         sa.Column("rank", sa.Integer(), nullable=True),
+        sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("share", sa.Float(), nullable=False),
         sa.Column("cumulative_share", sa.Float(), nullable=True),
         sa.Column(
@@ -213,6 +217,8 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("strategic", sa.Boolean(), nullable=False),
+        sa.Column("class_order", sa.Integer(), nullable=False),
+        sa.Column("tier_order", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["account_id"],
             ["account.id"],
@@ -223,10 +229,16 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("account_classification", schema=None) as batch_op:
         batch_op.create_index(
+            "ix_account_classification_class_order", ["class_order", "position"], unique=False
+        )
+        batch_op.create_index(
             "ix_account_classification_class_tier", ["account_class", "tier"], unique=False
         )
-        batch_op.create_index("ix_account_classification_revenue", ["revenue_minor"], unique=False)
+        batch_op.create_index("ix_account_classification_position", ["position"], unique=False)
         batch_op.create_index("ix_account_classification_rank", ["rank"], unique=False)
+        batch_op.create_index(
+            "ix_account_classification_tier_order", ["tier_order", "position"], unique=False
+        )
 
     op.create_table(
         "account_team",
@@ -885,7 +897,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_plan_item")),
     )
     with op.batch_alter_table("plan_item", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_plan_item_account_id"), ["account_id"], unique=False)
+        batch_op.create_index("ix_plan_item_account_due", ["account_id", "next_due"], unique=False)
         batch_op.create_index("ix_plan_item_active_due", ["active", "next_due"], unique=False)
         batch_op.create_index(batch_op.f("ix_plan_item_contact_id"), ["contact_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_plan_item_owner_id"), ["owner_id"], unique=False)
@@ -1076,7 +1088,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_plan_item_owner_id"))
         batch_op.drop_index(batch_op.f("ix_plan_item_contact_id"))
         batch_op.drop_index("ix_plan_item_active_due")
-        batch_op.drop_index(batch_op.f("ix_plan_item_account_id"))
+        batch_op.drop_index("ix_plan_item_account_due")
 
     op.drop_table("plan_item")
     with op.batch_alter_table("opportunity_stage_change", schema=None) as batch_op:
@@ -1141,9 +1153,11 @@ def downgrade() -> None:
 
     op.drop_table("account_team")
     with op.batch_alter_table("account_classification", schema=None) as batch_op:
+        batch_op.drop_index("ix_account_classification_tier_order")
         batch_op.drop_index("ix_account_classification_rank")
-        batch_op.drop_index("ix_account_classification_revenue")
+        batch_op.drop_index("ix_account_classification_position")
         batch_op.drop_index("ix_account_classification_class_tier")
+        batch_op.drop_index("ix_account_classification_class_order")
 
     op.drop_table("account_classification")
     with op.batch_alter_table("account", schema=None) as batch_op:
@@ -1152,8 +1166,11 @@ def downgrade() -> None:
             sqlite_where=sa.text("archived_at IS NULL"),
             postgresql_where=sa.text("archived_at IS NULL"),
         )
+        batch_op.drop_index("ix_account_status_name")
+        batch_op.drop_index("ix_account_region_name")
         batch_op.drop_index(batch_op.f("ix_account_owner_id"))
         batch_op.drop_index(batch_op.f("ix_account_name_key"))
+        batch_op.drop_index("ix_account_industry_name")
 
     op.drop_table("account")
     with op.batch_alter_table("team_member", schema=None) as batch_op:

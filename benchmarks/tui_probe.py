@@ -1,0 +1,84 @@
+"""Measures the interface from inside one headless kam process (used by run.py).
+
+Each figure runs from the moment the action starts (a mode switch, a character entering the
+filter box, an account being opened) to the refresh that shows its data: the time stamp is
+taken in `call_after_refresh` after the screen has the rows, so it includes the worker
+thread's SQL and the repaint, not the Pilot's own overhead.
+
+Prints one JSON object: first_frame_at (wall clock, for the parent to subtract its spawn time),
+accounts_open_ms, filter_keystroke_ms (one per character), account_open_ms, maxrss_mb.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import resource
+import sys
+import time
+from datetime import date
+
+
+async def probe(db_path: str, today: date, word: str) -> dict[str, object]:
+    from kam.app import KamApp
+    from kam.db import open_database
+    from kam.screens.account import AccountScreen
+    from kam.screens.dashboard import DashboardScreen
+    from kam.widgets.lazy_table import LazyTable
+
+    shown = asyncio.Event()
+
+    def after_refresh(original):
+        def wrapper(self, *args, **kwargs):
+            result = original(self, *args, **kwargs)
+            self.call_after_refresh(shown.set)
+            return result
+
+        return wrapper
+
+    DashboardScreen._show = after_refresh(DashboardScreen._show)
+    LazyTable._counted = after_refresh(LazyTable._counted)
+    AccountScreen._show = after_refresh(AccountScreen._show)
+
+    async def timed(action) -> float:
+        shown.clear()
+        started = time.perf_counter()
+        action()
+        await asyncio.wait_for(shown.wait(), 60)
+        return (time.perf_counter() - started) * 1000
+
+    app = KamApp(open_database(f"sqlite:///{db_path}"), today=today)
+    results: dict[str, object] = {}
+    async with app.run_test(size=(120, 35)) as pilot:
+        await asyncio.wait_for(shown.wait(), 60)
+        results["first_frame_at"] = time.time()
+        await pilot.pause()
+        results["accounts_open_ms"] = await timed(lambda: app.switch_mode("accounts"))
+        await pilot.pause()
+        screen = app.screen
+        screen.action_filter()
+        await pilot.pause()
+        box = screen.query_one("#filter")
+        keystrokes = []
+        for char in word:
+            keystrokes.append(await timed(lambda c=char: box.insert_text_at_cursor(c)))
+            await pilot.pause()
+        results["filter_keystroke_ms"] = keystrokes
+        box.value = ""
+        await asyncio.wait_for(shown.wait(), 60)
+        await pilot.pause()
+        table = screen.query_one(LazyTable)
+        first = table.row_at(0)
+        results["account_open_ms"] = await timed(lambda: app.open_account(first.id))
+        await pilot.pause()
+    results["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return results
+
+
+def main() -> None:
+    db_path, today, word = sys.argv[1], date.fromisoformat(sys.argv[2]), sys.argv[3]
+    print(json.dumps(asyncio.run(probe(db_path, today, word))))
+
+
+if __name__ == "__main__":
+    main()
