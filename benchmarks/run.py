@@ -1,0 +1,296 @@
+"""kam's speed at several portfolio sizes, measured against targets and against the floor.
+
+    python benchmarks/run.py [--scales 1000,10000,100000] [--runs 3] [--json PATH] [--keep DIR]
+
+Builds a demo database per scale (about 20 revenue lines per account over 3 years, plus
+contacts, deals and plans), then measures each figure several times and prints medians in one
+table, also written as JSON. Needs the `bench` extra (pandas) for the pandas comparison and
+the `sqlite3` shell for the SQL floor; figures that cannot be measured say why.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+AS_OF = date(2026, 11, 22)
+FILTER_WORD = "acme"
+
+TARGETS = {
+    "build_s": ("build the demo database", "< 60 s", 60.0),
+    "pareto_s": ("`kam report pareto`, whole process", "< 1.5 s", 1.5),
+    "pareto_fresh_s": ("... computed afresh (another date)", "", None),
+    "shell_s": ("... the same SQL in the sqlite3 shell", "", None),
+    "pareto_vs_shell": ("... kam afresh / sqlite3 shell", "< 3x", 3.0),
+    "classify_s": ("classification in-process", "< pandas", None),
+    "pandas_s": ("... the same in pandas (rows in memory)", "", None),
+    "pandas_load_s": ("... pandas reading the rows first", "", None),
+    "first_frame_s": ("`kam` start to first dashboard frame", "< 1.0 s", 1.0),
+    "accounts_open_ms": ("accounts screen open", "< 150 ms", 150.0),
+    "keystroke_ms": ("one filter keystroke to refreshed table", "< 50 ms", 50.0),
+    "account_open_ms": ("account screen open", "< 100 ms", 100.0),
+    "review_queue_ms": ("review queue built", "< 500 ms", 500.0),
+    "maxrss_mb": ("peak memory of the TUI process", "< 300 MB", 300.0),
+}
+
+
+def median_of(runs: int, measure: Callable[[], float]) -> float:
+    return statistics.median(measure() for _ in range(runs))
+
+
+def timed_process(args: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def kam(*args: str) -> list[str]:
+    return [sys.executable, "-m", "kam", *args]
+
+
+def fresh_sql(db: Path, as_of: date) -> str:
+    """The classification statement kam runs when nothing is stored, as literal SQL."""
+    import sqlalchemy as sa
+    from sqlalchemy.dialects import sqlite
+
+    from kam.config import ClassificationSettings
+    from kam.services import classify
+
+    window = classify.make_window(as_of, "12m")
+    query = classify.classification_select(window, ClassificationSettings()).subquery("c")
+    statement = sa.select(query).order_by(query.c.position)
+    return str(statement.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}))
+
+
+def pandas_classification(db: Path, as_of: date, runs: int) -> tuple[float, float]:
+    """The same classification in pandas: (compute time on rows in memory, load time)."""
+    import pandas as pd
+
+    start = (as_of - timedelta(days=365)).isoformat()
+    conn = sqlite3.connect(db)
+    started = time.perf_counter()
+    lines = pd.read_sql_query(
+        "SELECT account_id, booked_on, amount_minor, cost_minor FROM revenue_line", conn
+    )
+    accounts = pd.read_sql_query(
+        "SELECT id, name, name_key, strategic, emerging, tier_override FROM account "
+        "WHERE archived_at IS NULL",
+        conn,
+    )
+    load = time.perf_counter() - started
+    conn.close()
+
+    def compute() -> float:
+        started = time.perf_counter()
+        window = lines[(lines.booked_on > start) & (lines.booked_on <= as_of.isoformat())]
+        sums = window.groupby("account_id")[["amount_minor", "cost_minor"]].sum()
+        df = accounts.merge(sums, left_on="id", right_index=True, how="left").fillna(
+            {"amount_minor": 0, "cost_minor": 0}
+        )
+        df["active"] = df.amount_minor > 0
+        df = df.sort_values(
+            ["active", "amount_minor", "name_key", "id"], ascending=[False, False, True, True]
+        )
+        df["position"] = range(1, len(df) + 1)
+        n = int(df.active.sum())
+        core, major = (500 * n + 9999) // 10000, (2500 * n + 9999) // 10000
+        total = df.amount_minor.sum()
+        df["share"] = df.amount_minor / total
+        df["cumulative"] = df.amount_minor.cumsum() / total
+        rank = df.position.where(df.active)
+        df["class"] = "general"
+        df.loc[df.emerging.astype(bool), "class"] = "emerging"
+        df.loc[rank <= major, "class"] = "major"
+        df.loc[rank <= core, "class"] = "core"
+        tier = pd.Series("general", index=df.index)
+        tier[df.emerging.astype(bool)] = "potential"
+        tier[df.strategic.astype(bool)] = "strategic"
+        tier[rank <= major] = "gold"
+        tier[rank <= core] = "diamond"
+        tier[df.cost_minor > df.amount_minor] = "problem"
+        df["tier"] = df.tier_override.fillna(tier)
+        assert len(df) == len(accounts)
+        return time.perf_counter() - started
+
+    return median_of(runs, compute), load
+
+
+def classify_in_process(db: Path, as_of: date, runs: int) -> float:
+    from kam.db import open_database
+    from kam.services import classify
+
+    database = open_database(f"sqlite:///{db}")
+
+    def once() -> float:
+        started = time.perf_counter()
+        with database.read() as session:
+            classify.classify(session, as_of)  # not the stored date: computed afresh
+        return time.perf_counter() - started
+
+    try:
+        return median_of(runs, once)
+    finally:
+        database.dispose()
+
+
+def probe_tui(db: Path, runs: int) -> dict[str, float]:
+    results = []
+    for _ in range(runs):
+        spawned = time.time()
+        out = subprocess.run(
+            [sys.executable, str(HERE / "tui_probe.py"), str(db), AS_OF.isoformat(), FILTER_WORD],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        data = json.loads(out.strip().splitlines()[-1])
+        data["first_frame_s"] = data.pop("first_frame_at") - spawned
+        results.append(data)
+    return {
+        "first_frame_s": statistics.median(r["first_frame_s"] for r in results),
+        "accounts_open_ms": statistics.median(r["accounts_open_ms"] for r in results),
+        "keystroke_ms": statistics.median(k for r in results for k in r["filter_keystroke_ms"]),
+        "account_open_ms": statistics.median(r["account_open_ms"] for r in results),
+        "maxrss_mb": max(r["maxrss_mb"] for r in results),
+    }
+
+
+def measure(scale: int, folder: Path, runs: int) -> dict[str, float | str]:
+    db = folder / f"bench-{scale}.db"
+    figures: dict[str, float | str] = {}
+    print(f"[{scale:,} accounts] building…", file=sys.stderr)
+    figures["build_s"] = timed_process(
+        kam(
+            "demo",
+            "--accounts",
+            str(scale),
+            "--db",
+            str(db),
+            "--no-tui",
+            "--as-of",
+            AS_OF.isoformat(),
+        )
+    )
+    print(f"[{scale:,} accounts] reports…", file=sys.stderr)
+    figures["pareto_s"] = median_of(
+        runs,
+        lambda: timed_process(
+            kam("report", "pareto", "--db", str(db), "--as-of", AS_OF.isoformat())
+        ),
+    )
+    other_day = AS_OF - timedelta(days=1)
+    figures["pareto_fresh_s"] = median_of(
+        runs,
+        lambda: timed_process(
+            kam("report", "pareto", "--db", str(db), "--as-of", other_day.isoformat())
+        ),
+    )
+    shell = shutil.which("sqlite3")
+    if shell:
+        sql_file = folder / "pareto.sql"
+        sql_file.write_text(fresh_sql(db, other_day) + ";\n")
+
+        def run_shell() -> float:
+            started = time.perf_counter()
+            with sql_file.open() as stdin:
+                subprocess.run([shell, str(db)], stdin=stdin, stdout=subprocess.DEVNULL, check=True)
+            return time.perf_counter() - started
+
+        figures["shell_s"] = median_of(runs, run_shell)
+        figures["pareto_vs_shell"] = figures["pareto_fresh_s"] / figures["shell_s"]
+    else:
+        figures["shell_s"] = figures["pareto_vs_shell"] = "no sqlite3 shell"
+    print(f"[{scale:,} accounts] classification…", file=sys.stderr)
+    figures["classify_s"] = classify_in_process(db, other_day, runs)
+    try:
+        figures["pandas_s"], figures["pandas_load_s"] = pandas_classification(db, other_day, runs)
+    except ImportError:
+        figures["pandas_s"] = figures["pandas_load_s"] = "pandas not installed"
+    print(f"[{scale:,} accounts] interface…", file=sys.stderr)
+    figures.update(probe_tui(db, runs))
+    figures["review_queue_ms"] = "not built yet"
+    return figures
+
+
+def render(results: dict[int, dict[str, float | str]], machine: dict[str, str]) -> str:
+    scales = sorted(results)
+    header = ["figure", "target", *(f"{s:,}" for s in scales)]
+    if len(scales) > 1:
+        header.append(f"x from {scales[0]:,} to {scales[-1]:,}")
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for key, (label, target, _limit) in TARGETS.items():
+        cells = [label, target]
+        values = [results[s].get(key) for s in scales]
+        for value in values:
+            cells.append(_fmt(key, value))
+        if len(scales) > 1:
+            first, last = values[0], values[-1]
+            ok = isinstance(first, float) and isinstance(last, float) and first > 0
+            cells.append(f"{last / first:.1f}x" if ok else "")
+        lines.append("| " + " | ".join(cells) + " |")
+    about = ", ".join(f"{k}: {v}" for k, v in machine.items())
+    return "\n".join(lines) + f"\n\nMedians of the runs. Machine: {about}.\n"
+
+
+def _fmt(key: str, value: float | str | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if key.endswith("_ms"):
+        return f"{value:.0f} ms"
+    if key.endswith("_mb"):
+        return f"{value:.0f} MB"
+    if key == "pareto_vs_shell":
+        return f"{value:.2f}x"
+    return f"{value:.2f} s"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", default="1000,10000,100000")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--json", default=str(HERE / "results" / "latest.json"))
+    parser.add_argument(
+        "--keep", default=None, help="build the databases in this folder and keep them"
+    )
+    args = parser.parse_args()
+    scales = [int(s.replace("_", "")) for s in args.scales.split(",") if s.strip()]
+    machine = {
+        "cores": str(os.cpu_count()),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "system": f"{platform.system()} {platform.machine()}",
+    }
+    folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="kam-bench-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        results = {scale: measure(scale, folder, args.runs) for scale in scales}
+    finally:
+        if not args.keep:
+            shutil.rmtree(folder, ignore_errors=True)
+    table = render(results, machine)
+    print(table)
+    out = Path(args.json)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(
+        json.dumps({"machine": machine, "as_of": AS_OF.isoformat(), "results": results}, indent=2)
+    )
+    print(f"JSON: {out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
