@@ -5,16 +5,12 @@ Update after an intended change with: pytest tests/test_snapshots.py --snapshot-
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import pytest
 
-from kam.app import KamApp
-from kam.db import open_database
 from kam.demo import create_demo_database
-
-TODAY = date(2026, 11, 22)
+from tests.support import TODAY, app_on_copy, settle
 
 
 @pytest.fixture(scope="module")
@@ -24,16 +20,7 @@ def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def make_app(demo_path: Path, tmp_path: Path) -> KamApp:
-    copy = tmp_path / "demo.db"
-    copy.write_bytes(demo_path.read_bytes())
-    return KamApp(open_database(f"sqlite:///{copy}"), today=TODAY)
-
-
-async def settle(pilot) -> None:
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+make_app = app_on_copy
 
 
 def test_dashboard(snap_compare, demo_path: Path, tmp_path: Path) -> None:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import pytest
 from textual.widgets import HelpPanel, Input
 
 from kam.app import KamApp
-from kam.db import open_database
 from kam.demo import create_demo_database
 from kam.screens.account import AccountScreen
 from kam.screens.accounts import AccountsScreen
@@ -18,8 +16,7 @@ from kam.services import accounts as account_service
 from kam.services.accounts import AccountListQuery
 from kam.widgets.kpi import KpiTile
 from kam.widgets.lazy_table import LazyTable
-
-TODAY = date(2026, 11, 22)
+from tests.support import TODAY, app_on_copy, settle
 
 
 @pytest.fixture(scope="module")
@@ -31,16 +28,7 @@ def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def app(demo_path: Path, tmp_path: Path) -> KamApp:
-    copy = tmp_path / "demo.db"
-    copy.write_bytes(demo_path.read_bytes())
-    return KamApp(open_database(f"sqlite:///{copy}"), today=TODAY)
-
-
-async def settle(pilot) -> None:
-    """Let workers finish and their results reach the screen."""
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+    return app_on_copy(demo_path, tmp_path)
 
 
 def count(app: KamApp, text: str) -> int:

@@ -401,28 +401,21 @@ def _record_moves(session: Session, window: Window) -> int:
     changes = []
     for account_id, old_class, new_class, old_tier, new_tier in rows:
         account_uuid = account_id if isinstance(account_id, uuid.UUID) else uuid.UUID(account_id)
-        if old_class != new_class:
-            changes.append(
-                TierChange(
-                    account_id=account_uuid,
-                    field=ClassificationField.account_class,
-                    from_value=old_class,
-                    to_value=new_class,
-                    source=ChangeSource.classification,
-                    reason=reason,
+        for field, old, new in (
+            (ClassificationField.account_class, old_class, new_class),
+            (ClassificationField.tier, old_tier, new_tier),
+        ):
+            if old != new:
+                changes.append(
+                    TierChange(
+                        account_id=account_uuid,
+                        field=field,
+                        from_value=old,
+                        to_value=new,
+                        source=ChangeSource.classification,
+                        reason=reason,
+                    )
                 )
-            )
-        if old_tier != new_tier:
-            changes.append(
-                TierChange(
-                    account_id=account_uuid,
-                    field=ClassificationField.tier,
-                    from_value=old_tier,
-                    to_value=new_tier,
-                    source=ChangeSource.classification,
-                    reason=reason,
-                )
-            )
     session.add_all(changes)
     session.flush()
     return len(changes)
