@@ -97,9 +97,23 @@ class KamApp(App[None]):
             self.action_show_help_panel()
 
     def open_account(self, account_id: uuid.UUID) -> None:
-        from kam.screens.account import AccountScreen
+        """Read the account off the UI thread, then show its screen in one paint."""
+        self.run_worker(self._open_account(account_id), group="open-account", exclusive=True)
 
-        self.push_screen(AccountScreen(account_id))
+    async def _open_account(self, account_id: uuid.UUID) -> None:
+        from kam.screens.account import AccountScreen, load_account
+
+        def read() -> object:
+            self.ensure_classified()
+            with self.database.read() as session:
+                return load_account(session, account_id, self.today)
+
+        try:
+            loaded = await asyncio.to_thread(read)
+        except Exception as exc:
+            self.show_error(exc)
+            return
+        self.push_screen(AccountScreen(account_id, loaded))  # type: ignore[arg-type]
 
     # --- services used from worker threads -----------------------------------------------
 

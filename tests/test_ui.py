@@ -180,3 +180,14 @@ async def test_a_broken_database_shows_a_message_not_a_traceback(app: KamApp) ->
         assert app.is_running
         messages = [n.message for n in app._notifications]
         assert any("account_classification" in m or "database" in m for m in messages)
+
+
+async def test_opening_a_vanished_account_says_so(app: KamApp) -> None:
+    import uuid
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app.open_account(uuid.uuid4())
+        await settle(pilot)
+        assert isinstance(app.screen, DashboardScreen)
+        assert any("no longer exists" in n.message for n in app._notifications)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from rich.table import Table
 from rich.text import Text
+from sqlmodel import Session
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -26,15 +28,28 @@ def _words(value: object) -> str:
     return str(getattr(value, "value", value)).replace("_", " ")
 
 
+Loaded = tuple[AccountDetail, ClassificationSettings]
+
+
+def load_account(session: Session, account_id: uuid.UUID, today: date) -> Loaded:
+    """Everything the account screen shows, read in one session."""
+    return (
+        account_service.account_detail(session, account_id, today),
+        settings_service.classification_settings(session),
+    )
+
+
 class AccountScreen(KamScreen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("r", "refresh", "Refresh"),
     ]
 
-    def __init__(self, account_id: uuid.UUID) -> None:
+    def __init__(self, account_id: uuid.UUID, loaded: Loaded | None = None) -> None:
+        """`loaded`, when the opener read the data already, lets the first paint show it."""
         super().__init__()
         self.account_id = account_id
+        self._preloaded = loaded
 
     def compose(self) -> ComposeResult:
         yield Header()
