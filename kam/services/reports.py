@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from kam.config import ClassificationSettings
+from kam.models.enums import ValueTier
 from kam.services.classify import Classification
-from kam.services.formatting import money, percent, text_table
+from kam.services.formatting import cell_len, fit, money, percent, text_table
 from kam.services.io import to_csv, to_json
 
 REPORT_FORMATS = ("table", "csv", "json")
@@ -82,21 +83,7 @@ def pareto_report(result: Classification, settings: ClassificationSettings, fmt:
                 for a in result.accounts
             ),
         )
-    rows = [
-        [
-            "" if a.rank is None else str(a.rank),
-            a.name,
-            money(a.revenue_minor),
-            percent(a.share, 2),
-            percent(a.cumulative_share),
-            a.account_class + "*" if a.strategic else a.account_class,
-            settings.label(a.tier) + ("†" if a.tier != a.computed_tier else ""),
-        ]
-        for a in result.accounts
-    ]
-    body = text_table(
-        ["Rank", "Account", "Revenue", "Share", "Cum.", "Class", "Tier"], rows, right={0, 2, 3, 4}
-    )
+    body = _pareto_table(result, settings)
     start = result.window.start.isoformat() if result.window.start else "the first sale"
     summary = text_table(
         ["Class", "Accounts", "of ranked", "Revenue", "Share", "Cum."],
@@ -121,3 +108,36 @@ def pareto_report(result: Classification, settings: ClassificationSettings, fmt:
         + "\n* strategic by judgement   † tier set by hand\n\n"
         + summary
     )
+
+
+def _pareto_table(result: Classification, settings: ClassificationSettings) -> str:
+    """The per-account table, one f-string a row: it prints 100k rows in a fraction of a
+    second. Widths come from the data (the largest rank and revenue, the longest name up to
+    40 cells); names with wide characters are padded by their cell width."""
+    accounts = result.accounts
+    labels = {tier: settings.label(tier) for tier in ValueTier}
+    name_width = min(40, max([cell_len("Account"), *(cell_len(a.name) for a in accounts)]))
+    rank_width = max(4, len(f"{result.ranked_accounts}"))
+    revenue_width = max(7, len(money(max((a.revenue_minor for a in accounts), default=0))))
+    tier_width = max(len(label) + 1 for label in labels.values())
+    lines = [
+        f"{'Rank':>{rank_width}}  {fit('Account', name_width)}  {'Revenue':>{revenue_width}}  "
+        f"{'Share':>6}  {'Cum.':>6}  {'Class':<9}  Tier",
+        "  ".join("-" * w for w in (rank_width, name_width, revenue_width, 6, 6, 9, tier_width)),
+    ]
+    append = lines.append
+    for a in accounts:
+        name = a.name
+        if name.isascii() and len(name) <= name_width:
+            name = name.ljust(name_width)
+        else:
+            name = fit(name, name_width)  # exactly name_width cells, wide characters counted
+        cumulative = "" if a.cumulative_share is None else f"{a.cumulative_share * 100:.1f}%"
+        tier = labels[a.tier] + ("†" if a.tier != a.computed_tier else "")
+        account_class = a.account_class + "*" if a.strategic else a.account_class
+        append(
+            f"{'' if a.rank is None else a.rank:>{rank_width}}  {name}  "
+            f"{money(a.revenue_minor):>{revenue_width}}  {a.share * 100:>5.2f}%  "
+            f"{cumulative:>6}  {account_class:<9}  {tier}"
+        )
+    return "\n".join(lines) + "\n"
