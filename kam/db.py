@@ -220,8 +220,17 @@ def open_database(url: str, *, create: bool = True) -> Database:
         if revision is not None and path is not None:
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
             database.backup_to(path.with_name(f"{path.name}.before-{revision}-{stamp}.bak"))
-        with engine.connect() as conn, conn.begin():
-            _run_migrations(conn)
+        with engine.connect() as conn:
+            if conn.dialect.name == "sqlite":
+                # SQLite changes a table by rebuilding it; with foreign keys on, dropping the
+                # old table would fire ON DELETE actions on the rows that refer to it. The
+                # references are checked after the migration instead.
+                conn.connection.dbapi_connection.execute("PRAGMA foreign_keys = OFF")
+            try:
+                with conn.begin():
+                    _run_migrations(conn)
+            finally:
+                conn.invalidate()  # never hand a connection with foreign keys off to the pool
         with engine.connect() as conn:
             _check_after_migration(conn)
     except DatabaseOpenError:

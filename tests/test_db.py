@@ -51,6 +51,178 @@ def test_reopening_an_existing_database_keeps_its_rows(db_url: str) -> None:
     assert names == ["Kept Ltd"]
 
 
+def _upgrade_to(url: str, revision: str) -> None:
+    """A database as an older kam left it: the schema of `revision`, no newer."""
+    from alembic import command
+
+    from kam.db import make_engine
+
+    engine = make_engine(url)
+    config = Config()
+    config.set_main_option(
+        "script_location", str(Path(kam.models.__file__).parent.parent / "migrations")
+    )
+    with engine.connect() as conn, conn.begin():
+        config.attributes["connection"] = conn
+        command.upgrade(config, revision)
+    engine.dispose()
+
+
+def test_migrating_an_older_schema_keeps_every_row_and_reference(db_url: str) -> None:
+    import uuid
+    from datetime import UTC, date, datetime
+
+    _upgrade_to(db_url, "0001")
+    ids = {name: uuid.uuid4() for name in ("member", "account", "boss", "contact", "need", "plan")}
+    now = datetime.now(UTC)
+
+    def edited() -> list[sa.ColumnClause]:
+        return [
+            sa.column("created_at", kam.models.base.UTCDateTime),
+            sa.column("updated_at", kam.models.base.UTCDateTime),
+            sa.column("version"),
+        ]
+
+    def table(name: str, *columns: str | sa.ColumnClause) -> sa.TableClause:
+        return sa.table(
+            name,
+            sa.column("id", sa.Uuid),
+            *edited(),
+            *(c if isinstance(c, sa.ColumnClause) else sa.column(c) for c in columns),
+        )
+
+    stamp = {"created_at": now, "updated_at": now, "version": 1}
+    from kam.db import make_engine
+
+    engine = make_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(
+            table("team_member", "name", "active").insert(),
+            [{"id": ids["member"], "name": "Li Wei", "active": True, **stamp}],
+        )
+        conn.execute(
+            table(
+                "account",
+                "name",
+                "name_key",
+                "relationship_stage",
+                "relationship_horizon",
+                "relationship_type",
+                "strategic",
+                "emerging",
+                "status",
+                "notes",
+            ).insert(),
+            [
+                {
+                    "id": ids["account"],
+                    "name": "Old Co",
+                    "name_key": "old co",
+                    "relationship_stage": "value",
+                    "relationship_horizon": "long_term",
+                    "relationship_type": "relational",
+                    "strategic": False,
+                    "emerging": False,
+                    "status": "active",
+                    "notes": "",
+                    **stamp,
+                }
+            ],
+        )
+        contact = table(
+            "contact",
+            sa.column("account_id", sa.Uuid),
+            sa.column("reports_to_id", sa.Uuid),
+            "name",
+            "attitude",
+            "influence",
+            "strength",
+            "notes",
+        )
+        for key, boss in (("boss", None), ("contact", ids["boss"])):
+            conn.execute(
+                contact.insert(),
+                [
+                    {
+                        "id": ids[key],
+                        "account_id": ids["account"],
+                        "reports_to_id": boss,
+                        "name": key,
+                        "attitude": "neutral",
+                        "influence": "high",
+                        "strength": "regular",
+                        "notes": "",
+                        **stamp,
+                    }
+                ],
+            )
+        conn.execute(
+            table(
+                "contact_need", sa.column("contact_id", sa.Uuid), "kind", "visibility", "text"
+            ).insert(),
+            [
+                {
+                    "id": ids["need"],
+                    "contact_id": ids["contact"],
+                    "kind": "information",
+                    "visibility": "latent",
+                    "text": "monthly figures",
+                    **stamp,
+                }
+            ],
+        )
+        conn.execute(
+            table(
+                "plan_item",
+                sa.column("account_id", sa.Uuid),
+                sa.column("contact_id", sa.Uuid),
+                "kind",
+                "rule",
+                "next_due",
+                "active",
+                "note",
+            ).insert(),
+            [
+                {
+                    "id": ids["plan"],
+                    "account_id": ids["account"],
+                    "contact_id": ids["contact"],
+                    "kind": "call",
+                    "rule": "FREQ=MONTHLY",
+                    "next_due": date(2026, 12, 1),
+                    "active": True,
+                    "note": "",
+                    **stamp,
+                }
+            ],
+        )
+    engine.dispose()
+
+    database = open_database(db_url)  # migrates 0001 -> head
+    with database.read() as session:
+        conn = session.connection()
+        version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+        needs = conn.execute(sa.text("SELECT text FROM contact_need")).scalars().all()
+        plan_contact = conn.execute(
+            sa.select(sa.column("contact_id", sa.Uuid)).select_from(sa.table("plan_item"))
+        ).scalar()
+        chain = conn.execute(
+            sa.select(sa.column("name"), sa.column("reports_to_id", sa.Uuid))
+            .select_from(sa.table("contact"))
+            .order_by(sa.column("name"))
+        ).all()
+    with database.engine.connect() as conn:
+        foreign_keys_on = (
+            conn.exec_driver_sql("PRAGMA foreign_keys").scalar() if database.is_sqlite else 1
+        )
+    database.dispose()
+    assert version == SCHEMA_HEAD
+    assert needs == ["monthly figures"]
+    assert plan_contact == ids["contact"]
+    assert chain == [("boss", None), ("contact", ids["boss"])]
+    assert foreign_keys_on == 1
+
+
 def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(
     sqlite_database: Database,
 ) -> None:

@@ -12,6 +12,7 @@ from kam.models.engagement import (
     PlanItem,
     SatisfactionScore,
 )
+from kam.models.history import ChangeRecord
 from kam.models.opportunity import Opportunity, OpportunityStageChange
 from kam.models.people import AccountTeamMember, Contact, ContactNeed, TeamMember
 from kam.models.revenue import RevenueLine
@@ -27,6 +28,7 @@ __all__ = [
     "AccountTeamMember",
     "ActionItem",
     "Activity",
+    "ChangeRecord",
     "ActivityContact",
     "ActivityMember",
     "Complaint",

@@ -178,3 +178,12 @@ class ComplaintSeverity(StrEnum):
     low = "low"
     medium = "medium"
     high = "high"
+
+
+class HistorySubject(StrEnum):
+    """What a change-history row is about."""
+
+    account = "account"
+    contact = "contact"
+    team = "team"  # a membership of the account team
+    need = "need"  # a contact's need

@@ -58,6 +58,8 @@ class Contact(Edited, table=True):
         RelationshipStrength, "strength", default=RelationshipStrength.none
     )
     reports_to_id: uuid.UUID | None = fk("contact.id", ondelete="SET NULL", nullable=True)
+    # Who on our side holds this relationship: all contacts through one person is a risk.
+    owner_id: uuid.UUID | None = fk("team_member.id", ondelete="SET NULL", nullable=True)
     left_on: date | None = Field(default=None)
     notes: str = Field(default="", sa_type=sa.Text)
 
