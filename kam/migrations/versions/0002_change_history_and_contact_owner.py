@@ -55,9 +55,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_change_record")),
     )
-    op.create_index(
-        "ix_change_record_account_at", "change_record", ["account_id", "changed_at"]
-    )
+    op.create_index("ix_change_record_account_at", "change_record", ["account_id", "changed_at"])
     with op.batch_alter_table("contact") as batch_op:
         batch_op.add_column(sa.Column("owner_id", sa.Uuid(), nullable=True))
         batch_op.create_index(batch_op.f("ix_contact_owner_id"), ["owner_id"])
