@@ -9,6 +9,7 @@ from pathlib import Path
 from kam.models.enums import ValueTier
 
 ENV_DATABASE = "KAM_DATABASE"
+ENV_USER = "KAM_USER"
 APP_NAME = "kam"
 
 
@@ -16,6 +17,37 @@ def data_dir() -> Path:
     from platformdirs import user_data_path
 
     return user_data_path(APP_NAME, appauthor=False)
+
+
+def config_file() -> Path:
+    from platformdirs import user_config_path
+
+    return user_config_path(APP_NAME, appauthor=False) / "config.toml"
+
+
+def current_user(explicit: str | None = None) -> str:
+    """Who is making changes, for the history: `--user`, else $KAM_USER, else `user = "..."`
+    in the user's config.toml, else the operating system's login name."""
+    for candidate in (explicit, os.environ.get(ENV_USER), _configured_user()):
+        if candidate and candidate.strip():
+            return " ".join(candidate.split())[:120]
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name (some containers): still record something honest
+        return "unknown"
+
+
+def _configured_user() -> str | None:
+    import tomllib
+
+    try:
+        with config_file().open("rb") as handle:
+            value = tomllib.load(handle).get("user")
+    except (OSError, tomllib.TOMLDecodeError):
+        return None
+    return value if isinstance(value, str) else None
 
 
 def default_database_path(*, demo: bool = False) -> Path:

@@ -600,8 +600,10 @@ def _build_rows(
             roles += rng.sample(
                 [r for r in TeamRole if r != TeamRole.account_lead], k=rng.randint(0, 4)
             )
+        team = [owner]
         for role in roles:
             member = owner if role == TeamRole.account_lead else rng.choice(members)
+            team.append(member)
             sink.add(
                 AccountTeamMember,
                 (
@@ -647,6 +649,7 @@ def _build_rows(
                     (Influence.high if c == 0 else rng.choice(list(Influence))).value,
                     rng.choice(list(RelationshipStrength)).value,
                     sink.uuid(reports_to),
+                    sink.uuid(rng.choice(team)),  # who on our side holds the relationship
                     left,
                     "",
                 ),

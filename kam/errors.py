@@ -19,3 +19,13 @@ class InputError(KamError):
 
 class ConflictError(KamError):
     """The row changed since it was read (another window, process or laptop saved first)."""
+
+
+class InputErrors(InputError):
+    """Several bad fields at once, so a form can mark all of them in one go."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        first_field, first = next(iter(errors.items()))
+        super().__init__(first if len(errors) == 1 else f"{first} (and {len(errors) - 1} more)")
+        self.field = first_field
+        self.errors = dict(errors)

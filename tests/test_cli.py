@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from kam.cli import main
 from kam.db import open_database
-from kam.services.accounts import create_account
+from kam.services.account_edit import create_account
 from kam.services.revenue import add_revenue
 
 

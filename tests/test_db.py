@@ -18,7 +18,7 @@ import kam.models
 from kam.db import Database, open_database
 from kam.errors import DatabaseOpenError
 from kam.migrations import SCHEMA_HEAD
-from kam.services.accounts import create_account
+from kam.services.account_edit import create_account
 
 
 def test_schema_head_matches_the_migration_scripts() -> None:

@@ -14,7 +14,7 @@ from kam.demo import build_demo, create_demo_database
 from kam.errors import KamError
 from kam.models.enums import AccountClass, OpportunityStage
 from kam.services import classify
-from kam.services.accounts import create_account
+from kam.services.account_edit import create_account
 
 AS_OF = date(2026, 11, 22)
 

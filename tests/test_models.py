@@ -13,7 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from kam.db import Database
 from kam.errors import InputError
 from kam.models import Account, Opportunity, RevenueLine, name_key
-from kam.services.accounts import create_account
+from kam.services.account_edit import create_account
 from kam.services.revenue import add_revenue
 
 

@@ -9,11 +9,11 @@ import pytest
 from kam.db import Database
 from kam.models.enums import AccountClass, AccountStatus, ValueTier
 from kam.services import classify
+from kam.services.account_edit import create_account
 from kam.services.accounts import (
     SORT_COLUMNS,
     AccountListQuery,
     count_accounts,
-    create_account,
     list_accounts,
     search,
 )

@@ -14,7 +14,7 @@ from kam.models import TierChange
 from kam.models.enums import AccountClass, ValueTier
 from kam.services import classify
 from kam.services import settings as settings_service
-from kam.services.accounts import create_account
+from kam.services.account_edit import create_account
 from kam.services.revenue import add_revenue
 
 AS_OF = date(2026, 11, 22)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from kam.errors import InputError, KamError
+from kam.errors import KamError
 from kam.models import (
     Account,
     AccountClassification,
@@ -23,7 +23,7 @@ from kam.models import (
     name_key,
 )
 from kam.models.enums import OPEN_STAGES, AccountClass, AccountStatus, ValueTier
-from kam.services import settings as settings_service
+from kam.services import team as team_service
 
 _acct = Account.__table__
 _cls = AccountClassification.__table__
@@ -55,6 +55,7 @@ class AccountListQuery:
     descending: bool = True
     account_class: AccountClass | None = None
     tier: ValueTier | None = None
+    archived: bool = False  # the archive instead of the live accounts
 
     def __post_init__(self) -> None:
         if self.sort not in SORT_COLUMNS:
@@ -79,6 +80,8 @@ class AccountRow:
     owner: str | None
     strategic: bool
     rank: int | None
+    single_threaded: bool = False
+    archived: bool = False
 
 
 def like_pattern(text: str) -> str:
@@ -88,7 +91,11 @@ def like_pattern(text: str) -> str:
 
 
 def _filtered(select: sa.Select, query: AccountListQuery) -> sa.Select:
-    select = select.where(_acct.c.archived_at.is_(None))
+    if query.archived:  # the archive is small and unclassified: name filter only
+        select = select.where(_acct.c.archived_at.is_not(None))
+        query = replace(query, account_class=None, tier=None)
+    else:
+        select = select.where(_acct.c.archived_at.is_(None))
     if query.text.strip():
         select = select.where(_acct.c.name_key.like(like_pattern(query.text), escape="\\"))
     if query.account_class is not None:
@@ -100,7 +107,7 @@ def _filtered(select: sa.Select, query: AccountListQuery) -> sa.Select:
 
 def count_accounts(session: Session, query: AccountListQuery) -> int:
     select = sa.select(sa.func.count()).select_from(_acct)
-    if query.account_class is not None or query.tier is not None:
+    if not query.archived and (query.account_class is not None or query.tier is not None):
         select = select.select_from(_acct.join(_cls, _cls.c.account_id == _acct.c.id))
     return int(session.connection().execute(_filtered(select, query)).scalar_one())
 
@@ -141,12 +148,20 @@ def list_accounts(
         _member.c.name.label("owner"),
         _acct.c.strategic,
         _cls.c.rank,
-    ).select_from(
-        _cls.join(_acct, _acct.c.id == _cls.c.account_id).outerjoin(
-            _member, _member.c.id == _acct.c.owner_id
-        )
     )
-    if not query.filtered and query.sort in REVERSED_SORTS:
+    if query.archived:  # archived accounts are not classified
+        select = select.select_from(
+            _acct.outerjoin(_cls, _acct.c.id == _cls.c.account_id).outerjoin(
+                _member, _member.c.id == _acct.c.owner_id
+            )
+        )
+    else:
+        select = select.select_from(
+            _cls.join(_acct, _acct.c.id == _cls.c.account_id).outerjoin(
+                _member, _member.c.id == _acct.c.owner_id
+            )
+        )
+    if not query.filtered and not query.archived and query.sort in REVERSED_SORTS:
         # Positions are 1..N without gaps: the page starts at a known position.
         if descending:
             last = sa.select(sa.func.coalesce(sa.func.max(_cls.c.position), 0)).scalar_subquery()
@@ -162,22 +177,26 @@ def list_accounts(
         term = column.desc() if descending else column.asc()
         order.append(term.nulls_last() if nullable else term)
     select = _filtered(select, query).order_by(*order).offset(offset).limit(limit)
+    rows = session.connection().execute(select).all()
+    lonely = team_service.single_threaded_ids(session, [row.id for row in rows])
     return [
         AccountRow(
             id=row.id,
             name=row.name,
-            account_class=AccountClass(row.account_class),
-            tier=ValueTier(row.tier),
-            revenue_minor=int(row.revenue_minor),
-            share=float(row.share),
+            account_class=AccountClass(row.account_class or AccountClass.general),
+            tier=ValueTier(row.tier or ValueTier.general),
+            revenue_minor=int(row.revenue_minor or 0),
+            share=float(row.share or 0),
             status=AccountStatus(row.status),
             industry=row.industry,
             region=row.region,
             owner=row.owner,
             strategic=bool(row.strategic),
             rank=row.rank,
+            single_threaded=row.id in lonely,
+            archived=query.archived,
         )
-        for row in session.connection().execute(select)
+        for row in rows
     ]
 
 
@@ -335,56 +354,3 @@ def account_detail(session: Session, account_id: uuid.UUID, today: date) -> Acco
         overdue_plan_items=int(overdue),
         tier_moves=moves,
     )
-
-
-# --- writing ------------------------------------------------------------------------------
-
-EDITABLE_FIELDS = {
-    "industry",
-    "region",
-    "owner_id",
-    "relationship_stage",
-    "relationship_horizon",
-    "relationship_type",
-    "buying_factor",
-    "strategic",
-    "emerging",
-    "tier_override",
-    "tier_override_reason",
-    "status",
-    "customer_since",
-    "notes",
-}
-
-
-def validate_name(session: Session, name: str, *, exclude: uuid.UUID | None = None) -> str:
-    """A live account's name: not blank, at most 200 characters, unique ignoring case and
-    surrounding spaces. Returns the cleaned name."""
-    cleaned = " ".join((name or "").split())
-    if not cleaned:
-        raise InputError("name: an account needs a name", "name")
-    if len(cleaned) > 200:
-        raise InputError("name: at most 200 characters", "name")
-    clash = sa.select(_acct.c.name).where(
-        _acct.c.name_key == name_key(cleaned), _acct.c.archived_at.is_(None)
-    )
-    if exclude is not None:
-        clash = clash.where(_acct.c.id != exclude)
-    existing = session.connection().execute(clash).scalar()
-    if existing is not None:
-        raise InputError(f"name: an account called {existing!r} exists already", "name")
-    return cleaned
-
-
-def create_account(session: Session, name: str, **fields: object) -> Account:
-    unknown = set(fields) - EDITABLE_FIELDS
-    if unknown:
-        raise KamError(f"unknown account fields: {', '.join(sorted(unknown))}")
-    if fields.get("tier_override") and not str(fields.get("tier_override_reason") or "").strip():
-        raise InputError("tier override: say why the tier is set by hand", "tier_override_reason")
-    cleaned = validate_name(session, name)
-    account = Account(name=cleaned, name_key=name_key(cleaned), **fields)  # type: ignore[arg-type]
-    session.add(account)
-    session.flush()
-    settings_service.bump_data_version(session)
-    return account

@@ -1,0 +1,273 @@
+"""Creating, editing, archiving and restoring accounts, with their history.
+
+Every write records who changed which field; fields that classification reads (name, flags,
+tier override, archiving) mark the stored classification stale.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from kam.errors import InputError, InputErrors, KamError
+from kam.models import Account, AccountClassification, TeamMember, TierChange, name_key
+from kam.models.base import utcnow
+from kam.models.enums import (
+    AccountStatus,
+    BuyingFactor,
+    ChangeSource,
+    ClassificationField,
+    HistorySubject,
+    RelationshipHorizon,
+    RelationshipStage,
+    RelationshipType,
+    ValueTier,
+)
+from kam.services import history
+from kam.services import settings as settings_service
+from kam.services.edits import Base, FormReader, merge
+
+_acct = Account.__table__
+
+# The fields of the account form, in the order the form shows them.
+ACCOUNT_FIELDS = (
+    "name",
+    "industry",
+    "region",
+    "owner_id",
+    "status",
+    "relationship_stage",
+    "relationship_horizon",
+    "relationship_type",
+    "buying_factor",
+    "strategic",
+    "emerging",
+    "tier_override",
+    "tier_override_reason",
+    "customer_since",
+    "notes",
+)
+# What the classification reads: changing one of these makes the stored one stale.
+CLASSIFIED_FIELDS = {"name", "strategic", "emerging", "tier_override"}
+
+
+def account_values(account: Account) -> dict[str, Any]:
+    return {field: getattr(account, field) for field in ACCOUNT_FIELDS}
+
+
+def subject(account: Account) -> history.Subject:
+    return history.Subject(account.id, HistorySubject.account, account.id, account.name)
+
+
+def _get(session: Session, account_id: uuid.UUID, *, lock: bool = False) -> Account:
+    account = session.get(Account, account_id, with_for_update=lock or None)
+    if account is None:
+        raise KamError("that account no longer exists")
+    return account
+
+
+def open_account_form(session: Session, account_id: uuid.UUID) -> Base:
+    account = _get(session, account_id)
+    return Base(account.version, account_values(account))
+
+
+def validate_name(session: Session, name: str, *, exclude: uuid.UUID | None = None) -> str:
+    """A live account's name: not blank, at most 200 characters, unique ignoring case and
+    surrounding spaces. Returns the cleaned name."""
+    reader = FormReader({"name": name})
+    cleaned = _read_name(session, reader, exclude)
+    reader.check()
+    assert cleaned is not None
+    return cleaned
+
+
+def _read_name(session: Session, reader: FormReader, exclude: uuid.UUID | None) -> str | None:
+    cleaned = reader.text("name", limit=200, required="an account needs a name")
+    if cleaned is None or "name" in reader.errors:
+        return cleaned
+    clash = sa.select(_acct.c.name).where(
+        _acct.c.name_key == name_key(cleaned), _acct.c.archived_at.is_(None)
+    )
+    if exclude is not None:
+        clash = clash.where(_acct.c.id != exclude)
+    existing = session.connection().execute(clash).scalar()
+    if existing is not None:
+        reader.fail("name", f"an account called {existing!r} exists already")
+    return cleaned
+
+
+def read_account_form(
+    session: Session, raw: Mapping[str, Any], *, exclude: uuid.UUID | None = None
+) -> dict[str, Any]:
+    """The typed values of an account form, or InputErrors naming every bad field."""
+    unknown = set(raw) - set(ACCOUNT_FIELDS)
+    if unknown:
+        raise KamError(f"unknown account fields: {', '.join(sorted(unknown))}")
+    r = FormReader(raw)
+    values: dict[str, Any] = {
+        "name": _read_name(session, r, exclude),
+        "industry": r.text("industry", limit=120),
+        "region": r.text("region", limit=120),
+        "owner_id": r.reference(
+            "owner_id", lambda i: session.get(TeamMember, i) is not None, "team member"
+        ),
+        "status": r.choice("status", AccountStatus) or AccountStatus.active,
+        "relationship_stage": r.choice("relationship_stage", RelationshipStage)
+        or RelationshipStage.transactional,
+        "relationship_horizon": r.choice("relationship_horizon", RelationshipHorizon)
+        or RelationshipHorizon.long_term,
+        "relationship_type": r.choice("relationship_type", RelationshipType)
+        or RelationshipType.relational,
+        "buying_factor": r.choice("buying_factor", BuyingFactor),
+        "strategic": r.flag("strategic"),
+        "emerging": r.flag("emerging"),
+        "tier_override": r.choice("tier_override", ValueTier),
+        "tier_override_reason": r.text("tier_override_reason", limit=500),
+        "customer_since": r.day("customer_since"),
+        "notes": r.long_text("notes"),
+    }
+    if values["tier_override"] is not None and not values["tier_override_reason"]:
+        r.fail("tier_override_reason", "say why the tier is set by hand")
+    if values["tier_override"] is None:
+        values["tier_override_reason"] = None
+    r.check()
+    return values
+
+
+def create_account(session: Session, name: str, *, user: str = "kam", **fields: Any) -> Account:
+    """A new live account from typed values (scripts, import, tests)."""
+    raw = {"name": name, **{k: getattr(v, "value", v) for k, v in fields.items()}}
+    for flag in ("strategic", "emerging"):
+        raw.setdefault(flag, False)
+    return save_new_account(session, raw, user)
+
+
+def save_new_account(session: Session, raw: Mapping[str, Any], user: str) -> Account:
+    values = read_account_form(session, raw)
+    account = Account(name_key=name_key(values["name"]), **values)
+    session.add(account)
+    session.flush()
+    history.record(session, subject(account), history.CREATED, None, account.name, user)
+    settings_service.bump_data_version(session)
+    return account
+
+
+def update_account(
+    session: Session, account_id: uuid.UUID, base: Base, raw: Mapping[str, Any], user: str
+) -> Account:
+    """Save an edited account form. Raises EditConflict when someone changed the same field
+    differently since `base` was read; fields only they changed keep their value."""
+    account = _get(session, account_id, lock=True)
+    mine = read_account_form(session, raw, exclude=account_id)
+    current = Base(account.version, account_values(account))
+    changes = merge(base, current, mine)
+    if not changes:
+        return account
+    before = {field: _readable(session, field, current.values[field]) for field in changes}
+    old_override = account.tier_override
+    for field, value in changes.items():
+        setattr(account, field, value)
+    if "name" in changes:
+        account.name_key = name_key(account.name)
+    after = {field: _readable(session, field, value) for field, value in changes.items()}
+    history.record_changes(session, subject(account), before, after, user)
+    if "tier_override" in changes or (
+        "tier_override_reason" in changes and account.tier_override is not None
+    ):
+        _apply_override(session, account, old_override, user)
+    session.flush()
+    if CLASSIFIED_FIELDS & set(changes):
+        settings_service.bump_data_version(session)
+    return account
+
+
+def _readable(session: Session, field: str, value: Any) -> Any:
+    """Members by name in the history, not by id."""
+    if field == "owner_id" and value is not None:
+        member = session.get(TeamMember, value)
+        return member.name if member else value
+    return value
+
+
+def _apply_override(
+    session: Session, account: Account, old_override: ValueTier | None, user: str
+) -> None:
+    """A tier set by hand takes effect at once (the list shows it without waiting for a
+    reclassification) and is a tier move with the person's reason."""
+    stored = session.get(AccountClassification, account.id)
+    if stored is None:
+        return
+    new_tier = account.tier_override or stored.computed_tier
+    if new_tier == stored.tier:
+        return
+    reason = account.tier_override_reason or (
+        f"override {old_override.value if old_override else ''} removed by {user}"
+    )
+    session.add(
+        TierChange(
+            account_id=account.id,
+            field=ClassificationField.tier,
+            from_value=stored.tier.value,
+            to_value=new_tier.value,
+            source=ChangeSource.manual,
+            reason=reason[:500],
+        )
+    )
+    stored.tier = new_tier
+    stored.tier_order = list(ValueTier).index(new_tier)
+
+
+def archive_account(session: Session, account_id: uuid.UUID, user: str) -> Account:
+    """Out of the lists, history kept; the name becomes free for a new account."""
+    account = _get(session, account_id, lock=True)
+    if account.archived_at is not None:
+        raise KamError(f"{account.name} is archived already")
+    account.archived_at = utcnow()
+    history.record(session, subject(account), "archived", "no", "yes", user)
+    session.flush()
+    settings_service.bump_data_version(session)
+    return account
+
+
+def restore_account(session: Session, account_id: uuid.UUID, user: str) -> Account:
+    account = _get(session, account_id, lock=True)
+    if account.archived_at is None:
+        raise KamError(f"{account.name} is not archived")
+    clash = (
+        session.connection()
+        .execute(
+            sa.select(_acct.c.name).where(
+                _acct.c.name_key == account.name_key, _acct.c.archived_at.is_(None)
+            )
+        )
+        .scalar()
+    )
+    if clash is not None:
+        raise InputError(
+            f"cannot restore {account.name!r}: a live account is called {clash!r}; "
+            "rename one of them first",
+            "name",
+        )
+    account.archived_at = None
+    history.record(session, subject(account), "archived", "yes", "no", user)
+    session.flush()
+    settings_service.bump_data_version(session)
+    return account
+
+
+__all__ = [
+    "ACCOUNT_FIELDS",
+    "InputErrors",
+    "archive_account",
+    "create_account",
+    "open_account_form",
+    "read_account_form",
+    "restore_account",
+    "save_new_account",
+    "update_account",
+    "validate_name",
+]
