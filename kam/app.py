@@ -39,7 +39,12 @@ class AccountSearch(Provider):
             yield Hit(
                 score,
                 Content.assemble((f"{prefix}: ", "dim"), matcher.highlight(hit.label)),
-                partial(app.open_account, hit.account_id),
+                partial(
+                    app.open_account,
+                    hit.account_id,
+                    "overview" if hit.kind == "account" else "contacts",
+                    None if hit.kind == "account" else hit.id,
+                ),
                 text=hit.label,
                 help=hit.detail,
             )
@@ -70,9 +75,10 @@ class KamApp(App[None]):
         Binding("q", "quit", "Quit"),
     ]
 
-    def __init__(self, database: Database, today: date | None = None) -> None:
+    def __init__(self, database: Database, today: date | None = None, user: str = "kam") -> None:
         super().__init__()
         self.database = database
+        self.user = user  # who the history names for changes made here
         self._today = today
         self._classify_lock = threading.Lock()
         self.sub_title = database.display_name
@@ -96,11 +102,17 @@ class KamApp(App[None]):
         else:
             self.action_show_help_panel()
 
-    def open_account(self, account_id: uuid.UUID) -> None:
+    def open_account(
+        self, account_id: uuid.UUID, tab: str = "overview", contact_id: uuid.UUID | None = None
+    ) -> None:
         """Read the account off the UI thread, then show its screen in one paint."""
-        self.run_worker(self._open_account(account_id), group="open-account", exclusive=True)
+        self.run_worker(
+            self._open_account(account_id, tab, contact_id), group="open-account", exclusive=True
+        )
 
-    async def _open_account(self, account_id: uuid.UUID) -> None:
+    async def _open_account(
+        self, account_id: uuid.UUID, tab: str, contact_id: uuid.UUID | None
+    ) -> None:
         from kam.screens.account import AccountScreen, load_account
 
         def read() -> object:
@@ -113,7 +125,9 @@ class KamApp(App[None]):
         except Exception as exc:
             self.show_error(exc)
             return
-        self.push_screen(AccountScreen(account_id, loaded))  # type: ignore[arg-type]
+        self.push_screen(
+            AccountScreen(account_id, loaded, tab=tab, contact_id=contact_id)  # type: ignore[arg-type]
+        )
 
     # --- services used from worker threads -----------------------------------------------
 

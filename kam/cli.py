@@ -35,17 +35,30 @@ def _add_db(parser: argparse.ArgumentParser, *, top: bool) -> None:
     )
 
 
+def _add_user(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    parser.add_argument(
+        "--user",
+        metavar="NAME",
+        default=None if top else argparse.SUPPRESS,
+        help="who is making changes, for the history (default: $KAM_USER, the config file's "
+        "`user`, else the login name)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="kam", description="Key-account management in the terminal.")
     parser.add_argument("--version", action="version", version=f"kam {__version__}")
     _add_db(parser, top=True)
+    _add_user(parser, top=True)
     commands = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
     tui = commands.add_parser("tui", help="open the app (the default)")
     _add_db(tui, top=False)
+    _add_user(tui, top=False)
 
     demo = commands.add_parser("demo", help="build a demo database and open it")
     _add_db(demo, top=False)
+    _add_user(demo, top=False)
     demo.add_argument("--accounts", type=_positive_int, default=2000, metavar="N")
     demo.add_argument("--seed", type=int, default=7, metavar="S")
     demo.add_argument("--as-of", type=_date_arg, default=None, metavar="DATE")
@@ -115,7 +128,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _demo(args)
     if command == "report":
         return _report(args)
-    return _tui(args.db)
+    return _tui(args.db, user=args.user)
 
 
 def _open(db: str | None, *, demo: bool = False):
@@ -125,12 +138,18 @@ def _open(db: str | None, *, demo: bool = False):
     return open_database(resolve_database(db, demo=demo))
 
 
-def _tui(db: str | None, *, demo: bool = False) -> int:
+def _tui(db: str | None, *, demo: bool = False, user: str | None = None) -> int:
     gc.enable()
     database = _open(db, demo=demo)
     from kam.app import KamApp
+    from kam.config import current_user
 
-    KamApp(database).run()
+    if demo and user is None:
+        from kam.demo import demo_user
+
+        with database.read() as session:
+            user = demo_user(session)
+    KamApp(database, user=current_user(user)).run()
     return 0
 
 
@@ -151,7 +170,7 @@ def _demo(args: argparse.Namespace) -> int:
     )
     if args.no_tui:
         return 0
-    return _tui(args.db, demo=True)
+    return _tui(args.db, demo=True, user=args.user)
 
 
 def _report(args: argparse.Namespace) -> int:

@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlmodel import SQLModel
+from sqlmodel import Session, SQLModel
 
 from kam.db import Database, open_database, sqlite_path
 from kam.errors import KamError
@@ -873,6 +873,13 @@ def _add_opportunity(
             ),
         )
         previous = to_stage
+
+
+def demo_user(session: Session) -> str | None:
+    """The demo's account manager, so the demo's plans and history have a "me"."""
+    value = settings_service.get_value(session, "current_user")
+    member = session.get(TeamMember, uuid.UUID(value)) if value else None
+    return member.name if member else None
 
 
 def create_demo_database(

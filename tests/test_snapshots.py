@@ -57,3 +57,36 @@ def test_account(snap_compare, demo_path: Path, tmp_path: Path) -> None:
     assert snap_compare(
         make_app(demo_path, tmp_path), terminal_size=(100, 30), run_before=open_account
     )
+
+
+async def _account_tab(pilot, key: str) -> None:
+    await pilot.press("2")
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+    await pilot.press(key)
+    await settle(pilot)
+
+
+def test_account_team_tab(snap_compare, demo_path: Path, tmp_path: Path) -> None:
+    async def team(pilot) -> None:
+        await _account_tab(pilot, "t")
+
+    assert snap_compare(make_app(demo_path, tmp_path), terminal_size=(100, 30), run_before=team)
+
+
+def test_account_contacts_tab(snap_compare, demo_path: Path, tmp_path: Path) -> None:
+    async def contacts(pilot) -> None:
+        await _account_tab(pilot, "c")
+
+    assert snap_compare(make_app(demo_path, tmp_path), terminal_size=(100, 30), run_before=contacts)
+
+
+def test_account_form_narrow(snap_compare, demo_path: Path, tmp_path: Path) -> None:
+    async def form(pilot) -> None:
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+
+    assert snap_compare(make_app(demo_path, tmp_path), terminal_size=(80, 24), run_before=form)

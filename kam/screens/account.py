@@ -1,184 +1,538 @@
-"""One account: its profile, its standing in the portfolio, and its revenue."""
+"""One account's workspace: overview, team, contacts and their map, revenue, history.
+
+Keys act on the tab in view: `e` edits the account, the team role or the contact under the
+cursor; `n` adds a role or a contact; `d` archives the account or removes a role or contact.
+"""
 
 from __future__ import annotations
 
 import uuid
 from datetime import date
 
-from rich.table import Table
+from rich.console import Group
 from rich.text import Text
 from sqlmodel import Session
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Footer, Header, Static
+from textual.widgets import (
+    DataTable,
+    Footer,
+    Header,
+    Input,
+    Static,
+    TabbedContent,
+    TabPane,
+    Tree,
+)
 
-from kam.config import ClassificationSettings
+from kam.screens import account_views as views
+from kam.screens import workspace_forms as forms
 from kam.screens.base import KamScreen
-from kam.services import accounts as account_service
-from kam.services import settings as settings_service
-from kam.services.accounts import AccountDetail
-from kam.services.formatting import money, percent
-from kam.widgets.badges import STATUS_STYLES, class_badge, tier_badge
+from kam.screens.form import ConfirmScreen
+from kam.services import account_edit, contacts, team
+from kam.services.contacts import ContactRow
+from kam.services.formatting import money
+from kam.services.workspace import Workspace, load_workspace
+from kam.widgets.badges import tier_badge
+
+# (pane id, title, key)
+TABS = [
+    ("overview", "Overview", "o"),
+    ("team", "Team", "t"),
+    ("contacts", "Contacts", "c"),
+    ("revenue", "Revenue", "r"),
+    ("pipeline", "Pipeline", "p"),
+    ("plan", "Plan", "l"),
+    ("wallet", "Wallet", "w"),
+    ("reviews", "Reviews", "v"),
+    ("history", "History", "h"),
+]
+LATER = {
+    "pipeline": "The deals of this account, their stages and its weighted forecast.",
+    "plan": "This account's contact plan, its cadence and the account plan.",
+    "wallet": "Share of wallet per category and period, growth and whitespace.",
+    "reviews": "Weekly reviews of this account, their decisions and action items.",
+}
+FILTERABLE = {"team", "contacts", "history"}
+# Which tab each context action belongs to.
+ACTION_TABS = {
+    "edit_account": {"overview", "revenue", "pipeline", "plan", "wallet", "reviews", "history"},
+    "archive_account": {"overview"},
+    "restore_account": {"overview"},
+    "add_role": {"team"},
+    "edit_role": {"team"},
+    "remove_role": {"team"},
+    "new_person": {"team"},
+    "new_contact": {"contacts"},
+    "edit_contact": {"contacts"},
+    "remove_contact": {"contacts"},
+    "add_need": {"contacts"},
+    "filter": FILTERABLE,
+}
 
 
-def _words(value: object) -> str:
-    if value is None or value == "":
-        return "—"
-    return str(getattr(value, "value", value)).replace("_", " ")
-
-
-Loaded = tuple[AccountDetail, ClassificationSettings]
-
-
-def load_account(session: Session, account_id: uuid.UUID, today: date) -> Loaded:
-    """Everything the account screen shows, read in one session."""
-    return (
-        account_service.account_detail(session, account_id, today),
-        settings_service.classification_settings(session),
-    )
+def load_account(session: Session, account_id: uuid.UUID, today: date) -> Workspace:
+    return load_workspace(session, account_id, today)
 
 
 class AccountScreen(KamScreen):
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back"),
-        Binding("r", "refresh", "Refresh"),
+        Binding("escape", "back", "Back"),
+        Binding("e", "edit_account", "Edit"),
+        Binding("d", "archive_account", "Archive"),
+        Binding("u", "restore_account", "Restore"),
+        Binding("n", "add_role", "Add role"),
+        Binding("e", "edit_role", "Edit role"),
+        Binding("d", "remove_role", "Remove"),
+        Binding("m", "new_person", "New person"),
+        Binding("n", "new_contact", "New contact"),
+        Binding("e", "edit_contact", "Edit contact"),
+        Binding("d", "remove_contact", "Remove"),
+        Binding("a", "add_need", "Add need"),
+        Binding("slash", "filter", "Filter"),
+        Binding("tab", "next_tab(1)", "Next tab"),
+        Binding("shift+tab", "next_tab(-1)", "Previous tab", show=False),
+        Binding("ctrl+r", "refresh", "Reload", show=False),
+        *(Binding(key, f"show_tab('{pane}')", title, show=False) for pane, title, key in TABS),
     ]
 
-    def __init__(self, account_id: uuid.UUID, loaded: Loaded | None = None) -> None:
+    def __init__(
+        self,
+        account_id: uuid.UUID,
+        loaded: Workspace | None = None,
+        *,
+        tab: str = "overview",
+        contact_id: uuid.UUID | None = None,
+    ) -> None:
         """`loaded`, when the opener read the data already, lets the first paint show it."""
         super().__init__()
         self.account_id = account_id
-        self._preloaded = loaded
+        self.workspace = loaded
+        self.initial_tab = tab
+        self.wanted_contact = contact_id
+        self.filters: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with VerticalScroll(id="account-body"):
-            with Horizontal(id="account-top"):
-                yield Static("Loading…", id="profile", classes="panel")
-                yield Static(id="standing", classes="panel")
-            yield Static(id="revenue-years", classes="panel")
-            yield Static(id="revenue-categories", classes="panel")
+        yield Static("", id="account-banner")
+        with TabbedContent(initial=self.initial_tab, id="account-tabs"):
+            with TabPane("Overview", id="overview"), VerticalScroll(classes="account-pane"):
+                yield Static("", id="warnings", classes="panel")
+                with Horizontal(id="account-top"):
+                    yield Static("Loading…", id="profile", classes="panel")
+                    yield Static(id="standing", classes="panel")
+            with TabPane("Team", id="team"):
+                yield Static("", id="threading")
+                yield Input(
+                    placeholder="Filter the team…", id="filter-team", classes="filter", compact=True
+                )
+                yield DataTable(id="team-table", cursor_type="row", zebra_stripes=True)
+            with TabPane("Contacts", id="contacts"):
+                yield Static("", id="contact-warnings")
+                yield Input(
+                    placeholder="Filter contacts…",
+                    id="filter-contacts",
+                    classes="filter",
+                    compact=True,
+                )
+                with Horizontal(id="contacts-body"):
+                    yield Tree("Contacts", id="org")
+                    yield Static("", id="contact-card", classes="panel")
+            with TabPane("Revenue", id="revenue"), VerticalScroll(classes="account-pane"):
+                yield Static(id="revenue-years", classes="panel")
+                yield Static(id="revenue-categories", classes="panel")
+            for pane, title, _key in TABS:
+                if pane in LATER:
+                    with TabPane(title, id=pane):
+                        yield Static(id=f"later-{pane}", classes="later")
+            with TabPane("History", id="history"):
+                yield Input(
+                    placeholder="Filter the history…",
+                    id="filter-history",
+                    classes="filter",
+                    compact=True,
+                )
+                yield DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:
-        self.action_refresh()
+        team_table = self.query_one("#team-table", DataTable)
+        team_table.add_columns("Role", "Team member", "Title")
+        history_table = self.query_one("#history-table", DataTable)
+        history_table.add_columns("When", "Who", "About", "Field", "From", "To")
+        self.query_one("#org", Tree).show_root = False
+        if self.workspace is not None:
+            self._show(self.workspace)
+        else:
+            self.action_refresh()
+        self.call_after_refresh(self._focus_tab)
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < 100, "-narrow")
+
+    # --- data -------------------------------------------------------------------------------
 
     def action_refresh(self) -> None:
         account_id, today = self.account_id, self.kam.today
+        self.load(lambda s: load_workspace(s, account_id, today), self._show, group="account")
 
-        def query(session):
-            return (
-                account_service.account_detail(session, account_id, today),
-                settings_service.classification_settings(session),
-            )
-
-        self.load(query, self._show, group="account")
-
-    def _show(self, loaded: tuple[AccountDetail, ClassificationSettings]) -> None:
-        detail, settings = loaded
-        account = detail.account
+    def _show(self, ws: Workspace) -> None:
+        self.workspace = ws
+        account = ws.detail.account
         self.sub_title = account.name
-        profile = Table.grid(padding=(0, 2))
-        profile.add_column(style="dim", no_wrap=True)
-        profile.add_column(overflow="fold")
-        profile.add_row("Account", Text(account.name, style="bold"))
-        for label, value in [
-            ("Industry", account.industry),
-            ("Region", account.region),
-            ("Owner", detail.owner),
-            ("Stage", account.relationship_stage),
-            ("Horizon", account.relationship_horizon),
-            ("Type", account.relationship_type),
-            ("Buys on", account.buying_factor),
-            ("Customer since", account.customer_since),
-        ]:
-            profile.add_row(label, _words(value))
-        profile.add_row("Status", Text(_words(account.status), style=STATUS_STYLES[account.status]))
-        flags = [
-            name
-            for name, on in (("strategic", account.strategic), ("emerging", account.emerging))
-            if on
-        ]
-        profile.add_row("Flags", ", ".join(flags) or "—")
-        if account.notes:
-            profile.add_row("Notes", account.notes)
-        self.query_one("#profile", Static).update(profile)
-        self.query_one("#profile", Static).border_title = "Profile"
-
-        standing = Table.grid(padding=(0, 2))
-        standing.add_column(style="dim", no_wrap=True)
-        standing.add_column()
-        c = detail.classification
+        banner = Text(account.name, style="bold")
+        c = ws.detail.classification
         if c is not None:
-            standing.add_row("Class", class_badge(c.account_class, account.strategic))
-            tier = tier_badge(c.tier, settings.label(c.tier))
-            if account.tier_override:
-                tier.append(
-                    f"  set by hand: {account.tier_override_reason or 'no reason given'}", "dim"
+            banner.append("  ")
+            banner.append_text(tier_badge(c.tier, ws.settings.label(c.tier)))
+        if account.archived_at is not None:
+            banner.append("  ARCHIVED (u restores)", "bold red")
+        if ws.threading.single_threaded:
+            banner.append("  ⚠ single-threaded", "yellow")
+        self.query_one("#account-banner", Static).update(banner)
+        self._panel("#profile", views.profile(ws), "Profile")
+        self._panel("#standing", views.standing(ws), "Standing")
+        self._panel("#warnings", views.warnings(ws), "Relationship")
+        self._panel("#revenue-years", views.revenue_years(ws), "Revenue by year")
+        self._panel("#revenue-categories", views.revenue_categories(ws), "Revenue by category")
+        self._show_later(ws)
+        self._show_team()
+        self._show_contacts()
+        self._show_history()
+        self.refresh_bindings()
+
+    def _panel(self, selector: str, renderable: object, title: str) -> None:
+        panel = self.query_one(selector, Static)
+        panel.update(renderable)  # type: ignore[arg-type]
+        panel.border_title = title
+
+    def _show_later(self, ws: Workspace) -> None:
+        detail = ws.detail
+        facts = {
+            "pipeline": f"{detail.open_opportunities} open deals, weighted "
+            f"{money(detail.weighted_pipeline_minor)}.",
+            "plan": f"{detail.overdue_plan_items} contact plan items overdue.",
+            "wallet": "",
+            "reviews": "",
+        }
+        for pane, text in LATER.items():
+            self.query_one(f"#later-{pane}", Static).update(
+                f"{text}\n\n{facts[pane]}\n\nThis tab fills in as these features arrive."
+            )
+
+    def _show_team(self) -> None:
+        ws = self.workspace
+        assert ws is not None
+        verdict = self.query_one("#threading", Static)
+        if ws.threading.single_threaded:
+            verdict.update(Text(f"⚠ Single-threaded: {ws.threading.reason}", "yellow"))
+        else:
+            verdict.update(Text("✓ More than one person carries this account", "green"))
+        text = self.filters.get("team", "").lower()
+        table = self.query_one("#team-table", DataTable)
+        keep = table.cursor_row
+        table.clear()
+        for row in ws.team:
+            cells = (views.words(row.role), row.member, row.title or "")
+            if text and not any(text in cell.lower() for cell in cells):
+                continue
+            table.add_row(*cells, key=str(row.id))
+        if table.row_count:
+            table.move_cursor(row=min(keep, table.row_count - 1))
+
+    def _show_contacts(self) -> None:
+        ws = self.workspace
+        assert ws is not None
+        found = ws.relationship_warnings
+        box = self.query_one("#contact-warnings", Static)
+        if found:
+            box.update(Group(*(Text(f"⚠ {w}", "yellow") for w in found)))
+        elif ws.key_account:
+            box.update(Text("✓ Decision maker, champion and a strong tie in place", "green"))
+        else:
+            box.update(Text("Relationship checks apply to key accounts", "dim"))
+        tree = self.query_one("#org", Tree)
+        current = self.selected_contact()
+        wanted = self.wanted_contact or (current.id if current else None)
+        self.wanted_contact = None
+        tree.clear()
+        text = self.filters.get("contacts", "").lower()
+        people = ws.contacts
+        if text:
+            people = _matching_with_managers(people, text)
+        target = None
+        for root in contacts.org_tree(people):
+            target = _add_branch(tree.root, root, wanted) or target
+        if not people:
+            tree.root.add_leaf(Text("no contacts yet (n adds one)", style="dim"))
+        tree.root.expand_all()
+        self.call_after_refresh(self._tree_rebuilt, target)
+
+    def _tree_rebuilt(self, target) -> None:
+        """The tree's lines exist only after a refresh: then put the cursor back and show the
+        card of the contact under it (moving to the same line sends no highlight event)."""
+        tree = self.query_one("#org", Tree)
+        if target is not None:
+            tree.move_cursor(target)
+        elif tree.root.children:
+            tree.move_cursor(tree.root.children[0])
+        self._show_card()
+
+    def _show_history(self) -> None:
+        ws = self.workspace
+        assert ws is not None
+        text = self.filters.get("history", "").lower()
+        table = self.query_one("#history-table", DataTable)
+        table.clear()
+        for row in ws.history:
+            cells = (
+                f"{row.changed_at.astimezone():%Y-%m-%d %H:%M}",
+                row.changed_by,
+                f"{row.subject.value} {row.subject_label}",
+                row.field.replace("_id", "").replace("_", " "),
+                row.old_value or "",
+                row.new_value or "",
+            )
+            if text and not any(text in cell.lower() for cell in cells):
+                continue
+            table.add_row(*cells)
+
+    # --- contacts tab -------------------------------------------------------------------------
+
+    def selected_contact(self) -> ContactRow | None:
+        node = self.query_one("#org", Tree).cursor_node
+        data = node.data if node is not None else None
+        return data if isinstance(data, ContactRow) else None
+
+    @on(Tree.NodeHighlighted, "#org")
+    def _show_card(self) -> None:
+        contact = self.selected_contact()
+        ws = self.workspace
+        boss = None
+        if contact is not None and ws is not None and contact.reports_to_id:
+            boss = next((c.name for c in ws.contacts if c.id == contact.reports_to_id), None)
+        panel = self.query_one("#contact-card", Static)
+        panel.update(views.contact_card(contact, boss))
+        panel.border_title = "Contact"
+
+    # --- tabs ---------------------------------------------------------------------------------
+
+    @property
+    def tab(self) -> str:
+        return self.query_one(TabbedContent).active
+
+    def action_show_tab(self, pane: str) -> None:
+        self.query_one(TabbedContent).active = pane
+        self._focus_tab()
+
+    def action_next_tab(self, step: int) -> None:
+        panes = [pane for pane, _, _ in TABS]
+        self.action_show_tab(panes[(panes.index(self.tab) + step) % len(panes)])
+
+    @on(TabbedContent.TabActivated)
+    def _tab_changed(self) -> None:
+        self.refresh_bindings()
+
+    def _focus_tab(self) -> None:
+        focus = {"team": "#team-table", "contacts": "#org", "history": "#history-table"}
+        if self.tab in focus:
+            self.query_one(focus[self.tab]).focus()
+        else:
+            self.query_one(TabbedContent).query_one("Tabs").focus()
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        tabs = ACTION_TABS.get(action)
+        if tabs is None:
+            return True
+        if self.tab not in tabs:
+            return False
+        archived = self.workspace is not None and self.workspace.detail.account.archived_at
+        if action == "archive_account":
+            return not archived
+        if action == "restore_account":
+            return bool(archived)
+        return True
+
+    def action_back(self) -> None:
+        box = self.focused
+        if isinstance(box, Input):
+            if not box.value:
+                box.remove_class("-active")
+            self._focus_tab()
+            return
+        self.app.pop_screen()
+
+    # --- filter -------------------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        box = self.query_one(f"#filter-{self.tab}", Input)
+        box.add_class("-active")
+        box.focus()
+
+    @on(Input.Changed, ".filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        pane = (event.input.id or "").removeprefix("filter-")
+        self.filters[pane] = event.value.strip()
+        if self.workspace is not None:
+            {"team": self._show_team, "contacts": self._show_contacts,
+             "history": self._show_history}[pane]()  # fmt: skip
+
+    @on(Input.Submitted, ".filter")
+    def _filter_done(self) -> None:
+        self._focus_tab()
+
+    # --- edits ----------------------------------------------------------------------------------
+
+    def _after_save(self, result: object) -> None:
+        if result is not None:
+            self.notify("Saved", timeout=2)
+            self.action_refresh()
+
+    def action_edit_account(self) -> None:
+        forms.edit_account(self, self.account_id, self._after_save)
+
+    def action_archive_account(self) -> None:
+        name = self.workspace.detail.account.name if self.workspace else "this account"
+        self._confirm(
+            f"Archive {name}? It leaves the lists; its history stays and it can be restored "
+            "from the archive (a on the accounts screen).",
+            lambda session: account_edit.archive_account(session, self.account_id, self.kam.user),
+            "Archived",
+            yes="Archive",
+        )
+
+    def action_restore_account(self) -> None:
+        account_id, user = self.account_id, self.kam.user
+        self.load(
+            lambda session: account_edit.restore_account(session, account_id, user),
+            lambda _: self._after_save("restored"),
+            group="write",
+            write=True,
+            classified=False,
+        )
+
+    def _confirm(self, question: str, write, done: str, *, yes: str) -> None:
+        def answered(sure: bool | None) -> None:
+            if sure:
+                self.load(
+                    write,
+                    lambda _: (self.notify(done, timeout=2), self.action_refresh()),
+                    group="write",
+                    write=True,
+                    classified=False,
                 )
-            standing.add_row("Tier", tier)
-            standing.add_row("Rank", f"{c.rank:,}" if c.rank else "no revenue in the window")
-            standing.add_row(f"Revenue {settings.window}", money(c.revenue_minor))
-            standing.add_row(f"Cost {settings.window}", money(c.cost_minor))
-            margin = (c.revenue_minor - c.cost_minor) / c.revenue_minor if c.revenue_minor else None
-            standing.add_row("Margin", percent(margin) or "—")
-            standing.add_row("Share of revenue", percent(c.share, 2))
-            standing.add_row("Cumulative share", percent(c.cumulative_share) or "—")
-        standing.add_row(
-            "Team", ", ".join(f"{t.member} ({_words(t.role)})" for t in detail.team) or "none"
-        )
-        standing.add_row("Contacts", str(detail.contacts))
-        standing.add_row(
-            "Open deals",
-            f"{detail.open_opportunities} · weighted {money(detail.weighted_pipeline_minor)}",
-        )
-        overdue = detail.overdue_plan_items
-        standing.add_row(
-            "Overdue contacts", Text(str(overdue), style="bold red" if overdue else "")
-        )
-        for move in detail.tier_moves[:3]:
-            standing.add_row(
-                "Moved",
-                f"{move.changed_at} {_words(move.field)}: {move.from_value} → {move.to_value}",
-            )
-        panel = self.query_one("#standing", Static)
-        panel.update(standing)
-        panel.border_title = "Standing"
 
-        years = Table(expand=True, box=None)
-        years.add_column("Year")
-        years.add_column("Revenue", justify="right")
-        years.add_column("Cost", justify="right")
-        years.add_column("Margin", justify="right")
-        years.add_column("Growth", justify="right")
-        previous = None
-        for year, revenue, cost in detail.revenue_by_year:
-            growth = (revenue - previous) / previous if previous else None
-            years.add_row(
-                str(year),
-                money(revenue),
-                money(cost),
-                percent((revenue - cost) / revenue if revenue else None),
-                percent(growth),
-            )
-            previous = revenue
-        if not detail.revenue_by_year:
-            years.add_row("—", "no revenue recorded", "", "", "")
-        panel = self.query_one("#revenue-years", Static)
-        panel.update(years)
-        panel.border_title = "Revenue by year"
+        self.app.push_screen(ConfirmScreen(question, yes=yes, no="Cancel"), answered)
 
-        all_years = sorted({y for by_year in detail.revenue_by_category.values() for y in by_year})
-        categories = Table(expand=True, box=None)
-        categories.add_column("Category", no_wrap=True)
-        for year in all_years:
-            categories.add_column(str(year), justify="right")
-        for category in sorted(detail.revenue_by_category):
-            values = detail.revenue_by_category[category]
-            categories.add_row(
-                category, *(money(values[y]) if y in values else "—" for y in all_years)
-            )
-        panel = self.query_one("#revenue-categories", Static)
-        panel.update(categories)
-        panel.border_title = "Revenue by category"
+    def _selected_role(self) -> uuid.UUID | None:
+        table = self.query_one("#team-table", DataTable)
+        if not table.row_count:
+            self.notify("Nobody on the team yet: n adds a role", timeout=3)
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return uuid.UUID(key) if key else None
+
+    def action_add_role(self) -> None:
+        forms.add_to_team(self, self.account_id, self._after_save)
+
+    def action_new_person(self) -> None:
+        forms.new_member(self, self._person_added)
+
+    def _person_added(self, member: object) -> None:
+        if member is not None:
+            self.notify(f"{member.name} can now join account teams (n)", timeout=3)  # type: ignore[attr-defined]
+
+    def action_edit_role(self) -> None:
+        membership = self._selected_role()
+        if membership is not None:
+            forms.edit_membership(self, membership, self._after_save)
+
+    def action_remove_role(self) -> None:
+        membership = self._selected_role()
+        if membership is None or self.workspace is None:
+            return
+        row = next(r for r in self.workspace.team if r.id == membership)
+        user = self.kam.user
+        self._confirm(
+            f"Take {row.member} off this account's team as {views.words(row.role)}?",
+            lambda session: team.remove_from_team(session, membership, user),
+            "Removed from the team",
+            yes="Remove",
+        )
+
+    def _contact_or_hint(self) -> ContactRow | None:
+        contact = self.selected_contact()
+        if contact is None:
+            self.notify("No contact selected: n adds one", timeout=3)
+        return contact
+
+    def action_new_contact(self) -> None:
+        selected = self.selected_contact()
+        forms.new_contact(
+            self,
+            self.account_id,
+            self._contact_saved,
+            reports_to=selected.id if selected and selected.current else None,
+        )
+
+    def _contact_saved(self, contact: object) -> None:
+        if contact is not None:
+            self.wanted_contact = contact.id  # type: ignore[attr-defined]
+        self._after_save(contact)
+
+    def action_edit_contact(self) -> None:
+        contact = self._contact_or_hint()
+        if contact is not None:
+            forms.edit_contact(self, self.account_id, contact.id, self._contact_saved)
+
+    def action_remove_contact(self) -> None:
+        contact = self._contact_or_hint()
+        if contact is None:
+            return
+        user = self.kam.user
+        self._confirm(
+            f"Remove {contact.name} for good? Someone who moved on should rather get a "
+            "'left the company' date (e), which keeps them on the map.",
+            lambda session: contacts.remove_contact(session, contact.id, user),
+            "Contact removed",
+            yes="Remove",
+        )
+
+    def action_add_need(self) -> None:
+        contact = self._contact_or_hint()
+        if contact is not None:
+            self.wanted_contact = contact.id
+            forms.add_need(self, contact, self._after_save)
+
+
+def _add_branch(parent, node: contacts.OrgNode, wanted: uuid.UUID | None):
+    """Add a contact and the people under them; returns the tree node of `wanted`."""
+    label = views.contact_label(node.contact)
+    if node.reports:
+        branch = parent.add(label, data=node.contact, expand=True)
+    else:
+        branch = parent.add_leaf(label, data=node.contact)
+    found = branch if node.contact.id == wanted else None
+    for child in node.reports:
+        found = _add_branch(branch, child, wanted) or found
+    return found
+
+
+def _matching_with_managers(people: list[ContactRow], text: str) -> list[ContactRow]:
+    """Contacts matching `text`, with the managers above them so the tree keeps its shape."""
+    by_id = {c.id: c for c in people}
+    keep: set[uuid.UUID] = set()
+    for c in people:
+        fields = (c.name, c.title or "", c.department or "", views.words(c.buying_role))
+        if any(text in f.lower() for f in fields):
+            current: ContactRow | None = c
+            while current is not None and current.id not in keep:
+                keep.add(current.id)
+                current = by_id.get(current.reports_to_id) if current.reports_to_id else None
+    return [c for c in people if c.id in keep]
+
+
+__all__ = ["AccountScreen", "load_account"]

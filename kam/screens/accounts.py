@@ -12,12 +12,15 @@ from textual.binding import Binding
 from textual.widgets import Footer, Header, Input, Static
 
 from kam.config import ClassificationSettings
+from kam.screens import workspace_forms as forms
 from kam.screens.base import KamScreen
+from kam.screens.form import ConfirmScreen
+from kam.services import account_edit
 from kam.services import accounts as account_service
 from kam.services import settings as settings_service
 from kam.services.accounts import AccountListQuery, AccountRow
 from kam.services.formatting import money, percent
-from kam.widgets.badges import STATUS_STYLES, class_cell, tier_cell
+from kam.widgets.badges import STATUS_STYLES, WARNING_STYLE, class_cell, tier_cell
 from kam.widgets.lazy_table import Column, LazyTable
 
 if TYPE_CHECKING:
@@ -30,6 +33,7 @@ COLUMNS = [
     Column("revenue", "Revenue", 13, right=True),
     Column("share", "Share", 6, right=True),
     Column("status", "Status", 7),
+    Column("team", "Team", 6),
     Column("owner", "Owner", 14, grow=1, optional=True),
     Column("industry", "Industry", 14, grow=1, optional=True),
     Column("region", "Region", 8, optional=True),
@@ -67,6 +71,11 @@ class AccountsScreen(KamScreen):
         Binding("slash", "filter", "Filter"),
         Binding("s", "next_sort", "Sort"),
         Binding("r", "reverse_sort", "Reverse"),
+        Binding("n", "new_account", "New"),
+        Binding("e", "edit_account", "Edit"),
+        Binding("d", "archive_account", "Archive"),
+        Binding("u", "restore_account", "Restore"),
+        Binding("a", "toggle_archive", "Archive view"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
 
@@ -108,10 +117,89 @@ class AccountsScreen(KamScreen):
             (money(row.revenue_minor), None),
             (percent(row.share), None),
             (row.status.value, STATUS_STYLES[row.status]),
+            ("single", WARNING_STYLE) if row.single_threaded else ("", None),
             (row.owner or "", None),
             (row.industry or "", None),
             (row.region or "", None),
         ]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "archive_account":
+            return not self.query_state.archived
+        if action == "restore_account":
+            return self.query_state.archived
+        return True
+
+    # --- editing --------------------------------------------------------------------------
+
+    def _selected(self) -> AccountRow | None:
+        row = self.query_one(LazyTable).cursor_value
+        if row is None:
+            self.notify("No account selected", timeout=3)
+        return row
+
+    def _saved(self, account: object) -> None:
+        if account is not None:
+            self.notify(f"Saved {account.name}", timeout=2)  # type: ignore[attr-defined]
+            self.query_one(LazyTable).reload()
+
+    def action_new_account(self) -> None:
+        forms.new_account(self, self._saved)
+
+    def action_edit_account(self) -> None:
+        row = self._selected()
+        if row is not None:
+            forms.edit_account(self, row.id, self._saved)
+
+    def action_archive_account(self) -> None:
+        row = self._selected()
+        if row is None:
+            return
+        user = self.kam.user
+
+        def answered(sure: bool | None) -> None:
+            if sure:
+                self.load(
+                    lambda session: account_edit.archive_account(session, row.id, user),
+                    lambda account: self._changed(f"Archived {account.name} (a shows the archive)"),
+                    group="write",
+                    write=True,
+                    classified=False,
+                )
+
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Archive {row.name}? It leaves the lists and keeps its history; "
+                "the archive view (a) can restore it.",
+                yes="Archive",
+                no="Cancel",
+            ),
+            answered,
+        )
+
+    def action_restore_account(self) -> None:
+        row = self._selected()
+        if row is None:
+            return
+        user = self.kam.user
+        self.load(
+            lambda session: account_edit.restore_account(session, row.id, user),
+            lambda account: self._changed(f"Restored {account.name}"),
+            group="write",
+            write=True,
+            classified=False,
+        )
+
+    def _changed(self, message: str) -> None:
+        self.notify(message, timeout=3)
+        self.query_one(LazyTable).reload()
+
+    def action_toggle_archive(self) -> None:
+        archived = not self.query_state.archived
+        self.query_state = replace(self.query_state, archived=archived)
+        self.sub_title = "Archived accounts" if archived else "Accounts"
+        self.refresh_bindings()
+        self._apply()
 
     def _apply(self) -> None:
         table = self.query_one(LazyTable)
@@ -129,7 +217,7 @@ class AccountsScreen(KamScreen):
     def _loaded(self, event: LazyTable.Loaded) -> None:
         q = self.query_state
         label = next(c.label for c in COLUMNS if c.key == q.sort)
-        parts = [f"{event.row_count:,} accounts"]
+        parts = [f"{event.row_count:,} {'archived ' if q.archived else ''}accounts"]
         if q.text.strip():
             parts.append(f"matching “{q.text.strip()}”")
         parts.append(f"sorted by {label} {'↓' if q.descending else '↑'}")

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlmodel import Session
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 if TYPE_CHECKING:
     from kam.app import KamApp
@@ -14,10 +14,12 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-class KamScreen(Screen):
+class DataMixin:
+    """Database work off the UI thread, for screens and modal screens alike."""
+
     @property
     def kam(self) -> KamApp:
-        return self.app  # type: ignore[return-value]
+        return self.app  # type: ignore[attr-defined,no-any-return]
 
     def load(
         self,
@@ -26,19 +28,35 @@ class KamScreen(Screen):
         *,
         group: str,
         write: bool = False,
+        failed: Callable[[BaseException], Any] | None = None,
+        classified: bool = True,
     ) -> None:
         """Run `query` with its own session in a thread; hand its result to `then` on the UI
-        thread. A failure becomes a notification, never a traceback."""
+        thread. A failure goes to `failed`, else becomes a notification, never a traceback.
+        A write commits only if `query` returns; any error rolls all of it back.
+        `classified` first brings the stored classification up to date (for what shows it)."""
         kam = self.kam
+        on_error = failed or kam.show_error
 
         def work() -> None:
             try:
-                kam.ensure_classified()
+                if classified:
+                    kam.ensure_classified()
                 with kam.database.write() if write else kam.database.read() as session:
                     result = query(session)
             except Exception as exc:
-                kam.call_from_thread(kam.show_error, exc)
+                kam.call_from_thread(on_error, exc)
                 return
             kam.call_from_thread(then, result)
 
-        self.run_worker(work, thread=True, group=group, exclusive=True, exit_on_error=False)
+        self.run_worker(  # type: ignore[attr-defined]
+            work, thread=True, group=group, exclusive=True, exit_on_error=False
+        )
+
+
+class KamScreen(DataMixin, Screen):
+    pass
+
+
+class KamModal(DataMixin, ModalScreen[Any]):
+    pass

@@ -26,6 +26,7 @@ STATUS_STYLES: dict[AccountStatus, Style] = {
     AccountStatus.silent: Style(color="yellow"),
     AccountStatus.lost: Style(color="red"),
 }
+WARNING_STYLE = Style(color="yellow")
 TIER_MARKS = {
     ValueTier.diamond: "◆",
     ValueTier.gold: "●",

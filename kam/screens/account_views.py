@@ -1,0 +1,207 @@
+"""How the account screen draws its parts: Rich renderables from the workspace's data."""
+
+from __future__ import annotations
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from kam.models.enums import Attitude, RelationshipStrength
+from kam.services.contacts import ContactRow
+from kam.services.formatting import money, percent
+from kam.services.history import as_words
+from kam.services.workspace import Workspace
+from kam.widgets.badges import STATUS_STYLES, class_badge, tier_badge
+
+ATTITUDE_STYLES = {
+    Attitude.champion: "bold green",
+    Attitude.supporter: "green",
+    Attitude.neutral: "",
+    Attitude.skeptic: "yellow",
+    Attitude.opponent: "bold red",
+}
+STRENGTH_DOTS = {s: i for i, s in enumerate(RelationshipStrength)}  # none 0 .. trusted 4
+
+
+def words(value: object) -> str:
+    return as_words(value) or "—"
+
+
+def _grid() -> Table:
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="dim", no_wrap=True)
+    grid.add_column(overflow="fold")
+    return grid
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def profile(ws: Workspace) -> Table:
+    account = ws.detail.account
+    grid = _grid()
+    grid.add_row("Account", Text(account.name, style="bold"))
+    for label, value in [
+        ("Industry", account.industry),
+        ("Region", account.region),
+        ("Owner", ws.detail.owner),
+        ("Stage", account.relationship_stage),
+        ("Horizon", account.relationship_horizon),
+        ("Type", account.relationship_type),
+        ("Buys on", account.buying_factor),
+        ("Customer since", account.customer_since),
+    ]:
+        grid.add_row(label, words(value))
+    status = Text(words(account.status), style=STATUS_STYLES[account.status])
+    if account.archived_at is not None:
+        status.append(f"  archived {account.archived_at:%Y-%m-%d}", "bold red")
+    grid.add_row("Status", status)
+    flags = [
+        n for n, on in (("strategic", account.strategic), ("emerging", account.emerging)) if on
+    ]
+    grid.add_row("Flags", ", ".join(flags) or "—")
+    if account.notes:
+        grid.add_row("Notes", account.notes)
+    return grid
+
+
+def standing(ws: Workspace) -> Table:
+    detail, settings = ws.detail, ws.settings
+    account = detail.account
+    grid = _grid()
+    c = detail.classification
+    if c is not None:
+        grid.add_row("Class", class_badge(c.account_class, account.strategic))
+        tier = tier_badge(c.tier, settings.label(c.tier))
+        if account.tier_override:
+            tier.append(f"  set by hand: {account.tier_override_reason or 'no reason'}", "dim")
+        grid.add_row("Tier", tier)
+        grid.add_row("Rank", f"{c.rank:,}" if c.rank else "no revenue in the window")
+        grid.add_row(f"Revenue {settings.window}", money(c.revenue_minor))
+        grid.add_row(f"Cost {settings.window}", money(c.cost_minor))
+        margin = (c.revenue_minor - c.cost_minor) / c.revenue_minor if c.revenue_minor else None
+        grid.add_row("Margin", percent(margin) or "—")
+        grid.add_row("Share of revenue", percent(c.share, 2))
+        grid.add_row("Cumulative share", percent(c.cumulative_share) or "—")
+    else:
+        grid.add_row("Class", "not classified (archived)")
+    lead = next((t.member for t in ws.team if t.role.value == "account_lead"), None)
+    grid.add_row("Account lead", lead or Text("none", style="yellow"))
+    people = len({t.member_id for t in ws.team})
+    grid.add_row("Team", f"{_count(len(ws.team), 'role')} · {_count(people, 'person', 'people')}")
+    current = sum(1 for p in ws.contacts if p.current)
+    grid.add_row(
+        "Contacts",
+        f"{current}"
+        + (f" (+{len(ws.contacts) - current} left)" if current < len(ws.contacts) else ""),
+    )
+    grid.add_row(
+        "Open deals",
+        f"{detail.open_opportunities} · weighted {money(detail.weighted_pipeline_minor)}",
+    )
+    overdue = detail.overdue_plan_items
+    grid.add_row("Overdue contacts", Text(str(overdue), style="bold red" if overdue else ""))
+    for move in detail.tier_moves[:3]:
+        grid.add_row(
+            "Moved", f"{move.changed_at} {words(move.field)}: {move.from_value} → {move.to_value}"
+        )
+    return grid
+
+
+def warnings(ws: Workspace) -> RenderableType:
+    found = ws.warnings
+    if not found:
+        return Text("✓ No relationship warnings", style="green")
+    return Group(*(Text(f"⚠ {w}", style="yellow") for w in found))
+
+
+def revenue_years(ws: Workspace) -> Table:
+    table = Table(expand=True, box=None)
+    for label, justify in (("Year", "left"), ("Revenue", "right"), ("Cost", "right"),
+                           ("Margin", "right"), ("Growth", "right")):  # fmt: skip
+        table.add_column(label, justify=justify)  # type: ignore[arg-type]
+    previous = None
+    for year, revenue, cost in ws.detail.revenue_by_year:
+        growth = (revenue - previous) / previous if previous else None
+        table.add_row(
+            str(year),
+            money(revenue),
+            money(cost),
+            percent((revenue - cost) / revenue if revenue else None),
+            percent(growth),
+        )
+        previous = revenue
+    if not ws.detail.revenue_by_year:
+        table.add_row("—", "no revenue recorded", "", "", "")
+    return table
+
+
+def revenue_categories(ws: Workspace) -> Table:
+    by_category = ws.detail.revenue_by_category
+    years = sorted({y for by_year in by_category.values() for y in by_year})
+    table = Table(expand=True, box=None)
+    table.add_column("Category", no_wrap=True)
+    for year in years:
+        table.add_column(str(year), justify="right")
+    for category in sorted(by_category):
+        values = by_category[category]
+        table.add_row(category, *(money(values[y]) if y in values else "—" for y in years))
+    return table
+
+
+# --- contacts -------------------------------------------------------------------------------
+
+
+def strength_dots(strength: RelationshipStrength) -> Text:
+    filled = STRENGTH_DOTS[strength]
+    style = "green" if filled >= 3 else ("yellow" if filled else "red")
+    return Text("●" * filled, style=style) + Text("○" * (4 - filled), style="dim")
+
+
+def contact_label(contact: ContactRow) -> Text:
+    """One line of the org tree: who, what role, how they feel about us, how well we know them
+    (the title and the rest are on the card beside the tree)."""
+    label = Text(contact.name, style="bold" if contact.current else "dim strike")
+    if not contact.current:
+        label.append(f"  left {contact.left_on:%Y-%m-%d}", "red")
+        return label
+    label.append("  ")
+    if contact.buying_role:
+        label.append(words(contact.buying_role), "cyan")
+        label.append(" · ")
+    label.append(words(contact.attitude), ATTITUDE_STYLES[contact.attitude] or "default")
+    label.append(" · ")
+    label.append_text(strength_dots(contact.strength))
+    if contact.influence.value == "high":
+        label.append(" · high influence", "magenta")
+    return label
+
+
+def contact_card(contact: ContactRow | None, boss: str | None) -> RenderableType:
+    if contact is None:
+        return Text("No contact selected", style="dim")
+    grid = _grid()
+    grid.add_row("Name", Text(contact.name, style="bold"))
+    for label, value in [
+        ("Title", contact.title),
+        ("Department", contact.department),
+        ("E-mail", contact.email),
+        ("Phone", contact.phone),
+        ("Buying role", contact.buying_role),
+        ("Attitude", contact.attitude),
+        ("Influence", contact.influence),
+    ]:
+        grid.add_row(label, words(value))
+    strength = strength_dots(contact.strength)
+    strength.append(f" {words(contact.strength)}")
+    grid.add_row("Relationship", strength)
+    grid.add_row("Reports to", boss or "—")
+    grid.add_row("Known by", contact.owner or Text("nobody on our side", style="yellow"))
+    if contact.left_on:
+        grid.add_row("Left", Text(contact.left_on.isoformat(), style="red"))
+    for need in contact.needs:
+        grid.add_row(f"Needs {words(need.kind)}", f"{need.text} ({words(need.visibility)})")
+    if not contact.needs:
+        grid.add_row("Needs", "— (a adds one)")
+    return grid

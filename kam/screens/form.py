@@ -1,0 +1,287 @@
+"""Modal forms: every field on one scrolling page, messages beside the fields they are about.
+
+A form is a list of `FieldSpec`s, the values to start from, and a `save` function that runs in
+a worker with a write session. Bad input keeps the form open with what was typed; a conflict
+with someone else's save takes their untouched fields, keeps every field typed here, and marks
+the ones both changed; escape on a changed form asks before throwing anything away.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widget import Widget
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TextArea
+
+from kam.errors import InputError, InputErrors
+from kam.screens.base import KamModal
+from kam.services.edits import Base, EditConflict
+from kam.services.history import as_words
+
+Raw = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    key: str
+    label: str
+    kind: str = "text"  # text, long, choice, flag, date
+    choices: Sequence[tuple[str, Any]] = ()  # (label, value) for a choice
+    placeholder: str = ""
+    required: bool = False  # a choice with no blank entry
+
+
+def to_raw(spec: FieldSpec, value: Any) -> Any:
+    """A stored value as its widget holds it."""
+    if spec.kind == "flag":
+        return bool(value)
+    if spec.kind == "choice":
+        return None if value is None else str(getattr(value, "value", value))
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def choices_of(enum: type, *, words: Callable[[Any], str] | None = None) -> list[tuple[str, Any]]:
+    """The options of a closed vocabulary, as people read them."""
+    return [((words or as_words)(member) or "", member.value) for member in enum]
+
+
+SaveFn = Callable[[Session, Raw, Base | None], Any]
+
+
+class FormScreen(KamModal):
+    """Returns what `save` returned, or None when cancelled."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", priority=True),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    def __init__(
+        self,
+        title: str,
+        fields: Sequence[FieldSpec],
+        values: Mapping[str, Any],
+        save: SaveFn,
+        *,
+        base: Base | None = None,
+    ) -> None:
+        super().__init__()
+        self.form_title = title
+        self.fields = list(fields)
+        self.base = base
+        self.save_fn = save
+        self.initial: Raw = {f.key: to_raw(f, values.get(f.key)) for f in self.fields}
+        self.saving = False
+
+    # --- layout ---------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="form"):
+            yield Static(self.form_title, id="form-title")
+            with VerticalScroll(id="form-fields"):
+                for spec in self.fields:
+                    with Horizontal(classes="form-row"):
+                        yield Label(spec.label, classes="form-label")
+                        with Vertical(classes="form-cell"):
+                            yield self._widget(spec)
+                            yield Static("", id=f"error-{spec.key}", classes="form-error")
+            yield Static("", id="form-message")
+            with Horizontal(id="form-buttons"):
+                yield Button("Save  ctrl+s", id="form-save", variant="primary", compact=True)
+                yield Button("Cancel  esc", id="form-cancel", compact=True)
+
+    def _widget(self, spec: FieldSpec) -> Widget:
+        value = self.initial[spec.key]
+        wid = f"field-{spec.key}"
+        if spec.kind == "flag":
+            return Checkbox(spec.placeholder or "yes", value, id=wid, compact=True)
+        if spec.kind == "choice":
+            return Select(
+                [(label, v) for label, v in spec.choices],
+                value=value if value is not None else Select.NULL,
+                allow_blank=not spec.required,
+                prompt=spec.placeholder or "—",
+                id=wid,
+                compact=True,
+            )
+        if spec.kind == "long":
+            return TextArea(value, id=wid, compact=True, classes="form-long")
+        placeholder = spec.placeholder or ("e.g. 2026-03-05" if spec.kind == "date" else "")
+        return Input(value, placeholder=placeholder, id=wid, compact=True)
+
+    def on_mount(self) -> None:
+        if self.fields:
+            self.query_one(f"#field-{self.fields[0].key}").focus()
+
+    # --- reading the widgets ---------------------------------------------------------------
+
+    def raw(self) -> Raw:
+        values: Raw = {}
+        for spec in self.fields:
+            widget = self.query_one(f"#field-{spec.key}")
+            if isinstance(widget, Select):
+                values[spec.key] = None if widget.is_blank() else widget.value
+            elif isinstance(widget, TextArea):
+                values[spec.key] = widget.text
+            elif isinstance(widget, Checkbox | Input):
+                values[spec.key] = widget.value
+        return values
+
+    def _set(self, key: str, value: Any) -> None:
+        widget = self.query_one(f"#field-{key}")
+        if isinstance(widget, Select):
+            widget.value = Select.NULL if value is None else value
+        elif isinstance(widget, TextArea):
+            widget.text = value
+        elif isinstance(widget, Checkbox | Input):
+            widget.value = value
+
+    @property
+    def changed(self) -> bool:
+        return self.raw() != self.initial
+
+    # --- saving ----------------------------------------------------------------------------
+
+    @on(Button.Pressed, "#form-save")
+    def action_save(self) -> None:
+        if self.saving:
+            return
+        self.saving = True
+        self._clear_messages()
+        self._message("Saving…", "")
+        raw, base, save = self.raw(), self.base, self.save_fn
+        self.load(
+            lambda session: save(session, raw, base),
+            self._saved,
+            group="form-save",
+            write=True,
+            failed=self._failed,
+            classified=False,
+        )
+
+    def _saved(self, result: Any) -> None:
+        self.saving = False
+        self.dismiss(result)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.saving = False
+        if isinstance(exc, EditConflict):
+            self._show_conflict(exc)
+        elif isinstance(exc, InputErrors):
+            for key, text in exc.errors.items():
+                self._field_error(key, text)
+            self._message(f"Nothing saved: {len(exc.errors)} to fix", "error")
+        elif isinstance(exc, InputError) and exc.field:
+            self._field_error(exc.field, str(exc))
+            self._message("Nothing saved", "error")
+        else:
+            from kam.app import friendly_error
+
+            self._message(f"Nothing saved: {friendly_error(exc)}", "error")
+
+    def _show_conflict(self, conflict: EditConflict) -> None:
+        """Take their values where nothing was typed here; keep ours and mark the clashes."""
+        typed = self.raw()
+        theirs = {
+            spec.key: to_raw(spec, conflict.current.values.get(spec.key)) for spec in self.fields
+        }
+        for spec in self.fields:
+            if typed[spec.key] == self.initial[spec.key] and theirs[spec.key] != typed[spec.key]:
+                self._set(spec.key, theirs[spec.key])
+        self.initial = theirs
+        self.base = conflict.current
+        for clash in conflict.clashes:
+            spec = next((s for s in self.fields if s.key == clash.field), None)
+            words = as_words(clash.theirs) or "blank"
+            if spec is not None and spec.kind == "choice":
+                words = next((label for label, v in spec.choices if v == theirs[spec.key]), words)
+            self._field_error(clash.field, f"saved meanwhile as: {words}")
+        self._message(
+            "Someone else saved this meanwhile. Their other changes are filled in; "
+            "ctrl+s saves yours over the marked fields, esc keeps theirs.",
+            "warning",
+        )
+
+    def _field_error(self, key: str, text: str) -> None:
+        matches = self.query(f"#error-{key}")
+        if not matches:
+            self._message(text, "error")
+            return
+        box = matches.first(Static)
+        box.update(text)
+        box.add_class("-shown")
+        if not any(w.has_class("-shown") for w in self.query(".form-error") if w is not box):
+            self.query_one(f"#field-{key}").focus()
+
+    def _clear_messages(self) -> None:
+        for box in self.query(".form-error"):
+            box.remove_class("-shown")
+            box.update("")  # type: ignore[attr-defined]
+
+    def _message(self, text: str, severity: str) -> None:
+        box = self.query_one("#form-message", Static)
+        box.update(text)
+        box.set_classes(f"-{severity}" if severity else "")
+
+    # --- leaving ---------------------------------------------------------------------------
+
+    @on(Button.Pressed, "#form-cancel")
+    def action_cancel(self) -> None:
+        if not self.changed:
+            self.dismiss(None)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(
+            ConfirmScreen("Throw away the changes in this form?", yes="Discard", no="Keep editing"),
+            answered,
+        )
+
+
+class ConfirmScreen(KamModal):
+    """y says yes; n or escape says no, and so does enter, which starts on the safe answer."""
+
+    BINDINGS = [
+        Binding("y", "answer(True)", "Yes", show=False),
+        Binding("n,escape", "answer(False)", "No", show=False),
+    ]
+
+    def __init__(self, question: str, *, yes: str = "Yes", no: str = "No") -> None:
+        super().__init__()
+        self.question, self.yes, self.no = question, yes, no
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm"):
+            yield Static(self.question, id="confirm-question")
+            with Horizontal(id="confirm-buttons"):
+                yield Button(f"{self.yes}  y", id="confirm-yes", variant="warning", compact=True)
+                yield Button(f"{self.no}  n", id="confirm-no", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#confirm-no", Button).focus()
+
+    @on(Button.Pressed, "#confirm-yes")
+    def _yes(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#confirm-no")
+    def _no(self) -> None:
+        self.dismiss(False)
+
+    def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)

@@ -1,0 +1,305 @@
+"""The forms of the account workspace: accounts, team members, team roles, contacts, needs.
+
+Each opener reads what the form needs (its base values, the people to choose from) in a
+worker, then shows the form; `done` gets what was saved, or None when cancelled.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from kam.models.enums import (
+    AccountStatus,
+    Attitude,
+    BuyingFactor,
+    BuyingRole,
+    Influence,
+    NeedKind,
+    NeedVisibility,
+    RelationshipHorizon,
+    RelationshipStage,
+    RelationshipStrength,
+    RelationshipType,
+    TeamRole,
+    ValueTier,
+)
+from kam.screens.base import DataMixin
+from kam.screens.form import FieldSpec, FormScreen, choices_of
+from kam.services import account_edit, contacts, team
+from kam.services.contacts import ContactRow
+from kam.services.team import MemberChoice
+
+Done = Callable[[Any], None]
+
+
+def _people(members: list[MemberChoice]) -> list[tuple[str, Any]]:
+    return [(f"{m.name} · {m.title}" if m.title else m.name, str(m.id)) for m in members]
+
+
+def account_fields(members: list[MemberChoice]) -> list[FieldSpec]:
+    return [
+        FieldSpec("name", "Name"),
+        FieldSpec("industry", "Industry"),
+        FieldSpec("region", "Region"),
+        FieldSpec("owner_id", "Owner", "choice", _people(members), placeholder="nobody yet"),
+        FieldSpec("status", "Status", "choice", choices_of(AccountStatus), required=True),
+        FieldSpec(
+            "relationship_stage",
+            "Relationship stage",
+            "choice",
+            choices_of(RelationshipStage),
+            required=True,
+        ),
+        FieldSpec("relationship_horizon", "Horizon", "choice", choices_of(RelationshipHorizon)),
+        FieldSpec(
+            "relationship_type",
+            "Transactional or relational",
+            "choice",
+            choices_of(RelationshipType),
+            required=True,
+        ),
+        FieldSpec("buying_factor", "Buys mainly on", "choice", choices_of(BuyingFactor)),
+        FieldSpec("strategic", "Strategic", "flag", placeholder="strategic account"),
+        FieldSpec("emerging", "Emerging", "flag", placeholder="small now, expected to grow"),
+        FieldSpec("tier_override", "Tier set by hand", "choice", choices_of(ValueTier), "computed"),
+        FieldSpec("tier_override_reason", "Why set by hand"),
+        FieldSpec("customer_since", "Customer since", "date"),
+        FieldSpec("notes", "Notes", "long"),
+    ]
+
+
+def new_account(screen: DataMixin, done: Done) -> None:
+    user = screen.kam.user
+
+    def show(members: list[MemberChoice]) -> None:
+        screen.kam.push_screen(
+            FormScreen(
+                "New account",
+                account_fields(members),
+                {
+                    "status": AccountStatus.active,
+                    "relationship_stage": RelationshipStage.transactional,
+                    "relationship_horizon": RelationshipHorizon.long_term,
+                    "relationship_type": RelationshipType.relational,
+                },
+                lambda session, raw, _base: account_edit.save_new_account(session, raw, user),
+            ),
+            done,
+        )
+
+    screen.load(team.members, show, group="open-form", classified=False)
+
+
+def edit_account(screen: DataMixin, account_id: uuid.UUID, done: Done) -> None:
+    user = screen.kam.user
+
+    def query(session):
+        base = account_edit.open_account_form(session, account_id)
+        return base, team.members(session, include=base.values["owner_id"])
+
+    def show(loaded) -> None:
+        base, members = loaded
+        screen.kam.push_screen(
+            FormScreen(
+                f"Edit {base.values['name']}",
+                account_fields(members),
+                base.values,
+                lambda session, raw, b: account_edit.update_account(
+                    session, account_id, b, raw, user
+                ),
+                base=base,
+            ),
+            done,
+        )
+
+    screen.load(query, show, group="open-form", classified=False)
+
+
+# --- the account team ---------------------------------------------------------------------
+
+MEMBER_FIELDS = [
+    FieldSpec("name", "Name"),
+    FieldSpec("title", "Title"),
+    FieldSpec("email", "E-mail"),
+]
+
+
+def new_member(screen: DataMixin, done: Done) -> None:
+    screen.kam.push_screen(
+        FormScreen(
+            "New person on our side",
+            MEMBER_FIELDS,
+            {},
+            lambda session, raw, _base: team.create_member(session, raw),
+        ),
+        done,
+    )
+
+
+def _membership_fields(members: list[MemberChoice]) -> list[FieldSpec]:
+    return [
+        FieldSpec("member_id", "Team member", "choice", _people(members), "choose someone"),
+        FieldSpec("role", "Role", "choice", choices_of(TeamRole), required=True),
+    ]
+
+
+def add_to_team(screen: DataMixin, account_id: uuid.UUID, done: Done) -> None:
+    user = screen.kam.user
+
+    def show(members: list[MemberChoice]) -> None:
+        if not members:
+            screen.kam.notify("Add a person first (m)", title="Nobody on our side yet")
+            return
+        screen.kam.push_screen(
+            FormScreen(
+                "Add to the account team",
+                _membership_fields(members),
+                {"role": TeamRole.sales},
+                lambda session, raw, _base: team.add_to_team(session, account_id, raw, user),
+            ),
+            done,
+        )
+
+    screen.load(team.members, show, group="open-form", classified=False)
+
+
+def edit_membership(screen: DataMixin, membership_id: uuid.UUID, done: Done) -> None:
+    user = screen.kam.user
+
+    def query(session):
+        base = team.open_membership_form(session, membership_id)
+        return base, team.members(session, include=base.values["member_id"])
+
+    def show(loaded) -> None:
+        base, members = loaded
+        screen.kam.push_screen(
+            FormScreen(
+                "Change a team role",
+                _membership_fields(members),
+                base.values,
+                lambda session, raw, b: team.update_membership(
+                    session, membership_id, b, raw, user
+                ),
+                base=base,
+            ),
+            done,
+        )
+
+    screen.load(query, show, group="open-form", classified=False)
+
+
+# --- contacts -----------------------------------------------------------------------------
+
+
+def contact_fields(
+    members: list[MemberChoice], colleagues: list[ContactRow], exclude: uuid.UUID | None = None
+) -> list[FieldSpec]:
+    bosses = [
+        (f"{c.name} · {c.title}" if c.title else c.name, str(c.id))
+        for c in colleagues
+        if c.id != exclude and c.current
+    ]
+    return [
+        FieldSpec("name", "Name"),
+        FieldSpec("title", "Title"),
+        FieldSpec("department", "Department"),
+        FieldSpec("email", "E-mail"),
+        FieldSpec("phone", "Phone"),
+        FieldSpec("buying_role", "Buying role", "choice", choices_of(BuyingRole)),
+        FieldSpec("attitude", "Attitude to us", "choice", choices_of(Attitude), required=True),
+        FieldSpec("influence", "Influence", "choice", choices_of(Influence), required=True),
+        FieldSpec(
+            "strength",
+            "Our relationship",
+            "choice",
+            choices_of(RelationshipStrength),
+            required=True,
+        ),
+        FieldSpec("reports_to_id", "Reports to", "choice", bosses, placeholder="nobody here"),
+        FieldSpec("owner_id", "Known best by", "choice", _people(members), "nobody on our side"),
+        FieldSpec("left_on", "Left the company on", "date", placeholder="still there"),
+        FieldSpec("notes", "Notes", "long"),
+    ]
+
+
+def new_contact(
+    screen: DataMixin, account_id: uuid.UUID, done: Done, *, reports_to: uuid.UUID | None = None
+) -> None:
+    user, today = screen.kam.user, screen.kam.today
+
+    def query(session):
+        return team.members(session), contacts.account_contacts(session, account_id)
+
+    def show(loaded) -> None:
+        members, colleagues = loaded
+        screen.kam.push_screen(
+            FormScreen(
+                "New contact",
+                contact_fields(members, colleagues),
+                {
+                    "attitude": Attitude.neutral,
+                    "influence": Influence.medium,
+                    "strength": RelationshipStrength.none,
+                    "reports_to_id": reports_to,
+                },
+                lambda session, raw, _base: contacts.create_contact(
+                    session, account_id, raw, user, today=today
+                ),
+            ),
+            done,
+        )
+
+    screen.load(query, show, group="open-form", classified=False)
+
+
+def edit_contact(
+    screen: DataMixin, account_id: uuid.UUID, contact_id: uuid.UUID, done: Done
+) -> None:
+    user, today = screen.kam.user, screen.kam.today
+
+    def query(session):
+        base = contacts.open_contact_form(session, contact_id)
+        return (
+            base,
+            team.members(session, include=base.values["owner_id"]),
+            contacts.account_contacts(session, account_id),
+        )
+
+    def show(loaded) -> None:
+        base, members, colleagues = loaded
+        screen.kam.push_screen(
+            FormScreen(
+                f"Edit {base.values['name']}",
+                contact_fields(members, colleagues, exclude=contact_id),
+                base.values,
+                lambda session, raw, b: contacts.update_contact(
+                    session, contact_id, b, raw, user, today=today
+                ),
+                base=base,
+            ),
+            done,
+        )
+
+    screen.load(query, show, group="open-form", classified=False)
+
+
+NEED_FIELDS = [
+    FieldSpec("kind", "Kind of need", "choice", choices_of(NeedKind), required=True),
+    FieldSpec("visibility", "Said or unsaid", "choice", choices_of(NeedVisibility), required=True),
+    FieldSpec("text", "What they need", "long"),
+]
+
+
+def add_need(screen: DataMixin, contact: ContactRow, done: Done) -> None:
+    user = screen.kam.user
+    screen.kam.push_screen(
+        FormScreen(
+            f"A need of {contact.name}",
+            NEED_FIELDS,
+            {"kind": NeedKind.information, "visibility": NeedVisibility.explicit},
+            lambda session, raw, _base: contacts.add_need(session, contact.id, raw, user),
+        ),
+        done,
+    )

@@ -1,0 +1,65 @@
+"""Everything the account screen shows, read in one session: profile, standing, revenue, team,
+contacts with their map and warnings, and the change history."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session
+
+from kam.config import ClassificationSettings
+from kam.models.enums import AccountClass
+from kam.services import accounts, contacts, history, team
+from kam.services import settings as settings_service
+from kam.services.accounts import AccountDetail
+from kam.services.contacts import ContactRow
+from kam.services.history import HistoryRow
+from kam.services.team import TeamRow, Threading
+
+
+@dataclass
+class Workspace:
+    detail: AccountDetail
+    settings: ClassificationSettings
+    team: list[TeamRow]
+    contacts: list[ContactRow]
+    threading: Threading
+    relationship_warnings: list[str]
+    history: list[HistoryRow]
+
+    @property
+    def key_account(self) -> bool:
+        c = self.detail.classification
+        if self.detail.account.archived_at is not None:
+            return False
+        return self.detail.account.strategic or (
+            c is not None and c.account_class != AccountClass.general
+        )
+
+    @property
+    def warnings(self) -> list[str]:
+        """Everything that puts the relationship at risk, most structural first."""
+        found = []
+        if self.threading.single_threaded:
+            found.append(f"single-threaded: {self.threading.reason}")
+        return found + self.relationship_warnings
+
+
+def load_workspace(session: Session, account_id: uuid.UUID, today: date) -> Workspace:
+    detail = accounts.account_detail(session, account_id, today)
+    people = contacts.account_contacts(session, account_id)
+    workspace = Workspace(
+        detail=detail,
+        settings=settings_service.classification_settings(session),
+        team=team.account_team(session, account_id),
+        contacts=people,
+        threading=team.threading(session, account_id),
+        relationship_warnings=[],
+        history=history.account_history(session, account_id),
+    )
+    workspace.relationship_warnings = contacts.relationship_warnings(
+        people, key_account=workspace.key_account
+    )
+    return workspace

@@ -1,0 +1,406 @@
+"""The account workspace driven from the keyboard with Pilot, on a real SQLite file."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from datetime import date
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from rich.console import Console
+from textual.widgets import DataTable, Input, Select, Static, Tree
+
+from kam.app import KamApp
+from kam.db import Database, open_database
+from kam.models import Account, AccountTeamMember, ChangeRecord, Contact
+from kam.screens.account import AccountScreen
+from kam.screens.form import ConfirmScreen, FormScreen
+from kam.services import account_edit, contacts, team
+from kam.services.revenue import add_revenue
+from kam.widgets.lazy_table import LazyTable
+from tests.support import TODAY, settle
+
+USER = "Ann Lee"
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    """Two accounts with revenue (so both are key accounts) and two people on our side."""
+    path = tmp_path / "kam.db"
+    database = open_database(f"sqlite:///{path}")
+    with database.write() as session:
+        for name, amount in (("Acme 北京", 900_00), ("Bolt AB", 100_00)):
+            account = account_edit.create_account(session, name, industry="Steel")
+            add_revenue(session, account.id, date(2026, 6, 1), amount)
+        team.create_member(session, {"name": "Li Wei", "title": "Account manager"})
+        team.create_member(session, {"name": "Bo Berg", "title": "Engineer"})
+    database.dispose()
+    return path
+
+
+def make_app(path: Path) -> KamApp:
+    return KamApp(open_database(f"sqlite:///{path}"), today=TODAY, user=USER)
+
+
+def reader(path: Path) -> Database:
+    return open_database(f"sqlite:///{path}")
+
+
+def account_id(path: Path, name: str) -> uuid.UUID:
+    database = reader(path)
+    with database.read() as session:
+        found = (
+            session.connection()
+            .execute(sa.select(Account.__table__.c.id).where(Account.__table__.c.name == name))
+            .scalar_one()
+        )
+    database.dispose()
+    return found
+
+
+async def type_into(pilot, selector: str, text: str) -> None:
+    field = pilot.app.screen.query_one(selector)
+    field.focus()
+    await pilot.pause()
+    if isinstance(field, Input):
+        field.value = ""
+    await pilot.press(*text)
+
+
+async def choose(pilot, selector: str, label_start: str) -> None:
+    """Open a select from the keyboard and pick the option whose label starts with the text."""
+    select = pilot.app.screen.query_one(selector, Select)
+    select.focus()
+    await pilot.press("enter")
+    await pilot.pause()
+    await pilot.press(*label_start, "enter")
+    await pilot.pause()
+
+
+async def open_account(pilot, name: str) -> AccountScreen:
+    await pilot.press("2")
+    await settle(pilot)
+    await pilot.press("slash", *name, "enter")
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, AccountScreen)
+    return screen
+
+
+def shown(widget: Static) -> str:
+    """The text a Static shows, whatever renderable it was given."""
+    console = Console(width=200, file=io.StringIO(), record=True)
+    console.print(widget.content)
+    return console.export_text()
+
+
+def error_text(pilot, field: str) -> str:
+    return str(pilot.app.screen.query_one(f"#error-{field}", Static).render())
+
+
+# --- accounts ---------------------------------------------------------------------------------
+
+
+async def test_create_edit_archive_and_restore_an_account(db_path: Path) -> None:
+    app = make_app(db_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, FormScreen)
+        assert app.focused is not None and app.focused.id == "field-name"  # name first
+        await pilot.press(*"Cobalt 上海")
+        await type_into(pilot, "#field-region", "华东")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, FormScreen)
+
+        await pilot.press("slash", *"cobalt", "enter")
+        await settle(pilot)
+        assert app.screen.query_one(LazyTable).cursor_value.name == "Cobalt 上海"
+        await pilot.press("e")
+        await settle(pilot)
+        await type_into(pilot, "#field-industry", "Chemicals")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+
+        await pilot.press("d")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.screen.query_one(LazyTable).row_count == 0  # gone from the live list
+
+        await pilot.press("escape", "escape", "a")  # clear the filter, show the archive
+        await settle(pilot)
+        table = app.screen.query_one(LazyTable)
+        assert table.row_count == 1 and table.cursor_value.name == "Cobalt 上海"
+        await pilot.press("u")
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        assert app.screen.query_one(LazyTable).row_count == 3
+
+    database = reader(db_path)
+    with database.read() as session:
+        account = session.get(Account, account_id(db_path, "Cobalt 上海"))
+        fields = (
+            session.connection()
+            .execute(
+                sa.select(ChangeRecord.__table__.c.field, ChangeRecord.__table__.c.changed_by)
+                .where(ChangeRecord.__table__.c.account_id == account.id)
+                .order_by(ChangeRecord.__table__.c.changed_at)
+            )
+            .all()
+        )
+    database.dispose()
+    assert (account.region, account.industry, account.archived_at) == ("华东", "Chemicals", None)
+    assert [f for f, _ in fields] == ["created", "industry", "archived", "archived"]
+    assert {who for _, who in fields} == {USER}
+
+
+async def test_each_validation_message_shows_beside_its_field(db_path: Path) -> None:
+    app = make_app(db_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, FormScreen)  # the form stays open
+        assert error_text(pilot, "name") == "an account needs a name"
+
+        await type_into(pilot, "#field-name", " bolt ab ")
+        await type_into(pilot, "#field-customer_since", "31/31/2020")
+        await choose(pilot, "#field-tier_override", "gold")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert error_text(pilot, "name") == "an account called 'Bolt AB' exists already"
+        assert "is not a date" in error_text(pilot, "customer_since")
+        assert error_text(pilot, "tier_override_reason") == "say why the tier is set by hand"
+        assert app.screen.query_one("#field-customer_since", Input).value == "31/31/2020"
+
+        await type_into(pilot, "#field-name", "Bolt Nordic")
+        await type_into(pilot, "#field-customer_since", "5 Mar 2019")
+        await type_into(pilot, "#field-tier_override_reason", "new frame contract")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, FormScreen)
+    database = reader(db_path)
+    with database.read() as session:
+        saved = session.get(Account, account_id(db_path, "Bolt Nordic"))
+    database.dispose()
+    assert (saved.customer_since, saved.tier_override.value) == (date(2019, 3, 5), "gold")
+
+
+async def test_escape_on_a_changed_form_asks_before_throwing_it_away(db_path: Path) -> None:
+    app = make_app(db_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("n", *"Half typed")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")  # keep editing
+        await settle(pilot)
+        assert isinstance(app.screen, FormScreen)
+        assert app.screen.query_one("#field-name", Input).value == "Half typed"
+        await pilot.press("escape", "y")
+        await settle(pilot)
+        assert not isinstance(app.screen, FormScreen | ConfirmScreen)
+
+
+async def test_a_save_over_someone_elses_edit_shows_the_conflict_and_keeps_both(
+    db_path: Path,
+) -> None:
+    app = make_app(db_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_account(pilot, "Bolt")
+        await pilot.press("e")
+        await settle(pilot)
+        await type_into(pilot, "#field-industry", "Mining")
+
+        # Meanwhile a second kam on the same file changes the industry and the region.
+        other = reader(db_path)
+        bolt = account_id(db_path, "Bolt AB")
+        with other.write() as session:
+            base = account_edit.open_account_form(session, bolt)
+            raw = {k: getattr(v, "value", v) for k, v in base.values.items()}
+            raw.update(industry="Forestry", region="Norrland")
+            account_edit.update_account(session, bolt, base, raw, "Bo Berg")
+
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, FormScreen)
+        assert error_text(pilot, "industry") == "saved meanwhile as: Forestry"
+        assert form.query_one("#field-industry", Input).value == "Mining"  # mine kept
+        assert form.query_one("#field-region", Input).value == "Norrland"  # theirs filled in
+        await pilot.press("ctrl+s")  # mine over theirs, knowingly
+        await settle(pilot)
+        assert not isinstance(app.screen, FormScreen)
+
+    with other.read() as session:
+        saved = session.get(Account, bolt)
+        industry_moves = (
+            session.connection()
+            .execute(
+                sa.select(ChangeRecord.__table__.c.new_value, ChangeRecord.__table__.c.changed_by)
+                .where(ChangeRecord.__table__.c.field == "industry")
+                .order_by(ChangeRecord.__table__.c.changed_at)
+            )
+            .all()
+        )
+    other.dispose()
+    assert (saved.industry, saved.region) == ("Mining", "Norrland")
+    assert industry_moves == [("Forestry", "Bo Berg"), ("Mining", USER)]
+
+
+# --- team and contacts ----------------------------------------------------------------------
+
+
+async def test_team_roles_and_the_single_threaded_flag(db_path: Path) -> None:
+    app = make_app(db_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        assert "single" in str(app.screen.query_one(LazyTable).render_line(1).text)
+        screen = await open_account(pilot, "Acme")
+        assert "single-threaded" in shown(screen.query_one("#account-banner", Static))
+        await pilot.press("t")
+        await settle(pilot)
+        await pilot.press("m")  # a new person on our side
+        await settle(pilot)
+        await pilot.press(*"Chen Jing")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+
+        await pilot.press("n")
+        await settle(pilot)
+        await choose(pilot, "#field-member_id", "Li")
+        await choose(pilot, "#field-role", "account lead")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        await choose(pilot, "#field-member_id", "Chen")
+        await choose(pilot, "#field-role", "technical")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        table = screen.query_one("#team-table", DataTable)
+        assert [tuple(table.get_row_at(i)[:2]) for i in range(table.row_count)] == [
+            ("account lead", "Li Wei"),
+            ("technical", "Chen Jing"),
+        ]
+        assert "single-threaded" not in shown(screen.query_one("#account-banner", Static))
+
+        await pilot.press("down", "e")  # Chen moves from technical to service
+        await settle(pilot)
+        await choose(pilot, "#field-role", "service")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("d", "y")  # and leaves the team
+        await settle(pilot)
+        assert [table.get_row_at(i)[1] for i in range(table.row_count)] == ["Li Wei"]
+
+        await pilot.press("slash", *"zzz")
+        await settle(pilot)
+        assert table.row_count == 0  # the filter narrows the team list
+        await pilot.press("escape")
+    database = reader(db_path)
+    with database.read() as session:
+        roles = session.connection().execute(sa.select(AccountTeamMember.__table__.c.role)).all()
+    database.dispose()
+    assert roles == [("account_lead",)]
+
+
+async def test_contacts_with_a_reports_to_chain_and_the_map_warnings(db_path: Path) -> None:
+    app = make_app(db_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_account(pilot, "Acme")
+        await pilot.press("c")
+        await settle(pilot)
+        warnings = shown(screen.query_one("#contact-warnings", Static))
+        assert "no contacts at all" in warnings
+
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press(*"王芳")
+        await choose(pilot, "#field-buying_role", "decision")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        # With 王芳 under the cursor, a new contact reports to her by default.
+        for name in ("Bob", "Cid"):
+            await pilot.press("n")
+            await settle(pilot)
+            await pilot.press(*name)
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+
+        tree = screen.query_one("#org", Tree)
+        (top,) = tree.root.children
+        assert top.data.name == "王芳"
+        assert [n.data.name for n in top.children] == ["Bob"]
+        assert [n.data.name for n in top.children[0].children] == ["Cid"]
+        assert "decision maker" in str(top.label)
+        warnings = shown(screen.query_one("#contact-warnings", Static))
+        assert "no decision maker" not in warnings
+        assert "no champion" in warnings
+        assert "no strong or trusted relationship" in warnings
+
+        # A reporting loop is refused beside the field, and nothing is saved.
+        tree.move_cursor(top)
+        await pilot.pause()
+        await pilot.press("e")
+        await settle(pilot)
+        await choose(pilot, "#field-reports_to_id", "Cid")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert error_text(pilot, "reports_to_id") == "that would make a reporting loop"
+        await pilot.press("escape", "y")
+        await settle(pilot)
+
+        await pilot.press("h")  # the history tab lists what was done
+        await settle(pilot)
+        history = screen.query_one("#history-table", DataTable)
+        about = {history.get_row_at(i)[2] for i in range(history.row_count)}
+        assert {"contact 王芳", "contact Bob", "contact Cid"} <= about
+    database = reader(db_path)
+    with database.read() as session:
+        rows = contacts.account_contacts(session, account_id(db_path, "Acme 北京"))
+        assert (
+            session.connection().execute(sa.select(sa.func.count()).select_from(Contact)).scalar()
+            == 3
+        )
+    database.dispose()
+    by_name = {r.name: r for r in rows}
+    assert by_name["王芳"].reports_to_id is None
+    assert by_name["Cid"].reports_to_id == by_name["Bob"].id
+
+
+async def test_the_palette_finds_a_contact_and_opens_it_on_the_map(db_path: Path) -> None:
+    database = reader(db_path)
+    with database.write() as session:
+        contacts.create_contact(session, account_id(db_path, "Bolt AB"), {"name": "张伟"}, USER)
+    database.dispose()
+    app = make_app(db_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"张伟")
+        await settle(pilot)
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, AccountScreen)
+        assert screen.tab == "contacts"
+        assert screen.selected_contact().name == "张伟"
