@@ -283,18 +283,13 @@ async def test_team_roles_and_the_single_threaded_flag(db_path: Path) -> None:
         await pilot.press("ctrl+s")
         await settle(pilot)
 
-        await pilot.press("n")
-        await settle(pilot)
-        await choose(pilot, "#field-member_id", "Li")
-        await choose(pilot, "#field-role", "account lead")
-        await pilot.press("ctrl+s")
-        await settle(pilot)
-        await pilot.press("n")
-        await settle(pilot)
-        await choose(pilot, "#field-member_id", "Chen")
-        await choose(pilot, "#field-role", "technical")
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        for person, role in (("Li", "account lead"), ("Chen", "technical")):
+            await pilot.press("n")
+            await settle(pilot)
+            await choose(pilot, "#field-member_id", person)
+            await choose(pilot, "#field-role", role)
+            await pilot.press("ctrl+s")
+            await settle(pilot)
         table = screen.query_one("#team-table", DataTable)
         assert [tuple(table.get_row_at(i)[:2]) for i in range(table.row_count)] == [
             ("account lead", "Li Wei"),
@@ -404,3 +399,32 @@ async def test_the_palette_finds_a_contact_and_opens_it_on_the_map(db_path: Path
         assert isinstance(screen, AccountScreen)
         assert screen.tab == "contacts"
         assert screen.selected_contact().name == "张伟"
+
+
+async def test_contact_and_person_forms_explain_their_mistakes(db_path: Path) -> None:
+    app = make_app(db_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_account(pilot, "Bolt")
+        await pilot.press("c", "n")
+        await settle(pilot)
+        await type_into(pilot, "#field-email", "nobody")
+        await type_into(pilot, "#field-left_on", "2030-01-01")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert error_text(pilot, "name") == "a contact needs a name"
+        assert error_text(pilot, "email") == "an e-mail address looks like name@example.com"
+        assert error_text(pilot, "left_on") == "cannot be later than 2026-11-22"
+        await pilot.press("escape", "y", "t", "m")
+        await settle(pilot)
+        await pilot.press(*"li wei")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert error_text(pilot, "name") == "li wei is a team member already"
+        await pilot.press("escape", "y")
+    database = reader(db_path)
+    with database.read() as session:
+        contacts_saved = (
+            session.connection().execute(sa.select(sa.func.count()).select_from(Contact)).scalar()
+        )
+    database.dispose()
+    assert contacts_saved == 0

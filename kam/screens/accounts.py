@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -159,12 +159,9 @@ class AccountsScreen(KamScreen):
 
         def answered(sure: bool | None) -> None:
             if sure:
-                self.load(
+                self._write(
                     lambda session: account_edit.archive_account(session, row.id, user),
-                    lambda account: self._changed(f"Archived {account.name} (a shows the archive)"),
-                    group="write",
-                    write=True,
-                    classified=False,
+                    "Archived {} (a shows the archive)",
                 )
 
         self.app.push_screen(
@@ -182,17 +179,18 @@ class AccountsScreen(KamScreen):
         if row is None:
             return
         user = self.kam.user
-        self.load(
-            lambda session: account_edit.restore_account(session, row.id, user),
-            lambda account: self._changed(f"Restored {account.name}"),
-            group="write",
-            write=True,
-            classified=False,
+        self._write(
+            lambda session: account_edit.restore_account(session, row.id, user), "Restored {}"
         )
 
-    def _changed(self, message: str) -> None:
-        self.notify(message, timeout=3)
-        self.query_one(LazyTable).reload()
+    def _write(self, change: Callable[[Any], Any], message: str) -> None:
+        """Make `change` in a write transaction, then say so (with the account's name)."""
+
+        def done(account: Any) -> None:
+            self.notify(message.format(account.name), timeout=3)
+            self.query_one(LazyTable).reload()
+
+        self.load(change, done, group="write", write=True, classified=False)
 
     def action_toggle_archive(self) -> None:
         archived = not self.query_state.archived

@@ -34,6 +34,22 @@ from kam.services.team import MemberChoice
 Done = Callable[[Any], None]
 
 
+def _open_form(
+    screen: DataMixin,
+    query: Callable[[Any], Any],
+    build: Callable[[Any], FormScreen | None],
+    done: Done,
+) -> None:
+    """Read what a form needs in a worker, then show the form `build` makes of it."""
+
+    def show(loaded: Any) -> None:
+        form = build(loaded)
+        if form is not None:
+            screen.kam.push_screen(form, done)
+
+    screen.load(query, show, group="open-form", classified=False)
+
+
 def _people(members: list[MemberChoice]) -> list[tuple[str, Any]]:
     return [(f"{m.name} · {m.title}" if m.title else m.name, str(m.id)) for m in members]
 
@@ -73,23 +89,20 @@ def account_fields(members: list[MemberChoice]) -> list[FieldSpec]:
 def new_account(screen: DataMixin, done: Done) -> None:
     user = screen.kam.user
 
-    def show(members: list[MemberChoice]) -> None:
-        screen.kam.push_screen(
-            FormScreen(
-                "New account",
-                account_fields(members),
-                {
-                    "status": AccountStatus.active,
-                    "relationship_stage": RelationshipStage.transactional,
-                    "relationship_horizon": RelationshipHorizon.long_term,
-                    "relationship_type": RelationshipType.relational,
-                },
-                lambda session, raw, _base: account_edit.save_new_account(session, raw, user),
-            ),
-            done,
+    def build(members: list[MemberChoice]) -> FormScreen | None:
+        return FormScreen(
+            "New account",
+            account_fields(members),
+            {
+                "status": AccountStatus.active,
+                "relationship_stage": RelationshipStage.transactional,
+                "relationship_horizon": RelationshipHorizon.long_term,
+                "relationship_type": RelationshipType.relational,
+            },
+            lambda session, raw, _base: account_edit.save_new_account(session, raw, user),
         )
 
-    screen.load(team.members, show, group="open-form", classified=False)
+    _open_form(screen, team.members, build, done)
 
 
 def edit_account(screen: DataMixin, account_id: uuid.UUID, done: Done) -> None:
@@ -99,22 +112,17 @@ def edit_account(screen: DataMixin, account_id: uuid.UUID, done: Done) -> None:
         base = account_edit.open_account_form(session, account_id)
         return base, team.members(session, include=base.values["owner_id"])
 
-    def show(loaded) -> None:
+    def build(loaded) -> FormScreen | None:
         base, members = loaded
-        screen.kam.push_screen(
-            FormScreen(
-                f"Edit {base.values['name']}",
-                account_fields(members),
-                base.values,
-                lambda session, raw, b: account_edit.update_account(
-                    session, account_id, b, raw, user
-                ),
-                base=base,
-            ),
-            done,
+        return FormScreen(
+            f"Edit {base.values['name']}",
+            account_fields(members),
+            base.values,
+            lambda session, raw, b: account_edit.update_account(session, account_id, b, raw, user),
+            base=base,
         )
 
-    screen.load(query, show, group="open-form", classified=False)
+    _open_form(screen, query, build, done)
 
 
 # --- the account team ---------------------------------------------------------------------
@@ -148,21 +156,18 @@ def _membership_fields(members: list[MemberChoice]) -> list[FieldSpec]:
 def add_to_team(screen: DataMixin, account_id: uuid.UUID, done: Done) -> None:
     user = screen.kam.user
 
-    def show(members: list[MemberChoice]) -> None:
+    def build(members: list[MemberChoice]) -> FormScreen | None:
         if not members:
             screen.kam.notify("Add a person first (m)", title="Nobody on our side yet")
-            return
-        screen.kam.push_screen(
-            FormScreen(
-                "Add to the account team",
-                _membership_fields(members),
-                {"role": TeamRole.sales},
-                lambda session, raw, _base: team.add_to_team(session, account_id, raw, user),
-            ),
-            done,
+            return None
+        return FormScreen(
+            "Add to the account team",
+            _membership_fields(members),
+            {"role": TeamRole.sales},
+            lambda session, raw, _base: team.add_to_team(session, account_id, raw, user),
         )
 
-    screen.load(team.members, show, group="open-form", classified=False)
+    _open_form(screen, team.members, build, done)
 
 
 def edit_membership(screen: DataMixin, membership_id: uuid.UUID, done: Done) -> None:
@@ -172,22 +177,17 @@ def edit_membership(screen: DataMixin, membership_id: uuid.UUID, done: Done) -> 
         base = team.open_membership_form(session, membership_id)
         return base, team.members(session, include=base.values["member_id"])
 
-    def show(loaded) -> None:
+    def build(loaded) -> FormScreen | None:
         base, members = loaded
-        screen.kam.push_screen(
-            FormScreen(
-                "Change a team role",
-                _membership_fields(members),
-                base.values,
-                lambda session, raw, b: team.update_membership(
-                    session, membership_id, b, raw, user
-                ),
-                base=base,
-            ),
-            done,
+        return FormScreen(
+            "Change a team role",
+            _membership_fields(members),
+            base.values,
+            lambda session, raw, b: team.update_membership(session, membership_id, b, raw, user),
+            base=base,
         )
 
-    screen.load(query, show, group="open-form", classified=False)
+    _open_form(screen, query, build, done)
 
 
 # --- contacts -----------------------------------------------------------------------------
@@ -232,26 +232,23 @@ def new_contact(
     def query(session):
         return team.members(session), contacts.account_contacts(session, account_id)
 
-    def show(loaded) -> None:
+    def build(loaded) -> FormScreen | None:
         members, colleagues = loaded
-        screen.kam.push_screen(
-            FormScreen(
-                "New contact",
-                contact_fields(members, colleagues),
-                {
-                    "attitude": Attitude.neutral,
-                    "influence": Influence.medium,
-                    "strength": RelationshipStrength.none,
-                    "reports_to_id": reports_to,
-                },
-                lambda session, raw, _base: contacts.create_contact(
-                    session, account_id, raw, user, today=today
-                ),
+        return FormScreen(
+            "New contact",
+            contact_fields(members, colleagues),
+            {
+                "attitude": Attitude.neutral,
+                "influence": Influence.medium,
+                "strength": RelationshipStrength.none,
+                "reports_to_id": reports_to,
+            },
+            lambda session, raw, _base: contacts.create_contact(
+                session, account_id, raw, user, today=today
             ),
-            done,
         )
 
-    screen.load(query, show, group="open-form", classified=False)
+    _open_form(screen, query, build, done)
 
 
 def edit_contact(
@@ -267,22 +264,19 @@ def edit_contact(
             contacts.account_contacts(session, account_id),
         )
 
-    def show(loaded) -> None:
+    def build(loaded) -> FormScreen | None:
         base, members, colleagues = loaded
-        screen.kam.push_screen(
-            FormScreen(
-                f"Edit {base.values['name']}",
-                contact_fields(members, colleagues, exclude=contact_id),
-                base.values,
-                lambda session, raw, b: contacts.update_contact(
-                    session, contact_id, b, raw, user, today=today
-                ),
-                base=base,
+        return FormScreen(
+            f"Edit {base.values['name']}",
+            contact_fields(members, colleagues, exclude=contact_id),
+            base.values,
+            lambda session, raw, b: contacts.update_contact(
+                session, contact_id, b, raw, user, today=today
             ),
-            done,
+            base=base,
         )
 
-    screen.load(query, show, group="open-form", classified=False)
+    _open_form(screen, query, build, done)
 
 
 NEED_FIELDS = [
