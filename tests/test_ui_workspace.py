@@ -428,3 +428,34 @@ async def test_contact_and_person_forms_explain_their_mistakes(db_path: Path) ->
         )
     database.dispose()
     assert contacts_saved == 0
+
+
+async def test_needs_are_added_and_removed_from_the_contacts_tab(db_path: Path) -> None:
+    database = reader(db_path)
+    with database.write() as session:
+        contacts.create_contact(session, account_id(db_path, "Bolt AB"), {"name": "Amy"}, USER)
+    database.dispose()
+    app = make_app(db_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_account(pilot, "Bolt")
+        await pilot.press("c", "a")
+        await settle(pilot)
+        await choose(pilot, "#field-visibility", "latent")
+        await type_into(pilot, "#field-text", "weekly KPIs")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert [n.text for n in screen.selected_contact().needs] == ["weekly KPIs"]
+        assert "weekly KPIs (latent)" in shown(screen.query_one("#contact-card", Static))
+        await pilot.press("x")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert screen.selected_contact().needs == []
+        await pilot.press("h")
+        await settle(pilot)
+        history = screen.query_one("#history-table", DataTable)
+        rows = [history.get_row_at(i) for i in range(history.row_count)]
+        assert [r[3:] for r in rows[:2]] == [
+            ["information need", "weekly KPIs", ""],
+            ["information need", "", "weekly KPIs (latent)"],
+        ]

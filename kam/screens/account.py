@@ -69,6 +69,7 @@ ACTION_TABS = {
     "edit_contact": {"contacts"},
     "remove_contact": {"contacts"},
     "add_need": {"contacts"},
+    "remove_need": {"contacts"},
     "filter": FILTERABLE,
 }
 
@@ -91,6 +92,7 @@ class AccountScreen(KamScreen):
         Binding("e", "edit_contact", "Edit contact"),
         Binding("d", "remove_contact", "Remove"),
         Binding("a", "add_need", "Add need"),
+        Binding("x", "remove_need", "Remove need"),
         Binding("slash", "filter", "Filter"),
         Binding("tab", "next_tab(1)", "Next tab"),
         Binding("shift+tab", "next_tab(-1)", "Previous tab", show=False),
@@ -500,6 +502,12 @@ class AccountScreen(KamScreen):
             "Contact removed",
             yes="Remove",
         )
+
+    def action_remove_need(self) -> None:
+        contact = self._contact_or_hint()
+        if contact is not None:
+            self.wanted_contact = contact.id
+            forms.remove_need(self, contact, self._after_save)
 
     def action_add_need(self) -> None:
         contact = self._contact_or_hint()

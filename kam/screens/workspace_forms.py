@@ -29,6 +29,7 @@ from kam.screens.base import DataMixin
 from kam.screens.form import FieldSpec, FormScreen, choices_of
 from kam.services import account_edit, contacts, team
 from kam.services.contacts import ContactRow
+from kam.services.history import as_words
 from kam.services.team import MemberChoice
 
 Done = Callable[[Any], None]
@@ -294,6 +295,26 @@ def add_need(screen: DataMixin, contact: ContactRow, done: Done) -> None:
             NEED_FIELDS,
             {"kind": NeedKind.information, "visibility": NeedVisibility.explicit},
             lambda session, raw, _base: contacts.add_need(session, contact.id, raw, user),
+        ),
+        done,
+    )
+
+
+def remove_need(screen: DataMixin, contact: ContactRow, done: Done) -> None:
+    """Choose one of the contact's needs to take off the record."""
+    if not contact.needs:
+        screen.kam.notify(f"{contact.name} has no needs recorded", timeout=3)
+        return
+    user = screen.kam.user
+    options = [(f"{as_words(n.kind)}: {n.text}", str(n.id)) for n in contact.needs]
+    screen.kam.push_screen(
+        FormScreen(
+            f"Remove a need of {contact.name}",
+            [FieldSpec("need_id", "Need", "choice", options, required=True)],
+            {"need_id": options[0][1]},
+            lambda session, raw, _base: (
+                contacts.remove_need(session, uuid.UUID(str(raw["need_id"])), user) or contact
+            ),
         ),
         done,
     )
