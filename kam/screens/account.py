@@ -16,6 +16,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.widget import Widget
 from textual.widgets import (
     DataTable,
     Footer,
@@ -56,6 +57,7 @@ LATER = {
     "reviews": "Weekly reviews of this account, their decisions and action items.",
 }
 FILTERABLE = {"team", "contacts", "history"}
+LIST_PANES = FILTERABLE  # built when first shown
 # Which tab each context action belongs to.
 ACTION_TABS = {
     "edit_account": {"overview", "revenue", "pipeline", "plan", "wallet", "reviews", "history"},
@@ -115,6 +117,7 @@ class AccountScreen(KamScreen):
         self.initial_tab = tab
         self.wanted_contact = contact_id
         self.filters: dict[str, str] = {}
+        self._built: set[str] = set()  # list tabs whose widgets exist
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -125,23 +128,10 @@ class AccountScreen(KamScreen):
                 with Horizontal(id="account-top"):
                     yield Static("Loading…", id="profile", classes="panel")
                     yield Static(id="standing", classes="panel")
-            with TabPane("Team", id="team"):
-                yield Static("", id="threading")
-                yield Input(
-                    placeholder="Filter the team…", id="filter-team", classes="filter", compact=True
-                )
-                yield DataTable(id="team-table", cursor_type="row", zebra_stripes=True)
-            with TabPane("Contacts", id="contacts"):
-                yield Static("", id="contact-warnings")
-                yield Input(
-                    placeholder="Filter contacts…",
-                    id="filter-contacts",
-                    classes="filter",
-                    compact=True,
-                )
-                with Horizontal(id="contacts-body"):
-                    yield Tree("Contacts", id="org")
-                    yield Static("", id="contact-card", classes="panel")
+            for pane in ("team", "contacts"):
+                with TabPane(pane.title(), id=pane):
+                    if pane == self.initial_tab:
+                        yield from self._pane_widgets(pane)
             with TabPane("Revenue", id="revenue"), VerticalScroll(classes="account-pane"):
                 yield Static(id="revenue-years", classes="panel")
                 yield Static(id="revenue-categories", classes="panel")
@@ -150,21 +140,60 @@ class AccountScreen(KamScreen):
                     with TabPane(title, id=pane):
                         yield Static(id=f"later-{pane}", classes="later")
             with TabPane("History", id="history"):
-                yield Input(
-                    placeholder="Filter the history…",
-                    id="filter-history",
-                    classes="filter",
-                    compact=True,
-                )
-                yield DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
+                if self.initial_tab == "history":
+                    yield from self._pane_widgets("history")
         yield Footer()
 
+    def _pane_widgets(self, pane: str) -> list[Widget]:
+        """The widgets of a list tab. They are built when the tab is first shown, which keeps
+        opening an account to the widgets of the tab in view."""
+        self._built.add(pane)
+        if pane == "team":
+            return [
+                Static("", id="threading"),
+                _filter_box("team", "Filter the team…"),
+                DataTable(id="team-table", cursor_type="row", zebra_stripes=True),
+            ]
+        if pane == "contacts":
+            return [
+                Static("", id="contact-warnings"),
+                _filter_box("contacts", "Filter contacts…"),
+                Horizontal(
+                    Tree("Contacts", id="org"),
+                    Static("", id="contact-card", classes="panel"),
+                    id="contacts-body",
+                ),
+            ]
+        return [
+            _filter_box("history", "Filter the history…"),
+            DataTable(id="history-table", cursor_type="row", zebra_stripes=True),
+        ]
+
+    def _prepare_pane(self, pane: str) -> None:
+        if pane == "team":
+            self.query_one("#team-table", DataTable).add_columns("Role", "Team member", "Title")
+        elif pane == "contacts":
+            self.query_one("#org", Tree).show_root = False
+        elif pane == "history":
+            self.query_one("#history-table", DataTable).add_columns(
+                "When", "Who", "About", "Field", "From", "To"
+            )
+        if self.workspace is not None:
+            self._fill(pane)
+
+    def _fill(self, pane: str) -> None:
+        {"team": self._show_team, "contacts": self._show_contacts,
+         "history": self._show_history}[pane]()  # fmt: skip
+
+    async def _build_pane(self, pane: str) -> None:
+        if pane in self._built or pane not in LIST_PANES:
+            return
+        await self.query_one(f"#{pane}", TabPane).mount_all(self._pane_widgets(pane))
+        self._prepare_pane(pane)
+
     def on_mount(self) -> None:
-        team_table = self.query_one("#team-table", DataTable)
-        team_table.add_columns("Role", "Team member", "Title")
-        history_table = self.query_one("#history-table", DataTable)
-        history_table.add_columns("When", "Who", "About", "Field", "From", "To")
-        self.query_one("#org", Tree).show_root = False
+        if self.initial_tab in self._built:
+            self._prepare_pane(self.initial_tab)
         if self.workspace is not None:
             self._show(self.workspace)
         else:
@@ -200,9 +229,8 @@ class AccountScreen(KamScreen):
         self._panel("#revenue-years", views.revenue_years(ws), "Revenue by year")
         self._panel("#revenue-categories", views.revenue_categories(ws), "Revenue by category")
         self._show_later(ws)
-        self._show_team()
-        self._show_contacts()
-        self._show_history()
+        for pane in self._built:
+            self._fill(pane)
         self.refresh_bindings()
 
     def _panel(self, selector: str, renderable: object, title: str) -> None:
@@ -304,7 +332,10 @@ class AccountScreen(KamScreen):
     # --- contacts tab -------------------------------------------------------------------------
 
     def selected_contact(self) -> ContactRow | None:
-        node = self.query_one("#org", Tree).cursor_node
+        trees = self.query("#org")
+        if not trees:  # the tab is still being built
+            return None
+        node = trees.first(Tree).cursor_node
         data = node.data if node is not None else None
         return data if isinstance(data, ContactRow) else None
 
@@ -326,16 +357,16 @@ class AccountScreen(KamScreen):
         return self.query_one(TabbedContent).active
 
     def action_show_tab(self, pane: str) -> None:
-        self.query_one(TabbedContent).active = pane
-        self._focus_tab()
+        self.query_one(TabbedContent).active = pane  # TabActivated builds and focuses it
 
     def action_next_tab(self, step: int) -> None:
         panes = [pane for pane, _, _ in TABS]
         self.action_show_tab(panes[(panes.index(self.tab) + step) % len(panes)])
 
     @on(TabbedContent.TabActivated)
-    def _tab_changed(self) -> None:
-        self.refresh_bindings()
+    async def _tab_changed(self) -> None:
+        await self._build_pane(self.tab)
+        self._focus_tab()
 
     def _focus_tab(self) -> None:
         focus = {"team": "#team-table", "contacts": "#org", "history": "#history-table"}
@@ -370,7 +401,10 @@ class AccountScreen(KamScreen):
     # --- filter -------------------------------------------------------------------------------
 
     def action_filter(self) -> None:
-        box = self.query_one(f"#filter-{self.tab}", Input)
+        boxes = self.query(f"#filter-{self.tab}")
+        if not boxes:
+            return
+        box = boxes.first(Input)
         box.add_class("-active")
         box.focus()
 
@@ -379,8 +413,7 @@ class AccountScreen(KamScreen):
         pane = (event.input.id or "").removeprefix("filter-")
         self.filters[pane] = event.value.strip()
         if self.workspace is not None:
-            {"team": self._show_team, "contacts": self._show_contacts,
-             "history": self._show_history}[pane]()  # fmt: skip
+            self._fill(pane)
 
     @on(Input.Submitted, ".filter")
     def _filter_done(self) -> None:
@@ -430,8 +463,9 @@ class AccountScreen(KamScreen):
         self.app.push_screen(ConfirmScreen(question, yes=yes, no="Cancel"), answered)
 
     def _selected_role(self) -> uuid.UUID | None:
-        table = self.query_one("#team-table", DataTable)
-        if not table.row_count:
+        tables = self.query("#team-table")
+        table = tables.first(DataTable) if tables else None
+        if table is None or not table.row_count:
             self.notify("Nobody on the team yet: n adds a role", timeout=3)
             return None
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
@@ -514,6 +548,10 @@ class AccountScreen(KamScreen):
         if contact is not None:
             self.wanted_contact = contact.id
             forms.add_need(self, contact, self._after_save)
+
+
+def _filter_box(pane: str, placeholder: str) -> Input:
+    return Input(placeholder=placeholder, id=f"filter-{pane}", classes="filter", compact=True)
 
 
 def _add_branch(parent, node: contacts.OrgNode, wanted: uuid.UUID | None):
