@@ -35,6 +35,7 @@ from kam.screens.form import ConfirmScreen
 from kam.services import account_edit, contacts, team
 from kam.services.contacts import ContactRow
 from kam.services.formatting import money
+from kam.services.history import HISTORY_PAGE
 from kam.services.workspace import Workspace, load_workspace
 from kam.widgets.badges import tier_badge
 
@@ -165,6 +166,7 @@ class AccountScreen(KamScreen):
                 ),
             ]
         return [
+            Static("", id="history-note"),
             _filter_box("history", "Filter the history…"),
             DataTable(id="history-table", cursor_type="row", zebra_stripes=True),
         ]
@@ -328,6 +330,17 @@ class AccountScreen(KamScreen):
             if text and not any(text in cell.lower() for cell in cells):
                 continue
             table.add_row(*cells)
+        note = self.query_one("#history-note", Static)
+        if not ws.history:
+            note.update(
+                "No changes recorded yet: edits to the account, its team and its contacts "
+                "show here, newest first."
+            )
+        else:
+            shown = f"{table.row_count} of {len(ws.history)}" if text else f"{table.row_count}"
+            more = " (the newest)" if len(ws.history) >= HISTORY_PAGE else ""
+            noun = "change" if table.row_count == 1 else "changes"
+            note.update(f"{shown} {noun}{more}, newest first · / filters")
 
     # --- contacts tab -------------------------------------------------------------------------
 

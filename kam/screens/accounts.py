@@ -19,7 +19,7 @@ from kam.services import account_edit
 from kam.services import accounts as account_service
 from kam.services import settings as settings_service
 from kam.services.accounts import AccountListQuery, AccountRow
-from kam.services.formatting import money, percent
+from kam.services.formatting import money, money_short, percent
 from kam.widgets.badges import STATUS_STYLES, WARNING_STYLE, class_cell, tier_cell
 from kam.widgets.lazy_table import Column, LazyTable
 
@@ -27,10 +27,10 @@ if TYPE_CHECKING:
     from kam.db import Database
 
 COLUMNS = [
-    Column("name", "Account", 24, grow=4),
+    Column("name", "Account", 22, grow=4),
     Column("class", "Class", 9),
     Column("tier", "Tier", 11),
-    Column("revenue", "Revenue", 13, right=True),
+    Column("revenue", "Revenue", 11, right=True),
     Column("share", "Share", 6, right=True),
     Column("status", "Status", 7),
     Column("team", "Team", 6),
@@ -39,6 +39,12 @@ COLUMNS = [
     Column("region", "Region", 8, optional=True),
 ]
 SORT_CYCLE = ["revenue", "name", "class", "tier", "share", "status", "owner", "industry", "region"]
+
+
+def _revenue(minor: int) -> str:
+    """Exact up to 999,999,999; beyond that, short (1.2B) rather than cut off."""
+    exact = money(minor)
+    return exact if len(exact) <= 11 else money_short(minor)
 
 
 class AccountSource:
@@ -114,7 +120,7 @@ class AccountsScreen(KamScreen):
             (row.name, None),
             class_cell(row.account_class, row.strategic),
             tier_cell(row.tier, self.labels.label(row.tier)),
-            (money(row.revenue_minor), None),
+            (_revenue(row.revenue_minor), None),
             (percent(row.share), None),
             (row.status.value, STATUS_STYLES[row.status]),
             ("single", WARNING_STYLE) if row.single_threaded else ("", None),

@@ -72,7 +72,7 @@ def account_fields(members: list[MemberChoice]) -> list[FieldSpec]:
         FieldSpec("relationship_horizon", "Horizon", "choice", choices_of(RelationshipHorizon)),
         FieldSpec(
             "relationship_type",
-            "Transactional or relational",
+            "Relationship type",
             "choice",
             choices_of(RelationshipType),
             required=True,
