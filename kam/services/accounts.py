@@ -81,7 +81,6 @@ class AccountRow:
     strategic: bool
     rank: int | None
     single_threaded: bool = False
-    archived: bool = False
 
 
 def like_pattern(text: str) -> str:
@@ -194,7 +193,6 @@ def list_accounts(
             strategic=bool(row.strategic),
             rank=row.rank,
             single_threaded=row.id in lonely,
-            archived=query.archived,
         )
         for row in rows
     ]

@@ -7,7 +7,7 @@ decision maker, a champion, or anyone we know well.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -135,25 +135,33 @@ def org_tree(contacts: list[ContactRow]) -> list[OrgNode]:
     are roots. A reports-to loop, which the service refuses but an import could bring, is
     cut where it closes, so every contact appears exactly once."""
     nodes = {c.id: OrgNode(c) for c in contacts}
+
+    def boss_in_tree(contact_id: uuid.UUID) -> uuid.UUID | None:
+        node = nodes.get(contact_id)
+        return node.contact.reports_to_id if node else None
+
     roots: list[OrgNode] = []
     for contact in contacts:
         boss = contact.reports_to_id
-        if boss in nodes and not _reaches(nodes, boss, contact.id):
+        if boss in nodes and not reports_up_to(boss, contact.id, boss_in_tree):
             nodes[boss].reports.append(nodes[contact.id])
         else:
             roots.append(nodes[contact.id])
     return roots
 
 
-def _reaches(nodes: dict[uuid.UUID, OrgNode], start: uuid.UUID, target: uuid.UUID) -> bool:
-    """Whether following reports-to lines up from `start` arrives at `target`."""
+def reports_up_to(
+    start: uuid.UUID, target: uuid.UUID, boss_of: Callable[[uuid.UUID], uuid.UUID | None]
+) -> bool:
+    """Whether following reports-to lines up from `start` arrives at `target` (stopping at
+    a loop, which an import could bring)."""
     seen: set[uuid.UUID] = set()
     current: uuid.UUID | None = start
-    while current is not None and current in nodes and current not in seen:
+    while current is not None and current not in seen:
         if current == target:
             return True
         seen.add(current)
-        current = nodes[current].contact.reports_to_id
+        current = boss_of(current)
     return False
 
 
@@ -224,22 +232,15 @@ def read_contact_form(
     if boss is not None and contact_id is not None:
         if boss == contact_id:
             r.fail("reports_to_id", "a contact cannot report to themselves")
-        elif _reports_up_to(session, boss, contact_id):
+        elif reports_up_to(boss, contact_id, lambda c: _boss_in_database(session, c)):
             r.fail("reports_to_id", "that would make a reporting loop")
     r.check()
     return values
 
 
-def _reports_up_to(session: Session, start: uuid.UUID, target: uuid.UUID) -> bool:
-    seen: set[uuid.UUID] = set()
-    current: uuid.UUID | None = start
-    while current is not None and current not in seen:
-        if current == target:
-            return True
-        seen.add(current)
-        row = session.get(Contact, current)
-        current = row.reports_to_id if row else None
-    return False
+def _boss_in_database(session: Session, contact_id: uuid.UUID) -> uuid.UUID | None:
+    row = session.get(Contact, contact_id)
+    return row.reports_to_id if row else None
 
 
 def _readable(session: Session, values: Mapping[str, Any]) -> dict[str, Any]:

@@ -26,7 +26,6 @@ class Workspace:
     team: list[TeamRow]
     contacts: list[ContactRow]
     threading: Threading
-    relationship_warnings: list[str]
     history: list[HistoryRow]
 
     @property
@@ -39,6 +38,10 @@ class Workspace:
         )
 
     @property
+    def relationship_warnings(self) -> list[str]:
+        return contacts.relationship_warnings(self.contacts, key_account=self.key_account)
+
+    @property
     def warnings(self) -> list[str]:
         """Everything that puts the relationship at risk, most structural first."""
         found = []
@@ -49,17 +52,11 @@ class Workspace:
 
 def load_workspace(session: Session, account_id: uuid.UUID, today: date) -> Workspace:
     detail = accounts.account_detail(session, account_id, today)
-    people = contacts.account_contacts(session, account_id)
-    workspace = Workspace(
+    return Workspace(
         detail=detail,
         settings=settings_service.classification_settings(session),
         team=team.account_team(session, account_id),
-        contacts=people,
+        contacts=contacts.account_contacts(session, account_id),
         threading=team.threading(session, account_id),
-        relationship_warnings=[],
         history=history.account_history(session, account_id),
     )
-    workspace.relationship_warnings = contacts.relationship_warnings(
-        people, key_account=workspace.key_account
-    )
-    return workspace
