@@ -40,8 +40,15 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     return code, out, err
 
 
+def pareto(
+    capsys: pytest.CaptureFixture[str], db: Path, *args: str, as_of: str = "2026-11-22"
+) -> tuple[int, str, str]:
+    """`kam report pareto` on `db` as of a fixed day, with more options."""
+    return run(capsys, "report", "pareto", "--db", str(db), "--as-of", as_of, *args)
+
+
 def test_pareto_table(small_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(capsys, "report", "pareto", "--db", str(small_db), "--as-of", "2026-11-22")
+    code, out, err = pareto(capsys, small_db)
     assert code == 0, err
     lines = out.splitlines()
     header = next(i for i, line in enumerate(lines) if line.lstrip().startswith("Rank"))
@@ -61,17 +68,7 @@ def test_pareto_table(small_db: Path, capsys: pytest.CaptureFixture[str]) -> Non
 def test_pareto_json_carries_raw_numbers(
     small_db: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, _ = run(
-        capsys,
-        "report",
-        "pareto",
-        "--db",
-        str(small_db),
-        "--as-of",
-        "2026-11-22",
-        "--format",
-        "json",
-    )
+    code, out, _ = pareto(capsys, small_db, "--format", "json")
     assert code == 0
     data = json.loads(out)
     assert data["total_revenue_minor"] == 1000_00
@@ -97,17 +94,7 @@ def test_pareto_json_carries_raw_numbers(
 def test_pareto_csv_is_safe_for_spreadsheets(
     small_db: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, _ = run(
-        capsys,
-        "report",
-        "pareto",
-        "--db",
-        str(small_db),
-        "--as-of",
-        "2026-11-22",
-        "--format",
-        "csv",
-    )
+    code, out, _ = pareto(capsys, small_db, "--format", "csv")
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(out)))
     assert [r["name"] for r in rows][:3] == ["Alpha Steel", "华东精密机械有限公司", "'=HYPERLINK()"]
@@ -118,20 +105,16 @@ def test_pareto_window_and_output_file(
     small_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     target = tmp_path / "pareto.json"
-    code, out, _ = run(
+    code, out, _ = pareto(
         capsys,
-        "report",
-        "pareto",
-        "--db",
-        str(small_db),
-        "--as-of",
-        "2027-01-01",
+        small_db,
         "--window",
         "3m",
         "--format",
         "json",
         "-o",
         str(target),
+        as_of="2027-01-01",
     )
     assert code == 0 and out == ""
     data = json.loads(target.read_text(encoding="utf-8"))

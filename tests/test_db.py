@@ -76,125 +76,73 @@ def test_migrating_an_older_schema_keeps_every_row_and_reference(db_url: str) ->
     ids = {name: uuid.uuid4() for name in ("member", "account", "boss", "contact", "need", "plan")}
     now = datetime.now(UTC)
 
-    def edited() -> list[sa.ColumnClause]:
-        return [
-            sa.column("created_at", kam.models.base.UTCDateTime),
-            sa.column("updated_at", kam.models.base.UTCDateTime),
-            sa.column("version"),
-        ]
-
-    def table(name: str, *columns: str | sa.ColumnClause) -> sa.TableClause:
-        return sa.table(
-            name,
-            sa.column("id", sa.Uuid),
-            *edited(),
-            *(c if isinstance(c, sa.ColumnClause) else sa.column(c) for c in columns),
-        )
-
     stamp = {"created_at": now, "updated_at": now, "version": 1}
+
+    def insert(conn: sa.Connection, table: str, /, **values: object) -> None:
+        """One row of the old schema, written without the models (which describe the new)."""
+        row = {**stamp, **values}
+
+        def column(key: str) -> sa.ColumnClause:
+            if key == "id" or key.endswith("_id"):
+                return sa.column(key, sa.Uuid)
+            if key.endswith("_at"):
+                return sa.column(key, kam.models.base.UTCDateTime)
+            return sa.column(key)
+
+        conn.execute(sa.table(table, *(column(k) for k in row)).insert(), [row])
+
     from kam.db import make_engine
 
     engine = make_engine(db_url)
     with engine.begin() as conn:
-        conn.execute(
-            table("team_member", "name", "active").insert(),
-            [{"id": ids["member"], "name": "Li Wei", "active": True, **stamp}],
-        )
-        conn.execute(
-            table(
-                "account",
-                "name",
-                "name_key",
-                "relationship_stage",
-                "relationship_horizon",
-                "relationship_type",
-                "strategic",
-                "emerging",
-                "status",
-                "notes",
-            ).insert(),
-            [
-                {
-                    "id": ids["account"],
-                    "name": "Old Co",
-                    "name_key": "old co",
-                    "relationship_stage": "value",
-                    "relationship_horizon": "long_term",
-                    "relationship_type": "relational",
-                    "strategic": False,
-                    "emerging": False,
-                    "status": "active",
-                    "notes": "",
-                    **stamp,
-                }
-            ],
-        )
-        contact = table(
-            "contact",
-            sa.column("account_id", sa.Uuid),
-            sa.column("reports_to_id", sa.Uuid),
-            "name",
-            "attitude",
-            "influence",
-            "strength",
-            "notes",
+        insert(conn, "team_member", id=ids["member"], name="Li Wei", active=True)
+        insert(
+            conn,
+            "account",
+            id=ids["account"],
+            name="Old Co",
+            name_key="old co",
+            relationship_stage="value",
+            relationship_horizon="long_term",
+            relationship_type="relational",
+            strategic=False,
+            emerging=False,
+            status="active",
+            notes="",
         )
         for key, boss in (("boss", None), ("contact", ids["boss"])):
-            conn.execute(
-                contact.insert(),
-                [
-                    {
-                        "id": ids[key],
-                        "account_id": ids["account"],
-                        "reports_to_id": boss,
-                        "name": key,
-                        "attitude": "neutral",
-                        "influence": "high",
-                        "strength": "regular",
-                        "notes": "",
-                        **stamp,
-                    }
-                ],
+            insert(
+                conn,
+                "contact",
+                id=ids[key],
+                account_id=ids["account"],
+                reports_to_id=boss,
+                name=key,
+                attitude="neutral",
+                influence="high",
+                strength="regular",
+                notes="",
             )
-        conn.execute(
-            table(
-                "contact_need", sa.column("contact_id", sa.Uuid), "kind", "visibility", "text"
-            ).insert(),
-            [
-                {
-                    "id": ids["need"],
-                    "contact_id": ids["contact"],
-                    "kind": "information",
-                    "visibility": "latent",
-                    "text": "monthly figures",
-                    **stamp,
-                }
-            ],
+        insert(
+            conn,
+            "contact_need",
+            id=ids["need"],
+            contact_id=ids["contact"],
+            kind="information",
+            visibility="latent",
+            text="monthly figures",
         )
-        conn.execute(
-            table(
-                "plan_item",
-                sa.column("account_id", sa.Uuid),
-                sa.column("contact_id", sa.Uuid),
-                "kind",
-                "rule",
-                "next_due",
-                "active",
-                "note",
-            ).insert(),
-            [
-                {
-                    "id": ids["plan"],
-                    "account_id": ids["account"],
-                    "contact_id": ids["contact"],
-                    "kind": "call",
-                    "rule": "FREQ=MONTHLY",
-                    "next_due": date(2026, 12, 1),
-                    "active": True,
-                    "note": "",
-                    **stamp,
-                }
-            ],
+        insert(
+            conn,
+            "plan_item",
+            id=ids["plan"],
+            account_id=ids["account"],
+            contact_id=ids["contact"],
+            kind="call",
+            rule="FREQ=MONTHLY",
+            next_due=date(2026, 12, 1),
+            active=True,
+            note="",
         )
     engine.dispose()
 

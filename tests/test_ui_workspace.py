@@ -79,9 +79,13 @@ async def choose(pilot, selector: str, label_start: str) -> None:
     await pilot.pause()
 
 
-async def open_account(pilot, name: str) -> AccountScreen:
+async def show_accounts(pilot) -> None:
     await pilot.press("2")
     await settle(pilot)
+
+
+async def open_account(pilot, name: str) -> AccountScreen:
+    await show_accounts(pilot)
     await pilot.press("slash", *name, "enter")
     await settle(pilot)
     await pilot.press("enter")
@@ -108,8 +112,7 @@ def error_text(pilot, field: str) -> str:
 async def test_create_edit_archive_and_restore_an_account(db_path: Path) -> None:
     app = make_app(db_path)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("2")
-        await settle(pilot)
+        await show_accounts(pilot)
         await pilot.press("n")
         await settle(pilot)
         assert isinstance(app.screen, FormScreen)
@@ -167,8 +170,7 @@ async def test_create_edit_archive_and_restore_an_account(db_path: Path) -> None
 async def test_each_validation_message_shows_beside_its_field(db_path: Path) -> None:
     app = make_app(db_path)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("2")
-        await settle(pilot)
+        await show_accounts(pilot)
         await pilot.press("n")
         await settle(pilot)
         await pilot.press("ctrl+s")
@@ -202,8 +204,7 @@ async def test_each_validation_message_shows_beside_its_field(db_path: Path) -> 
 async def test_escape_on_a_changed_form_asks_before_throwing_it_away(db_path: Path) -> None:
     app = make_app(db_path)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("2")
-        await settle(pilot)
+        await show_accounts(pilot)
         await pilot.press("n", *"Half typed")
         await settle(pilot)
         await pilot.press("escape")
@@ -270,8 +271,7 @@ async def test_a_save_over_someone_elses_edit_shows_the_conflict_and_keeps_both(
 async def test_team_roles_and_the_single_threaded_flag(db_path: Path) -> None:
     app = make_app(db_path)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("2")
-        await settle(pilot)
+        await show_accounts(pilot)
         assert "single" in str(app.screen.query_one(LazyTable).render_line(1).text)
         screen = await open_account(pilot, "Acme")
         assert "single-threaded" in shown(screen.query_one("#account-banner", Static))
