@@ -113,12 +113,13 @@ class KamApp(App[None]):
     async def _open_account(
         self, account_id: uuid.UUID, tab: str, contact_id: uuid.UUID | None
     ) -> None:
-        from kam.screens.account import AccountScreen, load_account
+        from kam.screens.account import AccountScreen
+        from kam.services.workspace import load_workspace
 
         def read() -> object:
             self.ensure_classified()
             with self.database.read() as session:
-                return load_account(session, account_id, self.today)
+                return load_workspace(session, account_id, self.today)
 
         try:
             loaded = await asyncio.to_thread(read)

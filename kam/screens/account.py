@@ -7,11 +7,9 @@ cursor; `n` adds a role or a contact; `d` archives the account or removes a role
 from __future__ import annotations
 
 import uuid
-from datetime import date
 
 from rich.console import Group
 from rich.text import Text
-from sqlmodel import Session
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -75,10 +73,6 @@ ACTION_TABS = {
     "remove_need": {"contacts"},
     "filter": FILTERABLE,
 }
-
-
-def load_account(session: Session, account_id: uuid.UUID, today: date) -> Workspace:
-    return load_workspace(session, account_id, today)
 
 
 class AccountScreen(KamScreen):
@@ -594,4 +588,4 @@ def _matching_with_managers(people: list[ContactRow], text: str) -> list[Contact
     return [c for c in people if c.id in keep]
 
 
-__all__ = ["AccountScreen", "load_account"]
+__all__ = ["AccountScreen"]
