@@ -170,14 +170,25 @@ def _schema_revision(conn: sa.Connection) -> tuple[str | None, bool]:
     return revision, True
 
 
-def _run_migrations(conn: sa.Connection) -> None:
+def upgrade_schema(engine: Engine, target: str = "head") -> None:
+    """Run the migrations up to `target` in one transaction."""
     from alembic import command
     from alembic.config import Config
 
     config = Config()
     config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
-    config.attributes["connection"] = conn
-    command.upgrade(config, "head")
+    with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            # SQLite changes a table by rebuilding it; with foreign keys on, dropping the
+            # old table would fire ON DELETE actions on the rows that refer to it. The
+            # references are checked after the migration instead.
+            conn.connection.dbapi_connection.execute("PRAGMA foreign_keys = OFF")  # type: ignore[union-attr]
+        try:
+            with conn.begin():
+                config.attributes["connection"] = conn
+                command.upgrade(config, target)
+        finally:
+            conn.invalidate()  # never hand a connection with foreign keys off to the pool
 
 
 def _check_after_migration(conn: sa.Connection) -> None:
@@ -220,17 +231,7 @@ def open_database(url: str, *, create: bool = True) -> Database:
         if revision is not None and path is not None:
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
             database.backup_to(path.with_name(f"{path.name}.before-{revision}-{stamp}.bak"))
-        with engine.connect() as conn:
-            if conn.dialect.name == "sqlite":
-                # SQLite changes a table by rebuilding it; with foreign keys on, dropping the
-                # old table would fire ON DELETE actions on the rows that refer to it. The
-                # references are checked after the migration instead.
-                conn.connection.dbapi_connection.execute("PRAGMA foreign_keys = OFF")
-            try:
-                with conn.begin():
-                    _run_migrations(conn)
-            finally:
-                conn.invalidate()  # never hand a connection with foreign keys off to the pool
+        upgrade_schema(engine)
         with engine.connect() as conn:
             _check_after_migration(conn)
     except DatabaseOpenError:

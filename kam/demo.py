@@ -490,10 +490,12 @@ def _build_rows(
     # Our team.
     member_count = max(6, min(600, accounts // 200))
     members = []
+    member_names: dict[int, str] = {}
     for i in range(member_count):
         mid = ids.new()
         members.append(mid)
         name = _person_name(rng, chinese=i % 3 == 2)
+        member_names[mid] = name
         sink.add(
             TeamMember,
             (sink.uuid(mid), stamp, stamp, 1, name, None, "Account manager", True),
@@ -659,7 +661,9 @@ def _build_rows(
         # Opportunities in every stage.
         n_opps = rng.randint(1, 4) if big else (1 if rng.random() < 0.08 else 0)
         for _ in range(n_opps):
-            _add_opportunity(sink, rng, ids, aid, owner, sizes[i], as_of, now, factor)
+            _add_opportunity(
+                sink, rng, ids, aid, (owner, member_names[owner]), sizes[i], as_of, now, factor
+            )
 
         # Contact plan; some items overdue.
         if big or rng.random() < 0.12:
@@ -700,6 +704,7 @@ def _build_rows(
                         "Discussed current orders and next quarter's demand",
                         "",
                         rng.choice(list(Sentiment)).value,
+                        None,
                         None,
                         None,
                     ),
@@ -792,12 +797,13 @@ def _add_opportunity(
     rng: random.Random,
     ids: _Ids,
     account_id: int,
-    owner: int,
+    owner_and_name: tuple[int, str],
     size: float,
     as_of: date,
     now: datetime,
     factor: BuyingFactor,
 ) -> None:
+    owner, owner_name = owner_and_name
     stages = list(OpportunityStage)
     stage = rng.choices(stages, weights=(14, 14, 12, 12, 8, 20, 20))[0]
     probability = {
@@ -870,6 +876,7 @@ def _add_opportunity(
                 to_stage.value,
                 sink.moment(at),
                 sink.uuid(owner),
+                owner_name,
             ),
         )
         previous = to_stage

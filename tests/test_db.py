@@ -53,18 +53,10 @@ def test_reopening_an_existing_database_keeps_its_rows(db_url: str) -> None:
 
 def _upgrade_to(url: str, revision: str) -> None:
     """A database as an older kam left it: the schema of `revision`, no newer."""
-    from alembic import command
-
-    from kam.db import make_engine
+    from kam.db import make_engine, upgrade_schema
 
     engine = make_engine(url)
-    config = Config()
-    config.set_main_option(
-        "script_location", str(Path(kam.models.__file__).parent.parent / "migrations")
-    )
-    with engine.connect() as conn, conn.begin():
-        config.attributes["connection"] = conn
-        command.upgrade(config, revision)
+    upgrade_schema(engine, revision)
     engine.dispose()
 
 
@@ -73,7 +65,10 @@ def test_migrating_an_older_schema_keeps_every_row_and_reference(db_url: str) ->
     from datetime import UTC, date, datetime
 
     _upgrade_to(db_url, "0001")
-    ids = {name: uuid.uuid4() for name in ("member", "account", "boss", "contact", "need", "plan")}
+    ids = {
+        name: uuid.uuid4()
+        for name in ("member", "account", "boss", "contact", "need", "plan", "activity", "deal")
+    }
     now = datetime.now(UTC)
 
     stamp = {"created_at": now, "updated_at": now, "version": 1}
@@ -144,9 +139,72 @@ def test_migrating_an_older_schema_keeps_every_row_and_reference(db_url: str) ->
             active=True,
             note="",
         )
+        insert(
+            conn,
+            "activity",
+            id=ids["activity"],
+            account_id=ids["account"],
+            plan_item_id=ids["plan"],
+            kind="call",
+            occurred_on=date(2026, 11, 2),
+            summary="called",
+            outcome="",
+            sentiment="positive",
+        )
+        insert(
+            conn,
+            "opportunity",
+            id=ids["deal"],
+            account_id=ids["account"],
+            owner_id=ids["member"],
+            title="Retrofit",
+            amount_minor=500_000,
+            stage="proposal",
+            probability=50,
+            probability_overridden=False,
+            impact_months=12,
+            opened_on=date(2026, 9, 1),
+            stage_changed_at=now,
+        )
+        row = {"id": uuid.uuid4(), "opportunity_id": ids["deal"], "to_stage": "proposal"}
+        conn.execute(
+            sa.table(
+                "opportunity_stage_change",
+                *(sa.column(k, sa.Uuid) for k in ("id", "opportunity_id", "changed_by_id")),
+                sa.column("to_stage"),
+                sa.column("changed_at", kam.models.base.UTCDateTime),
+            ).insert(),
+            [{**row, "changed_by_id": ids["member"], "changed_at": now}],
+        )
+    engine.dispose()
+    _upgrade_to(db_url, "0002")
+    engine = make_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.table(
+                "change_record",
+                *(sa.column(k, sa.Uuid) for k in ("id", "account_id", "subject_id")),
+                *(sa.column(k) for k in ("subject", "subject_label", "field", "new_value")),
+                sa.column("changed_by"),
+                sa.column("changed_at", kam.models.base.UTCDateTime),
+            ).insert(),
+            [
+                {
+                    "id": uuid.uuid4(),
+                    "account_id": ids["account"],
+                    "subject_id": ids["contact"],
+                    "subject": "contact",
+                    "subject_label": "contact",
+                    "field": "title",
+                    "new_value": "CFO",
+                    "changed_by": "Li Wei",
+                    "changed_at": now,
+                }
+            ],
+        )
     engine.dispose()
 
-    database = open_database(db_url)  # migrates 0001 -> head
+    database = open_database(db_url)  # migrates 0002 -> head
     with database.read() as session:
         conn = session.connection()
         version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
@@ -159,6 +217,13 @@ def test_migrating_an_older_schema_keeps_every_row_and_reference(db_url: str) ->
             .select_from(sa.table("contact"))
             .order_by(sa.column("name"))
         ).all()
+        activity = conn.execute(
+            sa.text("SELECT summary, plan_item_id IS NOT NULL, opportunity_id FROM activity")
+        ).one()
+        moved_by = conn.execute(
+            sa.text("SELECT changed_by FROM opportunity_stage_change")
+        ).scalar_one()
+        history = conn.execute(sa.text("SELECT field, new_value FROM change_record")).all()
     with database.engine.connect() as conn:
         foreign_keys_on = (
             conn.exec_driver_sql("PRAGMA foreign_keys").scalar() if database.is_sqlite else 1
@@ -168,6 +233,9 @@ def test_migrating_an_older_schema_keeps_every_row_and_reference(db_url: str) ->
     assert needs == ["monthly figures"]
     assert plan_contact == ids["contact"]
     assert chain == [("boss", None), ("contact", ids["boss"])]
+    assert tuple(activity) == ("called", True, None)
+    assert moved_by == "Li Wei"  # the mover's name, filled in from the team list
+    assert [tuple(r) for r in history] == [("title", "CFO")]
     assert foreign_keys_on == 1
 
 

@@ -33,7 +33,10 @@ class PlanItem(Edited, table=True):
 
 class Activity(Edited, table=True):
     __tablename__ = "activity"
-    __table_args__ = (sa.Index("ix_activity_account_occurred", "account_id", "occurred_on"),)
+    __table_args__ = (
+        sa.Index("ix_activity_account_occurred", "account_id", "occurred_on"),
+        sa.Index("ix_activity_opportunity_occurred", "opportunity_id", "occurred_on"),
+    )
 
     account_id: uuid.UUID = fk("account.id", index=False)
     kind: ActivityKind = enum_field(ActivityKind, "kind")
@@ -43,6 +46,10 @@ class Activity(Edited, table=True):
     sentiment: Sentiment = enum_field(Sentiment, "sentiment", default=Sentiment.neutral)
     follow_up_on: date | None = Field(default=None)
     plan_item_id: uuid.UUID | None = fk("plan_item.id", ondelete="SET NULL", nullable=True)
+    # The deal this contact moved on, if any: a deal's activity keeps it from going stale.
+    opportunity_id: uuid.UUID | None = fk(
+        "opportunity.id", ondelete="SET NULL", nullable=True, index=False
+    )
 
 
 class ActivityContact(SQLModel, table=True):

@@ -187,3 +187,6 @@ class HistorySubject(StrEnum):
     contact = "contact"
     team = "team"  # a membership of the account team
     need = "need"  # a contact's need
+    opportunity = "opportunity"
+    plan = "plan"  # an item of the contact plan
+    activity = "activity"

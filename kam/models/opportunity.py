@@ -17,6 +17,7 @@ class Opportunity(Edited, table=True):
         sa.CheckConstraint("probability BETWEEN 0 AND 100", name="probability_range"),
         sa.CheckConstraint("impact_months >= 0", name="impact_not_negative"),
         sa.Index("ix_opportunity_stage_close", "stage", "expected_close"),
+        sa.Index("ix_opportunity_stage_amount", "stage", "amount_minor"),  # a board column
     )
 
     account_id: uuid.UUID = fk("account.id")
@@ -52,3 +53,4 @@ class OpportunityStageChange(Entity, table=True):
     to_stage: OpportunityStage = enum_field(OpportunityStage, "to_stage")
     changed_at: datetime = moment_field(default_factory=utcnow, nullable=False)
     changed_by_id: uuid.UUID | None = fk("team_member.id", ondelete="SET NULL", nullable=True)
+    changed_by: str | None = Field(default=None, max_length=120)  # who, as the history names them
