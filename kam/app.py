@@ -67,10 +67,12 @@ class KamApp(App[None]):
     MODES = {
         "dashboard": lambda: _screen("dashboard", "DashboardScreen"),
         "accounts": lambda: _screen("accounts", "AccountsScreen"),
+        "pipeline": lambda: _screen("pipeline", "PipelineScreen"),
     }
     BINDINGS = [
         Binding("1", "switch_mode('dashboard')", "Dashboard"),
         Binding("2", "switch_mode('accounts')", "Accounts"),
+        Binding("3", "switch_mode('pipeline')", "Pipeline"),
         Binding("question_mark", "toggle_help", "Keys"),
         Binding("q", "quit", "Quit"),
     ]
@@ -103,15 +105,26 @@ class KamApp(App[None]):
             self.action_show_help_panel()
 
     def open_account(
-        self, account_id: uuid.UUID, tab: str = "overview", contact_id: uuid.UUID | None = None
+        self,
+        account_id: uuid.UUID,
+        tab: str = "overview",
+        contact_id: uuid.UUID | None = None,
+        *,
+        deal_id: uuid.UUID | None = None,
     ) -> None:
         """Read the account off the UI thread, then show its screen in one paint."""
         self.run_worker(
-            self._open_account(account_id, tab, contact_id), group="open-account", exclusive=True
+            self._open_account(account_id, tab, contact_id, deal_id),
+            group="open-account",
+            exclusive=True,
         )
 
     async def _open_account(
-        self, account_id: uuid.UUID, tab: str, contact_id: uuid.UUID | None
+        self,
+        account_id: uuid.UUID,
+        tab: str,
+        contact_id: uuid.UUID | None,
+        deal_id: uuid.UUID | None = None,
     ) -> None:
         from kam.screens.account import AccountScreen
         from kam.services.workspace import load_workspace
@@ -127,7 +140,7 @@ class KamApp(App[None]):
             self.show_error(exc)
             return
         self.push_screen(
-            AccountScreen(account_id, loaded, tab=tab, contact_id=contact_id)  # type: ignore[arg-type]
+            AccountScreen(account_id, loaded, tab=tab, contact_id=contact_id, deal_id=deal_id)  # type: ignore[arg-type]
         )
 
     # --- services used from worker threads -----------------------------------------------

@@ -73,6 +73,17 @@ def build_parser() -> argparse.ArgumentParser:
     pareto.add_argument("--window", default=None, metavar="SPAN", help="12m, 24m, 3y or lifetime")
     pareto.add_argument("--format", choices=("table", "csv", "json"), default="table")
     pareto.add_argument("-o", "--output", default=None, metavar="FILE")
+    deals = reports.add_parser(
+        "pipeline", help="the weighted pipeline and won deals, by stage, owner, quarter, ..."
+    )
+    _add_db(deals, top=False)
+    deals.add_argument(
+        "--by", choices=("stage", "owner", "quarter", "account", "key"), default="stage"
+    )
+    deals.add_argument("--quarter", default=None, metavar="YYYY-QN", help="close quarter only")
+    deals.add_argument("--as-of", type=_date_arg, default=None, metavar="DATE")
+    deals.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    deals.add_argument("-o", "--output", default=None, metavar="FILE")
     return parser
 
 
@@ -174,6 +185,8 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
+    if args.report == "pipeline":
+        return _pipeline_report(args)
     from kam.services import classify
     from kam.services import settings as settings_service
     from kam.services.reports import pareto_report
@@ -187,6 +200,29 @@ def _report(args: argparse.Namespace) -> int:
     finally:
         database.dispose()
     _write_output(text, args.output)
+    return 0
+
+
+def _pipeline_report(args: argparse.Namespace) -> int:
+    from kam.services import classify, pipeline
+    from kam.services.reports import pipeline_report
+
+    as_of = args.as_of or date.today()
+    quarter = pipeline.Quarter.parse(args.quarter) if args.quarter else None
+    database = _open(args.db)
+    try:
+        with database.read() as session:
+            current = classify.is_current(session, as_of)
+        if not current:  # key accounts and classes come from the stored classification
+            with database.write() as session:
+                classify.refresh(session, as_of)
+        with database.read() as session:
+            result = pipeline.forecast(
+                session, pipeline.DealFilter(quarter=quarter), as_of, args.by
+            )
+    finally:
+        database.dispose()
+    _write_output(pipeline_report(result, args.format), args.output)
     return 0
 
 

@@ -820,7 +820,7 @@ def _add_opportunity(
     closed = stage in (OpportunityStage.won, OpportunityStage.lost)
     close = as_of + timedelta(days=rng.randint(-40, 270)) if not closed else None
     closed_on = min(as_of, opened + timedelta(days=rng.randint(30, 200))) if closed else None
-    changed = now - timedelta(days=rng.randint(1, 90))
+    changed = now - timedelta(days=rng.randint(1, 90) // 2)  # a third stale, at 30 days
     sink.add(
         Opportunity,
         (

@@ -90,3 +90,19 @@ def test_account_form_narrow(snap_compare, demo_path: Path, tmp_path: Path) -> N
         await settle(pilot)
 
     assert snap_compare(make_app(demo_path, tmp_path), terminal_size=(80, 24), run_before=form)
+
+
+def test_pipeline_board(snap_compare, demo_path: Path, tmp_path: Path) -> None:
+    async def board(pilot) -> None:
+        await pilot.press("3")
+        await settle(pilot)
+
+    assert snap_compare(make_app(demo_path, tmp_path), terminal_size=(120, 35), run_before=board)
+
+
+def test_pipeline_board_narrow(snap_compare, demo_path: Path, tmp_path: Path) -> None:
+    async def board(pilot) -> None:
+        await pilot.press("3")
+        await settle(pilot)
+
+    assert snap_compare(make_app(demo_path, tmp_path), terminal_size=(80, 24), run_before=board)

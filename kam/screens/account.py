@@ -27,13 +27,15 @@ from textual.widgets import (
 )
 
 from kam.screens import account_views as views
+from kam.screens import deal_forms, deal_views
 from kam.screens import workspace_forms as forms
 from kam.screens.base import KamScreen
 from kam.screens.form import ConfirmScreen
-from kam.services import account_edit, contacts, team
+from kam.services import account_edit, contacts, pipeline, team
 from kam.services.contacts import ContactRow
 from kam.services.formatting import money
 from kam.services.history import HISTORY_PAGE
+from kam.services.pipeline import DealRow, stage_words
 from kam.services.workspace import Workspace, load_workspace
 from kam.widgets.badges import tier_badge
 
@@ -50,16 +52,15 @@ TABS = [
     ("history", "History", "h"),
 ]
 LATER = {
-    "pipeline": "The deals of this account, their stages and its weighted forecast.",
     "plan": "This account's contact plan, its cadence and the account plan.",
     "wallet": "Share of wallet per category and period, growth and whitespace.",
     "reviews": "Weekly reviews of this account, their decisions and action items.",
 }
-FILTERABLE = {"team", "contacts", "history"}
+FILTERABLE = {"team", "contacts", "pipeline", "history"}
 LIST_PANES = FILTERABLE  # built when first shown
 # Which tab each context action belongs to.
 ACTION_TABS = {
-    "edit_account": {"overview", "revenue", "pipeline", "plan", "wallet", "reviews", "history"},
+    "edit_account": {"overview", "revenue", "plan", "wallet", "reviews", "history"},
     "archive_account": {"overview"},
     "restore_account": {"overview"},
     "add_role": {"team"},
@@ -71,8 +72,15 @@ ACTION_TABS = {
     "remove_contact": {"contacts"},
     "add_need": {"contacts"},
     "remove_need": {"contacts"},
+    "new_deal": {"pipeline"},
+    "edit_deal": {"pipeline"},
+    "remove_deal": {"pipeline"},
+    "win_deal": {"pipeline"},
+    "lose_deal": {"pipeline"},
+    "move_deal": {"pipeline"},
     "filter": FILTERABLE,
 }
+DEAL_COLUMNS = ("Stage", "Deal", "Amount", "Prob", "Weighted", "Close", "Days", "Owner", "")
 
 
 class AccountScreen(KamScreen):
@@ -90,6 +98,13 @@ class AccountScreen(KamScreen):
         Binding("d", "remove_contact", "Remove"),
         Binding("a", "add_need", "Add need"),
         Binding("x", "remove_need", "Remove need"),
+        Binding("n", "new_deal", "New deal"),
+        Binding("e", "edit_deal", "Edit deal"),
+        Binding("d", "remove_deal", "Remove"),
+        Binding("shift+right", "move_deal(1)", "Stage →"),
+        Binding("shift+left", "move_deal(-1)", "← Stage"),
+        Binding("W", "win_deal", "Won"),
+        Binding("L", "lose_deal", "Lost"),
         Binding("slash", "filter", "Filter"),
         Binding("tab", "next_tab(1)", "Next tab"),
         Binding("shift+tab", "next_tab(-1)", "Previous tab", show=False),
@@ -104,6 +119,7 @@ class AccountScreen(KamScreen):
         *,
         tab: str = "overview",
         contact_id: uuid.UUID | None = None,
+        deal_id: uuid.UUID | None = None,
     ) -> None:
         """`loaded`, when the opener read the data already, lets the first paint show it."""
         super().__init__()
@@ -111,6 +127,7 @@ class AccountScreen(KamScreen):
         self.workspace = loaded
         self.initial_tab = tab
         self.wanted_contact = contact_id
+        self.wanted_deal = deal_id
         self.filters: dict[str, str] = {}
         self._built: set[str] = set()  # list tabs whose widgets exist
 
@@ -118,26 +135,26 @@ class AccountScreen(KamScreen):
         yield Header()
         yield Static("", id="account-banner")
         with TabbedContent(initial=self.initial_tab, id="account-tabs"):
-            with TabPane("Overview", id="overview"), VerticalScroll(classes="account-pane"):
+            for pane, title, _key in TABS:
+                with TabPane(title, id=pane):
+                    yield from self._pane_contents(pane)
+        yield Footer()
+
+    def _pane_contents(self, pane: str) -> ComposeResult:
+        if pane == "overview":
+            with VerticalScroll(classes="account-pane"):
                 yield Static("", id="warnings", classes="panel")
                 with Horizontal(id="account-top"):
                     yield Static("Loading…", id="profile", classes="panel")
                     yield Static(id="standing", classes="panel")
-            for pane in ("team", "contacts"):
-                with TabPane(pane.title(), id=pane):
-                    if pane == self.initial_tab:
-                        yield from self._pane_widgets(pane)
-            with TabPane("Revenue", id="revenue"), VerticalScroll(classes="account-pane"):
+        elif pane == "revenue":
+            with VerticalScroll(classes="account-pane"):
                 yield Static(id="revenue-years", classes="panel")
                 yield Static(id="revenue-categories", classes="panel")
-            for pane, title, _key in TABS:
-                if pane in LATER:
-                    with TabPane(title, id=pane):
-                        yield Static(id=f"later-{pane}", classes="later")
-            with TabPane("History", id="history"):
-                if self.initial_tab == "history":
-                    yield from self._pane_widgets("history")
-        yield Footer()
+        elif pane in LATER:
+            yield Static(id=f"later-{pane}", classes="later")
+        elif pane == self.initial_tab:  # list tabs are built when first shown
+            yield from self._pane_widgets(pane)
 
     def _pane_widgets(self, pane: str) -> list[Widget]:
         """The widgets of a list tab. They are built when the tab is first shown, which keeps
@@ -159,6 +176,16 @@ class AccountScreen(KamScreen):
                     id="contacts-body",
                 ),
             ]
+        if pane == "pipeline":
+            return [
+                Static("", id="deal-summary"),
+                _filter_box("pipeline", "Filter deals…"),
+                Horizontal(
+                    DataTable(id="deal-table", cursor_type="row", zebra_stripes=True),
+                    Static("", id="deal-card", classes="panel"),
+                    id="deals-body",
+                ),
+            ]
         return [
             Static("", id="history-note"),
             _filter_box("history", "Filter the history…"),
@@ -170,6 +197,8 @@ class AccountScreen(KamScreen):
             self.query_one("#team-table", DataTable).add_columns("Role", "Team member", "Title")
         elif pane == "contacts":
             self.query_one("#org", Tree).show_root = False
+        elif pane == "pipeline":
+            self.query_one("#deal-table", DataTable).add_columns(*DEAL_COLUMNS)
         elif pane == "history":
             self.query_one("#history-table", DataTable).add_columns(
                 "When", "Who", "About", "Field", "From", "To"
@@ -179,7 +208,7 @@ class AccountScreen(KamScreen):
 
     def _fill(self, pane: str) -> None:
         {"team": self._show_team, "contacts": self._show_contacts,
-         "history": self._show_history}[pane]()  # fmt: skip
+         "pipeline": self._show_deals, "history": self._show_history}[pane]()  # fmt: skip
 
     async def _build_pane(self, pane: str) -> None:
         if pane in self._built or pane not in LIST_PANES:
@@ -237,8 +266,6 @@ class AccountScreen(KamScreen):
     def _show_later(self, ws: Workspace) -> None:
         detail = ws.detail
         facts = {
-            "pipeline": f"{detail.open_opportunities} open deals, weighted "
-            f"{money(detail.weighted_pipeline_minor)}.",
             "plan": f"{detail.overdue_plan_items} contact plan items overdue.",
             "wallet": "",
             "reviews": "",
@@ -305,6 +332,60 @@ class AccountScreen(KamScreen):
         elif tree.root.children:
             tree.move_cursor(tree.root.children[0])
         self._show_card()
+
+    def _show_deals(self) -> None:
+        ws = self.workspace
+        assert ws is not None
+        summary = deal_views.totals(
+            ws.forecast.total, ws.forecast.won_period, short=self.size.width < 100
+        )
+        if not ws.deals:
+            summary = Text("No deals yet: n adds one", style="dim")
+        self.query_one("#deal-summary", Static).update(summary)
+        table = self.query_one("#deal-table", DataTable)
+        selected = self.selected_deal()
+        table.clear()
+        text = self.filters.get("pipeline", "").lower()
+        for deal in ws.deals:
+            cells = (
+                stage_words(deal.stage),
+                deal.title,
+                Text(money(deal.amount_minor), justify="right"),
+                Text(f"{deal.probability}%", justify="right"),
+                Text(money(deal.weighted_minor) if deal.open else "", justify="right"),
+                str(deal.closed_on or deal.expected_close or ""),
+                Text(str(deal.days_in_stage) if deal.open else "", justify="right"),
+                deal.owner or "",
+                deal_views.flags(deal),
+            )
+            words = f"{deal.title} {deal.stage.value} {deal.owner or ''} {deal.category or ''}"
+            if text and text not in words.lower():
+                continue
+            table.add_row(*cells, key=str(deal.id))
+        wanted = self.wanted_deal or (selected.id if selected else None)
+        self.wanted_deal = None
+        listed = {str(row.value) for row in table.rows}
+        if wanted is not None and str(wanted) in listed:  # not removed nor filtered out
+            table.move_cursor(row=table.get_row_index(str(wanted)))
+        self._show_deal_card()
+
+    def selected_deal(self) -> DealRow | None:
+        tables = self.query("#deal-table")
+        if not tables or self.workspace is None:
+            return None
+        table = tables.first(DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return next((d for d in self.workspace.deals if str(d.id) == key), None)
+
+    @on(DataTable.RowHighlighted, "#deal-table")
+    def _show_deal_card(self) -> None:
+        deal = self.selected_deal()
+        panel = self.query_one("#deal-card", Static)
+        path = self.workspace.stage_paths.get(deal.id, []) if deal and self.workspace else []
+        panel.update(deal_views.deal_card(deal, path))
+        panel.border_title = "Deal"
 
     def _show_history(self) -> None:
         ws = self.workspace
@@ -376,7 +457,12 @@ class AccountScreen(KamScreen):
         self._focus_tab()
 
     def _focus_tab(self) -> None:
-        focus = {"team": "#team-table", "contacts": "#org", "history": "#history-table"}
+        focus = {
+            "team": "#team-table",
+            "contacts": "#org",
+            "pipeline": "#deal-table",
+            "history": "#history-table",
+        }
         if self.tab in focus:
             self.query_one(focus[self.tab]).focus()
         else:
@@ -555,6 +641,76 @@ class AccountScreen(KamScreen):
         if contact is not None:
             self.wanted_contact = contact.id
             forms.add_need(self, contact, self._after_save)
+
+    # --- pipeline tab ----------------------------------------------------------------------------
+
+    def _deal_or_hint(self) -> DealRow | None:
+        deal = self.selected_deal()
+        if deal is None:
+            self.notify("No deal selected: n adds one", timeout=3)
+        return deal
+
+    def _deal_saved(self, deal: object) -> None:
+        if deal is not None:
+            self.wanted_deal = deal.id  # type: ignore[attr-defined]
+        self._after_save(deal)
+
+    def action_new_deal(self) -> None:
+        name = self.workspace.detail.account.name if self.workspace else ""
+        owner = self.workspace.detail.account.owner_id if self.workspace else None
+        deal_forms.new_deal(
+            self, self.account_id, self._deal_saved, account_name=name, owner_id=owner
+        )
+
+    def action_edit_deal(self) -> None:
+        deal = self._deal_or_hint()
+        if deal is not None:
+            deal_forms.edit_deal(self, deal.id, self._deal_saved)
+
+    def action_win_deal(self) -> None:
+        self._close_deal(won=True)
+
+    def action_lose_deal(self) -> None:
+        self._close_deal(won=False)
+
+    def _close_deal(self, *, won: bool) -> None:
+        deal = self._deal_or_hint()
+        if deal is None:
+            return
+        if not deal.open:
+            self.notify(f"{deal.title} is {deal.stage.value} already", severity="warning")
+            return
+        deal_forms.close_deal(self, deal.id, deal.title, won, self._deal_saved)
+
+    def action_move_deal(self, step: int) -> None:
+        deal = self._deal_or_hint()
+        if deal is None:
+            return
+        user, today = self.kam.user, self.kam.today
+        self.wanted_deal = deal.id
+        self.load(
+            lambda session: pipeline.move_deal(session, deal.id, step, user, today),
+            lambda moved: (
+                self.notify(f"{moved.title} → {stage_words(moved.stage)}", timeout=2),
+                self.action_refresh(),
+            ),
+            group="write",
+            write=True,
+            classified=False,
+        )
+
+    def action_remove_deal(self) -> None:
+        deal = self._deal_or_hint()
+        if deal is None:
+            return
+        user = self.kam.user
+        self._confirm(
+            f"Remove the deal {deal.title} for good? A deal that did not happen is rather "
+            "marked lost (L), which keeps it in the win/loss figures.",
+            lambda session: pipeline.remove_deal(session, deal.id, user),
+            "Deal removed",
+            yes="Remove",
+        )
 
 
 def _filter_box(pane: str, placeholder: str) -> Input:

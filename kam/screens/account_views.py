@@ -96,10 +96,8 @@ def standing(ws: Workspace) -> Table:
         f"{current}"
         + (f" (+{len(ws.contacts) - current} left)" if current < len(ws.contacts) else ""),
     )
-    grid.add_row(
-        "Open deals",
-        f"{detail.open_opportunities} · weighted {money(detail.weighted_pipeline_minor)}",
-    )
+    deals = ws.forecast.total
+    grid.add_row("Open deals", f"{deals.open_deals} · weighted {money(deals.weighted_minor)}")
     overdue = detail.overdue_plan_items
     grid.add_row("Overdue contacts", Text(str(overdue), style="bold red" if overdue else ""))
     for move in detail.tier_moves[:3]:

@@ -24,6 +24,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static, Text
 from kam.errors import InputError, InputErrors
 from kam.screens.base import KamModal
 from kam.services.edits import Base, EditConflict
+from kam.services.formatting import money_exact
 from kam.services.history import as_words
 
 Raw = dict[str, Any]
@@ -33,7 +34,7 @@ Raw = dict[str, Any]
 class FieldSpec:
     key: str
     label: str
-    kind: str = "text"  # text, long, choice, flag, date
+    kind: str = "text"  # text, long, choice, flag, date, money (minor units shown as 12,500.00)
     choices: Sequence[tuple[str, Any]] = ()  # (label, value) for a choice
     placeholder: str = ""
     required: bool = False  # a choice with no blank entry
@@ -47,6 +48,8 @@ def to_raw(spec: FieldSpec, value: Any) -> Any:
         return None if value is None else str(getattr(value, "value", value))
     if value is None:
         return ""
+    if spec.kind == "money":
+        return money_exact(int(value))
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
@@ -118,7 +121,8 @@ class FormScreen(KamModal):
             )
         if spec.kind == "long":
             return TextArea(value, id=wid, compact=True, classes="form-long")
-        placeholder = spec.placeholder or ("e.g. 2026-03-05" if spec.kind == "date" else "")
+        examples = {"date": "e.g. 2026-03-05", "money": "e.g. 12,500.00"}
+        placeholder = spec.placeholder or examples.get(spec.kind, "")
         return Input(value, placeholder=placeholder, id=wid, compact=True)
 
     def on_mount(self) -> None:

@@ -15,14 +15,13 @@ from kam.models import (
     AccountClassification,
     AccountTeamMember,
     Contact,
-    Opportunity,
     PlanItem,
     RevenueLine,
     TeamMember,
     TierChange,
     name_key,
 )
-from kam.models.enums import OPEN_STAGES, AccountClass, AccountStatus, ValueTier
+from kam.models.enums import AccountClass, AccountStatus, ValueTier
 from kam.services import team as team_service
 
 _acct = Account.__table__
@@ -267,8 +266,6 @@ class AccountDetail:
     revenue_by_category: dict[str, dict[int, int]]  # category -> year -> revenue
     team: list[TeamEntry]
     contacts: int
-    open_opportunities: int
-    weighted_pipeline_minor: int
     overdue_plan_items: int
     tier_moves: list[TierMove] = field(default_factory=list)
 
@@ -316,13 +313,6 @@ def account_detail(session: Session, account_id: uuid.UUID, today: date) -> Acco
         .select_from(contact)
         .where(contact.c.account_id == account_id, contact.c.left_on.is_(None))
     ).scalar_one()
-    opp = Opportunity.__table__
-    open_count, weighted = conn.execute(
-        sa.select(
-            sa.func.count(),
-            sa.func.coalesce(sa.func.sum(opp.c.amount_minor * opp.c.probability), 0),
-        ).where(opp.c.account_id == account_id, opp.c.stage.in_([s.value for s in OPEN_STAGES]))
-    ).one()
     plan = PlanItem.__table__
     overdue = conn.execute(
         sa.select(sa.func.count())
@@ -347,8 +337,6 @@ def account_detail(session: Session, account_id: uuid.UUID, today: date) -> Acco
         revenue_by_category=by_category,
         team=team,
         contacts=int(contacts),
-        open_opportunities=int(open_count),
-        weighted_pipeline_minor=int(weighted) // 100,
         overdue_plan_items=int(overdue),
         tier_moves=moves,
     )

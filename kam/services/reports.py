@@ -7,6 +7,7 @@ from kam.models.enums import ValueTier
 from kam.services.classify import Classification
 from kam.services.formatting import cell_len, fit, money, percent, text_table
 from kam.services.io import to_csv, to_json
+from kam.services.pipeline import Forecast
 
 REPORT_FORMATS = ("table", "csv", "json")
 
@@ -141,3 +142,68 @@ def _pareto_table(result: Classification, settings: ClassificationSettings) -> s
             f"{cumulative:>6}  {account_class:<9}  {tier}"
         )
     return "\n".join(lines) + "\n"
+
+
+PIPELINE_COLUMNS = (
+    "open_deals",
+    "amount_minor",
+    "weighted_minor",
+    "won_deals",
+    "won_minor",
+    "forecast_minor",
+    "stale",
+    "overdue",
+)
+
+
+def pipeline_report(result: Forecast, fmt: str) -> str:
+    """The forecast grouped one way, with a total; CSV and JSON carry minor units."""
+    rows = [*result.rows, result.total]
+    if fmt == "json":
+        return to_json(
+            {
+                "as_of": result.as_of.isoformat(),
+                "by": result.by,
+                "won_period": result.won_period,
+                "groups": [
+                    {"key": r.key, "label": r.label, **{c: getattr(r, c) for c in PIPELINE_COLUMNS}}
+                    for r in result.rows
+                ],
+                "total": {c: getattr(result.total, c) for c in PIPELINE_COLUMNS},
+            }
+        )
+    if fmt == "csv":
+        return to_csv(
+            [result.by, *PIPELINE_COLUMNS],
+            ([r.label, *(getattr(r, c) for c in PIPELINE_COLUMNS)] for r in rows),
+        )
+    table = text_table(
+        [
+            result.by.capitalize(),
+            "Open",
+            "Amount",
+            "Weighted",
+            f"Won {result.won_period}",
+            "Forecast",
+            "Stale",
+            "Overdue",
+        ],
+        [
+            [
+                r.label,
+                f"{r.open_deals:,}",
+                money(r.amount_minor),
+                money(r.weighted_minor),
+                money(r.won_minor),
+                money(r.forecast_minor),
+                f"{r.stale:,}",
+                f"{r.overdue:,}",
+            ]
+            for r in rows
+        ],
+        right={1, 2, 3, 4, 5, 6, 7},
+    )
+    return (
+        f"Pipeline by {result.by}, as of {result.as_of.isoformat()}: open deals weighted by "
+        f"probability; won deals in {result.won_period} at their full amount\n\n{table}"
+    )

@@ -4,19 +4,22 @@ contacts with their map and warnings, and the change history."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlmodel import Session
 
 from kam.config import ClassificationSettings
 from kam.models.enums import AccountClass
-from kam.services import accounts, contacts, history, team
+from kam.services import accounts, contacts, history, pipeline, team
 from kam.services import settings as settings_service
 from kam.services.accounts import AccountDetail
 from kam.services.contacts import ContactRow
 from kam.services.history import HistoryRow
+from kam.services.pipeline import DealFilter, DealRow, Forecast, StageStep
 from kam.services.team import TeamRow, Threading
+
+DEAL_LIMIT = 500  # open deals, and again closed ones, an account screen lists
 
 
 @dataclass
@@ -27,6 +30,9 @@ class Workspace:
     contacts: list[ContactRow]
     threading: Threading
     history: list[HistoryRow]
+    deals: list[DealRow]  # open first (largest first), then closed (latest first)
+    forecast: Forecast  # the account's pipeline by stage
+    stage_paths: dict[uuid.UUID, list[StageStep]]
 
     @property
     def key_account(self) -> bool:
@@ -52,6 +58,10 @@ class Workspace:
 
 def load_workspace(session: Session, account_id: uuid.UUID, today: date) -> Workspace:
     detail = accounts.account_detail(session, account_id, today)
+    mine = DealFilter(account_id=account_id)
+    deals = pipeline.list_deals(session, mine, today, 0, DEAL_LIMIT) + pipeline.list_deals(
+        session, replace(mine, state="closed"), today, 0, DEAL_LIMIT, sort="close"
+    )
     return Workspace(
         detail=detail,
         settings=settings_service.classification_settings(session),
@@ -59,4 +69,7 @@ def load_workspace(session: Session, account_id: uuid.UUID, today: date) -> Work
         contacts=contacts.account_contacts(session, account_id),
         threading=team.threading(session, account_id),
         history=history.account_history(session, account_id),
+        deals=deals,
+        forecast=pipeline.forecast(session, mine, today, "stage"),
+        stage_paths=pipeline.stage_paths(session, [d.id for d in deals]),
     )

@@ -51,6 +51,8 @@ CellRenderer = Callable[[Any], Sequence[Cell]]
 class LazyTable(ScrollView, can_focus=True):
     PAGE_SIZE = 100
     MAX_PAGES = 30
+    ROW_HEIGHT = 1  # lines per row; a subclass drawing taller rows overrides `row_line`
+    SHOW_HEADER = True
 
     DEFAULT_CSS = """
     LazyTable {
@@ -86,7 +88,14 @@ class LazyTable(ScrollView, can_focus=True):
 
     cursor_row: reactive[int] = reactive(0, always_update=True)
 
-    class Loaded(Message):
+    class _TableMessage(Message):
+        table: LazyTable
+
+        @property
+        def control(self) -> LazyTable:  # lets handlers pick a table with @on(..., "#id")
+            return self.table
+
+    class Loaded(_TableMessage):
         """The row count for the current source is known."""
 
         def __init__(self, table: LazyTable, row_count: int) -> None:
@@ -94,19 +103,19 @@ class LazyTable(ScrollView, can_focus=True):
             self.table = table
             self.row_count = row_count
 
-    class Selected(Message):
+    class Selected(_TableMessage):
         def __init__(self, table: LazyTable, row: Any) -> None:
             super().__init__()
             self.table = table
             self.row = row
 
-    class HeaderClicked(Message):
+    class HeaderClicked(_TableMessage):
         def __init__(self, table: LazyTable, column: Column) -> None:
             super().__init__()
             self.table = table
             self.column = column
 
-    class LoadFailed(Message):
+    class LoadFailed(_TableMessage):
         def __init__(self, table: LazyTable, error: str) -> None:
             super().__init__()
             self.table = table
@@ -137,8 +146,13 @@ class LazyTable(ScrollView, can_focus=True):
 
     # --- data --------------------------------------------------------------------------
 
-    def set_source(self, source: RowSource) -> None:
-        """Show rows from `source`, from the top; earlier loads still running are ignored."""
+    def set_source(self, source: RowSource, *, keep_cursor: bool = False) -> None:
+        """Show rows from `source`, from the top (or where the cursor is, when the rows are
+        the same ones refreshed); earlier loads still running are ignored."""
+        if keep_cursor and self._source is not None:
+            self._source = source
+            self.reload()
+            return
         self._source = source
         self._remember_shown()
         self._generation += 1
@@ -147,11 +161,12 @@ class LazyTable(ScrollView, can_focus=True):
         self.is_loading = True
         self._start_count(self._generation)
 
-    def reload(self) -> None:
-        """Fetch again (data changed), keeping the cursor where it is."""
+    def reload(self, cursor: int | None = None) -> None:
+        """Fetch again (data changed), keeping the cursor where it is or moving it to
+        `cursor`."""
         if self._source is None:
             return
-        cursor = self.cursor_row
+        cursor = self.cursor_row if cursor is None else cursor
         self._generation += 1
         self._pages.clear()
         self._pending.clear()
@@ -258,7 +273,7 @@ class LazyTable(ScrollView, can_focus=True):
     def _update_virtual_size(self) -> None:
         # Room left once the vertical scrollbar (if the rows need one) takes its share, so
         # the columns never need a horizontal scrollbar at all.
-        needs_scrollbar = self.row_count + 1 > self.size.height
+        needs_scrollbar = self.row_count * self.ROW_HEIGHT + self._header_lines > self.size.height
         available = self.size.width - (
             self.styles.scrollbar_size_vertical if needs_scrollbar else 0
         )
@@ -278,12 +293,22 @@ class LazyTable(ScrollView, can_focus=True):
             + (spare * self.columns[i].grow // grow_total if grow_total else 0)
             for i in visible
         ]
-        self.virtual_size = Size(sum(self._widths) + len(visible) - 1, self.row_count + 1)
+        width = sum(self._widths) + len(visible) - 1 if visible else available
+        self.virtual_size = Size(width, self.row_count * self.ROW_HEIGHT + self._header_lines)
         self.refresh()
 
     @property
+    def _header_lines(self) -> int:
+        return 1 if self.SHOW_HEADER else 0
+
+    @property
+    def _body_lines(self) -> int:
+        return max(1, self.scrollable_content_region.height - self._header_lines)
+
+    @property
     def _body_height(self) -> int:
-        return max(1, self.scrollable_content_region.height - 1)
+        """Whole rows that fit on screen."""
+        return max(1, self._body_lines // self.ROW_HEIGHT)
 
     # --- rendering -----------------------------------------------------------------------
 
@@ -291,10 +316,10 @@ class LazyTable(ScrollView, can_focus=True):
         scroll_x, scroll_y = self.scroll_offset
         width = self.scrollable_content_region.width
         base = self.rich_style
-        if y == 0:
+        if y < self._header_lines:
             strip = self._header_strip()
         else:
-            index = scroll_y + y - 1
+            index, line = divmod(scroll_y + y - self._header_lines, self.ROW_HEIGHT)
             if index >= self.row_count:
                 return Strip.blank(width, base)
             row = self.row_at(index)
@@ -302,10 +327,14 @@ class LazyTable(ScrollView, can_focus=True):
                 if not self.is_loading:  # the count worker brings the first page itself
                     self._request_page(index // self.PAGE_SIZE)
                 style = self.get_component_rich_style("lazy-table--pending")
-                strip = Strip([Segment(fit("…", sum(self._widths)), style)])
+                strip = Strip([Segment(fit("…" if line == 0 else "", width), style)])
             else:
-                strip = self._row_strip(row, index == self.cursor_row)
+                strip = self.row_line(row, index, line, width)
         return strip.crop_extend(scroll_x, scroll_x + width, base)
+
+    def row_line(self, row: Any, index: int, line: int, width: int) -> Strip:
+        """Line `line` of row number `index` (a one-line row here)."""
+        return self._row_strip(row, index == self.cursor_row)
 
     def _header_strip(self) -> Strip:
         style = self.get_component_rich_style("lazy-table--header")
@@ -335,10 +364,11 @@ class LazyTable(ScrollView, can_focus=True):
 
     def watch_cursor_row(self, old: int, new: int) -> None:
         top = round(self.scroll_offset.y)
-        if new < top:
-            self.scroll_to(y=new, animate=False)
-        elif new >= top + self._body_height:
-            self.scroll_to(y=new - self._body_height + 1, animate=False)
+        first, last = new * self.ROW_HEIGHT, (new + 1) * self.ROW_HEIGHT
+        if first < top:
+            self.scroll_to(y=first, animate=False)
+        elif last > top + self._body_lines:
+            self.scroll_to(y=last - self._body_lines, animate=False)
         self.refresh()
 
     def action_cursor(self, delta: int) -> None:
@@ -361,7 +391,7 @@ class LazyTable(ScrollView, can_focus=True):
         offset = event.get_content_offset(self)
         if offset is None:
             return
-        if offset.y == 0:
+        if offset.y < self._header_lines:
             x = offset.x + round(self.scroll_offset.x)
             for i, width in zip(self._visible, self._widths, strict=True):
                 if x < width + 1:
@@ -369,7 +399,7 @@ class LazyTable(ScrollView, can_focus=True):
                     return
                 x -= width + 1
             return
-        index = round(self.scroll_offset.y) + offset.y - 1
+        index = (round(self.scroll_offset.y) + offset.y - self._header_lines) // self.ROW_HEIGHT
         if 0 <= index < self.row_count:
             if index == self.cursor_row and event.chain >= 2:
                 self.action_select()

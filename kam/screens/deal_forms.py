@@ -1,0 +1,140 @@
+"""The forms of the pipeline: a deal, winning or losing one, and the stage settings.
+
+Used by the pipeline screen and by an account's Pipeline tab; `done` gets what was saved, or
+None when cancelled.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from kam.models.enums import OPEN_STAGES, BuyingFactor, OpportunityStage
+from kam.screens.base import DataMixin
+from kam.screens.form import FieldSpec, FormScreen, choices_of
+from kam.screens.workspace_forms import Done, _open_form, _people
+from kam.services import pipeline, team
+from kam.services.pipeline import PipelineSettings, stage_words
+from kam.services.team import MemberChoice
+
+
+def deal_fields(
+    members: list[MemberChoice], settings: PipelineSettings, *, ask_account: bool
+) -> list[FieldSpec]:
+    follows = " ".join(f"{settings.probability[s]}" for s in OPEN_STAGES)
+    follows = f"follows the stage ({follows})"
+    fields = [
+        FieldSpec("title", "Title"),
+        FieldSpec("category", "Category"),
+        FieldSpec("amount_minor", "Amount", "money"),
+        FieldSpec(
+            "stage",
+            "Stage",
+            "choice",
+            choices_of(OpportunityStage, words=stage_words),
+            required=True,
+        ),
+        # The stage probabilities, for the person choosing whether to set one by hand.
+        FieldSpec("probability_override", "Probability %", placeholder=f"blank: {follows}"),
+        FieldSpec("expected_close", "Expected close", "date"),
+        FieldSpec("impact_months", "Impact (months)", placeholder="12"),
+        FieldSpec("buying_factor", "Buys mainly on", "choice", choices_of(BuyingFactor)),
+        FieldSpec("owner_id", "Owner", "choice", _people(members), placeholder="nobody yet"),
+        FieldSpec("next_step", "Next step"),
+        FieldSpec("next_step_due", "Next step due", "date"),
+        FieldSpec("close_reason", "Won/lost reason", placeholder="needed when won or lost"),
+    ]
+    if ask_account:
+        fields.insert(0, FieldSpec("account", "Account", placeholder="the account's name"))
+    return fields
+
+
+def new_deal(
+    screen: DataMixin,
+    account_id: uuid.UUID | None,
+    done: Done,
+    *,
+    account_name: str = "",
+    owner_id: uuid.UUID | None = None,
+) -> None:
+    """A deal for `account_id`, or, when None, for the account named in the form."""
+    user, today = screen.kam.user, screen.kam.today
+
+    def query(session):
+        return team.members(session), pipeline.pipeline_settings(session)
+
+    def build(loaded) -> FormScreen:
+        members, settings = loaded
+        fields = deal_fields(members, settings, ask_account=account_id is None)
+        values = {
+            "account": account_name,
+            "stage": OpportunityStage.prospecting,
+            "impact_months": 12,
+            "owner_id": owner_id,
+        }
+        title = f"New deal with {account_name}" if account_id and account_name else "New deal"
+        return FormScreen(
+            title,
+            fields,
+            values,
+            lambda session, raw, _b: pipeline.create_deal(session, account_id, raw, user, today),
+        )
+
+    _open_form(screen, query, build, done)
+
+
+def edit_deal(screen: DataMixin, deal_id: uuid.UUID, done: Done) -> None:
+    user, today = screen.kam.user, screen.kam.today
+
+    def query(session):
+        base = pipeline.open_deal_form(session, deal_id)
+        members = team.members(session, include=base.values["owner_id"])
+        return base, members, pipeline.pipeline_settings(session)
+
+    def build(loaded) -> FormScreen:
+        base, members, settings = loaded
+        return FormScreen(
+            f"Edit deal: {base.values['title']}",
+            deal_fields(members, settings, ask_account=False),
+            base.values,
+            lambda session, raw, b: pipeline.update_deal(session, deal_id, b, raw, user, today),
+            base=base,
+        )
+
+    _open_form(screen, query, build, done)
+
+
+def close_deal(screen: DataMixin, deal_id: uuid.UUID, title: str, won: bool, done: Done) -> None:
+    user, today = screen.kam.user, screen.kam.today
+    outcome = "won" if won else "lost"
+    screen.kam.push_screen(
+        FormScreen(
+            f"Mark {title} {outcome}",
+            [
+                FieldSpec("close_reason", f"Why {outcome}", placeholder="required"),
+                FieldSpec("closed_on", "Closed on", "date", placeholder=f"{today} (today)"),
+            ],
+            {},
+            lambda session, raw, _b: pipeline.close_deal(
+                session, deal_id, raw, won=won, user=user, today=today
+            ),
+        ),
+        done,
+    )
+
+
+def stage_settings(screen: DataMixin, done: Done) -> None:
+    def build(settings: PipelineSettings) -> FormScreen:
+        fields = [
+            FieldSpec(f"p_{s.value}", f"{stage_words(s).capitalize()} %") for s in OPEN_STAGES
+        ] + [
+            FieldSpec(f"stale_{s.value}", f"Stale in {stage_words(s)} after (days)")
+            for s in OPEN_STAGES
+        ]
+        return FormScreen(
+            "Pipeline stages: probability and when a deal goes stale",
+            fields,
+            settings.values(),
+            lambda session, raw, _b: pipeline.save_pipeline_settings(session, raw),
+        )
+
+    _open_form(screen, pipeline.pipeline_settings, build, done)

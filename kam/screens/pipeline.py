@@ -1,0 +1,590 @@
+"""The pipeline: a board with a column per open stage, a sortable table of the same deals, and
+the forecast by owner, quarter, key accounts and stage.
+
+Every list is lazy (a page of cards at a time, fetched in workers) and every total comes from
+`services.pipeline.forecast`, the same figures as an account's Pipeline tab and
+`kam report pipeline`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Group
+from rich.segment import Segment
+from rich.style import Style
+from rich.table import Table
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.strip import Strip
+from textual.widgets import ContentSwitcher, Footer, Header, Input, Select, Static
+
+from kam.models.enums import OPEN_STAGES, AccountClass, OpportunityStage, ValueTier
+from kam.screens import deal_forms, deal_views
+from kam.screens.base import KamScreen
+from kam.screens.form import ConfirmScreen
+from kam.services import pipeline, team
+from kam.services import settings as settings_service
+from kam.services.formatting import fit, money, money_short
+from kam.services.pipeline import DealFilter, DealRow, Forecast, Quarter, stage_words
+from kam.widgets.lazy_table import Column, LazyTable
+
+if TYPE_CHECKING:
+    from kam.db import Database
+
+TABLE_COLUMNS = [
+    Column("account", "Account", 16, grow=3),
+    Column("title", "Deal", 16, grow=3),
+    Column("stage", "Stage", 11),
+    Column("amount", "Amount", 10, right=True),
+    Column("probability", "Prob", 4, right=True, optional=True),
+    Column("weighted", "Weighted", 10, right=True, optional=True),
+    Column("close", "Close", 10),
+    Column("days", "Days", 4, right=True),
+    Column("flags", "Flags", 5),
+    Column("owner", "Owner", 14, grow=1, optional=True),
+]
+SORT_CYCLE = ["amount", "weighted", "close", "stage", "days", "account", "title", "owner"]
+STATE_CYCLE = ["open", "won", "lost", "all"]
+KEY_CHOICES = {"key": True, "rest": False}
+FLAG_STYLES = {
+    True: Style.parse(deal_views.OVERDUE_STYLE),
+    False: Style.parse(deal_views.STALE_STYLE),
+}
+TEXT_DELAY = 0.15  # seconds of typing pause before the filter applies
+
+
+class DealSource:
+    """Deals for a lazy list: one short-lived session per page, in the worker's thread."""
+
+    def __init__(
+        self,
+        database: Database,
+        query: DealFilter,
+        today: date,
+        prepare: Callable[[], None],
+        sort: str = "amount",
+        descending: bool = True,
+    ) -> None:
+        self.database, self.query, self.today = database, query, today
+        self.prepare, self.sort, self.descending = prepare, sort, descending
+
+    def count(self) -> int:
+        self.prepare()  # filters by class and tier read the stored classification
+        with self.database.read() as session:
+            return pipeline.count_deals(session, self.query)
+
+    def fetch(self, offset: int, limit: int) -> Sequence[DealRow]:
+        with self.database.read() as session:
+            return pipeline.list_deals(
+                session,
+                self.query,
+                self.today,
+                offset,
+                limit,
+                sort=self.sort,
+                descending=self.descending,
+            )
+
+
+class CardList(LazyTable):
+    """A board column: three lines per deal (account, title, amount and days in stage)."""
+
+    ROW_HEIGHT = 3
+    SHOW_HEADER = False
+    DEFAULT_CSS = """
+    CardList > .card-list--alt {
+        background: $boost;
+    }
+    CardList > .card-list--dim {
+        color: $text-muted;
+    }
+    """
+    COMPONENT_CLASSES = LazyTable.COMPONENT_CLASSES | {"card-list--alt", "card-list--dim"}
+
+    def __init__(self, stage: OpportunityStage) -> None:
+        super().__init__([], lambda row: [], id=f"col-{stage.value}", classes="card-list")
+        self.stage = stage
+
+    def row_line(self, row: Any, index: int, line: int, width: int) -> Strip:
+        deal: DealRow = row
+        if index == self.cursor_row:
+            cursor = self.get_component_rich_style("lazy-table--cursor")
+            base = Style(bgcolor=cursor.bgcolor)
+        elif index % 2:
+            base = self.get_component_rich_style("card-list--alt")
+        else:
+            base = Style()
+        if line == 0:
+            return Strip([Segment(fit(deal.account, width), base + Style(bold=True))])
+        if line == 1:
+            return Strip([Segment(fit(deal.title, width), base)])
+        left = f"{money_short(deal.amount_minor)} · {deal.days_in_stage}d"
+        shown = [
+            (word, mark, style)
+            for word, mark, style, on_ in (
+                ("late", "!", deal_views.OVERDUE_STYLE, deal.overdue),
+                ("stale", "~", deal_views.STALE_STYLE, deal.stale),
+            )
+            if on_
+        ]
+        words = sum(len(word) + 1 for word, _, _ in shown)
+        if len(left) + words > width:  # no room for the words: one mark each
+            shown = [(mark, mark, style) for _, mark, style in shown]
+        right = " ".join(word for word, _, _ in shown)
+        room = max(0, width - len(right) - (1 if right else 0))
+        dim = base + self.get_component_rich_style("card-list--dim")
+        segments = [Segment(fit(left, room), dim)]
+        for word, _, style in shown:
+            segments.append(Segment(" ", base))
+            segments.append(Segment(word, base + Style.parse(style)))
+        return Strip(segments).adjust_cell_length(width, base)
+
+
+class PipelineScreen(KamScreen):
+    BINDINGS = [
+        Binding("v", "toggle_table", "Board/table"),
+        Binding("f", "toggle_forecast", "Forecast"),
+        Binding("slash", "filter", "Filter"),
+        Binding("n", "new_deal", "New"),
+        Binding("e", "edit_deal", "Edit"),
+        Binding("shift+right", "move(1)", "Stage →"),
+        Binding("shift+left", "move(-1)", "← Stage"),
+        Binding("W", "close_deal(True)", "Won"),
+        Binding("L", "close_deal(False)", "Lost"),
+        Binding("d", "remove_deal", "Remove", show=False),
+        Binding("s", "next_sort", "Sort"),
+        Binding("r", "reverse_sort", "Reverse", show=False),
+        Binding("c", "next_state", "Open/closed"),
+        Binding("S", "stage_settings", "Stages", show=False),
+        Binding("left", "column(-1)", "Column left", show=False),
+        Binding("right", "column(1)", "Column right", show=False),
+        Binding("escape", "leave_filters", "Back to deals", show=False),
+        Binding("ctrl+r", "reload", "Reload", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.query_state = DealFilter()
+        self.state = "open"
+        self.sort = "amount"
+        self.descending = True
+        self.view = "board"
+        self.forecast: Forecast | None = None
+        self._resumed = False
+        self._text_timer: Any = None
+
+    # --- layout --------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        this = Quarter.of(date.today())
+        quarters = [(q.label, q.label) for q in (this.shifted(n) for n in range(-1, 5))]
+        classes = [("key accounts", "key"), ("other accounts", "rest")] + [
+            (c.value, c.value) for c in AccountClass
+        ]
+        with Horizontal(id="deal-filters"):
+            yield Input(placeholder="/ account or deal", id="deal-text", compact=True)
+            yield Select([], prompt="any owner", id="f-owner", compact=True)
+            yield Select(classes, prompt="any class", id="f-class", compact=True)
+            yield Select([], prompt="any tier", id="f-tier", compact=True)
+            yield Select(quarters, prompt="any close", id="f-quarter", compact=True)
+        yield Static("", id="pipeline-totals")
+        with ContentSwitcher(initial="board", id="pipeline-views"):
+            with Horizontal(id="board"):
+                for stage in OPEN_STAGES:
+                    with Vertical(classes="stage-column"):
+                        yield Static(stage_words(stage).upper(), classes="stage-head")
+                        yield CardList(stage)
+            yield LazyTable(TABLE_COLUMNS, self._cells, id="deal-list")
+            with VerticalScroll(id="forecast-view"):
+                yield Static("", id="forecast-body")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "Pipeline"
+        self.load(_filter_choices, self._choices_loaded, group="deal-choices", classified=False)
+        self._apply()
+        self.call_after_refresh(self._columns()[0].focus)
+
+    def _choices_loaded(self, loaded: tuple[list[Any], dict[ValueTier, str]]) -> None:
+        members, labels = loaded
+        self.query_one("#f-owner", Select).set_options([(m.name, str(m.id)) for m in members])
+        self.query_one("#f-tier", Select).set_options(
+            [(labels.get(t, t.value), t.value) for t in ValueTier]
+        )
+
+    def on_screen_resume(self) -> None:
+        if self._resumed:  # back from an account: its deals may have changed
+            self._apply(keep_cursors=True)
+        self._resumed = True
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < 100, "-narrow")
+        self.call_after_refresh(self._show_heads)
+
+    # --- data ----------------------------------------------------------------------------
+
+    def _columns(self) -> list[CardList]:
+        return list(self.query(CardList).results(CardList))
+
+    def _apply(self, *, keep_cursors: bool = False) -> None:
+        """Show the deals the filters ask for, in every view, and their totals."""
+        f = self.query_state
+        database, today, prepare = self.kam.database, self.kam.today, self.kam.ensure_classified
+        for column in self._columns():
+            source = DealSource(database, replace(f, stage=column.stage), today, prepare)
+            column.set_source(source, keep_cursor=keep_cursors)
+        table = self.query_one("#deal-list", LazyTable)
+        table.header_marks = {self.sort: " ▼" if self.descending else " ▲"}
+        listed = DealSource(
+            database, replace(f, state=self.state), today, prepare, self.sort, self.descending
+        )
+        table.set_source(listed, keep_cursor=keep_cursors)
+        self._load_totals()
+
+    def _load_totals(self) -> None:
+        f, today, view = self.query_state, self.kam.today, self.view
+
+        def query(session) -> tuple[Forecast, dict[str, Forecast]]:
+            stages = pipeline.forecast(session, f, today, "stage")
+            more = {}
+            if view == "forecast":
+                more = {
+                    by: pipeline.forecast(session, f, today, by)
+                    for by in ("owner", "quarter", "key")
+                }
+            return stages, more
+
+        self.load(query, self._totals_loaded, group="deal-totals")
+
+    def _totals_loaded(self, loaded: tuple[Forecast, dict[str, Forecast]]) -> None:
+        stages, more = loaded
+        self.forecast = stages
+        short = self.size.width < 110
+        line = deal_views.totals(stages.total, stages.won_period, short=short)
+        if not stages.total.open_deals and not stages.total.won_deals:
+            line = Text("No deals match" if self._filtered else "No deals yet: n adds one")
+        if self.view == "table" and self.state != "open":
+            line = Text.assemble(line, (f"  · listing {self.state} deals (c)", "dim"))
+        self.query_one("#pipeline-totals", Static).update(line)
+        self._show_heads()
+        if more:
+            self._show_forecast(stages, more, short=short)
+
+    def _show_heads(self) -> None:
+        if self.forecast is None:
+            return
+        heads = self.query(".stage-head").results(Static)
+        for head, stage in zip(heads, OPEN_STAGES, strict=True):
+            width = max(8, head.content_region.width or head.size.width - 2)
+            head.update(
+                deal_views.column_header(stage_words(stage), self.forecast.row(stage.value), width)
+            )
+
+    @property
+    def _filtered(self) -> bool:
+        return self.query_state != DealFilter()
+
+    def _show_forecast(self, stages: Forecast, more: dict[str, Forecast], *, short: bool) -> None:
+        parts = []
+        for by, title in (
+            ("owner", "By owner"),
+            ("quarter", "By quarter of expected close (won: quarter closed)"),
+            ("key", "Key accounts and the rest"),
+            ("stage", "By stage"),
+        ):
+            result = stages if by == "stage" else more[by]
+            parts += [forecast_table(result, title, short=short), Text("")]
+        self.query_one("#forecast-body", Static).update(Group(*parts))
+
+    def _cells(self, row: DealRow) -> list[tuple[str, object]]:
+        flags = deal_views.flags(row)
+        return [
+            (row.account, None),
+            (row.title, None),
+            (stage_words(row.stage), None),
+            (money(row.amount_minor), None),
+            (f"{row.probability}%", None),
+            (money(row.weighted_minor) if row.open else "", None),
+            (str(row.closed_on or row.expected_close or ""), None),
+            (str(row.days_in_stage) if row.open else "", None),
+            (flags.plain, FLAG_STYLES[row.overdue]),
+            (row.owner or "", None),
+        ]
+
+    # --- filters -------------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        self.query_one("#deal-text", Input).focus()
+
+    @on(Input.Changed, "#deal-text")
+    def _text_changed(self) -> None:
+        if self._text_timer is not None:
+            self._text_timer.stop()
+        self._text_timer = self.set_timer(TEXT_DELAY, self._read_filters)
+
+    @on(Input.Submitted, "#deal-text")
+    def _text_done(self) -> None:
+        self._read_filters()
+        self._focus_deals()
+
+    @on(Select.Changed)
+    def _select_changed(self) -> None:
+        self._read_filters()
+
+    def _read_filters(self) -> None:
+        def value(selector: str) -> str | None:
+            box = self.query_one(selector, Select)
+            return None if box.is_blank() else str(box.value)
+
+        owner, group, tier, quarter = (
+            value(s) for s in ("#f-owner", "#f-class", "#f-tier", "#f-quarter")
+        )
+        wanted = DealFilter(
+            text=self.query_one("#deal-text", Input).value.strip(),
+            owner_id=_uuid(owner),
+            account_class=AccountClass(group) if group in AccountClass.__members__ else None,
+            key=KEY_CHOICES.get(group or ""),
+            tier=ValueTier(tier) if tier else None,
+            quarter=Quarter.parse(quarter) if quarter else None,
+        )
+        if wanted != self.query_state:
+            self.query_state = wanted
+            self._apply()
+
+    def action_leave_filters(self) -> None:
+        if isinstance(self.focused, Input | Select):
+            self._focus_deals()
+
+    def _focus_deals(self) -> None:
+        if self.view == "board":
+            self._columns()[0].focus()
+        elif self.view == "table":
+            self.query_one("#deal-list", LazyTable).focus()
+        else:
+            self.query_one("#forecast-view").focus()
+
+    # --- views ---------------------------------------------------------------------------
+
+    def action_toggle_table(self) -> None:
+        self._show_view("board" if self.view == "table" else "table")
+
+    def action_toggle_forecast(self) -> None:
+        self._show_view("board" if self.view == "forecast" else "forecast")
+
+    def _show_view(self, view: str) -> None:
+        self.view = view
+        self.query_one(ContentSwitcher).current = {
+            "board": "board", "table": "deal-list", "forecast": "forecast-view"
+        }[view]  # fmt: skip
+        self._focus_deals()
+        self._load_totals()
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in {"next_sort", "reverse_sort", "next_state"}:
+            return self.view == "table"
+        if action in {"move", "column"}:
+            return self.view == "board"
+        if action in {"edit_deal", "close_deal", "remove_deal"}:
+            return self.view != "forecast"
+        return True
+
+    def action_column(self, step: int) -> None:
+        columns = self._columns()
+        focused = self.focused
+        if focused not in columns:
+            return
+        index = columns.index(focused) + step  # type: ignore[arg-type]
+        if 0 <= index < len(columns):
+            target = columns[index]
+            if target.row_count:
+                target.cursor_row = min(target.cursor_row, target.row_count - 1)
+            target.focus()
+
+    def action_next_sort(self) -> None:
+        self.sort = SORT_CYCLE[(SORT_CYCLE.index(self.sort) + 1) % len(SORT_CYCLE)]
+        self.descending = self.sort not in {"close", "account", "title", "owner", "stage"}
+        self._apply_table()
+
+    def action_reverse_sort(self) -> None:
+        self.descending = not self.descending
+        self._apply_table()
+
+    def action_next_state(self) -> None:
+        self.state = STATE_CYCLE[(STATE_CYCLE.index(self.state) + 1) % len(STATE_CYCLE)]
+        self._apply_table()
+        self._load_totals()
+        self.notify(f"Listing {self.state} deals", timeout=2)
+
+    @on(LazyTable.HeaderClicked, "#deal-list")
+    def _header_clicked(self, event: LazyTable.HeaderClicked) -> None:
+        key = event.column.key
+        if key not in pipeline.SORTS:
+            return
+        if key == self.sort:
+            self.descending = not self.descending
+        else:
+            self.sort, self.descending = key, key not in {"close", "account", "title", "owner"}
+        self._apply_table()
+
+    def _apply_table(self) -> None:
+        table = self.query_one("#deal-list", LazyTable)
+        table.header_marks = {self.sort: " ▼" if self.descending else " ▲"}
+        table.set_source(
+            DealSource(
+                self.kam.database,
+                replace(self.query_state, state=self.state),
+                self.kam.today,
+                self.kam.ensure_classified,
+                self.sort,
+                self.descending,
+            )
+        )
+
+    # --- deals ---------------------------------------------------------------------------
+
+    def selected(self) -> DealRow | None:
+        focused = self.focused
+        if isinstance(focused, LazyTable):
+            value = focused.cursor_value
+            return value if isinstance(value, DealRow) else None
+        return None
+
+    def _deal_or_hint(self) -> DealRow | None:
+        deal = self.selected()
+        if deal is None:
+            self.notify("No deal selected", timeout=2)
+        return deal
+
+    @on(LazyTable.Selected)
+    def _open(self, event: LazyTable.Selected) -> None:
+        deal: DealRow = event.row
+        self.kam.open_account(deal.account_id, "pipeline", deal_id=deal.id)
+
+    def _saved(self, result: object) -> None:
+        if result is not None:
+            self.notify("Saved", timeout=2)
+            self._apply(keep_cursors=True)
+
+    def action_new_deal(self) -> None:
+        deal = self.selected()
+        deal_forms.new_deal(
+            self,
+            None,
+            self._saved,
+            account_name=deal.account if deal else "",
+        )
+
+    def action_edit_deal(self) -> None:
+        deal = self._deal_or_hint()
+        if deal is not None:
+            deal_forms.edit_deal(self, deal.id, self._saved)
+
+    def action_close_deal(self, won: bool) -> None:
+        deal = self._deal_or_hint()
+        if deal is None:
+            return
+        if not deal.open:
+            self.notify(f"{deal.title} is {deal.stage.value} already", severity="warning")
+            return
+        deal_forms.close_deal(self, deal.id, deal.title, won, self._saved)
+
+    def action_remove_deal(self) -> None:
+        deal = self._deal_or_hint()
+        if deal is None:
+            return
+        user = self.kam.user
+
+        def answered(sure: bool | None) -> None:
+            if sure:
+                self.load(
+                    lambda session: pipeline.remove_deal(session, deal.id, user),
+                    lambda _: self._saved(True),
+                    group="write",
+                    write=True,
+                    classified=False,
+                )
+
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Remove the deal {deal.title} for good? A deal that did not happen is "
+                "rather marked lost (L).",
+                yes="Remove",
+                no="Cancel",
+            ),
+            answered,
+        )
+
+    def action_move(self, step: int) -> None:
+        """Move the card under the cursor one stage; the cursor follows it."""
+        deal = self.selected()
+        columns = self._columns()
+        if deal is None or self.focused not in columns:
+            return
+        target_stage_index = OPEN_STAGES.index(deal.stage) + step
+        user, today, f = self.kam.user, self.kam.today, self.query_state
+
+        def query(session) -> tuple[pipeline.Moved, int | None]:
+            moved = pipeline.move_deal(session, deal.id, step, user, today)
+            where = pipeline.deal_position(session, replace(f, stage=moved.stage), deal.id)
+            return moved, where
+
+        def done(result: tuple[pipeline.Moved, int | None]) -> None:
+            moved, where = result
+            source = columns[OPEN_STAGES.index(deal.stage)]
+            source.reload()
+            target = columns[target_stage_index]
+            target.reload(cursor=where or 0)
+            target.focus()
+            self._load_totals()
+            self.notify(f"{moved.title} → {stage_words(moved.stage)}", timeout=2)
+
+        self.load(query, done, group="write", write=True, classified=False)
+
+    def action_stage_settings(self) -> None:
+        deal_forms.stage_settings(self, self._saved)
+
+    def action_reload(self) -> None:
+        self._apply(keep_cursors=True)
+
+
+def _filter_choices(session) -> tuple[list[Any], dict[ValueTier, str]]:
+    labels = settings_service.classification_settings(session).tier_labels
+    return team.members(session), dict(labels)
+
+
+def _uuid(text: str | None):
+    import uuid
+
+    return uuid.UUID(text) if text else None
+
+
+def forecast_table(result: Forecast, title: str, *, short: bool) -> Table:
+    cash = money_short if short else money
+    table = Table(title=title, title_justify="left", title_style="bold", expand=False)
+    table.add_column(result.by.capitalize(), overflow="ellipsis", max_width=24)
+    for name in ("Open", "Amount", "Weighted", f"Won {result.won_period}", "Forecast"):
+        table.add_column(name, justify="right", no_wrap=True)
+    table.add_column("Stale", justify="right", style=deal_views.STALE_STYLE)
+    table.add_column("Late", justify="right", style=deal_views.OVERDUE_STYLE)
+    for row in [*result.rows, result.total]:
+        table.add_row(
+            Text(row.label, style="bold" if row is result.total else ""),
+            f"{row.open_deals:,}",
+            cash(row.amount_minor),
+            cash(row.weighted_minor),
+            cash(row.won_minor),
+            cash(row.forecast_minor),
+            str(row.stale or ""),
+            str(row.overdue or ""),
+            end_section=row is result.rows[-1] if result.rows else False,
+        )
+    return table
