@@ -42,6 +42,11 @@ TARGETS = {
     "accounts_open_ms": ("accounts screen open", "< 150 ms", 150.0),
     "keystroke_ms": ("one filter keystroke to refreshed table", "< 50 ms", 50.0),
     "account_open_ms": ("account screen open", "< 100 ms", 100.0),
+    "board_open_ms": ("pipeline board open (5 columns, totals)", "< 150 ms", 150.0),
+    "board_filter_ms": ("... a filter applied to the board", "< 150 ms", 150.0),
+    "card_move_ms": ("... a card moved one stage", "< 150 ms", 150.0),
+    "forecast_view_ms": ("... the forecast view", "< 500 ms", 500.0),
+    "pipeline_report_s": ("`kam report pipeline`, whole process", "< 1.5 s", 1.5),
     "review_queue_ms": ("review queue built", "< 500 ms", 500.0),
     "maxrss_mb": ("peak memory of the TUI process", "< 300 MB", 300.0),
 }
@@ -165,6 +170,10 @@ def probe_tui(db: Path, runs: int) -> dict[str, float]:
         "keystroke_ms": statistics.median(k for r in results for k in r["filter_keystroke_ms"]),
         "account_open_ms": statistics.median(r["account_open_ms"] for r in results),
         "maxrss_mb": max(r["maxrss_mb"] for r in results),
+        **{
+            key: statistics.median(r[key] for r in results)
+            for key in ("board_open_ms", "board_filter_ms", "card_move_ms", "forecast_view_ms")
+        },
     }
 
 
@@ -189,6 +198,12 @@ def measure(scale: int, folder: Path, runs: int) -> dict[str, float | str]:
         runs,
         lambda: timed_process(
             kam("report", "pareto", "--db", str(db), "--as-of", AS_OF.isoformat())
+        ),
+    )
+    figures["pipeline_report_s"] = median_of(
+        runs,
+        lambda: timed_process(
+            kam("report", "pipeline", "--db", str(db), "--as-of", AS_OF.isoformat())
         ),
     )
     other_day = AS_OF - timedelta(days=1)

@@ -72,8 +72,77 @@ async def probe(db_path: str, today: date, word: str) -> dict[str, object]:
         first = table.row_at(0)
         results["account_open_ms"] = await timed(lambda: app.open_account(first.id))
         await pilot.pause()
+        app.pop_screen()
+        await pilot.pause()
+        results.update(await pipeline_figures(app, pilot))
     results["maxrss_mb"] = peak_memory_mb()
     return results
+
+
+async def until(ready, limit: float = 60.0) -> float:
+    """Milliseconds until `ready()` holds, checked every millisecond, then one repaint."""
+    started = time.perf_counter()
+    while not ready():
+        if time.perf_counter() - started > limit:
+            raise TimeoutError("the screen never showed its data")
+        await asyncio.sleep(0.001)
+    return (time.perf_counter() - started) * 1000
+
+
+async def pipeline_figures(app, pilot) -> dict[str, float]:
+    from kam.screens.pipeline import CardList
+
+    out: dict[str, float] = {}
+
+    def board_ready(screen, before=None) -> bool:
+        columns = list(screen.query(CardList))
+        return (
+            len(columns) == 5
+            and all(not c.is_loading for c in columns)
+            and screen.forecast is not None
+            and screen.forecast is not before
+        )
+
+    started = time.perf_counter()
+    app.switch_mode("pipeline")
+    await until(lambda: hasattr(app.screen, "forecast") and board_ready(app.screen))
+    out["board_open_ms"] = (time.perf_counter() - started) * 1000
+    await pilot.pause()
+    screen = app.screen
+    # A filter, once typing pauses: every column recounted and the totals redone.
+    before = screen.forecast
+    box = screen.query_one("#deal-text")
+    started = time.perf_counter()
+    box.value = "a"
+    screen._read_filters()
+    await until(lambda: board_ready(screen, before))
+    out["board_filter_ms"] = (time.perf_counter() - started) * 1000
+    await pilot.pause()
+    box.value = ""
+    before = screen.forecast
+    screen._read_filters()
+    await until(lambda: board_ready(screen, before))
+    await pilot.pause()
+    # A card moved one stage: written, both columns reloaded, the cursor on it.
+    first = screen.query(CardList).first()
+    first.focus()
+    await pilot.pause()
+    target = list(screen.query(CardList))[1]
+    before = screen.forecast
+    started = time.perf_counter()
+    screen.action_move(1)
+    await until(
+        lambda: app.focused is target and not target.is_loading and screen.forecast is not before
+    )
+    out["card_move_ms"] = (time.perf_counter() - started) * 1000
+    await pilot.pause()
+    # The forecast view: four groupings.
+    started = time.perf_counter()
+    await screen.action_toggle_forecast()
+    body = screen.query_one("#forecast-body")
+    await until(lambda: bool(str(body.content)))
+    out["forecast_view_ms"] = (time.perf_counter() - started) * 1000
+    return out
 
 
 def peak_memory_mb() -> float:

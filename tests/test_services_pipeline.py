@@ -4,6 +4,7 @@ stale and overdue marks, on hand-made deals."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -361,3 +362,19 @@ def test_a_board_column_knows_where_a_moved_deal_lands(
     assert titles == ["Q3000", "Q2000", "Trial", "Q500"]
     with database.read() as session:
         assert pipeline.deal_position(session, column, book["prospect"]) == 2
+
+
+def test_first_cards_of_every_column_match_each_column_read_alone(
+    database: Database, book: dict[str, uuid.UUID]
+) -> None:
+    for amount, stage in (("300", "proposal"), ("20000", "proposal"), ("70", "prospecting")):
+        _deal(database, book["small"], title=f"more {amount}", amount_minor=amount, stage=stage)
+    with database.read() as session:
+        for f in (DealFilter(), DealFilter(text="co"), DealFilter(text="small", key=False)):
+            together = pipeline.first_cards(session, f, TODAY, limit=2)
+            for stage, cards in together.items():
+                alone = pipeline.list_deals(session, replace(f, stage=stage), TODAY, 0, 2)
+                assert [c.id for c in cards] == [c.id for c in alone], (f, stage)
+        assert [c.title for c in pipeline.first_cards(session, DealFilter(text="co"), TODAY)[
+            OpportunityStage.proposal
+        ]] == ["more 20000", "Line upgrade", "more 300"]

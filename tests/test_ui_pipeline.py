@@ -277,3 +277,46 @@ async def test_the_account_pipeline_tab_adds_moves_and_totals_the_accounts_deals
         ).total
     database.dispose()
     assert total.weighted_minor == 1_700_000
+
+
+async def test_stage_settings_change_the_probability_deals_follow(db_path: Path) -> None:
+    add_deal(db_path, "Acme 北京", "Retrofit", "30000", stage="proposal")
+    app = make_app(db_path)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await show_pipeline(pilot)
+        await pilot.press("S")
+        await settle(pilot)
+        assert isinstance(app.screen, FormScreen)
+        await type_into(pilot, "#field-p_proposal", "140")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "0 to 100" in error_text(pilot, "p_proposal")
+        await type_into(pilot, "#field-p_proposal", "60")
+        await type_into(pilot, "#field-stale_proposal", "10")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, PipelineScreen)
+        assert column(app, "proposal").cursor_value.probability == 60
+        assert "w 18.0k" in head(app, "proposal")  # weighted 30,000 x 60%
+    assert deals(db_path)["Retrofit"].probability == 60
+
+
+async def test_the_account_name_completes_as_it_is_typed(db_path: Path) -> None:
+    app = make_app(db_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await show_pipeline(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press(*"bol")
+        await settle(pilot)
+        await pilot.press("right")  # takes the completion
+        assert app.screen.query_one("#field-account").value == "Bolt AB"
+        await type_into(pilot, "#field-title", "Spare parts")
+        await type_into(pilot, "#field-amount_minor", "900")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    deal = deals(db_path)["Spare parts"]
+    database = open_database(f"sqlite:///{db_path}")
+    with database.read() as session:
+        assert pipeline.account_by_name(session, "Bolt AB") == deal.account_id
+    database.dispose()

@@ -39,6 +39,13 @@ class Account(Edited, table=True):
         sa.Index("ix_account_status_name", "status", "name_key"),
         sa.Index("ix_account_industry_name", "industry", "name_key"),
         sa.Index("ix_account_region_name", "region", "name_key"),
+        # The few archived accounts, so "not archived" is a small set to leave out.
+        sa.Index(
+            "ix_account_archived",
+            "id",
+            sqlite_where=sa.text("archived_at IS NOT NULL"),
+            postgresql_where=sa.text("archived_at IS NOT NULL"),
+        ),
     )
 
     name: str = Field(max_length=200)

@@ -89,7 +89,7 @@ class AccountsScreen(KamScreen):
         super().__init__()
         self.query_state = AccountListQuery()
         self.labels = ClassificationSettings()
-        self._resumed = False
+        self._left = False  # another screen was shown over this one since it loaded
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -107,11 +107,14 @@ class AccountsScreen(KamScreen):
         self.labels = labels
         self.query_one(LazyTable).refresh()
 
+    def on_screen_suspend(self) -> None:
+        self._left = True
+
     def on_screen_resume(self) -> None:
         table = self.query_one(LazyTable)
-        if self._resumed:  # coming back: the data may have changed meanwhile
+        if self._left:  # coming back: the data may have changed meanwhile
             table.reload()
-        self._resumed = True
+        self._left = False
         if self.focused is None:
             self.call_after_refresh(table.focus)
 

@@ -6,19 +6,48 @@ None when cancelled.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from typing import TYPE_CHECKING
+
+from textual.suggester import Suggester
 
 from kam.models.enums import OPEN_STAGES, BuyingFactor, OpportunityStage
 from kam.screens.base import DataMixin
 from kam.screens.form import FieldSpec, FormScreen, choices_of
 from kam.screens.workspace_forms import Done, _open_form, _people
-from kam.services import pipeline, team
+from kam.services import accounts, pipeline, team
 from kam.services.pipeline import PipelineSettings, stage_words
 from kam.services.team import MemberChoice
 
+if TYPE_CHECKING:
+    from kam.db import Database
+
+
+class AccountNames(Suggester):
+    """Completes an account's name as it is typed (→ takes the completion)."""
+
+    def __init__(self, database: Database) -> None:
+        super().__init__(use_cache=True, case_sensitive=False)
+        self.database = database
+
+    async def get_suggestion(self, value: str) -> str | None:
+        def read() -> str | None:
+            with self.database.read() as session:
+                return accounts.complete_name(session, value)
+
+        try:
+            found = await asyncio.to_thread(read)
+        except Exception:  # a completion is a convenience: never an error on screen
+            return None
+        return found
+
 
 def deal_fields(
-    members: list[MemberChoice], settings: PipelineSettings, *, ask_account: bool
+    members: list[MemberChoice],
+    settings: PipelineSettings,
+    *,
+    ask_account: Suggester | None = None,
 ) -> list[FieldSpec]:
     follows = " ".join(f"{settings.probability[s]}" for s in OPEN_STAGES)
     follows = f"follows the stage ({follows})"
@@ -43,8 +72,16 @@ def deal_fields(
         FieldSpec("next_step_due", "Next step due", "date"),
         FieldSpec("close_reason", "Won/lost reason", placeholder="needed when won or lost"),
     ]
-    if ask_account:
-        fields.insert(0, FieldSpec("account", "Account", placeholder="the account's name"))
+    if ask_account is not None:
+        fields.insert(
+            0,
+            FieldSpec(
+                "account",
+                "Account",
+                placeholder="the account's name (→ completes)",
+                suggester=ask_account,
+            ),
+        )
     return fields
 
 
@@ -56,20 +93,24 @@ def new_deal(
     account_name: str = "",
     owner_id: uuid.UUID | None = None,
 ) -> None:
-    """A deal for `account_id`, or, when None, for the account named in the form."""
+    """A deal for `account_id`, or, when None, for the account named in the form. The owner
+    is `owner_id`, else the person using kam if they are on the team list."""
     user, today = screen.kam.user, screen.kam.today
 
     def query(session):
-        return team.members(session), pipeline.pipeline_settings(session)
+        members = team.members(session)
+        me = next((m.id for m in members if m.name == user), None)
+        return members, pipeline.pipeline_settings(session), owner_id or me
 
     def build(loaded) -> FormScreen:
-        members, settings = loaded
-        fields = deal_fields(members, settings, ask_account=account_id is None)
+        members, settings, owner = loaded
+        names = AccountNames(screen.kam.database) if account_id is None else None
+        fields = deal_fields(members, settings, ask_account=names)
         values = {
             "account": account_name,
             "stage": OpportunityStage.prospecting,
             "impact_months": 12,
-            "owner_id": owner_id,
+            "owner_id": owner,
         }
         title = f"New deal with {account_name}" if account_id and account_name else "New deal"
         return FormScreen(
@@ -94,7 +135,7 @@ def edit_deal(screen: DataMixin, deal_id: uuid.UUID, done: Done) -> None:
         base, members, settings = loaded
         return FormScreen(
             f"Edit deal: {base.values['title']}",
-            deal_fields(members, settings, ask_account=False),
+            deal_fields(members, settings),
             base.values,
             lambda session, raw, b: pipeline.update_deal(session, deal_id, b, raw, user, today),
             base=base,

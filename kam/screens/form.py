@@ -18,6 +18,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.suggester import Suggester
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TextArea
 
@@ -38,6 +39,7 @@ class FieldSpec:
     choices: Sequence[tuple[str, Any]] = ()  # (label, value) for a choice
     placeholder: str = ""
     required: bool = False  # a choice with no blank entry
+    suggester: Suggester | None = None  # completes what is typed in a text field
 
 
 def to_raw(spec: FieldSpec, value: Any) -> Any:
@@ -123,7 +125,7 @@ class FormScreen(KamModal):
             return TextArea(value, id=wid, compact=True, classes="form-long")
         examples = {"date": "e.g. 2026-03-05", "money": "e.g. 12,500.00"}
         placeholder = spec.placeholder or examples.get(spec.kind, "")
-        return Input(value, placeholder=placeholder, id=wid, compact=True)
+        return Input(value, placeholder=placeholder, id=wid, compact=True, suggester=spec.suggester)
 
     def on_mount(self) -> None:
         if self.fields:

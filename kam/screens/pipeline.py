@@ -76,7 +76,8 @@ class DealSource:
         self.prepare, self.sort, self.descending = prepare, sort, descending
 
     def count(self) -> int:
-        self.prepare()  # filters by class and tier read the stored classification
+        if _reads_classification(self.query):
+            self.prepare()  # bring the stored classification up to date first
         with self.database.read() as session:
             return pipeline.count_deals(session, self.query)
 
@@ -148,6 +149,7 @@ class CardList(LazyTable):
 
 
 class PipelineScreen(KamScreen):
+    AUTO_FOCUS = "CardList"
     BINDINGS = [
         Binding("v", "toggle_table", "Board/table"),
         Binding("f", "toggle_forecast", "Forecast"),
@@ -177,8 +179,9 @@ class PipelineScreen(KamScreen):
         self.descending = True
         self.view = "board"
         self.forecast: Forecast | None = None
-        self._resumed = False
+        self._left = False  # another screen was shown over this one since it loaded
         self._text_timer: Any = None
+        self._board_generation = 0
 
     # --- layout --------------------------------------------------------------------------
 
@@ -196,22 +199,18 @@ class PipelineScreen(KamScreen):
             yield Select([], prompt="any tier", id="f-tier", compact=True)
             yield Select(quarters, prompt="any close", id="f-quarter", compact=True)
         yield Static("", id="pipeline-totals")
-        with ContentSwitcher(initial="board", id="pipeline-views"):
-            with Horizontal(id="board"):
-                for stage in OPEN_STAGES:
-                    with Vertical(classes="stage-column"):
-                        yield Static(stage_words(stage).upper(), classes="stage-head")
-                        yield CardList(stage)
-            yield LazyTable(TABLE_COLUMNS, self._cells, id="deal-list")
-            with VerticalScroll(id="forecast-view"):
-                yield Static("", id="forecast-body")
+        with ContentSwitcher(initial="board", id="pipeline-views"), Horizontal(id="board"):
+            for stage in OPEN_STAGES:
+                with Vertical(classes="stage-column"):
+                    yield Static(stage_words(stage).upper(), classes="stage-head")
+                    yield CardList(stage)
+            # The table and forecast views are built when first shown.
         yield Footer()
 
     def on_mount(self) -> None:
         self.sub_title = "Pipeline"
         self.load(_filter_choices, self._choices_loaded, group="deal-choices", classified=False)
         self._apply()
-        self.call_after_refresh(self._columns()[0].focus)
 
     def _choices_loaded(self, loaded: tuple[list[Any], dict[ValueTier, str]]) -> None:
         members, labels = loaded
@@ -220,10 +219,13 @@ class PipelineScreen(KamScreen):
             [(labels.get(t, t.value), t.value) for t in ValueTier]
         )
 
+    def on_screen_suspend(self) -> None:
+        self._left = True
+
     def on_screen_resume(self) -> None:
-        if self._resumed:  # back from an account: its deals may have changed
+        if self._left:  # back from an account: its deals may have changed
             self._apply(keep_cursors=True)
-        self._resumed = True
+        self._left = False
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < 100, "-narrow")
@@ -235,34 +237,79 @@ class PipelineScreen(KamScreen):
         return list(self.query(CardList).results(CardList))
 
     def _apply(self, *, keep_cursors: bool = False) -> None:
-        """Show the deals the filters ask for, in every view, and their totals."""
-        f = self.query_state
-        database, today, prepare = self.kam.database, self.kam.today, self.kam.ensure_classified
-        for column in self._columns():
-            source = DealSource(database, replace(f, stage=column.stage), today, prepare)
-            column.set_source(source, keep_cursor=keep_cursors)
-        table = self.query_one("#deal-list", LazyTable)
-        table.header_marks = {self.sort: " ▼" if self.descending else " ▲"}
-        listed = DealSource(
-            database, replace(f, state=self.state), today, prepare, self.sort, self.descending
+        """Show the deals the filters ask for, in every view, and their totals. The board
+        comes in two reads run side by side: the totals by stage (which hold each column's
+        count) and the page of cards each column shows."""
+        f, today, view = self.query_state, self.kam.today, self.view
+        size = CardList.PAGE_SIZE
+        cursors = {c.stage: c.cursor_row if keep_cursors else 0 for c in self._columns()}
+
+        def cards(session) -> dict:
+            firsts = pipeline.first_cards(session, f, today, size)
+            pages = {}
+            for stage, cursor in cursors.items():
+                page = cursor // size
+                if page:  # a column scrolled down: the page its cursor is on
+                    rows = pipeline.list_deals(
+                        session, replace(f, stage=stage), today, page * size, size
+                    )
+                else:
+                    rows = firsts[stage]
+                pages[stage] = (page, rows)
+            return pages
+
+        # The cards and the totals (which hold each column's count) are read side by side;
+        # the board is filled when both are in.
+        self._board_generation += 1
+        generation, arrived = self._board_generation, {}
+
+        def arrive(part: str, value: Any) -> None:
+            if generation != self._board_generation:
+                return  # the filters changed meanwhile
+            arrived[part] = value
+            if len(arrived) == 2:
+                self._fill_board(f, cursors, arrived["cards"], arrived["totals"])
+
+        needs = _reads_classification(f) or view == "forecast"  # the key-account split
+        self.load(cards, lambda v: arrive("cards", v), group="board-cards", classified=needs)
+        self.load(
+            lambda session: _forecasts(session, f, today, view),
+            lambda v: arrive("totals", v),
+            group="deal-totals",
+            classified=needs,
         )
-        table.set_source(listed, keep_cursor=keep_cursors)
-        self._load_totals()
+        if self.query("#deal-list"):
+            self._apply_table(keep_cursor=keep_cursors)
+
+    def _fill_board(
+        self,
+        f: DealFilter,
+        cursors: dict[OpportunityStage, int],
+        pages: dict,
+        totals: tuple[Forecast, dict[str, Forecast]],
+    ) -> None:
+        stages = totals[0]
+        database, prepare, today = self.kam.database, self.kam.ensure_classified, self.kam.today
+        for column in self._columns():
+            page, rows = pages[column.stage]
+            column.show_loaded(
+                DealSource(database, replace(f, stage=column.stage), today, prepare),
+                stages.row(column.stage.value).open_deals,
+                page,
+                rows,
+                cursors[column.stage],
+            )
+        self._totals_loaded(totals)
 
     def _load_totals(self) -> None:
         f, today, view = self.query_state, self.kam.today, self.view
-
-        def query(session) -> tuple[Forecast, dict[str, Forecast]]:
-            stages = pipeline.forecast(session, f, today, "stage")
-            more = {}
-            if view == "forecast":
-                more = {
-                    by: pipeline.forecast(session, f, today, by)
-                    for by in ("owner", "quarter", "key")
-                }
-            return stages, more
-
-        self.load(query, self._totals_loaded, group="deal-totals")
+        needs = _reads_classification(f) or view == "forecast"
+        self.load(
+            lambda session: _forecasts(session, f, today, view),
+            self._totals_loaded,
+            group="deal-totals",
+            classified=needs,
+        )
 
     def _totals_loaded(self, loaded: tuple[Forecast, dict[str, Forecast]]) -> None:
         stages, more = loaded
@@ -373,15 +420,21 @@ class PipelineScreen(KamScreen):
 
     # --- views ---------------------------------------------------------------------------
 
-    def action_toggle_table(self) -> None:
-        self._show_view("board" if self.view == "table" else "table")
+    async def action_toggle_table(self) -> None:
+        await self._show_view("board" if self.view == "table" else "table")
 
-    def action_toggle_forecast(self) -> None:
-        self._show_view("board" if self.view == "forecast" else "forecast")
+    async def action_toggle_forecast(self) -> None:
+        await self._show_view("board" if self.view == "forecast" else "forecast")
 
-    def _show_view(self, view: str) -> None:
+    async def _show_view(self, view: str) -> None:
+        switcher = self.query_one(ContentSwitcher)
+        if view == "table" and not self.query("#deal-list"):
+            await switcher.mount(LazyTable(TABLE_COLUMNS, self._cells, id="deal-list"))
+            self._apply_table()
+        if view == "forecast" and not self.query("#forecast-view"):
+            await switcher.mount(VerticalScroll(Static("", id="forecast-body"), id="forecast-view"))
         self.view = view
-        self.query_one(ContentSwitcher).current = {
+        switcher.current = {
             "board": "board", "table": "deal-list", "forecast": "forecast-view"
         }[view]  # fmt: skip
         self._focus_deals()
@@ -435,7 +488,7 @@ class PipelineScreen(KamScreen):
             self.sort, self.descending = key, key not in {"close", "account", "title", "owner"}
         self._apply_table()
 
-    def _apply_table(self) -> None:
+    def _apply_table(self, *, keep_cursor: bool = False) -> None:
         table = self.query_one("#deal-list", LazyTable)
         table.header_marks = {self.sort: " ▼" if self.descending else " ▲"}
         table.set_source(
@@ -446,7 +499,8 @@ class PipelineScreen(KamScreen):
                 self.kam.ensure_classified,
                 self.sort,
                 self.descending,
-            )
+            ),
+            keep_cursor=keep_cursor,
         )
 
     # --- deals ---------------------------------------------------------------------------
@@ -475,13 +529,7 @@ class PipelineScreen(KamScreen):
             self._apply(keep_cursors=True)
 
     def action_new_deal(self) -> None:
-        deal = self.selected()
-        deal_forms.new_deal(
-            self,
-            None,
-            self._saved,
-            account_name=deal.account if deal else "",
-        )
+        deal_forms.new_deal(self, None, self._saved)
 
     def action_edit_deal(self) -> None:
         deal = self._deal_or_hint()
@@ -554,6 +602,22 @@ class PipelineScreen(KamScreen):
 
     def action_reload(self) -> None:
         self._apply(keep_cursors=True)
+
+
+def _forecasts(
+    session, f: DealFilter, today: date, view: str
+) -> tuple[Forecast, dict[str, Forecast]]:
+    """The totals by stage, and the other groupings when the forecast view shows them."""
+    stages = pipeline.forecast(session, f, today, "stage")
+    more = {}
+    if view == "forecast":
+        more = {by: pipeline.forecast(session, f, today, by) for by in ("owner", "quarter", "key")}
+    return stages, more
+
+
+def _reads_classification(f: DealFilter) -> bool:
+    """Filters by class, tier or key accounts read the stored classification."""
+    return f.account_class is not None or f.tier is not None or f.key is not None
 
 
 def _filter_choices(session) -> tuple[list[Any], dict[ValueTier, str]]:

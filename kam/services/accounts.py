@@ -239,6 +239,27 @@ def search(session: Session, text: str, limit: int = 20) -> list[SearchHit]:
     return hits
 
 
+def complete_name(session: Session, typed: str) -> str | None:
+    """The first live account (by name) whose name starts with `typed`, any case."""
+    key = " ".join(typed.split()).casefold()
+    if not key:
+        return None
+    return (
+        session.connection()
+        .execute(
+            sa.select(_acct.c.name)
+            .where(
+                _acct.c.archived_at.is_(None),
+                _acct.c.name_key >= key,
+                _acct.c.name_key < key + "\U0010ffff",
+            )
+            .order_by(_acct.c.name_key)
+            .limit(1)
+        )
+        .scalar()
+    )
+
+
 # --- one account -------------------------------------------------------------------------
 
 

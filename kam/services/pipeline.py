@@ -247,7 +247,19 @@ def local_midnight_utc(day: date) -> datetime:
 
 
 def _is_key() -> sa.ColumnElement[bool]:
+    """For a row joined to its classification."""
     return sa.or_(_cls.c.account_class != AccountClass.general.value, _cls.c.strategic.is_(True))
+
+
+def _in_key_account() -> sa.ColumnElement[bool]:
+    """For a deal alone: its account is a key account. A set the database builds once per
+    statement, rather than a join per deal."""
+    return _opp.c.account_id.in_(sa.select(_cls.c.account_id).where(_is_key()))
+
+
+def _live_account() -> sa.ColumnElement[bool]:
+    """The deal's account is not archived (a partial index holds the few archived ones)."""
+    return _opp.c.account_id.not_in(sa.select(_acct.c.id).where(_acct.c.archived_at.is_not(None)))
 
 
 def _stale(settings: PipelineSettings, today: date) -> sa.ColumnElement[bool]:
@@ -299,11 +311,13 @@ def _in_quarter(quarter: Quarter, state: str) -> sa.ColumnElement[bool]:
 
 
 def _where(select: sa.Select, f: DealFilter, *, state: str | None = None) -> sa.Select:
+    """The filter as conditions on the opportunity table alone: what it needs of accounts
+    and their classification comes in as sets, so counts and totals read no other rows."""
     state = state or f.state
     if f.account_id is not None:
         select = select.where(_opp.c.account_id == f.account_id)
     else:
-        select = select.where(_acct.c.archived_at.is_(None))
+        select = select.where(_live_account())
     if state == "open":
         select = select.where(_opp.c.stage.in_(_OPEN_VALUES))
     elif state in {"won", "lost"}:
@@ -314,20 +328,24 @@ def _where(select: sa.Select, f: DealFilter, *, state: str | None = None) -> sa.
         select = select.where(_opp.c.stage == f.stage.value)
     if f.text.strip():
         pattern = like_pattern(f.text)
+        named = sa.select(_acct.c.id).where(_acct.c.name_key.like(pattern, escape="\\"))
         select = select.where(
             sa.or_(
-                _acct.c.name_key.like(pattern, escape="\\"),
+                _opp.c.account_id.in_(named),
                 sa.func.lower(_opp.c.title).like(pattern, escape="\\"),
             )
         )
     if f.owner_id is not None:
         select = select.where(_opp.c.owner_id == f.owner_id)
-    if f.account_class is not None:
-        select = select.where(_cls.c.account_class == f.account_class.value)
-    if f.tier is not None:
-        select = select.where(_cls.c.tier == f.tier.value)
+    if f.account_class is not None or f.tier is not None:
+        classified = sa.select(_cls.c.account_id)
+        if f.account_class is not None:
+            classified = classified.where(_cls.c.account_class == f.account_class.value)
+        if f.tier is not None:
+            classified = classified.where(_cls.c.tier == f.tier.value)
+        select = select.where(_opp.c.account_id.in_(classified))
     if f.key is not None:
-        select = select.where(_is_key() if f.key else sa.not_(_is_key()))
+        select = select.where(_in_key_account() if f.key else sa.not_(_in_key_account()))
     if f.quarter is not None:
         select = select.where(_in_quarter(f.quarter, state))
     return select
@@ -354,7 +372,7 @@ _INVERTED = {"days"}
 
 
 def count_deals(session: Session, f: DealFilter) -> int:
-    select = _where(sa.select(sa.func.count()).select_from(_joined()), f)
+    select = _where(sa.select(sa.func.count()).select_from(_opp), f)
     return int(session.connection().execute(select).scalar_one())
 
 
@@ -371,12 +389,57 @@ def list_deals(
     if sort not in SORTS:
         raise KamError(f"cannot sort deals by {sort!r}")
     settings = pipeline_settings(session)
+    descending = descending != (sort in _INVERTED)
+    order = []
+    for column in SORTS[sort]:
+        term = column.desc() if descending else column.asc()
+        order.append(term.nulls_last())
+    select = _where(_row_select(), f).order_by(*order, _opp.c.id).offset(offset).limit(limit)
+    rows = session.connection().execute(select).all()
+    return [_row(r, settings, today) for r in rows]
+
+
+def first_cards(
+    session: Session, f: DealFilter, today: date, limit: int = 100
+) -> dict[OpportunityStage, list[DealRow]]:
+    """The first `limit` open deals of every stage, largest first (a board's columns). With
+    a text filter, one statement, so the names are matched once rather than per column;
+    without, one index walk per column, which stops at `limit` deals."""
+    if not f.text.strip():
+        return {
+            stage: list_deals(session, replace(f, stage=stage), today, 0, limit)
+            for stage in OPEN_STAGES
+        }
+    settings = pipeline_settings(session)
+    place = sa.func.row_number().over(
+        partition_by=_opp.c.stage, order_by=(_opp.c.amount_minor.desc(), _opp.c.id)
+    )
+    ranked = _where(
+        sa.select(_opp.c.id.label("deal_id"), place.label("place")).select_from(_opp),
+        f,
+        state="open",
+    ).subquery()
+    select = (
+        _row_select()
+        .join(ranked, ranked.c.deal_id == _opp.c.id)
+        .where(ranked.c.place <= limit)
+        .order_by(_opp.c.stage, ranked.c.place)
+    )
+    cards: dict[OpportunityStage, list[DealRow]] = {s: [] for s in OPEN_STAGES}
+    for r in session.connection().execute(select):
+        row = _row(r, settings, today)
+        cards[row.stage].append(row)
+    return cards
+
+
+def _row_select() -> sa.Select:
+    """A deal as a list shows it, with its account, owner and last activity."""
     last_activity = (
         sa.select(sa.func.max(_activity.c.occurred_on))
         .where(_activity.c.opportunity_id == _opp.c.id)
         .scalar_subquery()
     )
-    select = sa.select(
+    return sa.select(
         _opp.c.id,
         _opp.c.account_id,
         _acct.c.name.label("account"),
@@ -396,14 +459,6 @@ def list_deals(
         _opp.c.stage_changed_at,
         last_activity.label("last_activity"),
     ).select_from(_joined())
-    descending = descending != (sort in _INVERTED)
-    order = []
-    for column in SORTS[sort]:
-        term = column.desc() if descending else column.asc()
-        order.append(term.nulls_last())
-    select = _where(select, f).order_by(*order, _opp.c.id).offset(offset).limit(limit)
-    rows = session.connection().execute(select).all()
-    return [_row(r, settings, today) for r in rows]
 
 
 def _row(r: Any, settings: PipelineSettings, today: date) -> DealRow:
@@ -445,7 +500,7 @@ def deal_position(session: Session, f: DealFilter, deal_id: uuid.UUID) -> int | 
         _opp.c.amount_minor > deal.amount_minor,
         sa.and_(_opp.c.amount_minor == deal.amount_minor, _opp.c.id < deal.id),
     )
-    select = _where(sa.select(sa.func.count()).select_from(_joined()), f).where(ahead)
+    select = _where(sa.select(sa.func.count()).select_from(_opp), f).where(ahead)
     return int(session.connection().execute(select).scalar_one())
 
 
@@ -495,104 +550,100 @@ def _quarter_parts(column: sa.ColumnElement, dialect: str) -> list[sa.ColumnElem
 
 
 def _groups(by: str, dated: sa.ColumnElement, dialect: str) -> list[sa.ColumnElement]:
+    """What to group by, on the opportunity table alone (names are read for the groups)."""
     if by == "stage":
         return [_opp.c.stage]
     if by == "owner":
-        return [_opp.c.owner_id, _member.c.name]
+        return [_opp.c.owner_id]
     if by == "quarter":
         return _quarter_parts(dated, dialect)
     if by == "account":
-        return [_opp.c.account_id, _acct.c.name]
+        return [_opp.c.account_id]
     if by == "key":
-        return [sa.func.coalesce(_is_key(), False)]
+        return [sa.case((_in_key_account(), 1), else_=0)]
     raise KamError(f"cannot group the pipeline by {by!r} (one of: {', '.join(GROUPINGS)})")
 
 
-def _group_key(by: str, parts: tuple) -> tuple[str, str]:
-    if by == "stage":
-        return parts[0], parts[0].replace("_", " ")
-    if by == "owner":
-        return (str(parts[0]) if parts[0] else "", parts[1] or "(no owner)")
+def _group_key(by: str, parts: tuple) -> str:
     if by == "quarter":
-        if parts[0] is None:
-            return NO_DATE, NO_DATE
-        label = Quarter(int(parts[0]), int(parts[1])).label
-        return label, label
-    if by == "account":
-        return str(parts[0]), parts[1]
-    return ("key", "key accounts") if parts[0] else ("rest", "other accounts")
+        return NO_DATE if parts[0] is None else Quarter(int(parts[0]), int(parts[1])).label
+    if by == "key":
+        return "key" if parts[0] else "rest"
+    return "" if parts[0] is None else str(parts[0])
+
+
+def _labels(session: Session, by: str, keys: list[str]) -> dict[str, str]:
+    if by == "stage":
+        return {k: k.replace("_", " ") for k in keys}
+    if by == "key":
+        return {"key": "key accounts", "rest": "other accounts"}
+    if by not in {"owner", "account"}:
+        return {k: k for k in keys}
+    table, name = (_member, _member.c.name) if by == "owner" else (_acct, _acct.c.name)
+    ids = [uuid.UUID(k) for k in keys if k]
+    labels = {"": "(no owner)"}
+    for start in range(0, len(ids), 500):
+        rows = session.connection().execute(
+            sa.select(table.c.id, name).where(table.c.id.in_(ids[start : start + 500]))
+        )
+        labels.update({str(i): n for i, n in rows})
+    return labels
 
 
 def forecast(session: Session, f: DealFilter, today: date, by: str = "stage") -> Forecast:
     """Open deals grouped by `by` (count, amount, weighted, stale, overdue) with the won deals
-    of the period beside them; `f.state` is ignored (a forecast is of open and won deals)."""
+    of the period beside them; `f.state` is ignored (a forecast is of open and won deals).
+    Two grouped statements over the opportunity table; the total is the sum of the groups."""
     conn = session.connection()
     dialect = conn.dialect.name
     settings = pipeline_settings(session)
     stale = _stale(settings, today)
     overdue = _overdue(today)
-
-    def measures() -> list[sa.ColumnElement]:
-        return [
-            sa.func.count(),
-            sa.func.coalesce(sa.func.sum(_opp.c.amount_minor), 0),
-            sa.func.coalesce(sa.func.sum(_opp.c.amount_minor * _opp.c.probability), 0),
-            sa.func.coalesce(sa.func.sum(sa.case((stale, 1), else_=0)), 0),
-            sa.func.coalesce(sa.func.sum(sa.case((overdue, 1), else_=0)), 0),
-        ]
-
-    won_filter = f
+    measures = [
+        sa.func.count(),
+        sa.func.coalesce(sa.func.sum(_opp.c.amount_minor), 0),
+        sa.func.coalesce(sa.func.sum(_opp.c.amount_minor * _opp.c.probability), 0),
+        sa.func.coalesce(sa.func.sum(sa.case((stale, 1), else_=0)), 0),
+        sa.func.coalesce(sa.func.sum(sa.case((overdue, 1), else_=0)), 0),
+    ]
     if f.quarter is not None:
-        won_period = f.quarter.label
+        won_period, won_filter = f.quarter.label, f
     else:
-        won_period = str(today.year)
-        won_filter = replace(f, quarter=None)
-    year_start, year_end = date(today.year, 1, 1), date(today.year + 1, 1, 1)
-
-    def won_select(columns: list[sa.ColumnElement]) -> sa.Select:
-        select = _where(sa.select(*columns).select_from(_joined()), won_filter, state="won")
-        if f.quarter is None:
-            select = select.where(_opp.c.closed_on >= year_start, _opp.c.closed_on < year_end)
-        return select
-
-    won_measures = [sa.func.count(), sa.func.coalesce(sa.func.sum(_opp.c.amount_minor), 0)]
+        won_period, won_filter = str(today.year), replace(f, quarter=None)
     open_groups = _groups(by, _opp.c.expected_close, dialect)
+    open_select = _where(sa.select(*open_groups, *measures).select_from(_opp), f, state="open")
     won_groups = _groups(by, _opp.c.closed_on, dialect)
-    found: dict[str, ForecastRow] = {}
-    open_select = _where(
-        sa.select(*open_groups, *measures()).select_from(_joined()), f, state="open"
+    won_select = _where(
+        sa.select(
+            *won_groups, sa.func.count(), sa.func.coalesce(sa.func.sum(_opp.c.amount_minor), 0)
+        ).select_from(_opp),
+        won_filter,
+        state="won",
     )
+    if f.quarter is None:
+        won_select = won_select.where(
+            _opp.c.closed_on >= date(today.year, 1, 1),
+            _opp.c.closed_on < date(today.year + 1, 1, 1),
+        )
+    sums: dict[
+        str, list[int]
+    ] = {}  # key: open, amount, amount x %, stale, overdue, won, won amount
+    width = len(open_groups)
     for row in conn.execute(open_select.group_by(*open_groups)):
-        parts, (n, amount, product, stale_n, overdue_n) = (
-            tuple(row[: len(open_groups)]),
-            row[len(open_groups) :],
-        )
-        key, label = _group_key(by, parts)
-        found[key] = ForecastRow(
-            key, label, int(n), int(amount), weighted(product), 0, 0, int(stale_n), int(overdue_n)
-        )
-    for row in conn.execute(won_select([*won_groups, *won_measures]).group_by(*won_groups)):
-        parts, (n, amount) = tuple(row[: len(won_groups)]), row[len(won_groups) :]
-        key, label = _group_key(by, parts)
-        found[key] = replace(
-            found.get(key, ForecastRow(key, label)), won_deals=int(n), won_minor=int(amount)
-        )
-    n, amount, product, stale_n, overdue_n = conn.execute(
-        _where(sa.select(*measures()).select_from(_joined()), f, state="open")
-    ).one()
-    won_n, won_amount = conn.execute(won_select(won_measures)).one()
-    total = ForecastRow(
-        "total",
-        "total",
-        int(n),
-        int(amount),
-        weighted(product),
-        int(won_n),
-        int(won_amount),
-        int(stale_n),
-        int(overdue_n),
+        sums[_group_key(by, tuple(row[:width]))] = [int(v) for v in row[width:]] + [0, 0]
+    for row in conn.execute(won_select.group_by(*won_groups)):
+        figures = sums.setdefault(_group_key(by, tuple(row[:width])), [0] * 7)
+        figures[5:7] = [int(row[width]), int(row[width + 1])]
+    labels = _labels(session, by, list(sums))
+
+    def as_row(key: str, label: str, v: list[int]) -> ForecastRow:
+        return ForecastRow(key, label, v[0], v[1], weighted(v[2]), v[5], v[6], v[3], v[4])
+
+    rows = [as_row(k, labels.get(k, k), v) for k, v in sums.items()]
+    total = as_row(
+        "total", "total", [sum(col) for col in zip(*sums.values(), strict=True)] or [0] * 7
     )
-    return Forecast(by, today, won_period, _ordered(by, list(found.values())), total, settings)
+    return Forecast(by, today, won_period, _ordered(by, rows), total, settings)
 
 
 def _ordered(by: str, rows: list[ForecastRow]) -> list[ForecastRow]:

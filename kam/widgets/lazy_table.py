@@ -161,6 +161,17 @@ class LazyTable(ScrollView, can_focus=True):
         self.is_loading = True
         self._start_count(self._generation)
 
+    def show_loaded(
+        self, source: RowSource, total: int, page: int, rows: Sequence[Any], cursor: int = 0
+    ) -> None:
+        """Show rows the caller read already (the row count and the page holding `cursor`),
+        as `set_source` would after its first fetch; further pages load as usual."""
+        self._source = source
+        self._generation += 1
+        self._pages.clear()
+        self._pending.clear()
+        self._counted(self._generation, total, page, rows, cursor)
+
     def reload(self, cursor: int | None = None) -> None:
         """Fetch again (data changed), keeping the cursor where it is or moving it to
         `cursor`."""

@@ -7,7 +7,8 @@ Create Date: 2026-11-22
 Stage changes name the person who made them (as the change history does), so a move made by
 someone not on the team list is still attributed. An activity can name the deal it moved on;
 such activity keeps the deal from being marked stale. The change history can now be about
-deals, plan items and activities.
+deals, plan items and activities. Two indexes serve the pipeline: a board column (stage,
+amount) and the few archived accounts whose deals are left out.
 """
 
 from collections.abc import Sequence
@@ -53,6 +54,13 @@ def upgrade() -> None:
             existing_nullable=False,
         )
     op.create_index("ix_opportunity_stage_amount", "opportunity", ["stage", "amount_minor"])
+    op.create_index(
+        "ix_account_archived",
+        "account",
+        ["id"],
+        sqlite_where=sa.text("archived_at IS NOT NULL"),
+        postgresql_where=sa.text("archived_at IS NOT NULL"),
+    )
     op.add_column(
         "opportunity_stage_change", sa.Column("changed_by", sa.String(length=120), nullable=True)
     )
@@ -64,6 +72,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_column("opportunity_stage_change", "changed_by")
+    op.drop_index("ix_account_archived", table_name="account")
     op.drop_index("ix_opportunity_stage_amount", table_name="opportunity")
     with op.batch_alter_table("change_record") as batch_op:
         batch_op.alter_column(
