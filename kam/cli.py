@@ -84,6 +84,22 @@ def build_parser() -> argparse.ArgumentParser:
     deals.add_argument("--as-of", type=_date_arg, default=None, metavar="DATE")
     deals.add_argument("--format", choices=("table", "csv", "json"), default="table")
     deals.add_argument("-o", "--output", default=None, metavar="FILE")
+    agenda = reports.add_parser("agenda", help="planned contacts: overdue and coming up")
+    _add_db(agenda, top=False)
+    agenda.add_argument("--user", default=None, metavar="NAME", help="one person's (default: all)")
+    agenda.add_argument("--days", type=_positive_int, default=14, metavar="N")
+    agenda.add_argument("--as-of", type=_date_arg, default=None, metavar="DATE")
+    agenda.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    agenda.add_argument("-o", "--output", default=None, metavar="FILE")
+
+    export = commands.add_parser("export", help="write data out")
+    exports = export.add_subparsers(dest="export", parser_class=_Parser, metavar="WHAT")
+    exports.required = True
+    calendar = exports.add_parser("agenda", help="the contact plan as a calendar file")
+    _add_db(calendar, top=False)
+    calendar.add_argument("--format", choices=("ics",), default="ics")
+    calendar.add_argument("--user", default=None, metavar="NAME", help="one person's plan")
+    calendar.add_argument("-o", "--output", default=None, metavar="FILE")
     return parser
 
 
@@ -139,6 +155,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _demo(args)
     if command == "report":
         return _report(args)
+    if command == "export":
+        return _export(args)
     return _tui(args.db, user=args.user)
 
 
@@ -187,6 +205,8 @@ def _demo(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     if args.report == "pipeline":
         return _pipeline_report(args)
+    if args.report == "agenda":
+        return _agenda_report(args)
     from kam.services import classify
     from kam.services import settings as settings_service
     from kam.services.reports import pareto_report
@@ -223,6 +243,46 @@ def _pipeline_report(args: argparse.Namespace) -> int:
     finally:
         database.dispose()
     _write_output(pipeline_report(result, args.format), args.output)
+    return 0
+
+
+def _agenda_report(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from kam.services import plans
+    from kam.services.reports import agenda_report
+
+    today = args.as_of or date.today()
+    database = _open(args.db)
+    try:
+        with database.read() as session:
+            owner = plans.check_member_name(session, args.user) if args.user else None
+            query = plans.AgendaQuery(until=today + timedelta(days=args.days), owner_id=owner)
+            rows = plans.list_agenda(session, query, 0, plans.count_agenda(session, query))
+    finally:
+        database.dispose()
+    _write_output(agenda_report(rows, today, args.user, args.format), args.output)
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from kam.services import plans
+    from kam.services.calendar import agenda_calendar
+
+    database = _open(args.db)
+    try:
+        with database.read() as session:
+            owner = plans.check_member_name(session, args.user) if args.user else None
+            rows = plans.upcoming_items(session, owner)
+    finally:
+        database.dispose()
+    title = f"kam: {args.user}'s contact plan" if args.user else "kam: contact plans"
+    data = agenda_calendar(rows, title)
+    if args.output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        _write_output(data.decode("utf-8"), args.output)
     return 0
 
 

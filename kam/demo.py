@@ -669,7 +669,9 @@ def _build_rows(
         if big or rng.random() < 0.12:
             rules = rng.sample(PLAN_RULES[:4], k=rng.randint(2, 3)) if big else [PLAN_RULES[4]]
             for kind, rule in rules:
-                due = as_of + timedelta(days=rng.randint(-45, 60))
+                offset = rng.randint(-45, 60)  # a few days overdue at most, most ahead
+                offset = offset if offset >= -6 else 7 + (offset + 45) % 54
+                due = as_of + timedelta(days=offset)
                 sink.add(
                     PlanItem,
                     (
@@ -685,6 +687,8 @@ def _build_rows(
                         sink.day(due),
                         status == AccountStatus.active,
                         "",
+                        sink.day(due),
+                        None,
                     ),
                 )
             for _ in range(rng.randint(1, 4)):

@@ -375,6 +375,9 @@ def test_first_cards_of_every_column_match_each_column_read_alone(
             for stage, cards in together.items():
                 alone = pipeline.list_deals(session, replace(f, stage=stage), TODAY, 0, 2)
                 assert [c.id for c in cards] == [c.id for c in alone], (f, stage)
-        assert [c.title for c in pipeline.first_cards(session, DealFilter(text="co"), TODAY)[
-            OpportunityStage.proposal
-        ]] == ["more 20000", "Line upgrade", "more 300"]
+        assert [
+            c.title
+            for c in pipeline.first_cards(session, DealFilter(text="co"), TODAY)[
+                OpportunityStage.proposal
+            ]
+        ] == ["more 20000", "Line upgrade", "more 300"]

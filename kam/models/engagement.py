@@ -19,6 +19,7 @@ class PlanItem(Edited, table=True):
     __table_args__ = (
         sa.Index("ix_plan_item_active_due", "active", "next_due"),  # the agenda, all accounts
         sa.Index("ix_plan_item_account_due", "account_id", "next_due"),  # one account's plan
+        sa.Index("ix_plan_item_owner_due", "owner_id", "active", "next_due"),  # my agenda
     )
 
     account_id: uuid.UUID = fk("account.id", index=False)
@@ -29,6 +30,8 @@ class PlanItem(Edited, table=True):
     next_due: date = Field(nullable=False)
     active: bool = Field(default=True)
     note: str = Field(default="", max_length=500)
+    starts_on: date = Field(nullable=False)  # the anchor of the rule's dates
+    policy: str | None = Field(default=None, max_length=20)  # the tier policy it came from
 
 
 class Activity(Edited, table=True):

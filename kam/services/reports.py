@@ -8,6 +8,7 @@ from kam.services.classify import Classification
 from kam.services.formatting import cell_len, fit, money, percent, text_table
 from kam.services.io import to_csv, to_json
 from kam.services.pipeline import Forecast
+from kam.services.plans import AgendaRow, section_of, words
 
 REPORT_FORMATS = ("table", "csv", "json")
 
@@ -206,4 +207,55 @@ def pipeline_report(result: Forecast, fmt: str) -> str:
     return (
         f"Pipeline by {result.by}, as of {result.as_of.isoformat()}: open deals weighted by "
         f"probability; won deals in {result.won_period} at their full amount\n\n{table}"
+    )
+
+
+def agenda_report(rows: list[AgendaRow], today, user: str | None, fmt: str) -> str:
+    """Planned contacts due up to the horizon, overdue first; one row per item."""
+    records = [
+        {
+            "section": section_of(r.next_due, today),
+            "due": r.next_due.isoformat(),
+            "days_overdue": max(0, (today - r.next_due).days),
+            "kind": r.kind.value,
+            "account": r.account,
+            "contact": r.contact,
+            "owner": r.owner,
+            "cadence": r.cadence,
+            "last_contact": r.last_contact.isoformat() if r.last_contact else None,
+            "note": r.note,
+            "plan_item_id": str(r.id),
+            "account_id": str(r.account_id),
+        }
+        for r in rows
+    ]
+    if fmt == "json":
+        return to_json({"as_of": today.isoformat(), "user": user, "items": records})
+    if fmt == "csv":
+        header = list(records[0]) if records else ["section", "due", "kind", "account"]
+        return to_csv(header, ([rec.get(h) for h in header] for rec in records))
+    who = f"for {user}" if user else "for the whole team"
+    if not rows:
+        return f"Agenda {who} as of {today.isoformat()}: nothing due.\n"
+    table = text_table(
+        ["Section", "Due", "Kind", "Account", "Contact", "Owner", "Cadence", "Last contact"],
+        [
+            [
+                rec["section"] + (f" {rec['days_overdue']}d" if rec["days_overdue"] else ""),
+                rec["due"],
+                words(rec["kind"]),
+                rec["account"],
+                rec["contact"] or "",
+                rec["owner"] or "",
+                rec["cadence"],
+                rec["last_contact"] or "never",
+            ]
+            for rec in records
+        ],
+        right=set(),
+    )
+    overdue = sum(1 for rec in records if rec["section"] == "overdue")
+    return (
+        f"Agenda {who} as of {today.isoformat()}: {len(rows):,} planned contacts, "
+        f"{overdue:,} overdue\n\n{table}"
     )
