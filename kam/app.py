@@ -68,11 +68,13 @@ class KamApp(App[None]):
         "dashboard": lambda: _screen("dashboard", "DashboardScreen"),
         "accounts": lambda: _screen("accounts", "AccountsScreen"),
         "pipeline": lambda: _screen("pipeline", "PipelineScreen"),
+        "agenda": lambda: _screen("agenda", "AgendaScreen"),
     }
     BINDINGS = [
         Binding("1", "switch_mode('dashboard')", "Dashboard"),
         Binding("2", "switch_mode('accounts')", "Accounts"),
         Binding("3", "switch_mode('pipeline')", "Pipeline"),
+        Binding("4", "switch_mode('agenda')", "Agenda"),
         Binding("question_mark", "toggle_help", "Keys"),
         Binding("q", "quit", "Quit"),
     ]

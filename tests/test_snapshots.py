@@ -106,3 +106,18 @@ def test_pipeline_board_narrow(snap_compare, demo_path: Path, tmp_path: Path) ->
         await settle(pilot)
 
     assert snap_compare(make_app(demo_path, tmp_path), terminal_size=(80, 24), run_before=board)
+
+
+def test_agenda(snap_compare, demo_path: Path, tmp_path: Path) -> None:
+    async def agenda(pilot) -> None:
+        await pilot.press("4")
+        await settle(pilot)
+
+    assert snap_compare(make_app(demo_path, tmp_path), terminal_size=(100, 30), run_before=agenda)
+
+
+def test_account_plan_tab(snap_compare, demo_path: Path, tmp_path: Path) -> None:
+    async def plan(pilot) -> None:
+        await _account_tab(pilot, "l")
+
+    assert snap_compare(make_app(demo_path, tmp_path), terminal_size=(100, 30), run_before=plan)

@@ -27,11 +27,11 @@ from textual.widgets import (
 )
 
 from kam.screens import account_views as views
-from kam.screens import deal_forms, deal_views
+from kam.screens import deal_forms, deal_views, plan_forms
 from kam.screens import workspace_forms as forms
 from kam.screens.base import KamScreen
 from kam.screens.form import ConfirmScreen
-from kam.services import account_edit, contacts, pipeline, team
+from kam.services import account_edit, contacts, pipeline, plans, team
 from kam.services.contacts import ContactRow
 from kam.services.formatting import money
 from kam.services.history import HISTORY_PAGE
@@ -52,15 +52,14 @@ TABS = [
     ("history", "History", "h"),
 ]
 LATER = {
-    "plan": "This account's contact plan, its cadence and the account plan.",
     "wallet": "Share of wallet per category and period, growth and whitespace.",
     "reviews": "Weekly reviews of this account, their decisions and action items.",
 }
 FILTERABLE = {"team", "contacts", "pipeline", "history"}
-LIST_PANES = FILTERABLE  # built when first shown
+LIST_PANES = {*FILTERABLE, "plan"}  # built when first shown
 # Which tab each context action belongs to.
 ACTION_TABS = {
-    "edit_account": {"overview", "revenue", "plan", "wallet", "reviews", "history"},
+    "edit_account": {"overview", "revenue", "wallet", "reviews", "history"},
     "archive_account": {"overview"},
     "restore_account": {"overview"},
     "add_role": {"team"},
@@ -78,8 +77,16 @@ ACTION_TABS = {
     "win_deal": {"pipeline"},
     "lose_deal": {"pipeline"},
     "move_deal": {"pipeline"},
+    "new_item": {"plan"},
+    "edit_item": {"plan"},
+    "remove_item": {"plan"},
+    "log_activity": {"plan"},
+    "snooze_item": {"plan"},
+    "apply_policy": {"plan"},
     "filter": FILTERABLE,
 }
+PLAN_COLUMNS = ("Due", "Kind", "Cadence", "With", "Owner", "From")
+ACTIVITY_COLUMNS = ("Date", "Kind", "With", "Our side", "Summary", "Mood")
 DEAL_COLUMNS = ("Stage", "Deal", "Amount", "Prob", "Weighted", "Close", "Days", "Owner", "")
 
 
@@ -105,6 +112,12 @@ class AccountScreen(KamScreen):
         Binding("shift+left", "move_deal(-1)", "← Stage"),
         Binding("W", "win_deal", "Won"),
         Binding("L", "lose_deal", "Lost"),
+        Binding("l", "log_activity", "Log contact"),
+        Binding("n", "new_item", "New item"),
+        Binding("e", "edit_item", "Edit item"),
+        Binding("d", "remove_item", "Remove"),
+        Binding("s", "snooze_item", "Snooze"),
+        Binding("a", "apply_policy", "Apply policy"),
         Binding("slash", "filter", "Filter"),
         Binding("tab", "next_tab(1)", "Next tab"),
         Binding("shift+tab", "next_tab(-1)", "Previous tab", show=False),
@@ -176,6 +189,14 @@ class AccountScreen(KamScreen):
                     id="contacts-body",
                 ),
             ]
+        if pane == "plan":
+            return [
+                Static("", id="plan-summary"),
+                Static("Contact plan", classes="section-title"),
+                DataTable(id="plan-table", cursor_type="row", zebra_stripes=True),
+                Static("Activities, newest first", classes="section-title"),
+                DataTable(id="activity-table", cursor_type="row", zebra_stripes=True),
+            ]
         if pane == "pipeline":
             return [
                 Static("", id="deal-summary"),
@@ -199,6 +220,9 @@ class AccountScreen(KamScreen):
             self.query_one("#org", Tree).show_root = False
         elif pane == "pipeline":
             self.query_one("#deal-table", DataTable).add_columns(*DEAL_COLUMNS)
+        elif pane == "plan":
+            self.query_one("#plan-table", DataTable).add_columns(*PLAN_COLUMNS)
+            self.query_one("#activity-table", DataTable).add_columns(*ACTIVITY_COLUMNS)
         elif pane == "history":
             self.query_one("#history-table", DataTable).add_columns(
                 "When", "Who", "About", "Field", "From", "To"
@@ -208,7 +232,8 @@ class AccountScreen(KamScreen):
 
     def _fill(self, pane: str) -> None:
         {"team": self._show_team, "contacts": self._show_contacts,
-         "pipeline": self._show_deals, "history": self._show_history}[pane]()  # fmt: skip
+         "pipeline": self._show_deals, "plan": self._show_plan,
+         "history": self._show_history}[pane]()  # fmt: skip
 
     async def _build_pane(self, pane: str) -> None:
         if pane in self._built or pane not in LIST_PANES:
@@ -264,15 +289,9 @@ class AccountScreen(KamScreen):
         panel.border_title = title
 
     def _show_later(self, ws: Workspace) -> None:
-        detail = ws.detail
-        facts = {
-            "plan": f"{detail.overdue_plan_items} contact plan items overdue.",
-            "wallet": "",
-            "reviews": "",
-        }
         for pane, text in LATER.items():
             self.query_one(f"#later-{pane}", Static).update(
-                f"{text}\n\n{facts[pane]}\n\nThis tab fills in as these features arrive."
+                f"{text}\n\nThis tab fills in as these features arrive."
             )
 
     def _show_team(self) -> None:
@@ -387,6 +406,69 @@ class AccountScreen(KamScreen):
         panel.update(deal_views.deal_card(deal, path))
         panel.border_title = "Deal"
 
+    def _show_plan(self) -> None:
+        ws = self.workspace
+        assert ws is not None
+        today = self.kam.today
+        lines = Text()
+        last = ws.last_contact
+        lines.append("Last contact: ", "dim")
+        lines.append(f"{last} ({(today - last).days} days ago)" if last else "none logged yet")
+        if ws.silence:
+            lines.append(f"\n⚠ {ws.silence}", "yellow")
+        if ws.policy_offer:
+            followed = sorted({r.policy for r in ws.plan if r.active and r.policy})
+            now = (
+                f"follows the {', '.join(plans.words(f) for f in followed)} policy"
+                if followed
+                else "has no policy plan"
+            )
+            lines.append(
+                f"\nThis account {now}; a applies the {plans.words(ws.policy_offer)} policy",
+                "cyan",
+            )
+        self.query_one("#plan-summary", Static).update(lines)
+        table = self.query_one("#plan-table", DataTable)
+        selected = self.selected_item()
+        table.clear()
+        for row in ws.plan:
+            late = row.active and row.next_due < today
+            due = Text(str(row.next_due), style="bold red" if late else "")
+            if not row.active:
+                due = Text("stopped", style="dim")
+            table.add_row(
+                due,
+                plans.words(row.kind),
+                row.cadence,
+                row.contact or "",
+                row.owner or "",
+                plans.words(row.policy) if row.policy else (row.note or "by hand"),
+                key=str(row.id),
+            )
+        if selected is not None and str(selected.id) in {str(r.value) for r in table.rows}:
+            table.move_cursor(row=table.get_row_index(str(selected.id)))
+        log = self.query_one("#activity-table", DataTable)
+        log.clear()
+        for act in ws.activities:
+            log.add_row(
+                str(act.occurred_on),
+                plans.words(act.kind),
+                ", ".join(act.contacts),
+                ", ".join(act.members),
+                (act.summary.splitlines() or [""])[0],
+                Text(act.sentiment.value, style=MOODS.get(act.sentiment.value, "")),
+            )
+
+    def selected_item(self) -> plans.PlanRow | None:
+        tables = self.query("#plan-table")
+        if not tables or self.workspace is None:
+            return None
+        table = tables.first(DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return next((r for r in self.workspace.plan if str(r.id) == key), None)
+
     def _show_history(self) -> None:
         ws = self.workspace
         assert ws is not None
@@ -461,6 +543,7 @@ class AccountScreen(KamScreen):
             "team": "#team-table",
             "contacts": "#org",
             "pipeline": "#deal-table",
+            "plan": "#plan-table",
             "history": "#history-table",
         }
         if self.tab in focus:
@@ -711,6 +794,71 @@ class AccountScreen(KamScreen):
             "Deal removed",
             yes="Remove",
         )
+
+    # --- plan tab ------------------------------------------------------------------------------
+
+    def _item_or_hint(self) -> plans.PlanRow | None:
+        item = self.selected_item()
+        if item is None:
+            self.notify("No plan item selected: n adds one, a applies a policy", timeout=3)
+        return item
+
+    def action_new_item(self) -> None:
+        owner = self.workspace.detail.account.owner_id if self.workspace else None
+        plan_forms.new_item(self, self.account_id, owner, self._after_save)
+
+    def action_edit_item(self) -> None:
+        item = self._item_or_hint()
+        if item is not None:
+            plan_forms.edit_item(self, self.account_id, item.id, self._after_save)
+
+    def action_remove_item(self) -> None:
+        item = self._item_or_hint()
+        if item is None:
+            return
+        user = self.kam.user
+        self._confirm(
+            f"Remove the plan item {plans.words(item.kind)} ({item.cadence})? To pause it, "
+            "edit it and clear Active instead.",
+            lambda session: plans.remove_item(session, item.id, user),
+            "Plan item removed",
+            yes="Remove",
+        )
+
+    def action_log_activity(self) -> None:
+        item = self.selected_item()
+        name = self.workspace.detail.account.name if self.workspace else ""
+        plan_forms.log_activity(
+            self,
+            self.account_id,
+            self._after_save,
+            account_name=name,
+            item=item if item is not None and item.active else None,
+        )
+
+    def action_snooze_item(self) -> None:
+        item = self._item_or_hint()
+        if item is not None:
+            label = f"{plans.words(item.kind)} ({item.cadence})"
+            plan_forms.snooze(self, item.id, label, self._after_save)
+
+    def action_apply_policy(self) -> None:
+        offer = self.workspace.policy_offer if self.workspace else None
+        if offer is None:
+            self.notify("The plan follows the account's policy already", timeout=3)
+            return
+        plan_forms.apply_policy(
+            self,
+            self.account_id,
+            offer,
+            lambda made: (
+                self.notify(f"{plans.words(offer).capitalize()} policy: {len(made)} new items"),
+                self.action_refresh(),
+            ),
+        )
+
+
+MOODS = {"positive": "green", "negative": "red"}
 
 
 def _filter_box(pane: str, placeholder: str) -> Input:

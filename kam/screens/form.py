@@ -20,7 +20,16 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.suggester import Suggester
 from textual.widget import Widget
-from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TextArea
+from textual.widgets import (
+    Button,
+    Checkbox,
+    Input,
+    Label,
+    Select,
+    SelectionList,
+    Static,
+    TextArea,
+)
 
 from kam.errors import InputError, InputErrors
 from kam.screens.base import KamModal
@@ -35,7 +44,9 @@ Raw = dict[str, Any]
 class FieldSpec:
     key: str
     label: str
-    kind: str = "text"  # text, long, choice, flag, date, money (minor units shown as 12,500.00)
+    # text, long, choice, flag, date, money (minor units shown as 12,500.00), many (a
+    # multiple choice among `choices`)
+    kind: str = "text"
     choices: Sequence[tuple[str, Any]] = ()  # (label, value) for a choice
     placeholder: str = ""
     required: bool = False  # a choice with no blank entry
@@ -46,6 +57,8 @@ def to_raw(spec: FieldSpec, value: Any) -> Any:
     """A stored value as its widget holds it."""
     if spec.kind == "flag":
         return bool(value)
+    if spec.kind == "many":
+        return sorted(str(v) for v in (value or []))
     if spec.kind == "choice":
         return None if value is None else str(getattr(value, "value", value))
     if value is None:
@@ -123,6 +136,12 @@ class FormScreen(KamModal):
             )
         if spec.kind == "long":
             return TextArea(value, id=wid, compact=True, classes="form-long")
+        if spec.kind == "many":
+            return SelectionList(
+                *((label, v, str(v) in value) for label, v in spec.choices),
+                id=wid,
+                classes="form-many",
+            )
         examples = {"date": "e.g. 2026-03-05", "money": "e.g. 12,500.00"}
         placeholder = spec.placeholder or examples.get(spec.kind, "")
         return Input(value, placeholder=placeholder, id=wid, compact=True, suggester=spec.suggester)
@@ -137,7 +156,9 @@ class FormScreen(KamModal):
         values: Raw = {}
         for spec in self.fields:
             widget = self.query_one(f"#field-{spec.key}")
-            if isinstance(widget, Select):
+            if isinstance(widget, SelectionList):
+                values[spec.key] = sorted(str(v) for v in widget.selected)
+            elif isinstance(widget, Select):
                 values[spec.key] = None if widget.is_blank() else widget.value
             elif isinstance(widget, TextArea):
                 values[spec.key] = widget.text

@@ -167,7 +167,27 @@ def suggested_policy(account: Account, classification: AccountClassification | N
     return tier.value
 
 
-def _subject(item: PlanItem, account_name: str = "") -> history.Subject:
+def policy_to_offer(
+    session: Session,
+    account: Account,
+    classification: AccountClassification | None,
+    plan: list[PlanRow],
+) -> str | None:
+    """The policy to offer an account whose plan does not follow the one it should (its tier
+    changed, a valuable account went silent, or it has no plan yet); None when it does."""
+    name = suggested_policy(account, classification)
+    if name is None:
+        return None
+    try:
+        if not policies(session).items(name):
+            return None
+    except InputErrors:
+        return None
+    followed = {r.policy for r in plan if r.active and r.policy}
+    return None if followed == {name} else name
+
+
+def _subject(item: PlanItem) -> history.Subject:
     label = f"{words(item.kind)} ({cadence.describe(item.rule)})"
     return history.Subject(item.account_id, HistorySubject.plan, item.id, label)
 

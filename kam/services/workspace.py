@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from kam.config import ClassificationSettings
 from kam.models.enums import AccountClass
-from kam.services import accounts, contacts, history, pipeline, team
+from kam.services import accounts, contacts, history, pipeline, plans, team
 from kam.services import settings as settings_service
 from kam.services.accounts import AccountDetail
 from kam.services.contacts import ContactRow
@@ -19,6 +19,7 @@ from kam.services.history import HistoryRow
 from kam.services.pipeline import DealFilter, DealRow, Forecast, StageStep
 from kam.services.team import TeamRow, Threading
 
+ACTIVITY_LIMIT = 200  # the newest activities an account screen lists
 DEAL_LIMIT = 500  # open deals, and again closed ones, an account screen lists
 
 
@@ -33,6 +34,12 @@ class Workspace:
     deals: list[DealRow]  # open first (largest first), then closed (latest first)
     forecast: Forecast  # the account's pipeline by stage
     stage_paths: dict[uuid.UUID, list[StageStep]]
+    plan: list[plans.PlanRow]
+    activities: list[plans.ActivityRow]
+    last_contact: date | None
+    contact_last_contact: dict[uuid.UUID, date]
+    policy_offer: str | None  # the policy to offer, when the plan does not follow it
+    silence: str | None  # a key account silent for longer than its policy allows
 
     @property
     def key_account(self) -> bool:
@@ -53,6 +60,8 @@ class Workspace:
         found = []
         if self.threading.single_threaded:
             found.append(f"single-threaded: {self.threading.reason}")
+        if self.silence:
+            found.append(self.silence)
         return found + self.relationship_warnings
 
 
@@ -62,6 +71,9 @@ def load_workspace(session: Session, account_id: uuid.UUID, today: date) -> Work
     deals = pipeline.list_deals(session, mine, today, 0, DEAL_LIMIT) + pipeline.list_deals(
         session, replace(mine, state="closed"), today, 0, DEAL_LIMIT, sort="close"
     )
+    account, cls = detail.account, detail.classification
+    last = plans.last_contact(session, account_id)
+    plan = plans.account_plan(session, account_id)
     return Workspace(
         detail=detail,
         settings=settings_service.classification_settings(session),
@@ -72,4 +84,10 @@ def load_workspace(session: Session, account_id: uuid.UUID, today: date) -> Work
         deals=deals,
         forecast=pipeline.forecast(session, mine, today, "stage"),
         stage_paths=pipeline.stage_paths(session, [d.id for d in deals]),
+        plan=plan,
+        activities=plans.account_activities(session, account_id, limit=ACTIVITY_LIMIT),
+        last_contact=last,
+        contact_last_contact=plans.contacts_last_contact(session, account_id),
+        policy_offer=plans.policy_to_offer(session, account, cls, plan),
+        silence=plans.silence_warning(session, account, cls, last, today),
     )

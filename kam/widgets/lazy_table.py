@@ -345,7 +345,7 @@ class LazyTable(ScrollView, can_focus=True):
 
     def row_line(self, row: Any, index: int, line: int, width: int) -> Strip:
         """Line `line` of row number `index` (a one-line row here)."""
-        return self._row_strip(row, index == self.cursor_row)
+        return self._row_strip(row, index == self.cursor_row, index)
 
     def _header_strip(self) -> Strip:
         style = self.get_component_rich_style("lazy-table--header")
@@ -358,8 +358,12 @@ class LazyTable(ScrollView, can_focus=True):
             segments.append(Segment(fit(label, width, right=column.right), style))
         return Strip(segments)
 
-    def _row_strip(self, row: Any, is_cursor: bool) -> Strip:
-        cells = self._cells(row)
+    def cells_of(self, row: Any, index: int) -> Sequence[Cell]:
+        """The cells of row number `index`; a subclass may look at the rows around it."""
+        return self._cells(row)
+
+    def _row_strip(self, row: Any, is_cursor: bool, index: int) -> Strip:
+        cells = self.cells_of(row, index)
         cursor = self.get_component_rich_style("lazy-table--cursor") if is_cursor else None
         overlay = Style(bgcolor=cursor.bgcolor, bold=True) if cursor is not None else None
         segments = []

@@ -1,0 +1,190 @@
+"""The forms of contact plans: a plan item, logging an activity, snoozing, the policies.
+
+Used by the agenda and by an account's Plan tab; `done` gets what was saved, or None when
+cancelled.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from kam.models.enums import ActivityKind, Sentiment
+from kam.screens.base import DataMixin
+from kam.screens.form import FieldSpec, FormScreen, choices_of
+from kam.screens.workspace_forms import Done, _open_form, _people
+from kam.services import contacts, plans, team
+from kam.services.plans import POLICY_NAMES, words
+
+KINDS = choices_of(ActivityKind)
+
+
+def _contacts_of(session, account_id: uuid.UUID) -> list[tuple[str, Any]]:
+    """The account's current contacts, as choices."""
+    found = sorted(
+        (c for c in contacts.account_contacts(session, account_id) if c.current),
+        key=lambda c: c.name.casefold(),
+    )
+    return [(f"{c.name} · {c.title}" if c.title else c.name, str(c.id)) for c in found]
+
+
+def _plan_fields(members, people) -> list[FieldSpec]:
+    return [
+        FieldSpec("kind", "Kind", "choice", KINDS, required=True),
+        FieldSpec(
+            "cadence",
+            "Cadence",
+            placeholder="every 2 weeks, quarterly, first Monday of the month, blank: once",
+        ),
+        FieldSpec("next_due", "Next due", "date", placeholder="blank: the cadence's next date"),
+        FieldSpec("owner_id", "Owner", "choice", _people(members), placeholder="nobody yet"),
+        FieldSpec("contact_id", "With", "choice", people, placeholder="anyone"),
+        FieldSpec("active", "Active", "flag", placeholder="on the agenda"),
+        FieldSpec("note", "Note"),
+    ]
+
+
+def new_item(screen: DataMixin, account_id: uuid.UUID, owner_id, done: Done) -> None:
+    user, today = screen.kam.user, screen.kam.today
+
+    def query(session):
+        return team.members(session), _contacts_of(session, account_id)
+
+    def build(loaded) -> FormScreen:
+        members, people = loaded
+        return FormScreen(
+            "New plan item",
+            _plan_fields(members, people),
+            {"kind": ActivityKind.visit, "active": True, "owner_id": owner_id},
+            lambda session, raw, _b: plans.create_item(session, account_id, raw, user, today),
+        )
+
+    _open_form(screen, query, build, done)
+
+
+def edit_item(screen: DataMixin, account_id: uuid.UUID, item_id: uuid.UUID, done: Done) -> None:
+    user, today = screen.kam.user, screen.kam.today
+
+    def query(session):
+        base = plans.open_item_form(session, item_id)
+        members = team.members(session, include=base.values["owner_id"])
+        return base, members, _contacts_of(session, account_id)
+
+    def build(loaded) -> FormScreen:
+        base, members, people = loaded
+        return FormScreen(
+            f"Edit plan item: {words(base.values['kind'])}",
+            _plan_fields(members, people),
+            base.values,
+            lambda session, raw, b: plans.update_item(session, item_id, b, raw, user, today),
+            base=base,
+        )
+
+    _open_form(screen, query, build, done)
+
+
+def log_activity(
+    screen: DataMixin,
+    account_id: uuid.UUID,
+    done: Done,
+    *,
+    account_name: str = "",
+    item: plans.AgendaRow | plans.PlanRow | None = None,
+) -> None:
+    """Log a contact; from a plan item, its kind, contact and the item itself come filled in,
+    and saving moves the item to its next date."""
+    user, today = screen.kam.user, screen.kam.today
+
+    def query(session):
+        items = [
+            (f"{words(r.kind)} · {r.cadence} · due {r.next_due}", str(r.id))
+            for r in plans.account_plan(session, account_id)
+            if r.active
+        ]
+        return (
+            team.members(session),
+            _contacts_of(session, account_id),
+            items,
+            plans.open_deals_of(session, account_id),
+            plans.member_id_of(session, user),
+        )
+
+    def build(loaded) -> FormScreen:
+        members, people, items, deals, me = loaded
+        fields = [
+            FieldSpec("kind", "Kind", "choice", KINDS, required=True),
+            FieldSpec("occurred_on", "When", "date", placeholder=f"{today} (today)"),
+            FieldSpec("plan_item_id", "Fulfils", "choice", items, placeholder="no plan item"),
+            FieldSpec("contact_ids", "With", "many", people),
+            FieldSpec("member_ids", "Our side", "many", _people(members)),
+            FieldSpec("summary", "Summary", "long"),
+            FieldSpec("outcome", "Outcome"),
+            FieldSpec("sentiment", "Sentiment", "choice", choices_of(Sentiment), required=True),
+            FieldSpec("follow_up_on", "Follow up on", "date", placeholder="blank: none"),
+            FieldSpec(
+                "opportunity_id",
+                "Deal",
+                "choice",
+                [(t, str(i)) for t, i in deals],
+                placeholder="none",
+            ),
+        ]
+        values: dict[str, Any] = {
+            "kind": item.kind if item else ActivityKind.call,
+            "sentiment": "neutral",
+            "member_ids": [me] if me else [],
+        }
+        if item is not None:
+            values["plan_item_id"] = str(item.id)
+            if item.contact_id is not None:
+                values["contact_ids"] = [item.contact_id]
+        title = f"Log a contact with {account_name}" if account_name else "Log a contact"
+        return FormScreen(
+            title,
+            fields,
+            values,
+            lambda session, raw, _b: plans.log_activity(session, account_id, raw, user, today),
+        )
+
+    _open_form(screen, query, build, done)
+
+
+def snooze(screen: DataMixin, item_id: uuid.UUID, label: str, done: Done) -> None:
+    user, today = screen.kam.user, screen.kam.today
+    screen.kam.push_screen(
+        FormScreen(
+            f"Snooze {label}",
+            [FieldSpec("until", "Until", "date", placeholder="e.g. next Monday's date")],
+            {},
+            lambda session, raw, _b: plans.snooze(session, item_id, raw, user, today),
+        ),
+        done,
+    )
+
+
+def apply_policy(screen: DataMixin, account_id: uuid.UUID, name: str, done: Done) -> None:
+    user, today = screen.kam.user, screen.kam.today
+    screen.load(
+        lambda session: plans.apply_policy(session, account_id, name, user, today),
+        done,
+        group="write",
+        write=True,
+        classified=False,
+    )
+
+
+def policy_settings(screen: DataMixin, done: Done) -> None:
+    def build(found: plans.Policies) -> FormScreen:
+        fields = [
+            FieldSpec(f"policy_{name}", f"{words(name).capitalize()}", "long")
+            for name in POLICY_NAMES
+        ]
+        values = {f"policy_{name}": found.texts[name] for name in POLICY_NAMES}
+        return FormScreen(
+            "Service policies: one line per contact, kind: cadence (or kind: in N days)",
+            fields,
+            values,
+            lambda session, raw, _b: plans.save_policies(session, raw),
+        )
+
+    _open_form(screen, plans.policies, build, done)

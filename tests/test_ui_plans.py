@@ -1,0 +1,185 @@
+"""The agenda and an account's Plan tab, driven from the keyboard with Pilot on a real file."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+from textual.widgets import DataTable, Static
+
+from kam.app import KamApp
+from kam.db import open_database
+from kam.models import PlanItem
+from kam.screens.account import AccountScreen
+from kam.screens.agenda import AgendaScreen
+from kam.screens.form import FormScreen
+from kam.services import account_edit, classify, contacts, plans, team
+from kam.services.revenue import add_revenue
+from kam.widgets.lazy_table import LazyTable
+from tests.support import settle
+from tests.test_ui_workspace import choose, error_text, shown, type_into
+
+TODAY = date(2026, 11, 23)  # a Monday
+USER = "Ann Lee"
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    """Acme (a diamond key account, Ann's) with a fortnightly visit due three days ago and a
+    call due Thursday; Bolt's call (Bo's) due next week."""
+    path = tmp_path / "kam.db"
+    database = open_database(f"sqlite:///{path}")
+    with database.write() as session:
+        ann = team.create_member(session, {"name": USER}).id
+        bo = team.create_member(session, {"name": "Bo Berg"}).id
+        acme = account_edit.create_account(session, "Acme 北京", owner_id=ann)
+        bolt = account_edit.create_account(session, "Bolt AB", owner_id=bo)
+        add_revenue(session, acme.id, date(2026, 6, 1), 900_000_00)
+        add_revenue(session, bolt.id, date(2026, 6, 1), 1_000_00)
+        wang = contacts.create_contact(session, acme.id, {"name": "王丽", "title": "CFO"}, USER)
+        for account, raw in (
+            (acme.id, {"kind": "visit", "cadence": "every 2 weeks", "next_due": "2026-11-20",
+                       "owner_id": str(ann), "contact_id": str(wang.id)}),
+            (acme.id, {"kind": "call", "cadence": "monthly", "next_due": "2026-11-26",
+                       "owner_id": str(ann)}),
+            (bolt.id, {"kind": "call", "cadence": "quarterly", "next_due": "2026-12-01",
+                       "owner_id": str(bo)}),
+        ):  # fmt: skip
+            plans.create_item(session, account, raw, USER, TODAY)
+        classify.refresh(session, TODAY)
+    database.dispose()
+    return path
+
+
+def make_app(path: Path) -> KamApp:
+    return KamApp(open_database(f"sqlite:///{path}"), today=TODAY, user=USER)
+
+
+def items(path: Path) -> dict[str, PlanItem]:
+    """Recurring items by account and kind, one-offs by their note."""
+    database = open_database(f"sqlite:///{path}")
+    with database.read() as session:
+        found = {}
+        for item in session.exec(select(PlanItem)).all():
+            name = session.get(account_edit.Account, item.account_id).name
+            found[f"{name} {item.kind.value}" if item.rule else item.note] = item
+            session.expunge(item)
+    database.dispose()
+    return found
+
+
+async def show_agenda(pilot) -> AgendaScreen:
+    await pilot.press("4")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, AgendaScreen)
+    return screen
+
+
+async def test_log_the_overdue_visit_from_the_agenda(db_path: Path) -> None:
+    app = make_app(db_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await show_agenda(pilot)
+        table = screen.query_one("#agenda", LazyTable)
+        counts = shown(screen.query_one("#agenda-counts", Static))
+        assert "Ann Lee:" in counts and "Overdue 1" in counts and "This week 1" in counts
+        assert [table.row_at(i).kind.value for i in range(table.row_count)] == ["visit", "call"]
+        assert table.cells_of(table.row_at(0), 0)[0][0] == "3d late"
+
+        await pilot.press("l")
+        await settle(pilot)
+        assert isinstance(app.screen, FormScreen)
+        form = app.screen
+        assert form.raw()["plan_item_id"] == str(table.row_at(0).id)  # filled in from the row
+        assert form.raw()["contact_ids"] != []  # 王丽, the item's contact
+        await type_into(pilot, "#field-occurred_on", "31/31/2026")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "not a date" in error_text(pilot, "occurred_on")
+        await type_into(pilot, "#field-occurred_on", "2026-11-23")
+        await type_into(pilot, "#field-summary", "Walked the new line; they want a trial")
+        await choose(pilot, "#field-sentiment", "pos")
+        await type_into(pilot, "#field-follow_up_on", "2026-12-03")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, AgendaScreen)
+        # the follow-up is on the agenda (3 Dec), the visit moved to its next date (4 Dec)
+        kinds = [(table.row_at(i).kind.value, table.row_at(i).note) for i in range(table.row_count)]
+        assert kinds == [
+            ("call", ""),
+            ("visit", "follow-up: Walked the new line; they want a trial"),
+            ("visit", ""),
+        ]
+
+        await pilot.press("a")  # the whole team: Bolt's call next week too
+        await settle(pilot)
+        assert table.row_count == 4
+        assert "Whole team" in shown(screen.query_one("#agenda-counts", Static))
+
+    found = items(db_path)
+    assert found["Acme 北京 visit"].next_due == date(2026, 12, 4)  # fortnightly from Nov 20
+    follow_up = found["follow-up: Walked the new line; they want a trial"]
+    assert (follow_up.next_due, follow_up.rule, follow_up.active) == (date(2026, 12, 3), "", True)
+
+
+async def test_snooze_and_open_the_account_plan_tab(db_path: Path) -> None:
+    app = make_app(db_path)
+    async with app.run_test(size=(120, 35)) as pilot:
+        screen = await show_agenda(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        await type_into(pilot, "#field-until", "2026-11-01")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "from today" in error_text(pilot, "until")
+        await type_into(pilot, "#field-until", "25 Nov 2026")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        table = screen.query_one("#agenda", LazyTable)
+        assert table.row_at(0).next_due == date(2026, 11, 25)
+        assert table.row_at(0).kind.value == "visit"
+
+        await pilot.press("enter")  # the account, on its Plan tab
+        await settle(pilot)
+        account = app.screen
+        assert isinstance(account, AccountScreen) and account.tab == "plan"
+        plan = account.query_one("#plan-table", DataTable)
+        assert plan.row_count == 2
+        summary = shown(account.query_one("#plan-summary", Static))
+        assert "none logged yet" in summary and "diamond policy" in summary
+        await pilot.press("a")  # apply the diamond policy offered
+        await settle(pilot)
+        assert plan.row_count == 5  # its three items beside the two made by hand
+        await pilot.press("l")
+        await settle(pilot)
+        await type_into(pilot, "#field-summary", "Quarterly review held")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        log = account.query_one("#activity-table", DataTable)
+        assert log.row_count == 1
+        assert "days ago" in shown(account.query_one("#plan-summary", Static))
+
+
+async def test_a_cadence_typed_wrong_is_named_and_nothing_is_saved(db_path: Path) -> None:
+    app = make_app(db_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await show_agenda(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        await type_into(pilot, "#field-cadence", "now and then")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "not a cadence" in error_text(pilot, "cadence")
+        await type_into(pilot, "#field-cadence", "first Monday of the month")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, AccountScreen)
+    made = [i for i in items(db_path).values() if i.rule == "FREQ=MONTHLY;BYDAY=1MO"]
+    assert len(made) == 1 and made[0].next_due == date(2026, 12, 7)
+    assert made[0].next_due - timedelta(days=made[0].next_due.weekday()) == made[0].next_due
+    assert isinstance(made[0].id, uuid.UUID)
