@@ -142,6 +142,25 @@ async def pipeline_figures(app, pilot) -> dict[str, float]:
     body = screen.query_one("#forecast-body")
     await until(lambda: bool(str(body.content)))
     out["forecast_view_ms"] = (time.perf_counter() - started) * 1000
+    await pilot.pause()
+    # The agenda: the team's plan items due up to the end of next week, and their counts.
+    from kam.widgets.lazy_table import LazyTable
+
+    started = time.perf_counter()
+    app.switch_mode("agenda")
+
+    def agenda_ready() -> bool:
+        tables = app.screen.query("#agenda")
+        counts = app.screen.query("#agenda-counts")
+        return (
+            bool(tables)
+            and not tables.first(LazyTable).is_loading
+            and bool(counts)
+            and bool(str(counts.first().content))
+        )
+
+    await until(agenda_ready)
+    out["agenda_open_ms"] = (time.perf_counter() - started) * 1000
     return out
 
 

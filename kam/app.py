@@ -92,6 +92,18 @@ class KamApp(App[None]):
         # collector's full passes, which otherwise pause the interface for ~100-200 ms.
         gc.collect()
         gc.freeze()
+        # Load the other screens' code while the person reads the dashboard, so the first
+        # switch to each one does not wait for its imports.
+        self.set_timer(0.5, self._preload_screens)
+
+    def _preload_screens(self) -> None:
+        def load() -> None:
+            from importlib import import_module
+
+            for module in ("accounts", "account", "pipeline", "agenda", "deal_forms"):
+                import_module(f"kam.screens.{module}")
+
+        self.run_worker(load, thread=True, group="preload", exit_on_error=False)
 
     @property
     def today(self) -> date:

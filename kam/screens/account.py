@@ -517,7 +517,8 @@ class AccountScreen(KamScreen):
         if contact is not None and ws is not None and contact.reports_to_id:
             boss = next((c.name for c in ws.contacts if c.id == contact.reports_to_id), None)
         panel = self.query_one("#contact-card", Static)
-        panel.update(views.contact_card(contact, boss))
+        last = ws.contact_last_contact.get(contact.id) if contact and ws else None
+        panel.update(views.contact_card(contact, boss, last))
         panel.border_title = "Contact"
 
     # --- tabs ---------------------------------------------------------------------------------

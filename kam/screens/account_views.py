@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -96,6 +98,7 @@ def standing(ws: Workspace) -> Table:
         f"{current}"
         + (f" (+{len(ws.contacts) - current} left)" if current < len(ws.contacts) else ""),
     )
+    grid.add_row("Last contact", str(ws.last_contact) if ws.last_contact else "none logged")
     deals = ws.forecast.total
     grid.add_row("Open deals", f"{deals.open_deals} · weighted {money(deals.weighted_minor)}")
     overdue = detail.overdue_plan_items
@@ -176,7 +179,9 @@ def contact_label(contact: ContactRow) -> Text:
     return label
 
 
-def contact_card(contact: ContactRow | None, boss: str | None) -> RenderableType:
+def contact_card(
+    contact: ContactRow | None, boss: str | None, last_contact: date | None = None
+) -> RenderableType:
     if contact is None:
         return Text("No contact selected", style="dim")
     grid = _grid()
@@ -196,6 +201,7 @@ def contact_card(contact: ContactRow | None, boss: str | None) -> RenderableType
     grid.add_row("Relationship", strength)
     grid.add_row("Reports to", boss or "—")
     grid.add_row("Known by", contact.owner or Text("nobody on our side", style="yellow"))
+    grid.add_row("Last contact", str(last_contact) if last_contact else "none logged")
     if contact.left_on:
         grid.add_row("Left", Text(contact.left_on.isoformat(), style="red"))
     for need in contact.needs:
