@@ -314,3 +314,19 @@ def test_the_calendar_file_parses_back_with_its_recurrence_rules(
     assert "RRULE" not in events[f"{snoozed}@kam"]
     offer = next(e for e in events.values() if str(e["summary"]).startswith("Offer"))
     assert "RRULE" not in offer and offer.decoded("dtend") == date(2026, 12, 2)
+
+
+def test_a_valuable_account_marked_lost_gets_the_win_back_plan(
+    database: Database, acme: dict[str, uuid.UUID]
+) -> None:
+    with database.read() as session:
+        base = account_edit.open_account_form(session, acme["account"])
+    raw = {k: getattr(v, "value", v) for k, v in base.values.items()} | {"status": "lost"}
+    with database.write() as session:
+        account_edit.update_account(session, acme["account"], base, raw, ME, TODAY)
+        rows = plans.account_plan(session, acme["account"])
+    assert sorted((r.kind.value, r.policy, r.next_due) for r in rows) == [
+        ("call", "win_back", TODAY + timedelta(days=7)),
+        ("executive_meeting", "win_back", TODAY + timedelta(days=21)),
+        ("offer", "win_back", TODAY + timedelta(days=42)),
+    ]

@@ -107,7 +107,7 @@ def new_account(screen: DataMixin, done: Done) -> None:
 
 
 def edit_account(screen: DataMixin, account_id: uuid.UUID, done: Done) -> None:
-    user = screen.kam.user
+    user, today = screen.kam.user, screen.kam.today
 
     def query(session):
         base = account_edit.open_account_form(session, account_id)
@@ -119,7 +119,9 @@ def edit_account(screen: DataMixin, account_id: uuid.UUID, done: Done) -> None:
             f"Edit {base.values['name']}",
             account_fields(members),
             base.values,
-            lambda session, raw, b: account_edit.update_account(session, account_id, b, raw, user),
+            lambda session, raw, b: account_edit.update_account(
+                session, account_id, b, raw, user, today
+            ),
             base=base,
         )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -157,10 +158,16 @@ def save_new_account(session: Session, raw: Mapping[str, Any], user: str) -> Acc
 
 
 def update_account(
-    session: Session, account_id: uuid.UUID, base: Base, raw: Mapping[str, Any], user: str
+    session: Session,
+    account_id: uuid.UUID,
+    base: Base,
+    raw: Mapping[str, Any],
+    user: str,
+    today: date | None = None,
 ) -> Account:
     """Save an edited account form. Raises EditConflict when someone changed the same field
-    differently since `base` was read; fields only they changed keep their value."""
+    differently since `base` was read; fields only they changed keep their value. A valuable
+    account marked silent or lost gets the win-back policy's plan."""
     account = _get(session, account_id, lock=True)
     mine = read_account_form(session, raw, exclude=account_id)
     current = Base(account.version, account_values(account))
@@ -182,6 +189,12 @@ def update_account(
     session.flush()
     if CLASSIFIED_FIELDS & set(changes):
         settings_service.bump_data_version(session)
+    if changes.get("status") in (AccountStatus.silent, AccountStatus.lost):
+        from kam.services import plans
+
+        stored = session.get(AccountClassification, account.id)
+        if plans.suggested_policy(account, stored) == plans.WIN_BACK:
+            plans.apply_policy(session, account.id, plans.WIN_BACK, user, today or date.today())
     return account
 
 
