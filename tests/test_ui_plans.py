@@ -160,7 +160,7 @@ async def test_snooze_and_open_the_account_plan_tab(db_path: Path) -> None:
         await settle(pilot)
         log = account.query_one("#activity-table", DataTable)
         assert log.row_count == 1
-        assert "days ago" in shown(account.query_one("#plan-summary", Static))
+        assert f"{TODAY} (today)" in shown(account.query_one("#plan-summary", Static))
 
 
 async def test_a_cadence_typed_wrong_is_named_and_nothing_is_saved(db_path: Path) -> None:

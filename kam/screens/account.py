@@ -413,7 +413,11 @@ class AccountScreen(KamScreen):
         lines = Text()
         last = ws.last_contact
         lines.append("Last contact: ", "dim")
-        lines.append(f"{last} ({(today - last).days} days ago)" if last else "none logged yet")
+        if last is None:
+            lines.append("none logged yet")
+        else:
+            ago = (today - last).days
+            lines.append(f"{last} ({'today' if ago == 0 else f'{ago} days ago'})")
         if ws.silence:
             lines.append(f"\n⚠ {ws.silence}", "yellow")
         if ws.policy_offer:
