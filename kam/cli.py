@@ -92,6 +92,33 @@ def build_parser() -> argparse.ArgumentParser:
     agenda.add_argument("--format", choices=("table", "csv", "json"), default="table")
     agenda.add_argument("-o", "--output", default=None, metavar="FILE")
 
+    wallet = reports.add_parser(
+        "wallet", help="share of wallet, growth vs the customer's, whitespace, competitors"
+    )
+    _add_db(wallet, top=False)
+    wallet.add_argument("--account", default=None, metavar="NAME", help="one account in detail")
+    wallet.add_argument("--as-of", type=_date_arg, default=None, metavar="DATE")
+    wallet.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    wallet.add_argument("-o", "--output", default=None, metavar="FILE")
+    health = reports.add_parser("health", help="health of the key accounts and who is at risk")
+    _add_db(health, top=False)
+    health.add_argument(
+        "--all", action="store_true", help="every watched account, not only those at risk"
+    )
+    health.add_argument("--as-of", type=_date_arg, default=None, metavar="DATE")
+    health.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    health.add_argument("-o", "--output", default=None, metavar="FILE")
+    segments = reports.add_parser(
+        "segments", help="value x loyalty segments A-E, relational groups, RFM"
+    )
+    _add_db(segments, top=False)
+    segments.add_argument(
+        "--accounts", action="store_true", help="one row per account instead of the summary"
+    )
+    segments.add_argument("--as-of", type=_date_arg, default=None, metavar="DATE")
+    segments.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    segments.add_argument("-o", "--output", default=None, metavar="FILE")
+
     export = commands.add_parser("export", help="write data out")
     exports = export.add_subparsers(dest="export", parser_class=_Parser, metavar="WHAT")
     exports.required = True
@@ -207,6 +234,8 @@ def _report(args: argparse.Namespace) -> int:
         return _pipeline_report(args)
     if args.report == "agenda":
         return _agenda_report(args)
+    if args.report in ("wallet", "health", "segments"):
+        return _insight_report(args)
     from kam.services import classify
     from kam.services import settings as settings_service
     from kam.services.reports import pareto_report
@@ -224,18 +253,14 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _pipeline_report(args: argparse.Namespace) -> int:
-    from kam.services import classify, pipeline
+    from kam.services import pipeline
     from kam.services.reports import pipeline_report
 
     as_of = args.as_of or date.today()
     quarter = pipeline.Quarter.parse(args.quarter) if args.quarter else None
     database = _open(args.db)
     try:
-        with database.read() as session:
-            current = classify.is_current(session, as_of)
-        if not current:  # key accounts and classes come from the stored classification
-            with database.write() as session:
-                classify.refresh(session, as_of)
+        _bring_up_to_date(database, as_of)
         with database.read() as session:
             result = pipeline.forecast(
                 session, pipeline.DealFilter(quarter=quarter), as_of, args.by
@@ -243,6 +268,58 @@ def _pipeline_report(args: argparse.Namespace) -> int:
     finally:
         database.dispose()
     _write_output(pipeline_report(result, args.format), args.output)
+    return 0
+
+
+def _bring_up_to_date(database, as_of: date, *, health: bool = False) -> None:
+    """Refresh the stored classification and segments (and health) if their inputs moved, as
+    the app does, so reports and screens show the same numbers."""
+    from kam.services import classify
+    from kam.services import health as health_service
+
+    with database.read() as session:
+        current = classify.is_current(session, as_of) and (
+            not health or health_service.is_current(session, as_of)
+        )
+    if not current:
+        with database.write() as session:
+            classify.refresh(session, as_of)
+            if health:
+                health_service.refresh(session, as_of)
+
+
+def _insight_report(args: argparse.Namespace) -> int:
+    from kam.services import health, reports, segments, wallet
+
+    as_of = args.as_of or date.today()
+    database = _open(args.db)
+    try:
+        _bring_up_to_date(database, as_of, health=args.report == "health")
+        with database.read() as session:
+            if args.report == "wallet":
+                if args.account:
+                    from kam.services.pipeline import account_by_name
+
+                    account_id = account_by_name(session, args.account)
+                    view = wallet.account_wallet(session, account_id, as_of)
+                    text = reports.account_wallet_report(view, args.account, args.format)
+                else:
+                    rows = wallet.portfolio_wallet(session, as_of)
+                    text = reports.wallet_report(rows, as_of, args.format)
+            elif args.report == "health":
+                rows = health.watched(session) if args.all else health.at_risk(session)
+                text = reports.health_report(
+                    rows, health.summary(session), as_of, args.format, everyone=args.all
+                )
+            elif args.accounts:
+                text = reports.segment_rows_report(
+                    segments.segment_rows(session), as_of, args.format
+                )
+            else:
+                text = reports.segments_report(segments.summary(session, as_of), args.format)
+    finally:
+        database.dispose()
+    _write_output(text, args.output)
     return 0
 
 

@@ -28,6 +28,8 @@ from kam.models import (
     Account,
     AccountTeamMember,
     Activity,
+    ActivityContact,
+    ActivityMember,
     Complaint,
     Contact,
     Opportunity,
@@ -58,7 +60,7 @@ from kam.models.enums import (
     Sentiment,
     TeamRole,
 )
-from kam.services import classify
+from kam.services import classify, health
 from kam.services import settings as settings_service
 
 DEMO_MARKER = "demo"
@@ -469,7 +471,16 @@ def build_demo(
         settings_service.set_value(session, "current_user", str(current_user))
         settings_service.bump_data_version(session)
         say("classifying")
-        classify.refresh(session, as_of, force=True)
+        # A quarter ago first, so the tier moves since then are in the history.
+        quarter_ago = as_of - timedelta(days=91)
+        classify.refresh(
+            session, quarter_ago, force=True, moved_at=datetime.combine(quarter_ago, now.timetz())
+        )
+        classify.refresh(session, as_of, force=True, moved_at=now)
+        say("scoring health")
+        # Four weeks ago first, so the history shows which accounts are falling.
+        health.refresh(session, as_of - timedelta(days=28), force=True)
+        health.refresh(session, as_of, force=True)
     return counts
 
 
@@ -539,7 +550,11 @@ def _build_rows(
         )[0]
         emerging = not big and rng.random() < 0.03
         strategic = rng.random() < (0.04 if big else 0.005)
-        since = days[0] - timedelta(days=rng.randrange(0, 4000))
+        since = (
+            days[0] - timedelta(days=rng.randrange(0, 4000))
+            if rng.random() < 0.85
+            else days[0]  # won during the years the demo covers
+        )
         sink.add(
             Account,
             (
@@ -578,8 +593,17 @@ def _build_rows(
         categories = rng.sample(CATEGORIES, k=rng.randint(1, 4))
         cost_ratio = rng.uniform(1.05, 1.3) if problem else rng.uniform(0.55, 0.88)
         per_line = sizes[i] * YEARS / n_lines
+        # A third buy in bursts (projects, seasons) rather than steadily: less loyal.
+        bursts = (
+            [rng.randrange(0, last_active) for _ in range(rng.randint(2, 4))]
+            if last_active > 90 and rng.random() < 0.35
+            else None
+        )
         for _ in range(n_lines):
-            d = rng.randrange(0, last_active) if last_active > 0 else 0
+            if bursts:
+                d = min(last_active - 1, rng.choice(bursts) + rng.randrange(0, 45))
+            else:
+                d = rng.randrange(0, last_active) if last_active > 0 else 0
             years_back = (len(days) - d) / 365
             amount = int(per_line * rng.uniform(0.4, 1.6) / (1 + growth) ** years_back)
             amount = max(100, amount)
@@ -600,7 +624,7 @@ def _build_rows(
         roles = [TeamRole.account_lead] if rng.random() > (0.1 if big else 0.3) else []
         if big:
             roles += rng.sample(
-                [r for r in TeamRole if r != TeamRole.account_lead], k=rng.randint(0, 4)
+                [r for r in TeamRole if r != TeamRole.account_lead], k=rng.randint(1, 4)
             )
         team = [owner]
         for role in roles:
@@ -691,12 +715,15 @@ def _build_rows(
                         None,
                     ),
                 )
-            for _ in range(rng.randint(1, 4)):
-                when = as_of - timedelta(days=rng.randint(1, 200))
+            # Most key accounts were seen lately; the rest drift.
+            recent = big and status == AccountStatus.active and rng.random() < 0.75
+            for n in range(rng.randint(1, 4)):
+                when = as_of - timedelta(days=rng.randint(1, 25 if recent and n == 0 else 200))
+                activity_id = ids.new()
                 sink.add(
                     Activity,
                     (
-                        sink.uuid(ids.new()),
+                        sink.uuid(activity_id),
                         stamp,
                         stamp,
                         1,
@@ -713,6 +740,17 @@ def _build_rows(
                         None,
                     ),
                 )
+                # Who took part: the owner, often with a colleague; and their contact.
+                attendees = {owner}
+                if len(team) > 1 and rng.random() < 0.7:
+                    attendees.add(rng.choice(team[1:]))
+                for member in attendees:
+                    sink.add(ActivityMember, (sink.uuid(activity_id), sink.uuid(member)))
+                if contact_ids:
+                    sink.add(
+                        ActivityContact,
+                        (sink.uuid(activity_id), sink.uuid(rng.choice(contact_ids[:3]))),
+                    )
 
         # Wallet estimates for the largest accounts, with one whitespace category.
         if size_rank[i] < max(1, accounts // 10):

@@ -13,6 +13,7 @@ from kam.models.engagement import (
     SatisfactionScore,
 )
 from kam.models.history import ChangeRecord
+from kam.models.insight import AccountHealth, AccountSegment, HealthHistory
 from kam.models.opportunity import Opportunity, OpportunityStageChange
 from kam.models.people import AccountTeamMember, Contact, ContactNeed, TeamMember
 from kam.models.revenue import RevenueLine
@@ -25,6 +26,8 @@ metadata = SQLModel.metadata
 __all__ = [
     "Account",
     "AccountClassification",
+    "AccountHealth",
+    "AccountSegment",
     "AccountTeamMember",
     "ActionItem",
     "Activity",
@@ -34,6 +37,7 @@ __all__ = [
     "Complaint",
     "Contact",
     "ContactNeed",
+    "HealthHistory",
     "Opportunity",
     "OpportunityStageChange",
     "PlanItem",

@@ -190,3 +190,31 @@ class HistorySubject(StrEnum):
     opportunity = "opportunity"
     plan = "plan"  # an item of the contact plan
     activity = "activity"
+
+
+class Segment(StrEnum):
+    """Value x loyalty segment (A-E)."""
+
+    top = "top"  # A: high value, high loyalty
+    high_value_low_loyalty = "high_value_low_loyalty"  # B
+    loyal = "loyal"  # C: low value, high loyalty
+    small = "small"  # D: low value, low loyalty
+    silent = "silent"  # E: too few purchases in the window
+
+    @property
+    def letter(self) -> str:
+        return "ABCDE"[list(Segment).index(self)]
+
+
+class RelationalGroup(StrEnum):
+    """The three groups of valuable relational accounts."""
+
+    most_profitable = "most_profitable"  # maintain
+    could_grow = "could_grow"  # grow: good profit, could become the biggest
+    losing_value = "losing_value"  # profitable now but losing value: retain
+
+
+class HealthBand(StrEnum):
+    red = "red"
+    amber = "amber"
+    green = "green"

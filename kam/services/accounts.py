@@ -22,6 +22,7 @@ from kam.models import (
     name_key,
 )
 from kam.models.enums import AccountClass, AccountStatus, ValueTier
+from kam.services import periods
 from kam.services import team as team_service
 
 _acct = Account.__table__
@@ -291,12 +292,6 @@ class AccountDetail:
     tier_moves: list[TierMove] = field(default_factory=list)
 
 
-def _year(column: sa.ColumnElement, dialect: str) -> sa.ColumnElement:
-    if dialect == "sqlite":
-        return sa.cast(sa.func.strftime("%Y", column), sa.Integer)
-    return sa.cast(sa.extract("year", column), sa.Integer)
-
-
 def account_detail(session: Session, account_id: uuid.UUID, today: date) -> AccountDetail:
     account = session.get(Account, account_id)
     if account is None:
@@ -304,7 +299,7 @@ def account_detail(session: Session, account_id: uuid.UUID, today: date) -> Acco
     conn = session.connection()
     owner = session.get(TeamMember, account.owner_id) if account.owner_id else None
     rl = RevenueLine.__table__
-    year = _year(rl.c.booked_on, conn.dialect.name)
+    year = periods.year_of(rl.c.booked_on, conn.dialect.name)
     by_year = conn.execute(
         sa.select(year, sa.func.sum(rl.c.amount_minor), sa.func.sum(rl.c.cost_minor))
         .where(rl.c.account_id == account_id)

@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
@@ -21,8 +22,11 @@ from sqlmodel import Session
 from kam.config import ClassificationSettings
 from kam.errors import InputError
 from kam.models import Account, AccountClassification, RevenueLine, TierChange
+from kam.models.base import utcnow
 from kam.models.enums import AccountClass, ChangeSource, ClassificationField, ValueTier
+from kam.services import segments
 from kam.services import settings as settings_service
+from kam.services.formatting import money_short
 
 _WINDOW = re.compile(r"^\s*(\d{1,3})\s*([my])\s*$", re.IGNORECASE)
 CLASS_ORDER = (AccountClass.core, AccountClass.major, AccountClass.emerging, AccountClass.general)
@@ -337,9 +341,12 @@ def is_current(session: Session, as_of: date) -> bool:
     return settings_service.get_value(session, STATE_KEY) == wanted
 
 
-def refresh(session: Session, as_of: date, *, force: bool = False) -> int:
+def refresh(
+    session: Session, as_of: date, *, force: bool = False, moved_at: datetime | None = None
+) -> int:
     """Rebuild the stored classification when its inputs changed (revenue, flags, settings or
-    the date); record every class or tier move as a TierChange row. Returns the moves."""
+    the date); record every class or tier move as a TierChange row (dated `moved_at`, default
+    now); rebuild the behaviour segments from the same data. Returns the moves."""
     settings = settings_service.classification_settings(session)
     wanted = _state_key(as_of, settings, settings_service.data_version(session))
     previous_state = settings_service.get_value(session, STATE_KEY)
@@ -351,7 +358,8 @@ def refresh(session: Session, as_of: date, *, force: bool = False) -> int:
     conn.execute(
         sa.text(
             "CREATE TEMPORARY TABLE previous_classification AS "
-            "SELECT account_id, account_class, tier FROM account_classification"
+            "SELECT account_id, account_class, tier, revenue_minor, cost_minor, rank "
+            "FROM account_classification"
         )
     )
     conn.execute(cache.delete())
@@ -378,18 +386,20 @@ def refresh(session: Session, as_of: date, *, force: bool = False) -> int:
     )
     moves = 0
     if previous_state is not None:
-        moves = _record_moves(session, window)
+        moves = _record_moves(session, window, moved_at or utcnow())
     conn.execute(sa.text("DROP TABLE previous_classification"))
+    segments.refresh(session, as_of)
     settings_service.set_value(session, STATE_KEY, wanted)
     return moves
 
 
-def _record_moves(session: Session, window: Window) -> int:
+def _record_moves(session: Session, window: Window, moved_at: datetime) -> int:
     rows = (
         session.connection()
         .execute(
             sa.text(
-                "SELECT c.account_id, p.account_class, c.account_class, p.tier, c.tier "
+                "SELECT c.account_id, p.account_class, c.account_class, p.tier, c.tier, "
+                "p.revenue_minor, c.revenue_minor, c.cost_minor, p.rank, c.rank "
                 "FROM account_classification c "
                 "JOIN previous_classification p ON p.account_id = c.account_id "
                 "WHERE p.account_class <> c.account_class OR p.tier <> c.tier"
@@ -397,10 +407,11 @@ def _record_moves(session: Session, window: Window) -> int:
         )
         .all()
     )
-    reason = f"revenue over {window.label} to {window.end.isoformat()}"
     changes = []
-    for account_id, old_class, new_class, old_tier, new_tier in rows:
+    for row in rows:
+        account_id, old_class, new_class, old_tier, new_tier = row[:5]
         account_uuid = account_id if isinstance(account_id, uuid.UUID) else uuid.UUID(account_id)
+        reason = _move_reason(row, window)
         for field, old, new in (
             (ClassificationField.account_class, old_class, new_class),
             (ClassificationField.tier, old_tier, new_tier),
@@ -412,6 +423,7 @@ def _record_moves(session: Session, window: Window) -> int:
                         field=field,
                         from_value=old,
                         to_value=new,
+                        changed_at=moved_at,
                         source=ChangeSource.classification,
                         reason=reason,
                     )
@@ -419,3 +431,22 @@ def _record_moves(session: Session, window: Window) -> int:
     session.add_all(changes)
     session.flush()
     return len(changes)
+
+
+def _move_reason(row: Any, window: Window) -> str:
+    """Why an account moved, in words: its revenue and rank before and after."""
+    old_revenue, new_revenue, cost, old_rank, new_rank = (int(v or 0) for v in row[5:])
+    span = f"{window.label} to {window.end.isoformat()}"
+    if row[4] == ValueTier.problem.value and row[3] != ValueTier.problem.value:
+        return (
+            f"costs more to serve than it brings: cost {money_short(cost)} vs revenue "
+            f"{money_short(new_revenue)} over {span}"
+        )
+
+    def place(rank: int) -> str:
+        return f"#{rank:,}" if rank else "no purchases"
+
+    return (
+        f"revenue {money_short(old_revenue)} → {money_short(new_revenue)} over {span}; "
+        f"rank {place(old_rank)} → {place(new_rank)}"
+    )

@@ -39,9 +39,10 @@ from kam.models.enums import (
     BuyingFactor,
     HistorySubject,
     OpportunityStage,
+    PeriodKind,
     ValueTier,
 )
-from kam.services import history
+from kam.services import history, periods
 from kam.services import settings as settings_service
 from kam.services.accounts import like_pattern
 from kam.services.edits import Base, FormReader, merge
@@ -539,14 +540,7 @@ class Forecast:
 
 
 def _quarter_parts(column: sa.ColumnElement, dialect: str) -> list[sa.ColumnElement]:
-    if dialect == "sqlite":
-        year = sa.cast(sa.func.strftime("%Y", column), sa.Integer)
-        month = sa.cast(sa.func.strftime("%m", column), sa.Integer)
-        return [year, (month + 2) // 3]
-    return [
-        sa.cast(sa.extract("year", column), sa.Integer),
-        sa.cast(sa.extract("quarter", column), sa.Integer),
-    ]
+    return periods.period_parts(column, PeriodKind.quarter, dialect)
 
 
 def _groups(by: str, dated: sa.ColumnElement, dialect: str) -> list[sa.ColumnElement]:

@@ -7,7 +7,7 @@ and activity going through the same team member, makes it "single-threaded".
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -236,6 +236,12 @@ def single_threaded_ids(session: Session, account_ids: Collection[uuid.UUID]) ->
     return {a for a in account_ids if _judge(a, leads, through).single_threaded}
 
 
+def threading_of_all(session: Session) -> Callable[[uuid.UUID], Threading]:
+    """Threading for any account, from facts read once for the whole portfolio."""
+    leads, through = _threading_facts(session, None)
+    return lambda account_id: _judge(account_id, leads, through)
+
+
 def _judge(
     account_id: uuid.UUID, leads: set[uuid.UUID], through: dict[uuid.UUID, list[str]]
 ) -> Threading:
@@ -248,16 +254,20 @@ def _judge(
 
 
 def _threading_facts(
-    session: Session, account_ids: Collection[uuid.UUID]
+    session: Session, account_ids: Collection[uuid.UUID] | None
 ) -> tuple[set[uuid.UUID], dict[uuid.UUID, list[str]]]:
     """(accounts with a lead, account -> the team members its contacts and activities go
-    through), in three indexed queries whatever the number of accounts."""
+    through), in three indexed queries whatever the number of accounts; None: every account."""
     conn = session.connection()
-    ids = list(account_ids)
+    ids = None if account_ids is None else list(account_ids)
+
+    def among(column: sa.ColumnElement) -> sa.ColumnElement:
+        return sa.true() if ids is None else column.in_(ids)
+
     leads = set(
         conn.execute(
             sa.select(_team.c.account_id).where(
-                _team.c.account_id.in_(ids), _team.c.role == TeamRole.account_lead.value
+                among(_team.c.account_id), _team.c.role == TeamRole.account_lead.value
             )
         ).scalars()
     )
@@ -266,13 +276,13 @@ def _threading_facts(
     attended = ActivityMember.__table__
     holders = sa.union(
         sa.select(contact.c.account_id, contact.c.owner_id.label("member_id")).where(
-            contact.c.account_id.in_(ids),
+            among(contact.c.account_id),
             contact.c.owner_id.is_not(None),
             contact.c.left_on.is_(None),
         ),
         sa.select(activity.c.account_id, attended.c.member_id)
         .join_from(activity, attended, attended.c.activity_id == activity.c.id)
-        .where(activity.c.account_id.in_(ids)),
+        .where(among(activity.c.account_id)),
     ).subquery()
     through: dict[uuid.UUID, list[str]] = {}
     for account_id, name in conn.execute(
