@@ -69,12 +69,14 @@ class KamApp(App[None]):
         "accounts": lambda: _screen("accounts", "AccountsScreen"),
         "pipeline": lambda: _screen("pipeline", "PipelineScreen"),
         "agenda": lambda: _screen("agenda", "AgendaScreen"),
+        "risk": lambda: _screen("risk", "RiskScreen"),
     }
     BINDINGS = [
         Binding("1", "switch_mode('dashboard')", "Dashboard"),
         Binding("2", "switch_mode('accounts')", "Accounts"),
         Binding("3", "switch_mode('pipeline')", "Pipeline"),
         Binding("4", "switch_mode('agenda')", "Agenda"),
+        Binding("6", "switch_mode('risk')", "At risk"),
         Binding("question_mark", "toggle_help", "Keys"),
         Binding("q", "quit", "Quit"),
     ]
@@ -100,7 +102,7 @@ class KamApp(App[None]):
         def load() -> None:
             from importlib import import_module
 
-            for module in ("accounts", "account", "pipeline", "agenda", "deal_forms"):
+            for module in ("accounts", "account", "pipeline", "agenda", "deal_forms", "risk"):
                 import_module(f"kam.screens.{module}")
 
         self.run_worker(load, thread=True, group="preload", exit_on_error=False)
@@ -167,6 +169,18 @@ class KamApp(App[None]):
                     return
             with self.database.write() as session:
                 classify.refresh(session, self.today)
+
+    def ensure_health(self) -> None:
+        """Refresh the stored health (and the classification under it) if anything moved."""
+        from kam.services import health
+
+        self.ensure_classified()
+        with self._classify_lock:
+            with self.database.read() as session:
+                if health.is_current(session, self.today):
+                    return
+            with self.database.write() as session:
+                health.refresh(session, self.today)
 
     def search(self, text: str) -> list[account_service.SearchHit]:
         with self.database.read() as session:

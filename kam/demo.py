@@ -529,7 +529,7 @@ def _build_rows(
     size_rank = [0] * accounts
     for rank, i in enumerate(order):
         size_rank[i] = rank
-    key_cut = max(1, math.ceil(accounts * 0.25))
+    key_cut = max(1, math.ceil(accounts * 0.3))  # the key accounts and those near the line
 
     lines = 0
     for i, (aid, name, chinese) in enumerate(account_rows):
@@ -550,6 +550,7 @@ def _build_rows(
         )[0]
         emerging = not big and rng.random() < 0.03
         strategic = rng.random() < (0.04 if big else 0.005)
+        big = big or emerging or strategic  # looked after as key accounts are
         since = (
             days[0] - timedelta(days=rng.randrange(0, 4000))
             if rng.random() < 0.85
@@ -599,13 +600,13 @@ def _build_rows(
             if last_active > 90 and rng.random() < 0.35
             else None
         )
-        for _ in range(n_lines):
+        for k in range(n_lines):
             if bursts:
                 d = min(last_active - 1, rng.choice(bursts) + rng.randrange(0, 45))
-            else:
-                d = rng.randrange(0, last_active) if last_active > 0 else 0
+            else:  # spread over the active days, so each year has its share of orders
+                d = int((k + rng.random()) * last_active / n_lines) if last_active > 0 else 0
             years_back = (len(days) - d) / 365
-            amount = int(per_line * rng.uniform(0.4, 1.6) / (1 + growth) ** years_back)
+            amount = int(per_line * rng.uniform(0.75, 1.25) / (1 + growth) ** years_back)
             amount = max(100, amount)
             sink.add(
                 RevenueLine,
@@ -760,6 +761,7 @@ def _build_rows(
             ]
             for category in dict.fromkeys(wallet_categories):
                 share = rng.uniform(0.15, 0.7)
+                rivals = rng.sample(COMPETITORS, k=rng.randint(1, 2))
                 for year_back in range(YEARS):
                     eid = ids.new()
                     spend = int(sizes[i] / len(categories) / share * (1 + rng.uniform(-0.1, 0.2)))
@@ -780,7 +782,7 @@ def _build_rows(
                         ),
                     )
                     left = 1.0 - share
-                    for competitor in rng.sample(COMPETITORS, k=rng.randint(1, 2)):
+                    for competitor in rivals:
                         part = round(left * rng.uniform(0.3, 0.6), 3)
                         left -= part
                         sink.add(

@@ -8,7 +8,7 @@ import pytest
 
 from kam.db import Database
 from kam.models.enums import AccountClass, AccountStatus, ValueTier
-from kam.services import classify
+from kam.services import classify, health
 from kam.services.account_edit import create_account
 from kam.services.accounts import (
     SORT_COLUMNS,
@@ -90,6 +90,9 @@ def test_default_order_is_revenue_descending_then_name(listed: Database) -> None
 @pytest.mark.parametrize("sort", sorted(SORT_COLUMNS))
 @pytest.mark.parametrize("descending", [False, True])
 def test_each_sort_orders_all_pages(listed: Database, sort: str, descending: bool) -> None:
+    if sort == "health":
+        with listed.write() as session:
+            assert health.refresh(session, date.today()) > 0
     rows = every_row(listed, AccountListQuery(sort=sort, descending=descending))
     key = {
         "name": lambda r: r.name.casefold(),
@@ -101,9 +104,11 @@ def test_each_sort_orders_all_pages(listed: Database, sort: str, descending: boo
         "industry": lambda r: r.industry,
         "region": lambda r: r.region,
         "owner": lambda r: r.owner,
+        "health": lambda r: r.health,
     }[sort]
     values = [key(r) for r in rows]
     present = [v for v in values if v is not None]
+    assert present or sort == "owner"
     # Blanks come last in either direction.
     assert values == sorted(present, reverse=descending) + [None] * (len(values) - len(present))
 

@@ -27,11 +27,11 @@ from textual.widgets import (
 )
 
 from kam.screens import account_views as views
-from kam.screens import deal_forms, deal_views, plan_forms
+from kam.screens import deal_forms, deal_views, insight_forms, insight_views, plan_forms
 from kam.screens import workspace_forms as forms
 from kam.screens.base import KamScreen
 from kam.screens.form import ConfirmScreen
-from kam.services import account_edit, contacts, pipeline, plans, team
+from kam.services import account_edit, contacts, pipeline, plans, team, wallet
 from kam.services.contacts import ContactRow
 from kam.services.formatting import money
 from kam.services.history import HISTORY_PAGE
@@ -48,18 +48,18 @@ TABS = [
     ("pipeline", "Pipeline", "p"),
     ("plan", "Plan", "l"),
     ("wallet", "Wallet", "w"),
+    ("health", "Health", "k"),
     ("reviews", "Reviews", "v"),
     ("history", "History", "h"),
 ]
 LATER = {
-    "wallet": "Share of wallet per category and period, growth and whitespace.",
     "reviews": "Weekly reviews of this account, their decisions and action items.",
 }
 FILTERABLE = {"team", "contacts", "pipeline", "history"}
-LIST_PANES = {*FILTERABLE, "plan"}  # built when first shown
+LIST_PANES = {*FILTERABLE, "plan", "wallet", "health"}  # built when first shown
 # Which tab each context action belongs to.
 ACTION_TABS = {
-    "edit_account": {"overview", "revenue", "wallet", "reviews", "history"},
+    "edit_account": {"overview", "revenue", "reviews", "history"},
     "archive_account": {"overview"},
     "restore_account": {"overview"},
     "add_role": {"team"},
@@ -83,6 +83,12 @@ ACTION_TABS = {
     "log_activity": {"plan"},
     "snooze_item": {"plan"},
     "apply_policy": {"plan"},
+    "new_estimate": {"wallet"},
+    "edit_estimate": {"wallet"},
+    "remove_estimate": {"wallet"},
+    "new_complaint": {"health"},
+    "close_complaint": {"health"},
+    "new_score": {"health"},
     "filter": FILTERABLE,
 }
 PLAN_COLUMNS = ("Due", "Kind", "Cadence", "With", "Owner", "From")
@@ -118,6 +124,12 @@ class AccountScreen(KamScreen):
         Binding("d", "remove_item", "Remove"),
         Binding("s", "snooze_item", "Snooze"),
         Binding("a", "apply_policy", "Apply policy"),
+        Binding("n", "new_estimate", "New estimate"),
+        Binding("e", "edit_estimate", "Edit estimate"),
+        Binding("d", "remove_estimate", "Remove"),
+        Binding("n", "new_complaint", "New complaint"),
+        Binding("x", "close_complaint", "Resolve"),
+        Binding("s", "new_score", "Satisfaction"),
         Binding("slash", "filter", "Filter"),
         Binding("tab", "next_tab(1)", "Next tab"),
         Binding("shift+tab", "next_tab(-1)", "Previous tab", show=False),
@@ -207,6 +219,25 @@ class AccountScreen(KamScreen):
                     id="deals-body",
                 ),
             ]
+        if pane == "wallet":
+            return [
+                Static("", id="wallet-note"),
+                DataTable(id="wallet-table", cursor_type="cell", zebra_stripes=True),
+                VerticalScroll(Static("", id="wallet-detail"), id="wallet-detail-box"),
+            ]
+        if pane == "health":
+            return [
+                Static("", id="health-summary"),
+                VerticalScroll(
+                    DataTable(id="signal-table", cursor_type="row", zebra_stripes=True),
+                    Static("Complaints", classes="section-title"),
+                    DataTable(id="complaint-table", cursor_type="row", zebra_stripes=True),
+                    Static("", id="survey-line"),
+                    Static("Class and tier path", classes="section-title"),
+                    Static("", id="tier-path"),
+                    id="health-body",
+                ),
+            ]
         return [
             Static("", id="history-note"),
             _filter_box("history", "Filter the history…"),
@@ -223,6 +254,13 @@ class AccountScreen(KamScreen):
         elif pane == "plan":
             self.query_one("#plan-table", DataTable).add_columns(*PLAN_COLUMNS)
             self.query_one("#activity-table", DataTable).add_columns(*ACTIVITY_COLUMNS)
+        elif pane == "health":
+            self.query_one("#signal-table", DataTable).add_columns(
+                "Signal", "Weight", "Score", "Evidence"
+            )
+            self.query_one("#complaint-table", DataTable).add_columns(
+                "Opened", "Severity", "State", "About"
+            )
         elif pane == "history":
             self.query_one("#history-table", DataTable).add_columns(
                 "When", "Who", "About", "Field", "From", "To"
@@ -233,6 +271,7 @@ class AccountScreen(KamScreen):
     def _fill(self, pane: str) -> None:
         {"team": self._show_team, "contacts": self._show_contacts,
          "pipeline": self._show_deals, "plan": self._show_plan,
+         "wallet": self._show_wallet, "health": self._show_health,
          "history": self._show_history}[pane]()  # fmt: skip
 
     async def _build_pane(self, pane: str) -> None:
@@ -463,6 +502,87 @@ class AccountScreen(KamScreen):
                 Text(act.sentiment.value, style=MOODS.get(act.sentiment.value, "")),
             )
 
+    def _show_wallet(self) -> None:
+        ws = self.workspace
+        assert ws is not None
+        view = ws.wallet
+        note = self.query_one("#wallet-note", Static)
+        table = self.query_one("#wallet-table", DataTable)
+        keep = table.cursor_coordinate
+        table.clear(columns=True)
+        if not view.periods:
+            note.update(insight_views.wallet_empty())
+            table.display = False
+            self.query_one("#wallet-detail", Static).update("")
+            return
+        table.display = True
+        whitespace = view.whitespace
+        line = Text("Share of wallet and our growth per category; ")
+        line.append("whitespace", insight_views.WHITESPACE)
+        line.append(", ")
+        line.append("lost share", insight_views.LOST)
+        line.append(", ")
+        line.append("growing slower than the customer", insight_views.BEHIND)
+        if whitespace:
+            line.append(f"\nWhitespace in {view.latest}: {', '.join(whitespace)}", "magenta")
+        note.update(line)
+        table.add_column("Category", key="category")
+        for period in view.periods:
+            table.add_column(insight_views.period_title(view, period), key=period.label)
+        for category, cells in insight_views.wallet_rows(view):
+            table.add_row(Text(category, "bold" if category == insight_views.TOTAL else ""),
+                          *cells, key=category)  # fmt: skip
+        table.cursor_coordinate = keep if keep.row < table.row_count else table.cursor_coordinate
+        if table.cursor_coordinate.column == 0 and len(view.periods):
+            table.cursor_coordinate = table.cursor_coordinate._replace(column=len(view.periods))
+        self._show_wallet_detail()
+
+    def _wallet_cursor(self) -> tuple[str, object | None] | None:
+        """(category, period) under the cursor; the period is None on the category column."""
+        ws = self.workspace
+        tables = self.query("#wallet-table")
+        if ws is None or not tables or not ws.wallet.periods:
+            return None
+        table = tables.first(DataTable)
+        if not table.row_count:
+            return None
+        keys = table.coordinate_to_cell_key(table.cursor_coordinate)
+        category = str(keys.row_key.value)
+        column = str(keys.column_key.value)
+        period = next((p for p in ws.wallet.periods if p.label == column), None)
+        return category, period
+
+    @on(DataTable.CellHighlighted, "#wallet-table")
+    def _show_wallet_detail(self) -> None:
+        picked = self._wallet_cursor()
+        if picked is None or self.workspace is None:
+            return
+        self.query_one("#wallet-detail", Static).update(
+            insight_views.wallet_detail(self.workspace.wallet, picked[0])
+        )
+
+    def _show_health(self) -> None:
+        ws = self.workspace
+        assert ws is not None
+        self.query_one("#health-summary", Static).update(
+            insight_views.health_summary(ws.health, ws.behaviour, self.kam.today)
+        )
+        signals = self.query_one("#signal-table", DataTable)
+        signals.clear()
+        if ws.health is not None:
+            for row in insight_views.signal_rows(ws.health):
+                signals.add_row(*row)
+        signals.display = ws.health is not None
+        complaints = self.query_one("#complaint-table", DataTable)
+        keep = complaints.cursor_row
+        complaints.clear()
+        for row in ws.complaints:
+            complaints.add_row(*insight_views.complaint_cells(row), key=str(row.id))
+        if complaints.row_count:
+            complaints.move_cursor(row=min(keep, complaints.row_count - 1))
+        self.query_one("#survey-line", Static).update(insight_views.surveys_line(ws.surveys))
+        self.query_one("#tier-path", Static).update(insight_views.tier_path(ws.detail.tier_moves))
+
     def selected_item(self) -> plans.PlanRow | None:
         tables = self.query("#plan-table")
         if not tables or self.workspace is None:
@@ -549,6 +669,8 @@ class AccountScreen(KamScreen):
             "contacts": "#org",
             "pipeline": "#deal-table",
             "plan": "#plan-table",
+            "wallet": "#wallet-table",
+            "health": "#signal-table",
             "history": "#history-table",
         }
         if self.tab in focus:
@@ -861,6 +983,70 @@ class AccountScreen(KamScreen):
                 self.action_refresh(),
             ),
         )
+
+    # --- wallet tab ---------------------------------------------------------------------------
+
+    def action_new_estimate(self) -> None:
+        picked = self._wallet_cursor()
+        preset: dict[str, str] = {}
+        if picked is not None:
+            category, period = picked
+            if category != insight_views.TOTAL:
+                preset["category"] = category
+            latest = self.workspace.wallet.latest if self.workspace else None
+            preset["period"] = str(period or latest or self.kam.today.year)
+        else:
+            preset["period"] = str(self.kam.today.year)
+        insight_forms.new_estimate(self, self.account_id, preset, self._after_save)
+
+    def _estimate_or_hint(self):
+        picked = self._wallet_cursor()
+        ws = self.workspace
+        cell = None
+        if picked is not None and picked[1] is not None and ws is not None:
+            cell = ws.wallet.cell(picked[0], picked[1])  # type: ignore[arg-type]
+        if cell is None or cell.estimate_id is None:
+            self.notify("Pick a cell with an estimate (n adds one)", timeout=3)
+            return None
+        return cell
+
+    def action_edit_estimate(self) -> None:
+        cell = self._estimate_or_hint()
+        if cell is not None:
+            insight_forms.edit_estimate(self, cell.estimate_id, self._after_save)
+
+    def action_remove_estimate(self) -> None:
+        cell = self._estimate_or_hint()
+        if cell is None:
+            return
+        estimate_id = cell.estimate_id
+        self._confirm(
+            f"Remove the estimate of {cell.category} in {cell.period.label} and its competitors?",
+            lambda session: wallet.remove_estimate(session, estimate_id),
+            "Estimate removed",
+            yes="Remove",
+        )
+
+    # --- health tab ---------------------------------------------------------------------------
+
+    def action_new_complaint(self) -> None:
+        insight_forms.new_complaint(self, self.account_id, self._after_save)
+
+    def action_close_complaint(self) -> None:
+        ws = self.workspace
+        table = self.query("#complaint-table")
+        row = None
+        if ws is not None and table and table.first(DataTable).row_count:
+            t = table.first(DataTable)
+            key = t.coordinate_to_cell_key(t.cursor_coordinate).row_key.value
+            row = next((c for c in ws.complaints if str(c.id) == key), None)
+        if row is None or not row.open:
+            self.notify("Pick an open complaint in the list (n records one)", timeout=3)
+            return
+        insight_forms.close_complaint(self, row.id, self._after_save)
+
+    def action_new_score(self) -> None:
+        insight_forms.new_score(self, self.account_id, self._after_save)
 
 
 MOODS = {"positive": "green", "negative": "red"}

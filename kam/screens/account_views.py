@@ -12,8 +12,9 @@ from kam.models.enums import Attitude, RelationshipStrength
 from kam.services.contacts import ContactRow
 from kam.services.formatting import money, percent
 from kam.services.history import as_words
+from kam.services.segments import SEGMENT_WORDS
 from kam.services.workspace import Workspace
-from kam.widgets.badges import STATUS_STYLES, class_badge, tier_badge
+from kam.widgets.badges import STATUS_STYLES, class_badge, health_badge, tier_badge
 
 ATTITUDE_STYLES = {
     Attitude.champion: "bold green",
@@ -99,6 +100,10 @@ def standing(ws: Workspace) -> Table:
         + (f" (+{len(ws.contacts) - current} left)" if current < len(ws.contacts) else ""),
     )
     grid.add_row("Last contact", str(ws.last_contact) if ws.last_contact else "none logged")
+    if ws.health is not None:
+        grid.add_row("Health", health_badge(ws.health.score, ws.health.band))
+    if ws.behaviour is not None:
+        grid.add_row("Segment", SEGMENT_WORDS[ws.behaviour.segment].split(":")[0])
     deals = ws.forecast.total
     grid.add_row("Open deals", f"{deals.open_deals} · weighted {money(deals.weighted_minor)}")
     overdue = detail.overdue_plan_items

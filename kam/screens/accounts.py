@@ -20,7 +20,7 @@ from kam.services import accounts as account_service
 from kam.services import settings as settings_service
 from kam.services.accounts import AccountListQuery, AccountRow
 from kam.services.formatting import money, money_short, percent
-from kam.widgets.badges import STATUS_STYLES, WARNING_STYLE, class_cell, tier_cell
+from kam.widgets.badges import STATUS_STYLES, WARNING_STYLE, class_cell, health_cell, tier_cell
 from kam.widgets.lazy_table import Column, LazyTable
 
 if TYPE_CHECKING:
@@ -34,11 +34,14 @@ COLUMNS = [
     Column("share", "Share", 6, right=True),
     Column("status", "Status", 7),
     Column("team", "Team", 6),
+    Column("health", "Health", 6, right=True, optional=True),
     Column("owner", "Owner", 14, grow=1, optional=True),
     Column("industry", "Industry", 14, grow=1, optional=True),
     Column("region", "Region", 8, optional=True),
 ]
-SORT_CYCLE = ["revenue", "name", "class", "tier", "share", "status", "owner", "industry", "region"]
+SORT_CYCLE = [
+    "revenue", "name", "class", "tier", "health", "share", "status", "owner", "industry", "region",
+]  # fmt: skip
 
 
 def _revenue(minor: int) -> str:
@@ -127,6 +130,7 @@ class AccountsScreen(KamScreen):
             (percent(row.share), None),
             (row.status.value, STATUS_STYLES[row.status]),
             ("single", WARNING_STYLE) if row.single_threaded else ("", None),
+            health_cell(row.health, row.band),
             (row.owner or "", None),
             (row.industry or "", None),
             (row.region or "", None),
@@ -213,7 +217,13 @@ class AccountsScreen(KamScreen):
         arrow = " ↓" if self.query_state.descending else " ↑"
         table.header_marks = {self.query_state.sort: arrow}
         table.set_source(
-            AccountSource(self.kam.database, self.query_state, self.kam.ensure_classified)
+            AccountSource(
+                self.kam.database,
+                self.query_state,
+                self.kam.ensure_health
+                if self.query_state.sort == "health"
+                else self.kam.ensure_classified,
+            )
         )
         self._status("Loading…")
 
@@ -277,8 +287,8 @@ class AccountsScreen(KamScreen):
 
     def _sort_by(self, key: str) -> None:
         descending = key in {"revenue", "share", "class", "tier"} and key != "name"
-        if key in {"class", "tier"}:
-            descending = False  # the enum order already puts core/diamond first
+        if key in {"class", "tier", "health"}:
+            descending = False  # core/diamond first; the worst health first
         self.query_state = replace(self.query_state, sort=key, descending=descending)
         self._apply()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -32,6 +33,7 @@ class DashboardScreen(KamScreen):
                 yield Static(id="by-class", classes="panel")
                 yield Static(id="by-tier", classes="panel")
             yield Static(id="top-accounts", classes="panel")
+            yield Static(id="tier-moves", classes="panel")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -49,12 +51,13 @@ class DashboardScreen(KamScreen):
             return (
                 portfolio.dashboard(session, today),
                 settings_service.classification_settings(session),
+                portfolio.tier_moves(session, today),
             )
 
         self.load(query, self._show, group="dashboard")
 
     def _show(self, loaded) -> None:
-        data, settings = loaded
+        data, settings, moves = loaded
         self.query_one("#kpi-accounts", KpiTile).show(
             f"{data.accounts:,}", f"{data.ranked_accounts:,} buying"
         )
@@ -126,3 +129,36 @@ class DashboardScreen(KamScreen):
         if not data.top:
             top.add_row("", "No revenue yet: import revenue or run `kam demo`.", "", "", "", "")
         self.query_one("#top-accounts", Static).update(top)
+        self.query_one("#tier-moves", Static).update(_moves_table(moves, settings))
+
+
+def _moves_table(moves: portfolio.Moves, settings) -> Table:
+    table = Table(
+        title=f"Moves since {moves.since:%d %b %Y}: ▲ {moves.up:,} up  ▼ {moves.down:,} down",
+        expand=True,
+        box=None,
+        title_justify="left",
+    )
+    table.add_column("", width=1)
+    table.add_column("Account", ratio=1, no_wrap=True, overflow="ellipsis")
+    table.add_column("Move", no_wrap=True)
+    table.add_column("When", no_wrap=True)
+    for move in moves.latest:
+        parts = []
+        if move.field in ("account_class", "both"):
+            parts.append(f"{move.from_value or '—'} → {move.to_value}")
+        if move.tier_to is not None:
+            parts.append(f"{_tier(settings, move.tier_from)} → {_tier(settings, move.tier_to)}")
+        table.add_row(
+            Text("▲", "green") if move.up else Text("▼", "red"),
+            move.name,
+            " · ".join(parts),
+            f"{move.on:%d %b}",
+        )
+    if not moves.latest:
+        table.add_row("", Text("No class or tier moves this quarter.", "dim"), "", "")
+    return table
+
+
+def _tier(settings, value: str | None) -> str:
+    return settings.label(ValueTier(value)) if value in ValueTier.__members__ else (value or "—")

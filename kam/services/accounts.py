@@ -13,6 +13,7 @@ from kam.errors import KamError
 from kam.models import (
     Account,
     AccountClassification,
+    AccountHealth,
     AccountTeamMember,
     Contact,
     PlanItem,
@@ -21,13 +22,14 @@ from kam.models import (
     TierChange,
     name_key,
 )
-from kam.models.enums import AccountClass, AccountStatus, ValueTier
+from kam.models.enums import AccountClass, AccountStatus, HealthBand, ValueTier
 from kam.services import periods
 from kam.services import team as team_service
 
 _acct = Account.__table__
 _cls = AccountClassification.__table__
 _member = TeamMember.__table__
+_health = AccountHealth.__table__
 
 # Each sort key's columns, all backed by an index, so a page is read in order rather than
 # sorted. The list of live accounts is the stored classification (kept current by the caller)
@@ -42,6 +44,7 @@ SORT_COLUMNS: dict[str, tuple[sa.ColumnElement, ...]] = {
     "industry": (_acct.c.industry, _acct.c.name_key),
     "region": (_acct.c.region, _acct.c.name_key),
     "owner": (_member.c.name, _acct.c.name_key),
+    "health": (_health.c.score, _cls.c.position),  # unwatched accounts have none: last
 }
 REVERSED_SORTS = {"revenue", "share"}  # their columns ascend while the figure descends
 # Below this many matches a filtered page sorts the matches; above, it walks the sort index.
@@ -81,6 +84,8 @@ class AccountRow:
     strategic: bool
     rank: int | None
     single_threaded: bool = False
+    health: int | None = None  # watched accounts only
+    band: HealthBand | None = None
 
 
 def like_pattern(text: str) -> str:
@@ -132,7 +137,7 @@ def list_accounts(
     matches are found by name and sorted; many are read in index order until the page is full.
     """
     columns = SORT_COLUMNS[query.sort]
-    blanks_possible = [getattr(c, "nullable", False) for c in columns]
+    blanks_possible = [getattr(c, "nullable", False) or c.table is _health for c in columns]
     descending = query.descending != (query.sort in REVERSED_SORTS)
     select = sa.select(
         _acct.c.id,
@@ -147,18 +152,20 @@ def list_accounts(
         _member.c.name.label("owner"),
         _acct.c.strategic,
         _cls.c.rank,
+        _health.c.score.label("health"),
+        _health.c.band,
     )
     if query.archived:  # archived accounts are not classified
         select = select.select_from(
-            _acct.outerjoin(_cls, _acct.c.id == _cls.c.account_id).outerjoin(
-                _member, _member.c.id == _acct.c.owner_id
-            )
+            _acct.outerjoin(_cls, _acct.c.id == _cls.c.account_id)
+            .outerjoin(_member, _member.c.id == _acct.c.owner_id)
+            .outerjoin(_health, _health.c.account_id == _acct.c.id)
         )
     else:
         select = select.select_from(
-            _cls.join(_acct, _acct.c.id == _cls.c.account_id).outerjoin(
-                _member, _member.c.id == _acct.c.owner_id
-            )
+            _cls.join(_acct, _acct.c.id == _cls.c.account_id)
+            .outerjoin(_member, _member.c.id == _acct.c.owner_id)
+            .outerjoin(_health, _health.c.account_id == _acct.c.id)
         )
     if not query.filtered and not query.archived and query.sort in REVERSED_SORTS:
         # Positions are 1..N without gaps: the page starts at a known position.
@@ -193,6 +200,8 @@ def list_accounts(
             strategic=bool(row.strategic),
             rank=row.rank,
             single_threaded=row.id in lonely,
+            health=row.health,
+            band=HealthBand(row.band) if row.band else None,
         )
         for row in rows
     ]

@@ -8,7 +8,7 @@ bands of the score; the reasons are the signals that cost the most points.
 Which accounts: the key accounts (core, major, emerging, strategic) and those that were worth
 as much in the year before (revenue at least that of the smallest major account now) and lost
 30% or more of it since, so a valuable account that is slipping away or fell silent is still
-watched.
+watched (until it is marked lost: then its win-back plan takes over).
 
 Every signal is read for the whole portfolio in a few grouped queries, then combined per
 account; the same code serves one account (its screen) and all of them (lists, reports).
@@ -49,6 +49,7 @@ from kam.models import (
 from kam.models.enums import (
     OPEN_STAGES,
     AccountClass,
+    AccountStatus,
     Attitude,
     BuyingRole,
     ComplaintSeverity,
@@ -77,16 +78,16 @@ _history = HealthHistory.__table__
 
 # (key, title, default weight)
 SIGNALS = [
-    ("revenue_year", "Revenue, year on year", 15),
-    ("revenue_quarter", "Revenue, last quarter vs a year before", 7),
+    ("revenue_year", "Revenue, year", 15),
+    ("revenue_quarter", "Revenue, quarter", 7),
     ("wallet", "Share of wallet", 10),
-    ("contact", "Last contact vs policy", 12),
-    ("overdue", "Overdue plan items", 8),
-    ("complaints", "Open complaints", 10),
+    ("contact", "Contact gap", 12),
+    ("overdue", "Overdue plan", 8),
+    ("complaints", "Complaints", 10),
     ("satisfaction", "Satisfaction", 8),
     ("threading", "Single-threaded", 10),
     ("contact_left", "Key contact left", 8),
-    ("roles", "Decision maker and champion", 6),
+    ("roles", "Buying roles", 6),
     ("pipeline", "Pipeline coverage", 6),
 ]
 TITLES = {key: title for key, title, _ in SIGNALS}
@@ -379,7 +380,7 @@ def _slipped(revenue: tuple[int, int, int, int], floor: int) -> bool:
     return year_before >= floor and year < year_before * SLIPPED
 
 
-def _population(facts: _Facts, archived: set[Any]) -> list[Any]:
+def _population(facts: _Facts, archived: set[Any], lost: set[Any]) -> list[Any]:
     """Key accounts now, and those that were as valuable in the year before and slipped."""
     key = {
         a
@@ -394,7 +395,11 @@ def _population(facts: _Facts, archived: set[Any]) -> list[Any]:
     floor = min((r for r in major_revenues if r > 0), default=None)
     was = set()
     if floor is not None:
-        was = {a for a, r in facts.revenue.items() if _slipped(r, floor) and a in facts.tiers}
+        was = {
+            a
+            for a, r in facts.revenue.items()
+            if _slipped(r, floor) and a in facts.tiers and a not in lost
+        }
     return [a for a in key | was if a not in archived]
 
 
@@ -426,7 +431,7 @@ def _signals(account: Any, facts: _Facts, as_of: date, settings: HealthSettings)
             "revenue_quarter",
             quarter,
             quarter_before,
-            "last quarter vs a year before",
+            "on the same quarter last year",
             w["revenue_quarter"],
             150,
         ),
@@ -601,8 +606,17 @@ def compute(
         )
         .scalars()
     )
+    lost = set(
+        session.connection()
+        .execute(
+            sa.select(_acct.c.id).where(
+                _scope(_acct.c.id, account_id), _acct.c.status == AccountStatus.lost.value
+            )
+        )
+        .scalars()
+    )
     if account_id is None:
-        accounts = _population(facts, archived)
+        accounts = _population(facts, archived, lost)
     elif _watched(session, account_id, facts):
         accounts = [account_id]
     else:
@@ -635,6 +649,8 @@ def _watched(session: Session, account_id: uuid.UUID, facts: _Facts) -> bool:
     )
     if floor is None:
         return False
+    if account.status == AccountStatus.lost:
+        return False  # a lost account is won back on its win-back plan, not watched
     # The classification's revenue is over its window; the year before is read from revenue.
     return _slipped(facts.revenue.get(account_id, (0, 0, 0, 0)), floor)
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from kam.models import Account, AccountClassification
+from kam.models import Account, AccountClassification, TierChange
 from kam.models.enums import AccountClass, ValueTier
 from kam.services import settings as settings_service
 
@@ -129,4 +129,85 @@ def dashboard(session: Session, today: date, top: int = 10) -> Dashboard:
             )
             for r in top_rows
         ],
+    )
+
+
+@dataclass(frozen=True)
+class Move:
+    account_id: uuid.UUID
+    name: str
+    field: str  # "account_class" or "tier"
+    from_value: str | None
+    to_value: str
+    on: date
+    reason: str
+    up: bool
+    tier_from: str | None = None  # when the tier moved (alone or with the class)
+    tier_to: str | None = None
+
+
+@dataclass(frozen=True)
+class Moves:
+    since: date
+    up: int
+    down: int
+    latest: list[Move]
+
+
+def _rank(field: str, value: str | None) -> int:
+    order = (
+        [c.value for c in AccountClass]
+        if field == "account_class"
+        else [t.value for t in ValueTier]
+    )
+    return order.index(value) if value in order else len(order)
+
+
+def quarter_start(day: date) -> date:
+    return date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+
+
+def tier_moves(session: Session, today: date, limit: int = 12) -> Moves:
+    """This quarter's class and tier moves, upgrades and downgrades, newest first."""
+    since = quarter_start(today)
+    tc = TierChange.__table__
+    start = datetime.combine(since, time.min, UTC) - timedelta(hours=14)  # any time zone's day
+    rows = session.connection().execute(
+        sa.select(
+            tc.c.account_id,
+            _acct.c.name,
+            tc.c.field,
+            tc.c.from_value,
+            tc.c.to_value,
+            tc.c.changed_at,
+            tc.c.reason,
+        )
+        .join_from(tc, _acct, _acct.c.id == tc.c.account_id)
+        .where(tc.c.changed_at >= start, _acct.c.archived_at.is_(None))
+        .order_by(tc.c.changed_at.desc(), _acct.c.name_key)
+    )
+    moves: list[Move] = []
+    for r in rows:
+        on = r.changed_at.date() if isinstance(r.changed_at, datetime) else r.changed_at
+        up = _rank(r.field, r.to_value) < _rank(r.field, r.from_value)
+        last = moves[-1] if moves else None
+        if last is not None and last.account_id == r.account_id and last.on == on:
+            # One reclassification moved class and tier: one move, told as one.
+            if r.field == "account_class":
+                moves[-1] = Move(r.account_id, r.name, "both", r.from_value, r.to_value, on,
+                                 r.reason, up, last.from_value, last.to_value)  # fmt: skip
+            else:
+                moves[-1] = replace(last, field="both", tier_from=r.from_value,
+                                    tier_to=r.to_value)  # fmt: skip
+            continue
+        tier = (r.from_value, r.to_value) if r.field == "tier" else (None, None)
+        moves.append(
+            Move(r.account_id, r.name, r.field, r.from_value, r.to_value, on, r.reason, up, *tier)
+        )
+    moves = [m for m in moves if m.on >= since]
+    return Moves(
+        since,
+        sum(1 for m in moves if m.up),
+        sum(1 for m in moves if not m.up),
+        moves[:limit],
     )

@@ -11,7 +11,18 @@ from sqlmodel import Session
 
 from kam.config import ClassificationSettings
 from kam.models.enums import AccountClass
-from kam.services import accounts, contacts, history, pipeline, plans, team
+from kam.services import (
+    accounts,
+    contacts,
+    feedback,
+    health,
+    history,
+    pipeline,
+    plans,
+    segments,
+    team,
+    wallet,
+)
 from kam.services import settings as settings_service
 from kam.services.accounts import AccountDetail
 from kam.services.contacts import ContactRow
@@ -40,6 +51,11 @@ class Workspace:
     contact_last_contact: dict[uuid.UUID, date]
     policy_offer: str | None  # the policy to offer, when the plan does not follow it
     silence: str | None  # a key account silent for longer than its policy allows
+    wallet: wallet.WalletView
+    health: health.Health | None  # None: not a watched account
+    behaviour: segments.Behaviour | None
+    complaints: list[feedback.ComplaintRow]
+    surveys: list[feedback.SurveyRow]
 
     @property
     def key_account(self) -> bool:
@@ -90,4 +106,9 @@ def load_workspace(session: Session, account_id: uuid.UUID, today: date) -> Work
         contact_last_contact=plans.contacts_last_contact(session, account_id),
         policy_offer=plans.policy_to_offer(session, account, cls, plan),
         silence=plans.silence_warning(session, account, cls, last, today),
+        wallet=wallet.account_wallet(session, account_id, today),
+        health=health.account_health(session, account_id, today),
+        behaviour=segments.account_behaviour(session, account_id),
+        complaints=feedback.account_complaints(session, account_id),
+        surveys=feedback.account_surveys(session, account_id),
     )

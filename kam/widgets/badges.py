@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.style import Style
 from rich.text import Text
 
-from kam.models.enums import AccountClass, AccountStatus, ValueTier
+from kam.models.enums import AccountClass, AccountStatus, HealthBand, ValueTier
 
 TIER_STYLES: dict[ValueTier, Style] = {
     ValueTier.diamond: Style(color="bright_cyan", bold=True),
@@ -27,6 +27,11 @@ STATUS_STYLES: dict[AccountStatus, Style] = {
     AccountStatus.lost: Style(color="red"),
 }
 WARNING_STYLE = Style(color="yellow")
+BAND_STYLES: dict[HealthBand, Style] = {
+    HealthBand.red: Style(color="red", bold=True),
+    HealthBand.amber: Style(color="yellow"),
+    HealthBand.green: Style(color="green"),
+}
 TIER_MARKS = {
     ValueTier.diamond: "◆",
     ValueTier.gold: "●",
@@ -53,3 +58,15 @@ def tier_badge(tier: ValueTier, label: str) -> Text:
 def class_badge(account_class: AccountClass, strategic: bool = False) -> Text:
     text, style = class_cell(account_class, strategic)
     return Text(text, style=style)
+
+
+def health_cell(score: int | None, band: HealthBand | None) -> tuple[str, Style | None]:
+    """`● 42` in the band's colour; blank for an account whose health is not watched."""
+    if score is None or band is None:
+        return "", None
+    return f"● {score}", BAND_STYLES[band]
+
+
+def health_badge(score: int | None, band: HealthBand | None) -> Text:
+    text, style = health_cell(score, band)
+    return Text(f"{text} {band.value}" if band else "not watched", style=style or "dim")

@@ -1,0 +1,100 @@
+"""The forms of an account's Wallet and Health tabs: wallet estimates, complaints and
+satisfaction scores. `done` gets what was saved, or None when cancelled."""
+
+from __future__ import annotations
+
+import uuid
+
+from kam.models.enums import ComplaintSeverity
+from kam.screens.base import DataMixin
+from kam.screens.form import FieldSpec, FormScreen, choices_of
+from kam.screens.workspace_forms import Done, _open_form
+from kam.services import feedback, wallet
+
+ESTIMATE_FIELDS = [
+    FieldSpec("category", "Category", placeholder="what they buy, e.g. Spare parts"),
+    FieldSpec("period", "Period", placeholder="a year (2026) or a quarter (2026-Q3)"),
+    FieldSpec("spend", "Their spend", placeholder="all suppliers together, e.g. 1,250,000"),
+    FieldSpec("customer_growth", "Their growth", placeholder="e.g. 12% (blank: from last period)"),
+    FieldSpec("competitors", "Competitors", placeholder="Acme 30%, Beta 15%"),
+    FieldSpec("notes", "Notes"),
+]
+
+
+def new_estimate(
+    screen: DataMixin, account_id: uuid.UUID, preset: dict[str, str], done: Done
+) -> None:
+    screen.kam.push_screen(
+        FormScreen(
+            "New wallet estimate",
+            ESTIMATE_FIELDS,
+            preset,
+            lambda session, raw, _b: wallet.create_estimate(session, account_id, raw),
+        ),
+        done,
+    )
+
+
+def edit_estimate(screen: DataMixin, estimate_id: uuid.UUID, done: Done) -> None:
+    def build(base) -> FormScreen:
+        return FormScreen(
+            f"Edit wallet estimate: {base.values['category']} {base.values['period']}",
+            ESTIMATE_FIELDS,
+            base.values,
+            lambda session, raw, b: wallet.update_estimate(session, estimate_id, b, raw),
+            base=base,
+        )
+
+    _open_form(screen, lambda session: wallet.open_estimate_form(session, estimate_id), build, done)
+
+
+def new_complaint(screen: DataMixin, account_id: uuid.UUID, done: Done) -> None:
+    today = screen.kam.today
+    screen.kam.push_screen(
+        FormScreen(
+            "New complaint",
+            [
+                FieldSpec("summary", "What about", "long"),
+                FieldSpec(
+                    "severity", "Severity", "choice", choices_of(ComplaintSeverity), required=True
+                ),
+                FieldSpec("opened_on", "Opened", "date", placeholder="blank: today"),
+            ],
+            {"severity": ComplaintSeverity.medium},
+            lambda session, raw, _b: feedback.open_complaint(session, account_id, raw, today),
+        ),
+        done,
+    )
+
+
+def close_complaint(screen: DataMixin, complaint_id: uuid.UUID, done: Done) -> None:
+    today = screen.kam.today
+    screen.kam.push_screen(
+        FormScreen(
+            "Resolve the complaint",
+            [
+                FieldSpec("closed_on", "Resolved on", "date", placeholder="blank: today"),
+                FieldSpec("resolution", "How", "long"),
+            ],
+            {},
+            lambda session, raw, _b: feedback.close_complaint(session, complaint_id, raw, today),
+        ),
+        done,
+    )
+
+
+def new_score(screen: DataMixin, account_id: uuid.UUID, done: Done) -> None:
+    today = screen.kam.today
+    screen.kam.push_screen(
+        FormScreen(
+            "Satisfaction score",
+            [
+                FieldSpec("score", "Score", placeholder="0 (very unhappy) to 10 (delighted)"),
+                FieldSpec("surveyed_on", "Surveyed on", "date", placeholder="blank: today"),
+                FieldSpec("comment", "Comment", "long"),
+            ],
+            {},
+            lambda session, raw, _b: feedback.record_score(session, account_id, raw, today),
+        ),
+        done,
+    )

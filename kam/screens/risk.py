@@ -1,0 +1,130 @@
+"""At risk: the watched accounts in red, falling fast, or amber with an alarm, worst first,
+with the reasons in words. `enter` opens the account on its Health tab."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rich.style import Style
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Header, Static
+
+from kam.screens.base import KamScreen
+from kam.services import health
+from kam.services.health import RiskRow
+from kam.widgets.badges import BAND_STYLES, health_cell
+from kam.widgets.lazy_table import Column, LazyTable
+
+COLUMNS = [
+    Column("health", "Health", 6, right=True),
+    Column("change", "4 wk", 5, right=True),
+    Column("account", "Account", 20, grow=3),
+    Column("tier", "Tier", 9),
+    Column("reasons", "Why", 30, grow=6),
+    Column("owner", "Owner", 12, grow=1, optional=True),
+]
+FALLING = Style(color="red")
+ORDERS = {"score": "worst first", "fall": "falling fastest first"}
+
+
+class ListSource:
+    """Rows already read, served a page at a time."""
+
+    def __init__(self, rows: Sequence[Any]) -> None:
+        self.rows = rows
+
+    def count(self) -> int:
+        return len(self.rows)
+
+    def fetch(self, offset: int, limit: int) -> Sequence[Any]:
+        return self.rows[offset : offset + limit]
+
+
+class RiskScreen(KamScreen):
+    AUTO_FOCUS = "#risk"
+    BINDINGS = [
+        Binding("o", "toggle_order", "Worst/falling"),
+        Binding("r", "refresh", "Recompute"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.order = "score"
+        self._left = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("Working out the health of the key accounts…", id="risk-summary")
+        yield LazyTable(COLUMNS, self._cells, id="risk")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "At risk"
+        self._load()
+
+    def on_screen_suspend(self) -> None:
+        self._left = True
+
+    def on_screen_resume(self) -> None:
+        if self._left:  # something may have been logged or resolved meanwhile
+            self._load(keep_cursor=True)
+        self._left = False
+
+    def _load(self, *, keep_cursor: bool = False, force: bool = False) -> None:
+        order, today, kam = self.order, self.kam.today, self.kam
+
+        def query(session):
+            return health.at_risk(session, order), health.summary(session)
+
+        def ready() -> None:
+            if force:
+                with kam.database.write() as session:
+                    health.refresh(session, today, force=True)
+            else:
+                kam.ensure_health()
+
+        def show(loaded) -> None:
+            rows, summary = loaded
+            self._show_summary(summary)
+            self.query_one("#risk", LazyTable).set_source(ListSource(rows), keep_cursor=keep_cursor)
+
+        def work(session):
+            ready()
+            return query(session)
+
+        self.load(work, show, group="risk")
+
+    def _show_summary(self, summary: health.HealthSummary) -> None:
+        line = Text(f"{summary.at_risk:,} at risk", style="bold")
+        line.append(f" of {summary.watched:,} watched accounts:  ")
+        for band in ("red", "amber", "green"):
+            line.append(f"● {summary.bands[band]:,} {band}  ", BAND_STYLES[health.HealthBand(band)])
+        line.append(f"· {ORDERS[self.order]} · as of {self.kam.today}", "dim")
+        self.query_one("#risk-summary", Static).update(line)
+
+    def _cells(self, row: RiskRow) -> list[tuple[str, object]]:
+        change = f"{row.change:+d}" if row.change else ""
+        return [
+            health_cell(row.score, row.band),
+            (change, FALLING if row.change is not None and row.change < 0 else None),
+            (row.name, None),
+            (row.tier or "", None),
+            (row.reasons, None),
+            (row.owner or "", None),
+        ]
+
+    @on(LazyTable.Selected, "#risk")
+    def _open(self, event: LazyTable.Selected) -> None:
+        self.kam.open_account(event.row.account_id, "health")
+
+    def action_toggle_order(self) -> None:
+        self.order = "fall" if self.order == "score" else "score"
+        self._load()
+
+    def action_refresh(self) -> None:
+        self.query_one("#risk-summary", Static).update("Recomputing health…")
+        self._load(keep_cursor=True, force=True)
