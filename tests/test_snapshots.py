@@ -121,3 +121,18 @@ def test_account_plan_tab(snap_compare, demo_path: Path, tmp_path: Path) -> None
         await _account_tab(pilot, "l")
 
     assert snap_compare(make_app(demo_path, tmp_path), terminal_size=(100, 30), run_before=plan)
+
+
+def test_account_wallet_tab(snap_compare, demo_path: Path, tmp_path: Path) -> None:
+    async def wallet(pilot) -> None:
+        await _account_tab(pilot, "w")
+
+    assert snap_compare(make_app(demo_path, tmp_path), terminal_size=(100, 30), run_before=wallet)
+
+
+def test_at_risk(snap_compare, demo_path: Path, tmp_path: Path) -> None:
+    async def risk(pilot) -> None:
+        await pilot.press("6")
+        await settle(pilot)
+
+    assert snap_compare(make_app(demo_path, tmp_path), terminal_size=(120, 35), run_before=risk)

@@ -132,7 +132,8 @@ def health_summary(health: Health | None, behaviour: Behaviour | None, today) ->
         lines.append(
             f"\nRFM {behaviour.rfm} · last purchase "
             f"{f'{recency} days ago' if recency is not None else 'never'} · "
-            f"{behaviour.frequency} purchases, {money(behaviour.monetary_minor)} in the window"
+            f"{behaviour.frequency} purchase{'' if behaviour.frequency == 1 else 's'}, "
+            f"{money(behaviour.monetary_minor)} in the window"
             + (f" · order {money(behaviour.aov_minor)}" if behaviour.aov_minor else "")
             + f" · loyalty {behaviour.loyalty:.2f}",
             "dim",

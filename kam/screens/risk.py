@@ -23,7 +23,7 @@ COLUMNS = [
     Column("health", "Health", 6, right=True),
     Column("change", "4 wk", 5, right=True),
     Column("account", "Account", 20, grow=3),
-    Column("tier", "Tier", 9),
+    Column("tier", "Tier", 9, optional=True),
     Column("reasons", "Why", 30, grow=6),
     Column("owner", "Owner", 12, grow=1, optional=True),
 ]
@@ -60,11 +60,24 @@ class RiskScreen(KamScreen):
         yield Header()
         yield Static("Working out the health of the key accounts…", id="risk-summary")
         yield LazyTable(COLUMNS, self._cells, id="risk")
+        yield Static("", id="risk-detail")
         yield Footer()
 
     def on_mount(self) -> None:
         self.sub_title = "At risk"
+        table = self.query_one("#risk", LazyTable)
+        self.watch(table, "cursor_row", self._show_detail, init=False)
         self._load()
+
+    def _show_detail(self, _row: int | None = None) -> None:
+        """The highlighted account's reasons in full, however narrow the table."""
+        row = self.query_one("#risk", LazyTable).cursor_value
+        detail = Text()
+        if isinstance(row, RiskRow):
+            detail.append(row.name, "bold")
+            detail.append(f"  {row.why_listed}\n", "dim")
+            detail.append(row.reasons)
+        self.query_one("#risk-detail", Static).update(detail)
 
     def on_screen_suspend(self) -> None:
         self._left = True
@@ -116,6 +129,10 @@ class RiskScreen(KamScreen):
             (row.reasons, None),
             (row.owner or "", None),
         ]
+
+    @on(LazyTable.Loaded, "#risk")
+    def _loaded(self) -> None:
+        self.call_after_refresh(self._show_detail)
 
     @on(LazyTable.Selected, "#risk")
     def _open(self, event: LazyTable.Selected) -> None:

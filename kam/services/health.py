@@ -182,8 +182,7 @@ class Health:
         weak = self.weak[:3]
         if not weak:
             return "nothing stands out"
-        held = f"held at {self.band.value}: {self.capped_by}; " if self.capped_by else ""
-        return held + "; ".join(s.evidence for s in weak)
+        return "; ".join(s.evidence for s in weak)
 
     @property
     def weighted_mean(self) -> int:

@@ -237,7 +237,8 @@ def _build(
                         estimate.total_spend_minor, previous and previous.total_spend_minor
                     )
                 )
-            cell.our_growth = _growth(cell.run_rate_minor, mine_before)
+            if previous is not None:  # a period the customer's spend is known for
+                cell.our_growth = _growth(cell.run_rate_minor, mine_before)
             if previous is not None and previous.total_spend_minor:
                 cell.previous_share = mine_before / previous.total_spend_minor
             cells[(category, period)] = cell
