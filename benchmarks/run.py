@@ -48,6 +48,11 @@ TARGETS = {
     "forecast_view_ms": ("... the forecast view", "< 500 ms", 500.0),
     "pipeline_report_s": ("`kam report pipeline`, whole process", "< 1.5 s", 1.5),
     "agenda_open_ms": ("agenda open (the team's, counts per section)", "< 150 ms", 150.0),
+    "health_fresh_s": ("`kam report health`, every health recomputed", "", None),
+    "health_report_s": ("`kam report health`, health current", "< 1.5 s", 1.5),
+    "wallet_report_s": ("`kam report wallet`, whole process", "< 1.5 s", 1.5),
+    "segments_report_s": ("`kam report segments`, whole process", "< 1.5 s", 1.5),
+    "at_risk_open_ms": ("At-risk view open (health current)", "< 500 ms", 500.0),
     "review_queue_ms": ("review queue built", "< 500 ms", 500.0),
     "maxrss_mb": ("peak memory of the TUI process", "< 300 MB", 300.0),
 }
@@ -179,6 +184,7 @@ def probe_tui(db: Path, runs: int) -> dict[str, float]:
                 "card_move_ms",
                 "forecast_view_ms",
                 "agenda_open_ms",
+                "at_risk_open_ms",
             )
         },
     }
@@ -214,6 +220,15 @@ def measure(scale: int, folder: Path, runs: int) -> dict[str, float | str]:
         ),
     )
     other_day = AS_OF - timedelta(days=1)
+    for key, args in (
+        ("health_fresh_s", ("report", "health", "--as-of", other_day.isoformat())),
+        ("health_report_s", ("report", "health", "--as-of", AS_OF.isoformat())),
+        ("wallet_report_s", ("report", "wallet", "--as-of", AS_OF.isoformat())),
+        ("segments_report_s", ("report", "segments", "--as-of", AS_OF.isoformat())),
+    ):
+        figures[key] = median_of(
+            runs, lambda args=args: timed_process(kam(*args[:2], "--db", str(db), *args[2:]))
+        )
     figures["pareto_fresh_s"] = median_of(
         runs,
         lambda: timed_process(

@@ -161,6 +161,17 @@ async def pipeline_figures(app, pilot) -> dict[str, float]:
 
     await until(agenda_ready)
     out["agenda_open_ms"] = (time.perf_counter() - started) * 1000
+    await pilot.pause()
+    # At risk: the stored health (current for the day) and its at-risk list.
+    started = time.perf_counter()
+    app.switch_mode("risk")
+
+    def risk_ready() -> bool:
+        tables = app.screen.query("#risk")
+        return bool(tables) and not tables.first(LazyTable).is_loading
+
+    await until(risk_ready)
+    out["at_risk_open_ms"] = (time.perf_counter() - started) * 1000
     return out
 
 

@@ -474,7 +474,11 @@ def build_demo(
         # A quarter ago first, so the tier moves since then are in the history.
         quarter_ago = as_of - timedelta(days=91)
         classify.refresh(
-            session, quarter_ago, force=True, moved_at=datetime.combine(quarter_ago, now.timetz())
+            session,
+            quarter_ago,
+            force=True,
+            moved_at=datetime.combine(quarter_ago, now.timetz()),
+            with_segments=False,  # made afresh for today just below
         )
         classify.refresh(session, as_of, force=True, moved_at=now)
         say("scoring health")

@@ -342,7 +342,12 @@ def is_current(session: Session, as_of: date) -> bool:
 
 
 def refresh(
-    session: Session, as_of: date, *, force: bool = False, moved_at: datetime | None = None
+    session: Session,
+    as_of: date,
+    *,
+    force: bool = False,
+    moved_at: datetime | None = None,
+    with_segments: bool = True,
 ) -> int:
     """Rebuild the stored classification when its inputs changed (revenue, flags, settings or
     the date); record every class or tier move as a TierChange row (dated `moved_at`, default
@@ -388,7 +393,8 @@ def refresh(
     if previous_state is not None:
         moves = _record_moves(session, window, moved_at or utcnow())
     conn.execute(sa.text("DROP TABLE previous_classification"))
-    segments.refresh(session, as_of)
+    if with_segments:
+        segments.refresh(session, as_of)
     settings_service.set_value(session, STATE_KEY, wanted)
     return moves
 

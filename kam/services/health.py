@@ -59,6 +59,7 @@ from kam.models.enums import (
 )
 from kam.services import plans, team, wallet
 from kam.services import settings as settings_service
+from kam.services.bulk import as_uuid, id_forms
 from kam.services.formatting import money_short, percent
 
 SETTING_KEY = "health"
@@ -236,6 +237,7 @@ def _scope(column: sa.ColumnElement, account_id: uuid.UUID | None) -> sa.ColumnE
 
 def _read_facts(session: Session, as_of: date, account_id: uuid.UUID | None) -> _Facts:
     conn = session.connection()
+    key, key_of = id_forms(conn)
     facts = _Facts()
     year_ago = as_of - relativedelta(years=1)
     two_years = as_of - relativedelta(years=2)
@@ -248,7 +250,7 @@ def _read_facts(session: Session, as_of: date, account_id: uuid.UUID | None) -> 
 
     for row in conn.execute(
         sa.select(
-            _rev.c.account_id,
+            key(_rev.c.account_id),
             total(year_ago, as_of),
             total(two_years, year_ago),
             total(quarter, as_of),
@@ -259,20 +261,20 @@ def _read_facts(session: Session, as_of: date, account_id: uuid.UUID | None) -> 
     ):
         facts.revenue[row[0]] = (int(row[1]), int(row[2]), int(row[3]), int(row[4]))
     for account, cls, tier, strategic in conn.execute(
-        sa.select(_cls.c.account_id, _cls.c.account_class, _cls.c.tier, _cls.c.strategic).where(
-            _scope(_cls.c.account_id, account_id)
-        )
+        sa.select(
+            key(_cls.c.account_id), _cls.c.account_class, _cls.c.tier, _cls.c.strategic
+        ).where(_scope(_cls.c.account_id, account_id))
     ):
         facts.tiers[account] = (cls, tier, bool(strategic))
     facts.last_contact = dict(
         conn.execute(
-            sa.select(_act.c.account_id, sa.func.max(_act.c.occurred_on))
+            sa.select(key(_act.c.account_id), sa.func.max(_act.c.occurred_on))
             .where(_scope(_act.c.account_id, account_id), _act.c.occurred_on <= as_of)
             .group_by(_act.c.account_id)
         ).all()
     )
     for account, n, first in conn.execute(
-        sa.select(_plan.c.account_id, sa.func.count(), sa.func.min(_plan.c.next_due))
+        sa.select(key(_plan.c.account_id), sa.func.count(), sa.func.min(_plan.c.next_due))
         .where(
             _scope(_plan.c.account_id, account_id),
             _plan.c.active.is_(True),
@@ -282,7 +284,7 @@ def _read_facts(session: Session, as_of: date, account_id: uuid.UUID | None) -> 
     ):
         facts.overdue[account] = (int(n), first)
     for account, severity in conn.execute(
-        sa.select(_complaint.c.account_id, _complaint.c.severity).where(
+        sa.select(key(_complaint.c.account_id), _complaint.c.severity).where(
             _scope(_complaint.c.account_id, account_id),
             _complaint.c.opened_on <= as_of,
             sa.or_(_complaint.c.closed_on.is_(None), _complaint.c.closed_on > as_of),
@@ -292,7 +294,7 @@ def _read_facts(session: Session, as_of: date, account_id: uuid.UUID | None) -> 
     settings = health_settings(session)
     since = as_of - relativedelta(months=settings.satisfaction_months)
     for account, day, score in conn.execute(
-        sa.select(_survey.c.account_id, _survey.c.surveyed_on, _survey.c.score)
+        sa.select(key(_survey.c.account_id), _survey.c.surveyed_on, _survey.c.score)
         .where(
             _scope(_survey.c.account_id, account_id),
             _survey.c.surveyed_on > since,
@@ -312,7 +314,7 @@ def _read_facts(session: Session, as_of: date, account_id: uuid.UUID | None) -> 
 
     for account, n, dm, champ in conn.execute(
         sa.select(
-            _contact.c.account_id,
+            key(_contact.c.account_id),
             counted(sa.true()),
             counted(_contact.c.buying_role == BuyingRole.decision_maker.value),
             counted(champion),
@@ -324,7 +326,7 @@ def _read_facts(session: Session, as_of: date, account_id: uuid.UUID | None) -> 
     left_since = as_of - relativedelta(months=settings.contact_left_months)
     for account, name, role, influence, left_on in conn.execute(
         sa.select(
-            _contact.c.account_id,
+            key(_contact.c.account_id),
             _contact.c.name,
             _contact.c.buying_role,
             _contact.c.influence,
@@ -349,7 +351,7 @@ def _read_facts(session: Session, as_of: date, account_id: uuid.UUID | None) -> 
     facts.pipeline = {
         account: int(weighted or 0) // 100
         for account, weighted in conn.execute(
-            sa.select(_opp.c.account_id, sa.func.sum(_opp.c.amount_minor * _opp.c.probability))
+            sa.select(key(_opp.c.account_id), sa.func.sum(_opp.c.amount_minor * _opp.c.probability))
             .where(
                 _scope(_opp.c.account_id, account_id),
                 _opp.c.stage.in_([s.value for s in OPEN_STAGES]),
@@ -358,11 +360,18 @@ def _read_facts(session: Session, as_of: date, account_id: uuid.UUID | None) -> 
         )
     }
     if account_id is None:
-        facts.wallet = {r.account_id: r for r in wallet.portfolio_wallet(session, as_of)}
-        facts.threading = team.threading_of_all(session)
+        facts.wallet = {
+            key_of(r.account_id): r
+            # Estimates from last year on: this year against last, or last against the one
+            # before when this year has none yet.
+            for r in wallet.portfolio_wallet(
+                session, as_of, competitors=False, since=date(as_of.year - 1, 1, 1)
+            )
+        }
+        facts.threading = team.threading_of_all(session, key)
     else:
         row = wallet.account_summary(session, account_id, as_of)
-        facts.wallet = {account_id: row} if row else {}
+        facts.wallet = {key_of(account_id): row} if row else {}
         single = team.threading(session, account_id)
         facts.threading = lambda _a: single
     policies = plans.policies(session)
@@ -586,7 +595,7 @@ def _combine(account: Any, signals: list[Signal], as_of: date, settings: HealthS
     capped_by = None
     if cap is not None and score > cap[0]:
         score, capped_by = cap[0], cap[1]
-    account_id = account if isinstance(account, uuid.UUID) else uuid.UUID(str(account))
+    account_id = as_uuid(account)
     return Health(account_id, as_of, score, band_of(score, settings), signals, capped_by=capped_by)
 
 
@@ -596,10 +605,11 @@ def compute(
     """Health of every watched account (or of one account, if it is watched)."""
     settings = health_settings(session)
     facts = _read_facts(session, as_of, account_id)
+    key, key_of = id_forms(session.connection())
     archived = set(
         session.connection()
         .execute(
-            sa.select(_acct.c.id).where(
+            sa.select(key(_acct.c.id)).where(
                 _scope(_acct.c.id, account_id), _acct.c.archived_at.is_not(None)
             )
         )
@@ -608,7 +618,7 @@ def compute(
     lost = set(
         session.connection()
         .execute(
-            sa.select(_acct.c.id).where(
+            sa.select(key(_acct.c.id)).where(
                 _scope(_acct.c.id, account_id), _acct.c.status == AccountStatus.lost.value
             )
         )
@@ -617,7 +627,7 @@ def compute(
     if account_id is None:
         accounts = _population(facts, archived, lost)
     elif _watched(session, account_id, facts):
-        accounts = [account_id]
+        accounts = [key_of(account_id)]
     else:
         return {}
     result = {}
@@ -633,7 +643,8 @@ def _watched(session: Session, account_id: uuid.UUID, facts: _Facts) -> bool:
     account = session.get(Account, account_id)
     if account is None or account.archived_at is not None:
         return False
-    cls, _tier, strategic = facts.tiers.get(account_id, ("general", "general", False))
+    mine = id_forms(session.connection())[1](account_id)
+    cls, _tier, strategic = facts.tiers.get(mine, ("general", "general", False))
     if cls != AccountClass.general.value or strategic:
         return True
     floor = (
@@ -651,7 +662,7 @@ def _watched(session: Session, account_id: uuid.UUID, facts: _Facts) -> bool:
     if account.status == AccountStatus.lost:
         return False  # a lost account is won back on its win-back plan, not watched
     # The classification's revenue is over its window; the year before is read from revenue.
-    return _slipped(facts.revenue.get(account_id, (0, 0, 0, 0)), floor)
+    return _slipped(facts.revenue.get(mine, (0, 0, 0, 0)), floor)
 
 
 def _monday(day: date) -> date:
@@ -665,8 +676,9 @@ def _attach_previous(session: Session, found: dict[uuid.UUID, Health], as_of: da
         return
     newest = _monday(as_of) - timedelta(days=28)
     oldest = newest - timedelta(days=28)
+    key, key_of = id_forms(session.connection())
     query = (
-        sa.select(_history.c.account_id, _history.c.week_start, _history.c.score)
+        sa.select(key(_history.c.account_id), _history.c.week_start, _history.c.score)
         .where(_history.c.week_start <= newest, _history.c.week_start >= oldest)
         .order_by(_history.c.week_start)
     )
@@ -676,8 +688,9 @@ def _attach_previous(session: Session, found: dict[uuid.UUID, Health], as_of: da
     for account, _week, score in session.connection().execute(query):
         previous[account] = int(score)
     for account_id, health in list(found.items()):
-        if account_id in previous:
-            found[account_id] = replace(health, previous_score=previous[account_id])
+        before = previous.get(key_of(account_id))
+        if before is not None:
+            found[account_id] = replace(health, previous_score=before)
 
 
 def account_health(session: Session, account_id: uuid.UUID, as_of: date) -> Health | None:
@@ -754,7 +767,13 @@ def refresh(session: Session, as_of: date, *, force: bool = False) -> int:
             "change": h.change,
             "reasons": h.reasons,
             "signals": json.dumps(
-                {"capped_by": h.capped_by, "signals": [asdict(s) for s in h.signals]},
+                {
+                    "capped_by": h.capped_by,
+                    "signals": [
+                        {"key": s.key, "weight": s.weight, "score": s.score, "evidence": s.evidence}
+                        for s in h.signals
+                    ],
+                },
                 ensure_ascii=False,
             ),
         }

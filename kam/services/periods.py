@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from dateutil.relativedelta import relativedelta
 
 from kam.errors import InputError
 from kam.models.enums import PeriodKind
@@ -22,8 +21,7 @@ class Period:
     @property
     def end(self) -> date:
         """The first day after the period."""
-        months = 12 if self.kind == PeriodKind.year else 3
-        return self.start + relativedelta(months=months)
+        return _shift(self.start, 12 if self.kind == PeriodKind.year else 3)
 
     @property
     def label(self) -> str:
@@ -32,8 +30,7 @@ class Period:
         return f"{self.start.year}-Q{(self.start.month - 1) // 3 + 1}"
 
     def previous(self) -> Period:
-        months = 12 if self.kind == PeriodKind.year else 3
-        return Period(self.start - relativedelta(months=months), self.kind)
+        return Period(_shift(self.start, -12 if self.kind == PeriodKind.year else -3), self.kind)
 
     def elapsed(self, as_of: date) -> float:
         """The part of the period before `as_of` (1.0 once it is over, 0.0 before it starts)."""
@@ -45,6 +42,12 @@ class Period:
 
     def __str__(self) -> str:
         return self.label
+
+
+def _shift(first_of_month: date, months: int) -> date:
+    """The first of the month `months` away (periods start on the first of a month)."""
+    index = first_of_month.year * 12 + first_of_month.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
 
 
 def period_of(day: date, kind: PeriodKind) -> Period:

@@ -236,9 +236,12 @@ def single_threaded_ids(session: Session, account_ids: Collection[uuid.UUID]) ->
     return {a for a in account_ids if _judge(a, leads, through).single_threaded}
 
 
-def threading_of_all(session: Session) -> Callable[[uuid.UUID], Threading]:
-    """Threading for any account, from facts read once for the whole portfolio."""
-    leads, through = _threading_facts(session, None)
+def threading_of_all(
+    session: Session, key: Callable[[Any], Any] = lambda c: c
+) -> Callable[[Any], Threading]:
+    """Threading for any account, from facts read once for the whole portfolio; `key` reads
+    the account ids (and the returned function takes them in that form)."""
+    leads, through = _threading_facts(session, None, key)
     return lambda account_id: _judge(account_id, leads, through)
 
 
@@ -254,8 +257,10 @@ def _judge(
 
 
 def _threading_facts(
-    session: Session, account_ids: Collection[uuid.UUID] | None
-) -> tuple[set[uuid.UUID], dict[uuid.UUID, list[str]]]:
+    session: Session,
+    account_ids: Collection[uuid.UUID] | None,
+    key: Callable[[Any], Any] = lambda c: c,
+) -> tuple[set[Any], dict[Any, list[str]]]:
     """(accounts with a lead, account -> the team members its contacts and activities go
     through), in three indexed queries whatever the number of accounts; None: every account."""
     conn = session.connection()
@@ -266,7 +271,7 @@ def _threading_facts(
 
     leads = set(
         conn.execute(
-            sa.select(_team.c.account_id).where(
+            sa.select(key(_team.c.account_id)).where(
                 among(_team.c.account_id), _team.c.role == TeamRole.account_lead.value
             )
         ).scalars()
@@ -286,7 +291,7 @@ def _threading_facts(
     ).subquery()
     through: dict[uuid.UUID, list[str]] = {}
     for account_id, name in conn.execute(
-        sa.select(holders.c.account_id, _member.c.name).join_from(
+        sa.select(key(holders.c.account_id), _member.c.name).join_from(
             holders, _member, _member.c.id == holders.c.member_id
         )
     ):

@@ -9,7 +9,7 @@ scaled to the whole period), since the estimate is for the whole period.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -22,6 +22,7 @@ from kam.models import Account, RevenueLine, WalletCompetitor, WalletEstimate
 from kam.models.enums import PeriodKind
 from kam.services import periods
 from kam.services import settings as settings_service
+from kam.services.bulk import as_uuid, id_forms
 from kam.services.edits import Base, FormReader, merge
 from kam.services.formatting import money, percent
 from kam.services.parsing import parse_amount
@@ -34,6 +35,12 @@ _acct = Account.__table__
 
 SETTING_KEY = "wallet"
 ONE_DAY = timedelta(days=1)
+
+
+def _same(column: Any) -> Any:
+    return column
+
+
 DEFAULTS = {"lost_share_points": 0.03, "growth_gap": 0.05, "periods": 4}
 
 
@@ -145,13 +152,15 @@ def _growth(now: int | None, before: int | None) -> float | None:
     return (now or 0) / before - 1.0
 
 
-def _estimates(session: Session, where: sa.ColumnElement, kind: PeriodKind) -> list[Any]:
+def _estimates(
+    session: Session, where: sa.ColumnElement, kind: PeriodKind, key: Callable[[Any], Any] = _same
+) -> list[Any]:
     return (
         session.connection()
         .execute(
             sa.select(
-                _est.c.id,
-                _est.c.account_id,
+                key(_est.c.id).label("id"),
+                key(_est.c.account_id).label("account_id"),
                 _est.c.category,
                 _est.c.period_start,
                 _est.c.total_spend_minor,
@@ -162,12 +171,14 @@ def _estimates(session: Session, where: sa.ColumnElement, kind: PeriodKind) -> l
     )
 
 
-def _competitors(session: Session, estimate_ids: list[uuid.UUID]) -> dict[Any, list]:
+def _competitors(
+    session: Session, estimate_ids: list[Any], key: Callable[[Any], Any] = _same
+) -> dict[Any, list]:
     found: dict[Any, list] = {}
     for chunk in range(0, len(estimate_ids), 5000):
         for estimate_id, name, share in session.connection().execute(
-            sa.select(_comp.c.estimate_id, _comp.c.name, _comp.c.share)
-            .where(_comp.c.estimate_id.in_(estimate_ids[chunk : chunk + 5000]))
+            sa.select(key(_comp.c.estimate_id), _comp.c.name, _comp.c.share)
+            .where(key(_comp.c.estimate_id).in_(estimate_ids[chunk : chunk + 5000]))
             .order_by(_comp.c.share.desc(), _comp.c.name)
         ):
             found.setdefault(estimate_id, []).append((name, float(share)))
@@ -175,13 +186,18 @@ def _competitors(session: Session, estimate_ids: list[uuid.UUID]) -> dict[Any, l
 
 
 def _our_revenue(
-    session: Session, accounts: sa.ColumnElement, kind: PeriodKind, since: date, until: date
+    session: Session,
+    accounts: sa.ColumnElement,
+    kind: PeriodKind,
+    since: date,
+    until: date,
+    key: Callable[[Any], Any] = _same,
 ) -> dict[tuple[Any, str, Period], int]:
     """Our revenue per account, category and period, summed in SQL."""
     conn = session.connection()
     parts = periods.period_parts(_rev.c.booked_on, kind, conn.dialect.name)
     rows = conn.execute(
-        sa.select(_rev.c.account_id, _rev.c.category, *parts, sa.func.sum(_rev.c.amount_minor))
+        sa.select(key(_rev.c.account_id), _rev.c.category, *parts, sa.func.sum(_rev.c.amount_minor))
         .where(accounts, _rev.c.booked_on >= since, _rev.c.booked_on < until)
         .group_by(_rev.c.account_id, _rev.c.category, *parts)
     )
@@ -311,46 +327,54 @@ class AccountWalletRow:
         return self.our_growth - self.customer_growth
 
 
-def portfolio_wallet(session: Session, as_of: date) -> list[AccountWalletRow]:
-    """Every account with yearly wallet estimates, in its latest estimated year, largest
-    spend first. The sums run in SQL; the comparison per account is the Wallet tab's own."""
+def portfolio_wallet(
+    session: Session, as_of: date, *, competitors: bool = True, since: date | None = None
+) -> list[AccountWalletRow]:
+    """Every account with yearly wallet estimates, in its latest estimated year (estimates from
+    `since` on, when given), largest spend first. The sums run in SQL; the comparison per
+    account is the Wallet tab's own."""
     settings = wallet_settings(session)
     kind = PeriodKind.year
     conn = session.connection()
-    estimates = _estimates(session, _est.c.period_start <= as_of, kind)
+    key, _ = id_forms(conn)
+    recent = _est.c.period_start >= since if since else sa.true()
+    estimates = _estimates(session, sa.and_(_est.c.period_start <= as_of, recent), kind, key)
     if not estimates:
         return []
     by_account: dict[Any, list] = {}
     for e in estimates:
         by_account.setdefault(e.account_id, []).append(e)
-    since = periods.Period(min(e.period_start for e in estimates), kind).previous().start
-    with_estimates = sa.select(_est.c.account_id).where(_est.c.period_kind == kind.value)
+    first = periods.Period(min(e.period_start for e in estimates), kind).previous().start
+    with_estimates = sa.select(_est.c.account_id).where(_est.c.period_kind == kind.value, recent)
     ours_all = _our_revenue(
-        session, _rev.c.account_id.in_(with_estimates), kind, since, as_of + ONE_DAY
+        session, _rev.c.account_id.in_(with_estimates), kind, first, as_of + ONE_DAY, key
     )
     ours_by_account: dict[Any, dict[tuple[str, Period], int]] = {}
     for (account, category, period), amount in ours_all.items():
         ours_by_account.setdefault(account, {})[(category, period)] = amount
-    latest_ids = []
-    for rows in by_account.values():
-        last = max(r.period_start for r in rows)
-        latest_ids += [r.id for r in rows if r.period_start == last]
-    found = _competitors(session, latest_ids)
+    found: dict[Any, list] = {}
+    if competitors:
+        latest_ids = []
+        for rows in by_account.values():
+            last = max(r.period_start for r in rows)
+            latest_ids += [r.id for r in rows if r.period_start == last]
+        found = _competitors(session, latest_ids, key)
     names = dict(
         conn.execute(
-            sa.select(_acct.c.id, _acct.c.name).where(
+            sa.select(key(_acct.c.id), _acct.c.name).where(
                 _acct.c.id.in_(with_estimates), _acct.c.archived_at.is_(None)
             )
         ).all()
     )
     result = []
-    for account_id, rows in by_account.items():
-        if account_id not in names:
+    for account, rows in by_account.items():
+        if account not in names:
             continue
         view = _build(
-            account_id, rows, ours_by_account.get(account_id, {}), found, kind, as_of, settings, 2
-        )
-        result.append(_summary(view, names[account_id]))
+            as_uuid(account), rows, ours_by_account.get(account, {}), found, kind, as_of,
+            settings, 1,
+        )  # fmt: skip
+        result.append(_summary(view, names[account]))
     result.sort(key=lambda r: (-r.spend_minor, r.name))
     return result
 
