@@ -163,24 +163,23 @@ class KamApp(App[None]):
 
     def ensure_classified(self) -> None:
         """Refresh the stored classification if revenue, flags, settings or the date moved."""
-        with self._classify_lock:
-            with self.database.read() as session:
-                if classify.is_current(session, self.today):
-                    return
-            with self.database.write() as session:
-                classify.refresh(session, self.today)
+        self._ensure(classify.is_current, classify.refresh)
 
     def ensure_health(self) -> None:
         """Refresh the stored health (and the classification under it) if anything moved."""
         from kam.services import health
 
         self.ensure_classified()
+        self._ensure(health.is_current, health.refresh)
+
+    def _ensure(self, is_current, refresh) -> None:
+        """Check with a read; rebuild in a write only when out of date (one thread at a time)."""
         with self._classify_lock:
             with self.database.read() as session:
-                if health.is_current(session, self.today):
+                if is_current(session, self.today):
                     return
             with self.database.write() as session:
-                health.refresh(session, self.today)
+                refresh(session, self.today)
 
     def search(self, text: str) -> list[account_service.SearchHit]:
         with self.database.read() as session:

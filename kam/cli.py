@@ -67,57 +67,32 @@ def build_parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="print a report")
     reports = report.add_subparsers(dest="report", parser_class=_Parser, metavar="REPORT")
     reports.required = True
-    pareto = reports.add_parser("pareto", help="Pareto classification of the portfolio")
-    _add_db(pareto, top=False)
-    pareto.add_argument("--as-of", type=_date_arg, default=None, metavar="DATE")
+    pareto = _report_parser(reports, "pareto", "Pareto classification of the portfolio")
     pareto.add_argument("--window", default=None, metavar="SPAN", help="12m, 24m, 3y or lifetime")
-    pareto.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    pareto.add_argument("-o", "--output", default=None, metavar="FILE")
-    deals = reports.add_parser(
-        "pipeline", help="the weighted pipeline and won deals, by stage, owner, quarter, ..."
+    deals = _report_parser(
+        reports, "pipeline", "the weighted pipeline and won deals, by stage, owner, quarter, ..."
     )
-    _add_db(deals, top=False)
     deals.add_argument(
         "--by", choices=("stage", "owner", "quarter", "account", "key"), default="stage"
     )
     deals.add_argument("--quarter", default=None, metavar="YYYY-QN", help="close quarter only")
-    deals.add_argument("--as-of", type=_date_arg, default=None, metavar="DATE")
-    deals.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    deals.add_argument("-o", "--output", default=None, metavar="FILE")
-    agenda = reports.add_parser("agenda", help="planned contacts: overdue and coming up")
-    _add_db(agenda, top=False)
+    agenda = _report_parser(reports, "agenda", "planned contacts: overdue and coming up")
     agenda.add_argument("--user", default=None, metavar="NAME", help="one person's (default: all)")
     agenda.add_argument("--days", type=_positive_int, default=14, metavar="N")
-    agenda.add_argument("--as-of", type=_date_arg, default=None, metavar="DATE")
-    agenda.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    agenda.add_argument("-o", "--output", default=None, metavar="FILE")
-
-    wallet = reports.add_parser(
-        "wallet", help="share of wallet, growth vs the customer's, whitespace, competitors"
+    wallet = _report_parser(
+        reports, "wallet", "share of wallet, growth vs the customer's, whitespace, competitors"
     )
-    _add_db(wallet, top=False)
     wallet.add_argument("--account", default=None, metavar="NAME", help="one account in detail")
-    wallet.add_argument("--as-of", type=_date_arg, default=None, metavar="DATE")
-    wallet.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    wallet.add_argument("-o", "--output", default=None, metavar="FILE")
-    health = reports.add_parser("health", help="health of the key accounts and who is at risk")
-    _add_db(health, top=False)
+    health = _report_parser(reports, "health", "health of the key accounts and who is at risk")
     health.add_argument(
         "--all", action="store_true", help="every watched account, not only those at risk"
     )
-    health.add_argument("--as-of", type=_date_arg, default=None, metavar="DATE")
-    health.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    health.add_argument("-o", "--output", default=None, metavar="FILE")
-    segments = reports.add_parser(
-        "segments", help="value x loyalty segments A-E, relational groups, RFM"
+    segments = _report_parser(
+        reports, "segments", "value x loyalty segments A-E, relational groups, RFM"
     )
-    _add_db(segments, top=False)
     segments.add_argument(
         "--accounts", action="store_true", help="one row per account instead of the summary"
     )
-    segments.add_argument("--as-of", type=_date_arg, default=None, metavar="DATE")
-    segments.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    segments.add_argument("-o", "--output", default=None, metavar="FILE")
 
     export = commands.add_parser("export", help="write data out")
     exports = export.add_subparsers(dest="export", parser_class=_Parser, metavar="WHAT")
@@ -127,6 +102,17 @@ def build_parser() -> argparse.ArgumentParser:
     calendar.add_argument("--format", choices=("ics",), default="ics")
     calendar.add_argument("--user", default=None, metavar="NAME", help="one person's plan")
     calendar.add_argument("-o", "--output", default=None, metavar="FILE")
+    return parser
+
+
+def _report_parser(reports, name: str, help: str) -> argparse.ArgumentParser:
+    """A report's parser with what every report takes: the database, the date it is seen
+    from, the format and the output file."""
+    parser = reports.add_parser(name, help=help)
+    _add_db(parser, top=False)
+    parser.add_argument("--as-of", type=_date_arg, default=None, metavar="DATE")
+    parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    parser.add_argument("-o", "--output", default=None, metavar="FILE")
     return parser
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import uuid
 from datetime import date
 from pathlib import Path
 
@@ -264,3 +265,73 @@ def test_pipeline_report_refuses_a_bad_quarter_or_grouping(
     assert code == 2 and "invalid choice" in err
     code, out, _ = run(capsys, "report", "pipeline", "--db", str(small_db))
     assert code == 0 and "total" in out  # no deals: a table of zeros, not an error
+
+
+def _report_json(capsys, db: Path, name: str, *args: str) -> dict:
+    code, out, err = run(
+        capsys, "report", name, "--db", str(db), "--as-of", "2026-11-22", "--format", "json",
+        *args,
+    )  # fmt: skip
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_health_report_agrees_with_the_account_screen(
+    demo_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kam.services import health
+
+    report = _report_json(capsys, demo_db, "health")
+    assert report["at_risk"] == len(report["accounts"]) > 0
+    assert sum(report["bands"].values()) == report["watched"]
+    database = open_database(f"sqlite:///{demo_db}")
+    with database.read() as session:
+        for row in report["accounts"][:5]:
+            live = health.account_health(session, uuid.UUID(row["account_id"]), date(2026, 11, 22))
+            assert live is not None and live.score == row["score"], row["account"]
+            assert row["reasons"] == live.reasons
+    database.dispose()
+    everyone = _report_json(capsys, demo_db, "health", "--all")
+    assert len(everyone["accounts"]) == report["watched"]
+    code, out, _ = run(capsys, "report", "health", "--db", str(demo_db), "--as-of", "2026-11-22")
+    assert code == 0 and out.startswith("Account health, as of 2026-11-22:")
+
+
+def test_wallet_report_agrees_with_the_wallet_tab(
+    demo_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kam.services import wallet
+
+    report = _report_json(capsys, demo_db, "wallet")
+    assert report["accounts"]
+    first = report["accounts"][0]
+    database = open_database(f"sqlite:///{demo_db}")
+    with database.read() as session:
+        row = wallet.account_summary(session, uuid.UUID(first["account_id"]), date(2026, 11, 22))
+    database.dispose()
+    assert row is not None
+    assert (first["spend_minor"], first["run_rate_minor"]) == (row.spend_minor, row.run_rate_minor)
+    assert first["whitespace"] == "; ".join(row.whitespace)
+    one = _report_json(capsys, demo_db, "wallet", "--account", first["account"])
+    totals = [c for c in one["cells"] if c["category"] == "All estimated"]
+    assert totals[-1]["spend_minor"] == first["spend_minor"]
+    code, _, err = run(capsys, "report", "wallet", "--db", str(demo_db), "--account", "Nobody")
+    assert code == 2 and "no account is named 'Nobody'" in err
+
+
+def test_segments_report_counts_every_account(
+    demo_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    summary = _report_json(capsys, demo_db, "segments")
+    letters = [s["letter"] for s in summary["segments"]]
+    assert letters == ["A", "B", "C", "D", "E"]
+    rows = _report_json(capsys, demo_db, "segments", "--accounts")["accounts"]
+    assert sum(s["accounts"] for s in summary["segments"]) == len(rows)
+    for segment in summary["segments"]:
+        assert segment["accounts"] == sum(1 for r in rows if r["segment"] == segment["letter"])
+    code, out, _ = run(
+        capsys, "report", "segments", "--db", str(demo_db), "--accounts", "--format", "csv"
+    )
+    assert code == 0
+    header = next(csv.reader(io.StringIO(out)))
+    assert header[:4] == ["account", "class", "segment", "segment_name"]

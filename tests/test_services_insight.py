@@ -21,6 +21,7 @@ from kam.services import (
     health,
     periods,
     plans,
+    portfolio,
     segments,
     team,
     wallet,
@@ -314,6 +315,18 @@ def test_a_class_move_is_recorded_with_its_reason(database: Database, book) -> N
     assert by_field["tier"].to_value == "diamond"
     assert all(m.changed_at == moved_at for m in moves)
     assert by_field["tier"].reason == "revenue 55 → 90.1k over 12m to 2026-11-22; rank #14 → #1"
+    with database.read() as session:
+        quarter = portfolio.tier_moves(session, TODAY)
+    assert quarter.since == date(2026, 10, 1)
+    # The big order pushed another account out of core: one up, at least one down.
+    assert quarter.up == 1 and quarter.down >= 1
+    first = next(m for m in quarter.latest if m.account_id == small)
+    assert (first.field, first.up, first.to_value, first.tier_to) == (
+        "both",
+        True,
+        "core",
+        "diamond",
+    )
 
 
 # --- health ---------------------------------------------------------------------------------
@@ -437,3 +450,32 @@ def test_settings_are_checked() -> None:
         health.HealthSettings(red_below=80, amber_below=70).check()
     with pytest.raises(InputErrors):
         segments.SegmentSettings(high_value_top=0).check()
+
+
+def test_an_edit_rescores_only_the_accounts_it_touched(database: Database, book) -> None:
+    with database.write() as session:
+        everyone = health.refresh(session, TODAY)
+    assert everyone >= 4
+    with database.write() as session:
+        feedback.open_complaint(
+            session, book["white"], {"severity": "high", "summary": "Outage"}, TODAY
+        )
+    with database.write() as session:
+        assert health.refresh(session, TODAY) == 1  # only Whitespace GmbH again
+        assert health.is_current(session, TODAY)
+    with database.read() as session:
+        stored = health.stored(session)
+    assert len(stored) == everyone  # the others kept their scores
+    assert stored[book["white"]].score == _health(database, book["white"]).score
+    assert next(s for s in stored[book["white"]].signals if s.key == "complaints").score == 0
+    # Removing a plan item is in the change history, so its account alone is scored again.
+    with database.write() as session:
+        item = plans.create_item(session, book["grower"], {"kind": "call"}, ME, TODAY)
+    with database.write() as session:
+        assert health.refresh(session, TODAY) == 1
+        plans.remove_item(session, item.id, ME)
+    with database.write() as session:
+        assert health.refresh(session, TODAY) == 1
+    # Another day: everyone again.
+    with database.write() as session:
+        assert health.refresh(session, date(2026, 11, 23)) == everyone

@@ -20,7 +20,7 @@ import json
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,6 +34,7 @@ from kam.models import (
     AccountHealth,
     AccountTeamMember,
     Activity,
+    ChangeRecord,
     Complaint,
     Contact,
     HealthHistory,
@@ -43,7 +44,6 @@ from kam.models import (
     SatisfactionScore,
     Setting,
     TeamMember,
-    WalletCompetitor,
     WalletEstimate,
 )
 from kam.models.enums import (
@@ -231,11 +231,14 @@ class _Facts:
     allowed: dict[str, int | None] = field(default_factory=dict)  # policy -> days of silence
 
 
-def _scope(column: sa.ColumnElement, account_id: uuid.UUID | None) -> sa.ColumnElement:
-    return sa.true() if account_id is None else column == account_id
+def _scope(column: sa.ColumnElement, accounts: list[uuid.UUID] | None) -> sa.ColumnElement:
+    """Every account, or only these."""
+    if accounts is None:
+        return sa.true()
+    return column == accounts[0] if len(accounts) == 1 else column.in_(accounts)
 
 
-def _read_facts(session: Session, as_of: date, account_id: uuid.UUID | None) -> _Facts:
+def _read_facts(session: Session, as_of: date, account_id: list[uuid.UUID] | None) -> _Facts:
     conn = session.connection()
     key, key_of = id_forms(conn)
     facts = _Facts()
@@ -370,10 +373,11 @@ def _read_facts(session: Session, as_of: date, account_id: uuid.UUID | None) -> 
         }
         facts.threading = team.threading_of_all(session, key)
     else:
-        row = wallet.account_summary(session, account_id, as_of)
-        facts.wallet = {key_of(account_id): row} if row else {}
-        single = team.threading(session, account_id)
-        facts.threading = lambda _a: single
+        for one in account_id:
+            row = wallet.account_summary(session, one, as_of)
+            if row is not None:
+                facts.wallet[key_of(one)] = row
+        facts.threading = team.threading_of_all(session, key, account_id)
     policies = plans.policies(session)
     facts.allowed = {t.value: policies.allowed_silence(t.value) for t in ValueTier}
     return facts
@@ -382,33 +386,38 @@ def _read_facts(session: Session, as_of: date, account_id: uuid.UUID | None) -> 
 SLIPPED = 0.7  # a former major account whose revenue fell below this part of it is watched
 
 
-def _slipped(revenue: tuple[int, int, int, int], floor: int) -> bool:
+def _slipped(revenue: tuple[int, int, int, int], floor: int | None) -> bool:
     """Worth a major account's revenue in the year before, and down by 30% or more since."""
     year, year_before = revenue[0], revenue[1]
-    return year_before >= floor and year < year_before * SLIPPED
+    return floor is not None and year_before >= floor and year < year_before * SLIPPED
 
 
-def _population(facts: _Facts, archived: set[Any], lost: set[Any]) -> list[Any]:
-    """Key accounts now, and those that were as valuable in the year before and slipped."""
-    key = {
-        a
-        for a, (cls, _tier, strategic) in facts.tiers.items()
-        if cls != AccountClass.general.value or strategic
-    }
-    major_revenues = [
-        facts.revenue.get(a, (0, 0, 0, 0))[0]
-        for a, (cls, _t, _s) in facts.tiers.items()
-        if cls in (AccountClass.core.value, AccountClass.major.value)
-    ]
-    floor = min((r for r in major_revenues if r > 0), default=None)
-    was = set()
-    if floor is not None:
-        was = {
-            a
-            for a, r in facts.revenue.items()
-            if _slipped(r, floor) and a in facts.tiers and a not in lost
-        }
-    return [a for a in key | was if a not in archived]
+def _floor(session: Session) -> int | None:
+    """The smallest revenue of a core or major account now."""
+    return (
+        session.connection()
+        .execute(
+            sa.select(sa.func.min(_cls.c.revenue_minor)).where(
+                _cls.c.account_class.in_([AccountClass.core.value, AccountClass.major.value]),
+                _cls.c.revenue_minor > 0,
+            )
+        )
+        .scalar()
+    )
+
+
+def _population(facts: _Facts, floor: int | None, archived: set[Any], lost: set[Any]) -> list:
+    """Key accounts now, and those that were as valuable in the year before and slipped (not
+    those marked lost: their win-back plan takes over), among the accounts the facts cover."""
+    watched = []
+    for account, (cls, _tier, strategic) in facts.tiers.items():
+        if account in archived:
+            continue
+        key_now = cls != AccountClass.general.value or strategic
+        slipping = account not in lost and _slipped(facts.revenue.get(account, (0, 0, 0, 0)), floor)
+        if key_now or slipping:
+            watched.append(account)
+    return watched
 
 
 # --- the signals ----------------------------------------------------------------------------
@@ -600,69 +609,25 @@ def _combine(account: Any, signals: list[Signal], as_of: date, settings: HealthS
 
 
 def compute(
-    session: Session, as_of: date, account_id: uuid.UUID | None = None
+    session: Session, as_of: date, accounts: list[uuid.UUID] | None = None
 ) -> dict[uuid.UUID, Health]:
-    """Health of every watched account (or of one account, if it is watched)."""
+    """Health of every watched account (or of those of `accounts` that are watched)."""
     settings = health_settings(session)
-    facts = _read_facts(session, as_of, account_id)
-    key, key_of = id_forms(session.connection())
-    archived = set(
-        session.connection()
-        .execute(
-            sa.select(key(_acct.c.id)).where(
-                _scope(_acct.c.id, account_id), _acct.c.archived_at.is_not(None)
-            )
-        )
-        .scalars()
-    )
-    lost = set(
-        session.connection()
-        .execute(
-            sa.select(key(_acct.c.id)).where(
-                _scope(_acct.c.id, account_id), _acct.c.status == AccountStatus.lost.value
-            )
-        )
-        .scalars()
-    )
-    if account_id is None:
-        accounts = _population(facts, archived, lost)
-    elif _watched(session, account_id, facts):
-        accounts = [key_of(account_id)]
-    else:
-        return {}
+    facts = _read_facts(session, as_of, accounts)
+    key, _ = id_forms(session.connection())
+
+    def ids_where(condition: sa.ColumnElement) -> set[Any]:
+        query = sa.select(key(_acct.c.id)).where(_scope(_acct.c.id, accounts), condition)
+        return set(session.connection().execute(query).scalars())
+
+    archived = ids_where(_acct.c.archived_at.is_not(None))
+    lost = ids_where(_acct.c.status == AccountStatus.lost.value)
     result = {}
-    for account in accounts:
+    for account in _population(facts, _floor(session), archived, lost):
         health = _combine(account, _signals(account, facts, as_of, settings), as_of, settings)
         result[health.account_id] = health
     _attach_previous(session, result, as_of)
     return result
-
-
-def _watched(session: Session, account_id: uuid.UUID, facts: _Facts) -> bool:
-    """Whether one account is in the population, judged as the whole portfolio would be."""
-    account = session.get(Account, account_id)
-    if account is None or account.archived_at is not None:
-        return False
-    mine = id_forms(session.connection())[1](account_id)
-    cls, _tier, strategic = facts.tiers.get(mine, ("general", "general", False))
-    if cls != AccountClass.general.value or strategic:
-        return True
-    floor = (
-        session.connection()
-        .execute(
-            sa.select(sa.func.min(_cls.c.revenue_minor)).where(
-                _cls.c.account_class.in_([AccountClass.core.value, AccountClass.major.value]),
-                _cls.c.revenue_minor > 0,
-            )
-        )
-        .scalar()
-    )
-    if floor is None:
-        return False
-    if account.status == AccountStatus.lost:
-        return False  # a lost account is won back on its win-back plan, not watched
-    # The classification's revenue is over its window; the year before is read from revenue.
-    return _slipped(facts.revenue.get(mine, (0, 0, 0, 0)), floor)
 
 
 def _monday(day: date) -> date:
@@ -682,8 +647,8 @@ def _attach_previous(session: Session, found: dict[uuid.UUID, Health], as_of: da
         .where(_history.c.week_start <= newest, _history.c.week_start >= oldest)
         .order_by(_history.c.week_start)
     )
-    if len(found) == 1:
-        query = query.where(_history.c.account_id == next(iter(found)))
+    if len(found) <= 1000:
+        query = query.where(_history.c.account_id.in_(list(found)))
     previous: dict[Any, int] = {}
     for account, _week, score in session.connection().execute(query):
         previous[account] = int(score)
@@ -695,44 +660,57 @@ def _attach_previous(session: Session, found: dict[uuid.UUID, Health], as_of: da
 
 def account_health(session: Session, account_id: uuid.UUID, as_of: date) -> Health | None:
     """One account's health, read live (None when the account is not watched)."""
-    return compute(session, as_of, account_id).get(account_id)
+    return compute(session, as_of, [account_id]).get(account_id)
 
 
 # --- the stored health, for lists, the at-risk view and reports ------------------------------
 
 
-def _fingerprint(session: Session) -> list:
+# The tables behind the signals, and how a changed row names its account.
+_WATCHED_TABLES = {
+    "activity": (Activity, Activity.__table__.c.account_id),
+    "plan_item": (PlanItem, PlanItem.__table__.c.account_id),
+    "contact": (Contact, Contact.__table__.c.account_id),
+    "complaint": (Complaint, Complaint.__table__.c.account_id),
+    "satisfaction_score": (SatisfactionScore, SatisfactionScore.__table__.c.account_id),
+    "opportunity": (Opportunity, Opportunity.__table__.c.account_id),
+    "wallet_estimate": (WalletEstimate, WalletEstimate.__table__.c.account_id),
+    "account_team_member": (AccountTeamMember, AccountTeamMember.__table__.c.account_id),
+    "account": (Account, Account.__table__.c.id),
+}
+# Removals from these tables are written to the change history with their account.
+_REMOVALS_IN_HISTORY = {"activity", "plan_item", "contact", "opportunity", "account_team_member"}
+INCREMENTAL_LIMIT = 2000  # more changed accounts than this: score everyone again
+
+
+def _stamp(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _fingerprint(session: Session) -> dict:
     """What health depends on beyond the classification: row counts and last edits of the
-    tables behind its signals, so a change made anywhere (another window, an import, another
-    laptop on a team database) is noticed."""
+    tables behind its signals (and the change history, which names removed rows' accounts),
+    so a change made anywhere (another window, an import, another laptop on a team database)
+    is noticed."""
     conn = session.connection()
-    parts = []
-    for model in (
-        Activity,
-        PlanItem,
-        Contact,
-        Complaint,
-        SatisfactionScore,
-        Opportunity,
-        WalletEstimate,
-        WalletCompetitor,
-        AccountTeamMember,
-        Account,
-    ):
+    parts: dict[str, Any] = {}
+    for name, (model, _column) in _WATCHED_TABLES.items():
         table = model.__table__
         count, last = conn.execute(
             sa.select(sa.func.count(), sa.func.max(table.c.updated_at))
         ).one()
-        parts.append([int(count), last.isoformat() if last else None])
+        parts[name] = [int(count), _stamp(last)]
+    history = ChangeRecord.__table__
+    count, last = conn.execute(sa.select(sa.func.count(), sa.func.max(history.c.changed_at))).one()
+    parts["change_record"] = [int(count), _stamp(last)]
     setting = Setting.__table__
-    parts.append(
+    parts["settings"] = _stamp(
         conn.execute(
             sa.select(sa.func.max(setting.c.updated_at)).where(
                 setting.c.key.in_([SETTING_KEY, plans.POLICY_KEY, wallet.SETTING_KEY])
             )
         ).scalar()
     )
-    parts[-1] = parts[-1].isoformat() if parts[-1] else None
     return parts
 
 
@@ -748,15 +726,69 @@ def is_current(session: Session, as_of: date) -> bool:
     return settings_service.get_value(session, STATE_KEY) == _state(session, as_of)
 
 
-def refresh(session: Session, as_of: date, *, force: bool = False) -> int:
-    """Recompute and store every watched account's health when anything behind it changed;
-    keep this week's score in the history. Returns how many accounts were scored (0 when the
-    stored health was current)."""
-    if not force and is_current(session, as_of):
-        return 0
-    found = compute(session, as_of)
+def _changed_accounts(session: Session, old: Any, new: dict) -> list[uuid.UUID] | None:
+    """The accounts whose signals may have moved since the stored health, or None when only
+    scoring everyone again will do (another day, revenue or settings changed, a removal kam
+    cannot place, or too many changes)."""
+    if not isinstance(old, dict) or not isinstance(old.get("fingerprint"), dict):
+        return None
+    before, now = old["fingerprint"], new["fingerprint"]
+    if (
+        old.get("as_of") != new["as_of"]
+        or old.get("data_version") != new["data_version"]
+        or before.get("settings") != now["settings"]
+        or set(before) != set(now)
+    ):
+        return None
     conn = session.connection()
-    conn.execute(_health.delete())
+    changed: set[uuid.UUID] = set()
+    for name, (model, column) in _WATCHED_TABLES.items():
+        if before[name] == now[name]:
+            continue
+        if now[name][0] < before[name][0] and name not in _REMOVALS_IN_HISTORY:
+            return None
+        table = model.__table__
+        since = before[name][1]
+        query = sa.select(column).distinct()
+        if since is not None:
+            query = query.where(table.c.updated_at > datetime.fromisoformat(since))
+        changed.update(conn.execute(query.limit(INCREMENTAL_LIMIT + 1)).scalars())
+    if before["change_record"] != now["change_record"]:
+        history = ChangeRecord.__table__
+        since = before["change_record"][1]
+        query = sa.select(history.c.account_id).distinct()
+        if since is not None:
+            query = query.where(history.c.changed_at > datetime.fromisoformat(since))
+        changed.update(conn.execute(query.limit(INCREMENTAL_LIMIT + 1)).scalars())
+    if len(changed) > INCREMENTAL_LIMIT:
+        return None
+    return sorted(changed, key=str)
+
+
+def refresh(session: Session, as_of: date, *, force: bool = False) -> int:
+    """Bring the stored health up to date and keep this week's score in the history: only the
+    accounts whose data changed since, when that can be told, else every watched account.
+    Returns how many accounts were scored (0 when the stored health was current)."""
+    wanted = _state(session, as_of)
+    previous = settings_service.get_value(session, STATE_KEY)
+    if not force and previous == wanted:
+        return 0
+    accounts = None if force else _changed_accounts(session, previous, wanted)
+    found = compute(session, as_of, accounts) if accounts != [] else {}
+    conn = session.connection()
+    week = _monday(as_of)
+    if accounts is None:
+        conn.execute(_health.delete())
+        conn.execute(_history.delete().where(_history.c.week_start == week))
+    else:
+        for start in range(0, len(accounts), 500):
+            chunk = accounts[start : start + 500]
+            conn.execute(_health.delete().where(_health.c.account_id.in_(chunk)))
+            conn.execute(
+                _history.delete().where(
+                    _history.c.week_start == week, _history.c.account_id.in_(chunk)
+                )
+            )
     rows = [
         {
             "account_id": h.account_id,
@@ -781,14 +813,12 @@ def refresh(session: Session, as_of: date, *, force: bool = False) -> int:
     ]
     for start in range(0, len(rows), 5000):
         conn.execute(_health.insert(), rows[start : start + 5000])
-    week = _monday(as_of)
-    conn.execute(_history.delete().where(_history.c.week_start == week))
     history_rows = [
         {"account_id": h.account_id, "week_start": week, "score": h.score} for h in found.values()
     ]
     for start in range(0, len(history_rows), 5000):
         conn.execute(_history.insert(), history_rows[start : start + 5000])
-    settings_service.set_value(session, STATE_KEY, _state(session, as_of))
+    settings_service.set_value(session, STATE_KEY, wanted)
     return len(found)
 
 

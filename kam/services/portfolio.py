@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -168,11 +168,37 @@ def quarter_start(day: date) -> date:
 
 
 def tier_moves(session: Session, today: date, limit: int = 12) -> Moves:
-    """This quarter's class and tier moves, upgrades and downgrades, newest first."""
+    """This quarter's class and tier moves (UTC days), upgrades and downgrades, newest first.
+    The counts are grouped in SQL; only the newest moves are read row by row."""
     since = quarter_start(today)
     tc = TierChange.__table__
-    start = datetime.combine(since, time.min, UTC) - timedelta(hours=14)  # any time zone's day
-    rows = session.connection().execute(
+    start = datetime.combine(since, time.min, UTC)
+    live = sa.and_(tc.c.changed_at >= start, _acct.c.archived_at.is_(None))
+    conn = session.connection()
+    # An account's move is its class move, or its tier move when the class stayed.
+    other = tc.alias("other")
+    class_moved = (
+        sa.select(other.c.id)
+        .where(
+            other.c.account_id == tc.c.account_id,
+            other.c.changed_at == tc.c.changed_at,
+            other.c.field == "account_class",
+        )
+        .exists()
+    )
+    counted = sa.or_(tc.c.field == "account_class", sa.not_(class_moved))
+    up = down = 0
+    for field, old, new, n in conn.execute(
+        sa.select(tc.c.field, tc.c.from_value, tc.c.to_value, sa.func.count())
+        .join_from(tc, _acct, _acct.c.id == tc.c.account_id)
+        .where(live, counted)
+        .group_by(tc.c.field, tc.c.from_value, tc.c.to_value)
+    ):
+        if _rank(field, new) < _rank(field, old):
+            up += int(n)
+        else:
+            down += int(n)
+    rows = conn.execute(
         sa.select(
             tc.c.account_id,
             _acct.c.name,
@@ -183,31 +209,23 @@ def tier_moves(session: Session, today: date, limit: int = 12) -> Moves:
             tc.c.reason,
         )
         .join_from(tc, _acct, _acct.c.id == tc.c.account_id)
-        .where(tc.c.changed_at >= start, _acct.c.archived_at.is_(None))
-        .order_by(tc.c.changed_at.desc(), _acct.c.name_key)
+        .where(live)
+        .order_by(tc.c.changed_at.desc(), _acct.c.name_key, tc.c.field)
+        .limit(2 * limit + 1)
     )
     moves: list[Move] = []
     for r in rows:
         on = r.changed_at.date() if isinstance(r.changed_at, datetime) else r.changed_at
-        up = _rank(r.field, r.to_value) < _rank(r.field, r.from_value)
+        rising = _rank(r.field, r.to_value) < _rank(r.field, r.from_value)
         last = moves[-1] if moves else None
         if last is not None and last.account_id == r.account_id and last.on == on:
             # One reclassification moved class and tier: one move, told as one.
-            if r.field == "account_class":
-                moves[-1] = Move(r.account_id, r.name, "both", r.from_value, r.to_value, on,
-                                 r.reason, up, last.from_value, last.to_value)  # fmt: skip
-            else:
-                moves[-1] = replace(last, field="both", tier_from=r.from_value,
-                                    tier_to=r.to_value)  # fmt: skip
+            moves[-1] = replace(last, field="both", tier_from=r.from_value, tier_to=r.to_value)
             continue
         tier = (r.from_value, r.to_value) if r.field == "tier" else (None, None)
         moves.append(
-            Move(r.account_id, r.name, r.field, r.from_value, r.to_value, on, r.reason, up, *tier)
+            Move(
+                r.account_id, r.name, r.field, r.from_value, r.to_value, on, r.reason, rising, *tier
+            )
         )
-    moves = [m for m in moves if m.on >= since]
-    return Moves(
-        since,
-        sum(1 for m in moves if m.up),
-        sum(1 for m in moves if not m.up),
-        moves[:limit],
-    )
+    return Moves(since, up, down, moves[:limit])

@@ -237,11 +237,13 @@ def single_threaded_ids(session: Session, account_ids: Collection[uuid.UUID]) ->
 
 
 def threading_of_all(
-    session: Session, key: Callable[[Any], Any] = lambda c: c
+    session: Session,
+    key: Callable[[Any], Any] = lambda c: c,
+    account_ids: Collection[uuid.UUID] | None = None,
 ) -> Callable[[Any], Threading]:
-    """Threading for any account, from facts read once for the whole portfolio; `key` reads
-    the account ids (and the returned function takes them in that form)."""
-    leads, through = _threading_facts(session, None, key)
+    """Threading for any account (of `account_ids`, or of the whole portfolio), from facts read
+    once; `key` reads the account ids (and the returned function takes them in that form)."""
+    leads, through = _threading_facts(session, account_ids, key)
     return lambda account_id: _judge(account_id, leads, through)
 
 
