@@ -483,7 +483,7 @@ def build_demo(
         classify.refresh(session, as_of, force=True, moved_at=now)
         say("scoring health")
         # Four weeks ago first, so the history shows which accounts are falling.
-        health.refresh(session, as_of - timedelta(days=28), force=True)
+        health.record_week(session, as_of - timedelta(days=28))
         health.refresh(session, as_of, force=True)
     return counts
 

@@ -430,7 +430,7 @@ def test_a_fall_over_four_weeks_is_seen(database: Database, book) -> None:
         plans.log_activity(
             session, book["white"], {"kind": "call", "occurred_on": "2026-10-20"}, ME, TODAY
         )
-        health.refresh(session, date(2026, 10, 25), force=True)
+        health.record_week(session, date(2026, 10, 25))
         feedback.open_complaint(
             session, book["white"], {"severity": "high", "summary": "Outage"}, TODAY
         )

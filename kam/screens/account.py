@@ -7,6 +7,7 @@ cursor; `n` adds a role or a contact; `d` archives the account or removes a role
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 
 from rich.console import Group
 from rich.text import Text
@@ -36,7 +37,7 @@ from kam.services.contacts import ContactRow
 from kam.services.formatting import money
 from kam.services.history import HISTORY_PAGE
 from kam.services.pipeline import DealRow, stage_words
-from kam.services.workspace import Workspace, load_workspace
+from kam.services.workspace import Workspace, load_insight, load_workspace
 from kam.widgets.badges import tier_badge
 
 # (pane id, title, key)
@@ -298,8 +299,25 @@ class AccountScreen(KamScreen):
         account_id, today = self.account_id, self.kam.today
         self.load(lambda s: load_workspace(s, account_id, today), self._show, group="account")
 
+    def _load_insight(self, ws: Workspace) -> None:
+        account_id, today = self.account_id, self.kam.today
+
+        def show(insight: dict) -> None:
+            if self.workspace is not ws:  # reloaded meanwhile: that load reads its own
+                return
+            self._show(replace(ws, **insight))
+
+        self.load(
+            lambda s: load_insight(s, account_id, today),
+            show,
+            group="account-insight",
+            classified=False,
+        )
+
     def _show(self, ws: Workspace) -> None:
         self.workspace = ws
+        if not ws.insight_loaded:
+            self._load_insight(ws)
         account = ws.detail.account
         self.sub_title = account.name
         banner = Text(account.name, style="bold")
@@ -508,6 +526,10 @@ class AccountScreen(KamScreen):
         view = ws.wallet
         note = self.query_one("#wallet-note", Static)
         table = self.query_one("#wallet-table", DataTable)
+        if view is None:
+            note.update(Text("Reading the share of wallet…", "dim"))
+            table.display = False
+            return
         keep = table.cursor_coordinate
         table.clear(columns=True)
         if not view.periods:
@@ -532,16 +554,18 @@ class AccountScreen(KamScreen):
         for category, cells in insight_views.wallet_rows(view):
             table.add_row(Text(category, "bold" if category == insight_views.TOTAL else ""),
                           *cells, key=category)  # fmt: skip
-        table.cursor_coordinate = keep if keep.row < table.row_count else table.cursor_coordinate
-        if table.cursor_coordinate.column == 0 and len(view.periods):
-            table.cursor_coordinate = table.cursor_coordinate._replace(column=len(view.periods))
+        # Stay on the same cell after a save; start on the latest period's first category.
+        column = keep.column if 0 < keep.column <= len(view.periods) else len(view.periods)
+        table.cursor_coordinate = keep._replace(
+            row=min(keep.row, table.row_count - 1), column=column
+        )
         self._show_wallet_detail()
 
     def _wallet_cursor(self) -> tuple[str, object | None] | None:
         """(category, period) under the cursor; the period is None on the category column."""
         ws = self.workspace
         tables = self.query("#wallet-table")
-        if ws is None or not tables or not ws.wallet.periods:
+        if ws is None or not tables or ws.wallet is None or not ws.wallet.periods:
             return None
         table = tables.first(DataTable)
         if not table.row_count:
@@ -555,7 +579,7 @@ class AccountScreen(KamScreen):
     @on(DataTable.CellHighlighted, "#wallet-table")
     def _show_wallet_detail(self) -> None:
         picked = self._wallet_cursor()
-        if picked is None or self.workspace is None:
+        if picked is None or self.workspace is None or self.workspace.wallet is None:
             return
         self.query_one("#wallet-detail", Static).update(
             insight_views.wallet_detail(self.workspace.wallet, picked[0])
@@ -564,6 +588,9 @@ class AccountScreen(KamScreen):
     def _show_health(self) -> None:
         ws = self.workspace
         assert ws is not None
+        if not ws.insight_loaded:
+            self.query_one("#health-summary", Static).update(Text("Working out the health…", "dim"))
+            return
         self.query_one("#health-summary", Static).update(
             insight_views.health_summary(ws.health, ws.behaviour, self.kam.today)
         )
@@ -993,7 +1020,9 @@ class AccountScreen(KamScreen):
             category, period = picked
             if category != insight_views.TOTAL:
                 preset["category"] = category
-            latest = self.workspace.wallet.latest if self.workspace else None
+            latest = (
+                self.workspace.wallet.latest if self.workspace and self.workspace.wallet else None
+            )
             preset["period"] = str(period or latest or self.kam.today.year)
         else:
             preset["period"] = str(self.kam.today.year)
@@ -1003,7 +1032,7 @@ class AccountScreen(KamScreen):
         picked = self._wallet_cursor()
         ws = self.workspace
         cell = None
-        if picked is not None and picked[1] is not None and ws is not None:
+        if picked is not None and picked[1] is not None and ws is not None and ws.wallet:
             cell = ws.wallet.cell(picked[0], picked[1])  # type: ignore[arg-type]
         if cell is None or cell.estimate_id is None:
             self.notify("Pick a cell with an estimate (n adds one)", timeout=3)

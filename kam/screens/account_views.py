@@ -100,7 +100,9 @@ def standing(ws: Workspace) -> Table:
         + (f" (+{len(ws.contacts) - current} left)" if current < len(ws.contacts) else ""),
     )
     grid.add_row("Last contact", str(ws.last_contact) if ws.last_contact else "none logged")
-    if ws.health is not None:
+    if not ws.insight_loaded:
+        grid.add_row("Health", Text("…", style="dim"))
+    elif ws.health is not None:
         grid.add_row("Health", health_badge(ws.health.score, ws.health.band))
     if ws.behaviour is not None:
         grid.add_row("Segment", SEGMENT_WORDS[ws.behaviour.segment].split(":")[0])

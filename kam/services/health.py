@@ -774,6 +774,7 @@ def refresh(session: Session, as_of: date, *, force: bool = False) -> int:
     if not force and previous == wanted:
         return 0
     accounts = None if force else _changed_accounts(session, previous, wanted)
+    settings = health_settings(session)
     found = compute(session, as_of, accounts) if accounts != [] else {}
     conn = session.connection()
     week = _monday(as_of)
@@ -798,6 +799,7 @@ def refresh(session: Session, as_of: date, *, force: bool = False) -> int:
             "previous_score": h.previous_score,
             "change": h.change,
             "reasons": h.reasons,
+            "listed_for": why_listed(h, settings),
             "signals": json.dumps(
                 {
                     "capped_by": h.capped_by,
@@ -813,12 +815,26 @@ def refresh(session: Session, as_of: date, *, force: bool = False) -> int:
     ]
     for start in range(0, len(rows), 5000):
         conn.execute(_health.insert(), rows[start : start + 5000])
-    history_rows = [
+    _insert_history(session, found, week)
+    settings_service.set_value(session, STATE_KEY, wanted)
+    return len(found)
+
+
+def _insert_history(session: Session, found: dict[uuid.UUID, Health], week: date) -> None:
+    rows = [
         {"account_id": h.account_id, "week_start": week, "score": h.score} for h in found.values()
     ]
-    for start in range(0, len(history_rows), 5000):
-        conn.execute(_history.insert(), history_rows[start : start + 5000])
-    settings_service.set_value(session, STATE_KEY, wanted)
+    for start in range(0, len(rows), 5000):
+        session.connection().execute(_history.insert(), rows[start : start + 5000])
+
+
+def record_week(session: Session, as_of: date) -> int:
+    """Score every watched account as of `as_of` into the weekly history only (the stored
+    health stays as it is): how a history is seeded for an earlier week."""
+    found = compute(session, as_of)
+    week = _monday(as_of)
+    session.connection().execute(_history.delete().where(_history.c.week_start == week))
+    _insert_history(session, found, week)
     return len(found)
 
 
@@ -859,8 +875,7 @@ class RiskRow:
     why_listed: str  # red, falling, or the alarm
 
 
-def _rows(session: Session) -> list[RiskRow]:
-    settings = health_settings(session)
+def _rows(session: Session, *, listed: bool) -> list[RiskRow]:
     member = TeamMember.__table__
     rows = session.connection().execute(
         sa.select(
@@ -874,6 +889,7 @@ def _rows(session: Session) -> list[RiskRow]:
         .join_from(_health, _acct, _acct.c.id == _health.c.account_id)
         .outerjoin(_cls, _cls.c.account_id == _health.c.account_id)
         .outerjoin(member, member.c.id == _acct.c.owner_id)
+        .where(_health.c.listed_for != "" if listed else sa.true())
     )
     found = []
     for r in rows:
@@ -889,30 +905,28 @@ def _rows(session: Session) -> list[RiskRow]:
                 HealthBand(r.band),
                 r.change,
                 r.reasons,
-                _why_listed(r, settings),
+                r.listed_for,
             )
         )
     return found
 
 
-def _why_listed(r: Any, settings: HealthSettings) -> str:
-    """Why a stored health row belongs on the at-risk list ("" when it does not)."""
+def why_listed(health: Health, settings: HealthSettings) -> str:
+    """Why an account belongs on the at-risk list ("" when it does not): red, a fall over four
+    weeks, or amber with an alarm signal."""
     why = []
-    if r.band == HealthBand.red.value:
+    if health.band == HealthBand.red:
         why.append("red")
-    if r.change is not None and r.change <= -settings.falling_points:
-        why.append(f"fell {-r.change} points in 4 weeks")
-    if not why and r.band == HealthBand.amber.value:
+    if health.change is not None and health.change <= -settings.falling_points:
+        why.append(f"fell {-health.change} points in 4 weeks")
+    if not why and health.band == HealthBand.amber:
         alarms = [
             s
-            for s in json.loads(r.signals)["signals"]
-            if s["key"] in ALARMS
-            and s["score"] is not None
-            and s["weight"]
-            and s["score"] <= settings.alarm_at
+            for s in health.signals
+            if s.key in ALARMS and s.score is not None and s.weight and s.score <= settings.alarm_at
         ]
         if alarms:
-            why.append("alarm: " + ", ".join(TITLES[s["key"]].lower() for s in alarms))
+            why.append("alarm: " + ", ".join(s.title.lower() for s in alarms))
     return "; ".join(why)
 
 
@@ -926,7 +940,7 @@ def _ordered(rows: list[RiskRow], order: str) -> list[RiskRow]:
 
 def watched(session: Session, order: str = "score") -> list[RiskRow]:
     """Every watched account's stored health, worst first."""
-    return _ordered(_rows(session), order)
+    return _ordered(_rows(session, listed=False), order)
 
 
 def at_risk(session: Session, order: str = "score") -> list[RiskRow]:
@@ -934,7 +948,7 @@ def at_risk(session: Session, order: str = "score") -> list[RiskRow]:
     long silence, an open serious complaint, a single thread, a key contact gone); worst first
     (or, with order="fall", falling fastest first). Reads the stored health: refresh it
     first."""
-    return _ordered([r for r in _rows(session) if r.why_listed], order)
+    return _ordered(_rows(session, listed=True), order)
 
 
 @dataclass(frozen=True)
@@ -950,8 +964,13 @@ def summary(session: Session) -> HealthSummary:
         .execute(sa.select(_health.c.band, sa.func.count()).group_by(_health.c.band))
         .all()
     )
+    listed = (
+        session.connection()
+        .execute(sa.select(sa.func.count()).where(_health.c.listed_for != ""))
+        .scalar_one()
+    )
     return HealthSummary(
         sum(bands.values()),
         {b.value: int(bands.get(b.value, 0)) for b in HealthBand},
-        len(at_risk(session)),
+        int(listed),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -175,26 +176,35 @@ def tier_moves(session: Session, today: date, limit: int = 12) -> Moves:
     start = datetime.combine(since, time.min, UTC)
     live = sa.and_(tc.c.changed_at >= start, _acct.c.archived_at.is_(None))
     conn = session.connection()
-    # An account's move is its class move, or its tier move when the class stayed.
-    other = tc.alias("other")
-    class_moved = (
-        sa.select(other.c.id)
-        .where(
-            other.c.account_id == tc.c.account_id,
-            other.c.changed_at == tc.c.changed_at,
-            other.c.field == "account_class",
+
+    # An account's move is its class move, or its tier move when the class stayed: one
+    # reclassification's rows grouped per account and moment, then counted per kind of move.
+    def part(field: str, column: sa.ColumnElement) -> Any:
+        return sa.func.max(sa.case((tc.c.field == field, column)))
+
+    each = (
+        sa.select(
+            part("account_class", tc.c.from_value).label("class_from"),
+            part("account_class", tc.c.to_value).label("class_to"),
+            part("tier", tc.c.from_value).label("tier_from"),
+            part("tier", tc.c.to_value).label("tier_to"),
         )
-        .exists()
-    )
-    counted = sa.or_(tc.c.field == "account_class", sa.not_(class_moved))
-    up = down = 0
-    for field, old, new, n in conn.execute(
-        sa.select(tc.c.field, tc.c.from_value, tc.c.to_value, sa.func.count())
         .join_from(tc, _acct, _acct.c.id == tc.c.account_id)
-        .where(live, counted)
-        .group_by(tc.c.field, tc.c.from_value, tc.c.to_value)
+        .where(live)
+        .group_by(tc.c.account_id, tc.c.changed_at)
+        .subquery("each_move")
+    )
+    up = down = 0
+    for class_from, class_to, tier_from, tier_to, n in conn.execute(
+        sa.select(
+            each.c.class_from, each.c.class_to, each.c.tier_from, each.c.tier_to, sa.func.count()
+        ).group_by(each.c.class_from, each.c.class_to, each.c.tier_from, each.c.tier_to)
     ):
-        if _rank(field, new) < _rank(field, old):
+        if class_to is not None:
+            rising = _rank("account_class", class_to) < _rank("account_class", class_from)
+        else:
+            rising = _rank("tier", tier_to) < _rank("tier", tier_from)
+        if rising:
             up += int(n)
         else:
             down += int(n)

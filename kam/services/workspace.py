@@ -4,8 +4,9 @@ contacts with their map and warnings, and the change history."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import Any
 
 from sqlmodel import Session
 
@@ -51,11 +52,14 @@ class Workspace:
     contact_last_contact: dict[uuid.UUID, date]
     policy_offer: str | None  # the policy to offer, when the plan does not follow it
     silence: str | None  # a key account silent for longer than its policy allows
-    wallet: wallet.WalletView
-    health: health.Health | None  # None: not a watched account
-    behaviour: segments.Behaviour | None
-    complaints: list[feedback.ComplaintRow]
-    surveys: list[feedback.SurveyRow]
+    # What kam works out about the account, read just after the rest (load_insight), so the
+    # screen opens without waiting for it.
+    wallet: wallet.WalletView | None = None
+    health: health.Health | None = None  # None: not a watched account (or not read yet)
+    behaviour: segments.Behaviour | None = None
+    complaints: list[feedback.ComplaintRow] = field(default_factory=list)
+    surveys: list[feedback.SurveyRow] = field(default_factory=list)
+    insight_loaded: bool = False
 
     @property
     def key_account(self) -> bool:
@@ -106,9 +110,16 @@ def load_workspace(session: Session, account_id: uuid.UUID, today: date) -> Work
         contact_last_contact=plans.contacts_last_contact(session, account_id),
         policy_offer=plans.policy_to_offer(session, account, cls, plan),
         silence=plans.silence_warning(session, account, cls, last, today),
-        wallet=wallet.account_wallet(session, account_id, today),
-        health=health.account_health(session, account_id, today),
-        behaviour=segments.account_behaviour(session, account_id),
-        complaints=feedback.account_complaints(session, account_id),
-        surveys=feedback.account_surveys(session, account_id),
     )
+
+
+def load_insight(session: Session, account_id: uuid.UUID, today: date) -> dict[str, Any]:
+    """The account's share of wallet, health, segment, complaints and satisfaction scores."""
+    return {
+        "wallet": wallet.account_wallet(session, account_id, today),
+        "health": health.account_health(session, account_id, today),
+        "behaviour": segments.account_behaviour(session, account_id),
+        "complaints": feedback.account_complaints(session, account_id),
+        "surveys": feedback.account_surveys(session, account_id),
+        "insight_loaded": True,
+    }

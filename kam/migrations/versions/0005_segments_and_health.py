@@ -69,6 +69,7 @@ def upgrade() -> None:
         sa.Column("previous_score", sa.Integer(), nullable=True),
         sa.Column("change", sa.Integer(), nullable=True),
         sa.Column("reasons", sa.Text(), nullable=False),
+        sa.Column("listed_for", sa.String(length=300), nullable=False),
         sa.Column("signals", sa.Text(), nullable=False),
         sa.CheckConstraint("score BETWEEN 0 AND 100", name="ck_account_health_score_range"),
         sa.ForeignKeyConstraint(
