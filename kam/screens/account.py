@@ -305,7 +305,13 @@ class AccountScreen(KamScreen):
         def show(insight: dict) -> None:
             if self.workspace is not ws:  # reloaded meanwhile: that load reads its own
                 return
-            self._show(replace(ws, **insight))
+            self.workspace = loaded = replace(ws, **insight)
+            # Only what shows the insight: the other tabs keep their cursors as they are.
+            self._panel("#standing", views.standing(loaded), "Standing")
+            for pane in ("wallet", "health"):
+                if pane in self._built:
+                    self._fill(pane)
+            self.refresh_bindings()
 
         self.load(
             lambda s: load_insight(s, account_id, today),
