@@ -48,7 +48,11 @@ TARGETS = {
     "forecast_view_ms": ("... the forecast view", "< 500 ms", 500.0),
     "pipeline_report_s": ("`kam report pipeline`, whole process", "< 1.5 s", 1.5),
     "agenda_open_ms": ("agenda open (the team's, counts per section)", "< 150 ms", 150.0),
-    "health_fresh_s": ("`kam report health`, every health recomputed", "", None),
+    "health_fresh_s": (
+        "`kam report health`, a new day: classification, segments and every health",
+        "",
+        None,
+    ),
     "health_report_s": ("`kam report health`, health current", "< 1.5 s", 1.5),
     "wallet_report_s": ("`kam report wallet`, whole process", "< 1.5 s", 1.5),
     "segments_report_s": ("`kam report segments`, whole process", "< 1.5 s", 1.5),
@@ -220,8 +224,15 @@ def measure(scale: int, folder: Path, runs: int) -> dict[str, float | str]:
         ),
     )
     other_day = AS_OF - timedelta(days=1)
+    # Every run on another day, so that every one scores all health afresh.
+    fresh_days = iter(AS_OF - timedelta(days=10 + n) for n in range(runs))
+    figures["health_fresh_s"] = median_of(
+        runs,
+        lambda: timed_process(
+            kam("report", "health", "--db", str(db), "--as-of", next(fresh_days).isoformat())
+        ),
+    )
     for key, args in (
-        ("health_fresh_s", ("report", "health", "--as-of", other_day.isoformat())),
         ("health_report_s", ("report", "health", "--as-of", AS_OF.isoformat())),
         ("wallet_report_s", ("report", "wallet", "--as-of", AS_OF.isoformat())),
         ("segments_report_s", ("report", "segments", "--as-of", AS_OF.isoformat())),

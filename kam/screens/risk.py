@@ -4,7 +4,7 @@ with the reasons in words. `enter` opens the account on its Health tab."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.style import Style
 from rich.text import Text
@@ -19,6 +19,9 @@ from kam.services.health import RiskRow
 from kam.widgets.badges import BAND_STYLES, health_cell
 from kam.widgets.lazy_table import Column, LazyTable
 
+if TYPE_CHECKING:
+    from kam.db import Database
+
 COLUMNS = [
     Column("health", "Health", 6, right=True),
     Column("change", "4 wk", 5, right=True),
@@ -31,17 +34,19 @@ FALLING = Style(color="red")
 ORDERS = {"score": "worst first", "fall": "falling fastest first"}
 
 
-class ListSource:
-    """Rows already read, served a page at a time."""
+class RiskSource:
+    """The at-risk list a page at a time, in the order asked for, in SQL."""
 
-    def __init__(self, rows: Sequence[Any]) -> None:
-        self.rows = rows
+    def __init__(self, database: Database, order: str) -> None:
+        self.database, self.order = database, order
 
     def count(self) -> int:
-        return len(self.rows)
+        with self.database.read() as session:
+            return health.count_at_risk(session)
 
     def fetch(self, offset: int, limit: int) -> Sequence[Any]:
-        return self.rows[offset : offset + limit]
+        with self.database.read() as session:
+            return health.at_risk(session, self.order, offset, limit)
 
 
 class RiskScreen(KamScreen):
@@ -91,7 +96,7 @@ class RiskScreen(KamScreen):
         order, today, kam = self.order, self.kam.today, self.kam
 
         def query(session):
-            return health.at_risk(session, order), health.summary(session)
+            return health.summary(session)
 
         def ready() -> None:
             if force:
@@ -100,10 +105,11 @@ class RiskScreen(KamScreen):
             else:
                 kam.ensure_health()
 
-        def show(loaded) -> None:
-            rows, summary = loaded
+        def show(summary) -> None:
             self._show_summary(summary)
-            self.query_one("#risk", LazyTable).set_source(ListSource(rows), keep_cursor=keep_cursor)
+            self.query_one("#risk", LazyTable).set_source(
+                RiskSource(kam.database, order), keep_cursor=keep_cursor
+            )
 
         def work(session):
             ready()

@@ -875,40 +875,60 @@ class RiskRow:
     why_listed: str  # red, falling, or the alarm
 
 
-def _rows(session: Session, *, listed: bool) -> list[RiskRow]:
+def _rows(
+    session: Session,
+    *,
+    listed: bool,
+    order: str = "score",
+    offset: int = 0,
+    limit: int | None = None,
+) -> list[RiskRow]:
+    """Stored health rows with their account, in SQL order, a page at a time if asked."""
     member = TeamMember.__table__
-    rows = session.connection().execute(
+    change = sa.func.coalesce(_health.c.change, 0)
+    if order == "fall":
+        ordering = (change, _health.c.score, _acct.c.name_key, _acct.c.id)
+    else:
+        ordering = (_health.c.score, change, _acct.c.name_key, _acct.c.id)
+    query = (
         sa.select(
-            _health,
+            _health.c.account_id,
             _acct.c.name,
             _cls.c.account_class,
             _cls.c.tier,
-            _cls.c.revenue_minor,
             member.c.name.label("owner"),
+            _cls.c.revenue_minor,
+            _health.c.score,
+            _health.c.band,
+            _health.c.change,
+            _health.c.reasons,
+            _health.c.listed_for,
         )
         .join_from(_health, _acct, _acct.c.id == _health.c.account_id)
         .outerjoin(_cls, _cls.c.account_id == _health.c.account_id)
         .outerjoin(member, member.c.id == _acct.c.owner_id)
         .where(_health.c.listed_for != "" if listed else sa.true())
+        .order_by(*ordering)
+        .offset(offset)
     )
-    found = []
-    for r in rows:
-        found.append(
-            RiskRow(
-                r.account_id,
-                r.name,
-                r.account_class,
-                r.tier,
-                r.owner,
-                int(r.revenue_minor or 0),
-                int(r.score),
-                HealthBand(r.band),
-                r.change,
-                r.reasons,
-                r.listed_for,
-            )
+    if limit is not None:
+        query = query.limit(limit)
+    return [
+        RiskRow(
+            r.account_id,
+            r.name,
+            r.account_class,
+            r.tier,
+            r.owner,
+            int(r.revenue_minor or 0),
+            int(r.score),
+            HealthBand(r.band),
+            r.change,
+            r.reasons,
+            r.listed_for,
         )
-    return found
+        for r in session.connection().execute(query)
+    ]
 
 
 def why_listed(health: Health, settings: HealthSettings) -> str:
@@ -930,25 +950,27 @@ def why_listed(health: Health, settings: HealthSettings) -> str:
     return "; ".join(why)
 
 
-def _ordered(rows: list[RiskRow], order: str) -> list[RiskRow]:
-    if order == "fall":
-        return sorted(
-            rows, key=lambda x: (x.change if x.change is not None else 0, x.score, x.name)
-        )
-    return sorted(rows, key=lambda x: (x.score, x.change or 0, x.name))
-
-
 def watched(session: Session, order: str = "score") -> list[RiskRow]:
     """Every watched account's stored health, worst first."""
-    return _ordered(_rows(session, listed=False), order)
+    return _rows(session, listed=False, order=order)
 
 
-def at_risk(session: Session, order: str = "score") -> list[RiskRow]:
+def at_risk(
+    session: Session, order: str = "score", offset: int = 0, limit: int | None = None
+) -> list[RiskRow]:
     """Watched accounts in red, falling fast, or amber with an alarm signal (declining revenue,
     long silence, an open serious complaint, a single thread, a key contact gone); worst first
-    (or, with order="fall", falling fastest first). Reads the stored health: refresh it
-    first."""
-    return _ordered(_rows(session, listed=True), order)
+    (or, with order="fall", falling fastest first); a page of them with offset and limit.
+    Reads the stored health: refresh it first."""
+    return _rows(session, listed=True, order=order, offset=offset, limit=limit)
+
+
+def count_at_risk(session: Session) -> int:
+    return int(
+        session.connection()
+        .execute(sa.select(sa.func.count()).where(_health.c.listed_for != ""))
+        .scalar_one()
+    )
 
 
 @dataclass(frozen=True)
@@ -964,13 +986,8 @@ def summary(session: Session) -> HealthSummary:
         .execute(sa.select(_health.c.band, sa.func.count()).group_by(_health.c.band))
         .all()
     )
-    listed = (
-        session.connection()
-        .execute(sa.select(sa.func.count()).where(_health.c.listed_for != ""))
-        .scalar_one()
-    )
     return HealthSummary(
         sum(bands.values()),
         {b.value: int(bands.get(b.value, 0)) for b in HealthBand},
-        int(listed),
+        count_at_risk(session),
     )
