@@ -156,6 +156,7 @@ class AccountScreen(KamScreen):
         self.wanted_deal = deal_id
         self.filters: dict[str, str] = {}
         self._built: set[str] = set()  # list tabs whose widgets exist
+        self._pending_contact: uuid.UUID | None = None  # where the org tree's cursor will go
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -403,12 +404,15 @@ class AccountScreen(KamScreen):
         if not people:
             tree.root.add_leaf(Text("no contacts yet (n adds one)", style="dim"))
         tree.root.expand_all()
+        self._pending_contact = target.data.id if target is not None and target.data else None
         self.call_after_refresh(self._tree_rebuilt, target)
 
     def _tree_rebuilt(self, target) -> None:
-        """The tree's lines exist only after a refresh: then put the cursor back and show the
-        card of the contact under it (moving to the same line sends no highlight event)."""
+        """Put the cursor back on the rebuilt tree and show the card of the contact under it
+        (moving to the same line sends no highlight event)."""
+        self._pending_contact = None
         tree = self.query_one("#org", Tree)
+        tree.last_line  # noqa: B018 -- lays out the rebuilt tree's lines, which a move needs
         if target is not None:
             tree.move_cursor(target)
         elif tree.root.children:
@@ -662,6 +666,10 @@ class AccountScreen(KamScreen):
         trees = self.query("#org")
         if not trees:  # the tab is still being built
             return None
+        if self._pending_contact is not None and self.workspace is not None:
+            # The tree was rebuilt and its cursor goes there on the next repaint.
+            pending = self._pending_contact
+            return next((c for c in self.workspace.contacts if c.id == pending), None)
         node = trees.first(Tree).cursor_node
         data = node.data if node is not None else None
         return data if isinstance(data, ContactRow) else None

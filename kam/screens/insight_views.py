@@ -116,8 +116,10 @@ def health_summary(health: Health | None, behaviour: Behaviour | None, today) ->
     else:
         lines.append("Health ")
         lines.append_text(health_badge(health.score, health.band))
-        if health.change is not None:
-            arrow = "▼" if health.change < 0 else "▲" if health.change > 0 else "="
+        if health.change == 0:
+            lines.append("  unchanged in 4 weeks", "dim")
+        elif health.change is not None:
+            arrow = "▼" if health.change < 0 else "▲"
             lines.append(f"  {arrow} {health.change:+d} in 4 weeks")
         if health.capped_by:
             lines.append(

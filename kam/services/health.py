@@ -560,7 +560,7 @@ def _signals(account: Any, facts: _Facts, as_of: date, settings: HealthSettings)
                 "roles",
                 w["roles"],
                 100 - 50 * len(missing),
-                f"no {' and no '.join(missing)} among {current} contacts"
+                f"no {' and no '.join(missing)} among {current} contact{'s' if current > 1 else ''}"
                 if missing
                 else "decision maker and champion known",
             )
