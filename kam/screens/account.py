@@ -231,7 +231,7 @@ class AccountScreen(KamScreen):
             return [
                 Static("", id="health-summary"),
                 VerticalScroll(
-                    DataTable(id="signal-table", cursor_type="row", zebra_stripes=True),
+                    Static("", id="signal-table"),
                     Static("Complaints", classes="section-title"),
                     DataTable(id="complaint-table", cursor_type="row", zebra_stripes=True),
                     Static("", id="survey-line"),
@@ -257,9 +257,6 @@ class AccountScreen(KamScreen):
             self.query_one("#plan-table", DataTable).add_columns(*PLAN_COLUMNS)
             self.query_one("#activity-table", DataTable).add_columns(*ACTIVITY_COLUMNS)
         elif pane == "health":
-            self.query_one("#signal-table", DataTable).add_columns(
-                "Signal", "Weight", "Score", "Evidence"
-            )
             self.query_one("#complaint-table", DataTable).add_columns(
                 "Opened", "Severity", "State", "About"
             )
@@ -604,11 +601,9 @@ class AccountScreen(KamScreen):
         self.query_one("#health-summary", Static).update(
             insight_views.health_summary(ws.health, ws.behaviour, self.kam.today)
         )
-        signals = self.query_one("#signal-table", DataTable)
-        signals.clear()
+        signals = self.query_one("#signal-table", Static)
         if ws.health is not None:
-            for row in insight_views.signal_rows(ws.health):
-                signals.add_row(*row)
+            signals.update(insight_views.signals_table(ws.health))
         signals.display = ws.health is not None
         complaints = self.query_one("#complaint-table", DataTable)
         keep = complaints.cursor_row
@@ -711,7 +706,7 @@ class AccountScreen(KamScreen):
             "pipeline": "#deal-table",
             "plan": "#plan-table",
             "wallet": "#wallet-table",
-            "health": "#signal-table",
+            "health": "#complaint-table",
             "history": "#history-table",
         }
         if self.tab in focus:

@@ -144,23 +144,24 @@ def health_summary(health: Health | None, behaviour: Behaviour | None, today) ->
     return lines
 
 
-def signal_rows(health: Health) -> list[tuple[Text, str, Text, Text]]:
-    rows = []
+def signals_table(health: Health) -> Table:
+    """Every signal, the costliest first: weight, its own score and the evidence (wrapped, so
+    nothing is cut on a narrow terminal)."""
+    table = Table(expand=True, box=None, pad_edge=False)
+    table.add_column("Signal", no_wrap=True)
+    table.add_column("Weight", justify="right", no_wrap=True)
+    table.add_column("Score", justify="right", no_wrap=True)
+    table.add_column("Evidence", ratio=1)
     for s in sorted(health.signals, key=lambda s: (s.score is None, -s.lost, s.key)):
         if s.score is None:
             score = Text("n/a", "dim")
         else:
             style = "red" if s.score < 40 else "yellow" if s.score < 70 else "green"
             score = Text(str(s.score), style)
-        rows.append(
-            (
-                Text(s.title),
-                str(s.weight),
-                score,
-                Text(s.evidence, "dim" if s.score is None else ""),
-            )
+        table.add_row(
+            s.title, str(s.weight), score, Text(s.evidence, "dim" if s.score is None else "")
         )
-    return rows
+    return table
 
 
 def complaint_cells(row: ComplaintRow) -> tuple[Text, ...]:

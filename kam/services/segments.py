@@ -283,7 +283,7 @@ class Behaviour:
         if self.transactional:
             return "transactional: buys on price; keep the cost to serve low"
         if self.relational_group is None:
-            return "relational"
+            return "relational (buys on value or the relationship), not among the most valuable"
         return GROUP_WORDS[self.relational_group]
 
 

@@ -139,10 +139,21 @@ class LazyTable(ScrollView, can_focus=True):
         self._generation = 0
         self.row_count = 0
         self.is_loading = True
-        self.header_marks: dict[str, str] = {}  # e.g. a sort arrow per column key
+        self._header_marks: dict[str, str] = {}  # e.g. a sort arrow per column key
         self._visible = list(range(len(self.columns)))
         self._shown: dict[int, Sequence[Any]] = {}
         self._widths = [c.width for c in self.columns]
+
+    @property
+    def header_marks(self) -> dict[str, str]:
+        return self._header_marks
+
+    @header_marks.setter
+    def header_marks(self, marks: dict[str, str]) -> None:
+        """Marks after column labels (a sort arrow); a marked column is never left out."""
+        self._header_marks = dict(marks)
+        if self.is_mounted:
+            self._update_virtual_size()
 
     # --- data --------------------------------------------------------------------------
 
@@ -293,7 +304,9 @@ class LazyTable(ScrollView, can_focus=True):
         def natural() -> int:
             return sum(self.columns[i].width for i in visible) + len(visible) - 1
 
-        optional = [i for i, c in enumerate(self.columns) if c.optional]
+        optional = [
+            i for i, c in enumerate(self.columns) if c.optional and c.key not in self._header_marks
+        ]
         while natural() > available and optional:
             visible.remove(optional.pop())
         spare = max(0, available - natural())
@@ -352,7 +365,7 @@ class LazyTable(ScrollView, can_focus=True):
         segments = []
         for position, (i, width) in enumerate(zip(self._visible, self._widths, strict=True)):
             column = self.columns[i]
-            label = column.label + self.header_marks.get(column.key, "")
+            label = column.label + self._header_marks.get(column.key, "")
             if position:
                 segments.append(Segment(" ", style))
             segments.append(Segment(fit(label, width, right=column.right), style))
