@@ -307,7 +307,9 @@ def test_wallet_report_agrees_with_the_wallet_tab(
     first = report["accounts"][0]
     database = open_database(f"sqlite:///{demo_db}")
     with database.read() as session:
-        row = wallet.account_summary(session, uuid.UUID(first["account_id"]), date(2026, 11, 22))
+        (row,) = wallet.portfolio_wallet(
+            session, date(2026, 11, 22), accounts=[uuid.UUID(first["account_id"])]
+        )
     database.dispose()
     assert row is not None
     assert (first["spend_minor"], first["run_rate_minor"]) == (row.spend_minor, row.run_rate_minor)

@@ -178,7 +178,7 @@ def test_whitespace_and_a_period_still_running(database: Database, book) -> None
     _estimate(database, white, category="Service", period="2026", spend="5,000")
     with database.read() as session:
         view = wallet.account_wallet(session, white, TODAY)
-        row = wallet.account_summary(session, white, TODAY)
+        (row,) = wallet.portfolio_wallet(session, TODAY, accounts=[white])
     year = periods.parse_period("2026")
     equipment, service = view.cell("Equipment", year), view.cell("Service", year)
     assert view.partial(year)

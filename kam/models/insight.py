@@ -56,7 +56,6 @@ class AccountHealth(SQLModel, table=True):
     score: int
     band: HealthBand = enum_field(HealthBand, "health_band")
     previous_score: int | None = Field(default=None)  # about four weeks earlier
-    change: int | None = Field(default=None)  # score - previous_score
     reasons: str = Field(default="", sa_type=sa.Text)  # the main reasons, in words
     listed_for: str = Field(default="", max_length=300)  # why it is at risk; "" when it is not
     signals: str = Field(default="[]", sa_type=sa.Text)  # every signal, JSON

@@ -362,22 +362,19 @@ def _read_facts(session: Session, as_of: date, account_id: list[uuid.UUID] | Non
             .group_by(_opp.c.account_id)
         )
     }
-    if account_id is None:
-        facts.wallet = {
-            key_of(r.account_id): r
-            # Estimates from last year on: this year against last, or last against the one
-            # before when this year has none yet.
-            for r in wallet.portfolio_wallet(
-                session, as_of, competitors=False, since=date(as_of.year - 1, 1, 1)
-            )
-        }
-        facts.threading = team.threading_of_all(session, key)
-    else:
-        for one in account_id:
-            row = wallet.account_summary(session, one, as_of)
-            if row is not None:
-                facts.wallet[key_of(one)] = row
-        facts.threading = team.threading_of_all(session, key, account_id)
+    facts.wallet = {
+        key_of(r.account_id): r
+        # Estimates from last year on: this year against last, or last against the one before
+        # when this year has none yet. The same read for one account as for all of them.
+        for r in wallet.portfolio_wallet(
+            session,
+            as_of,
+            competitors=False,
+            since=date(as_of.year - 1, 1, 1),
+            accounts=account_id,
+        )
+    }
+    facts.threading = team.threading_of_all(session, key, account_id)
     policies = plans.policies(session)
     facts.allowed = {t.value: policies.allowed_silence(t.value) for t in ValueTier}
     return facts
@@ -797,7 +794,6 @@ def refresh(session: Session, as_of: date, *, force: bool = False) -> int:
             "score": h.score,
             "band": h.band.value,
             "previous_score": h.previous_score,
-            "change": h.change,
             "reasons": h.reasons,
             "listed_for": why_listed(h, settings),
             "signals": json.dumps(
@@ -885,11 +881,12 @@ def _rows(
 ) -> list[RiskRow]:
     """Stored health rows with their account, in SQL order, a page at a time if asked."""
     member = TeamMember.__table__
-    change = sa.func.coalesce(_health.c.change, 0)
+    change = _health.c.score - _health.c.previous_score  # NULL without an earlier score
+    fall = sa.func.coalesce(change, 0)
     if order == "fall":
-        ordering = (change, _health.c.score, _acct.c.name_key, _acct.c.id)
+        ordering = (fall, _health.c.score, _acct.c.name_key, _acct.c.id)
     else:
-        ordering = (_health.c.score, change, _acct.c.name_key, _acct.c.id)
+        ordering = (_health.c.score, fall, _acct.c.name_key, _acct.c.id)
     query = (
         sa.select(
             _health.c.account_id,
@@ -900,7 +897,7 @@ def _rows(
             _cls.c.revenue_minor,
             _health.c.score,
             _health.c.band,
-            _health.c.change,
+            change.label("change"),
             _health.c.reasons,
             _health.c.listed_for,
         )

@@ -273,10 +273,6 @@ def agenda_report(rows: list[AgendaRow], today, user: str | None, fmt: str) -> s
 # --- share of wallet, health, segments ------------------------------------------------------
 
 
-def _share(value: float | None) -> str:
-    return percent(value, 0) if value is not None else ""
-
-
 def account_wallet_report(view: WalletView, name: str, fmt: str) -> str:
     """One account's categories x periods, with the totals; minor units in CSV and JSON."""
     records = []
@@ -340,7 +336,7 @@ def account_wallet_report(view: WalletView, name: str, fmt: str) -> str:
                 r["category"],
                 money(r["spend_minor"]) if r["spend_minor"] is not None else "no estimate",
                 money(r["run_rate_minor"]),
-                _share(r["share"]),
+                percent(r["share"], 0),
                 signed_percent(r["our_growth"]),
                 signed_percent(r["customer_growth"]),
                 competitors_text([(c["name"], c["share"]) for c in r["competitors"]][:2]),
@@ -419,7 +415,7 @@ def wallet_report(rows: list[AccountWalletRow], as_of, fmt: str) -> str:
                 r.period.label,
                 money(r.spend_minor),
                 money(r.run_rate_minor),
-                _share(r.share),
+                percent(r.share, 0),
                 points(r.share_change),
                 signed_percent(r.our_growth),
                 signed_percent(r.customer_growth),

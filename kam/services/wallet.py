@@ -328,16 +328,24 @@ class AccountWalletRow:
 
 
 def portfolio_wallet(
-    session: Session, as_of: date, *, competitors: bool = True, since: date | None = None
+    session: Session,
+    as_of: date,
+    *,
+    competitors: bool = True,
+    since: date | None = None,
+    accounts: list[uuid.UUID] | None = None,
 ) -> list[AccountWalletRow]:
-    """Every account with yearly wallet estimates, in its latest estimated year (estimates from
-    `since` on, when given), largest spend first. The sums run in SQL; the comparison per
-    account is the Wallet tab's own."""
+    """Every account (of `accounts`, when given) with yearly wallet estimates, in its latest
+    estimated year (estimates from `since` on, when given), largest spend first. The sums run
+    in SQL; the comparison per account is the Wallet tab's own."""
     settings = wallet_settings(session)
     kind = PeriodKind.year
     conn = session.connection()
     key, _ = id_forms(conn)
-    recent = _est.c.period_start >= since if since else sa.true()
+    recent = sa.and_(
+        _est.c.period_start >= since if since else sa.true(),
+        _est.c.account_id.in_(accounts) if accounts is not None else sa.true(),
+    )
     estimates = _estimates(session, sa.and_(_est.c.period_start <= as_of, recent), kind, key)
     if not estimates:
         return []
@@ -404,17 +412,6 @@ def _summary(view: WalletView, name: str) -> AccountWalletRow:
         [c.category for c in cells if c.behind(view.settings)],
         max(rivals, key=lambda r: (rivals[r], r)) if rivals else None,
     )
-
-
-def account_summary(
-    session: Session, account_id: uuid.UUID, as_of: date
-) -> AccountWalletRow | None:
-    """The portfolio report's row for one account (None without yearly estimates)."""
-    view = account_wallet(session, account_id, as_of, PeriodKind.year)
-    if not view.periods:
-        return None
-    account = session.get(Account, account_id)
-    return _summary(view, account.name if account else "")
 
 
 # --- describing ----------------------------------------------------------------------------
@@ -498,17 +495,34 @@ def _parse_growth(text: str, field_name: str) -> float | None:
     return round(value, 4)
 
 
-def estimate_values(estimate: WalletEstimate, competitors: list[tuple[str, float]]) -> dict:
+def _form_text(
+    category: str,
+    period: Period,
+    spend_minor: int,
+    growth: float | None,
+    competitors: list[tuple[str, float]],
+    notes: str,
+) -> dict[str, str]:
+    """An estimate as its form shows it (and as edits are compared)."""
     return {
-        "category": estimate.category,
-        "period": Period(estimate.period_start, PeriodKind(estimate.period_kind)).label,
-        "spend": money(estimate.total_spend_minor),
-        "customer_growth": ""
-        if estimate.customer_growth is None
-        else f"{estimate.customer_growth * 100:g}%",
+        "category": category,
+        "period": period.label,
+        "spend": money(spend_minor),
+        "customer_growth": "" if growth is None else f"{growth * 100:g}%",
         "competitors": competitors_text(competitors),
-        "notes": estimate.notes,
+        "notes": notes,
     }
+
+
+def estimate_values(estimate: WalletEstimate, competitors: list[tuple[str, float]]) -> dict:
+    return _form_text(
+        estimate.category,
+        Period(estimate.period_start, PeriodKind(estimate.period_kind)),
+        estimate.total_spend_minor,
+        estimate.customer_growth,
+        competitors,
+        estimate.notes,
+    )
 
 
 def _read_form(raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -616,16 +630,14 @@ def update_estimate(
     estimate = _get(session, estimate_id)
     values = _read_form(raw)
     period: Period = values["period"]
-    mine = {
-        "category": values["category"],
-        "period": period.label,
-        "spend": money(values["spend"]),
-        "customer_growth": ""
-        if values["customer_growth"] is None
-        else f"{values['customer_growth'] * 100:g}%",
-        "competitors": competitors_text(values["competitors"]),
-        "notes": values["notes"],
-    }
+    mine = _form_text(
+        values["category"],
+        period,
+        values["spend"],
+        values["customer_growth"],
+        values["competitors"],
+        values["notes"],
+    )
     current = Base(
         estimate.version, estimate_values(estimate, _current_competitors(session, estimate_id))
     )

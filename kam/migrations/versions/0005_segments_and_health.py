@@ -67,7 +67,6 @@ def upgrade() -> None:
         sa.Column("score", sa.Integer(), nullable=False),
         sa.Column("band", _vocabulary(BANDS, "health_band"), nullable=False),
         sa.Column("previous_score", sa.Integer(), nullable=True),
-        sa.Column("change", sa.Integer(), nullable=True),
         sa.Column("reasons", sa.Text(), nullable=False),
         sa.Column("listed_for", sa.String(length=300), nullable=False),
         sa.Column("signals", sa.Text(), nullable=False),
