@@ -366,3 +366,57 @@ def test_a_read_only_file_is_refused_in_one_line() -> None:
         import shutil
 
         shutil.rmtree(folder)
+
+
+def test_a_database_written_by_the_previous_kam_opens_with_every_row_kept(
+    tmp_path: Path,
+) -> None:
+    """tests/data/schema-0005.db.gz was written by kam at schema 0005 (its demo, plus a review,
+    a decision, an action item and a history row): opening it migrates it, keeps every row of
+    every table unchanged, and leaves a private backup of the file as it was."""
+    import gzip
+    import shutil
+
+    path = tmp_path / "old.db"
+    old = Path(__file__).parent / "data" / "schema-0005.db.gz"
+    with gzip.open(old) as source, path.open("wb") as target:
+        shutil.copyfileobj(source, target)
+
+    def snapshot() -> dict[str, list[tuple]]:
+        conn = sqlite3.connect(path)
+        try:
+            tables = [
+                name
+                for (name,) in conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' "
+                    "AND name NOT IN ('alembic_version') ORDER BY name"
+                )
+            ]
+            result = {}
+            for table in tables:
+                columns = [row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')]
+                rows = conn.execute(f'SELECT {", ".join(columns)} FROM "{table}"').fetchall()
+                result[table] = sorted(
+                    (dict(zip(columns, row, strict=True)) for row in rows), key=repr
+                )
+            return result
+        finally:
+            conn.close()
+
+    before = snapshot()
+    assert sum(len(rows) for rows in before.values()) > 900
+    assert all(before[t] for t in ("account", "revenue_line", "review", "action_item"))
+
+    open_database(f"sqlite:///{path}").dispose()
+
+    after = snapshot()
+    assert set(after) == set(before)
+    for table, rows in before.items():
+        kept = [{k: row[k] for k in rows[0]} for row in after[table]] if rows else []
+        assert sorted(kept, key=repr) == rows, table
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == SCHEMA_HEAD
+    conn.close()
+    backups = list(tmp_path.glob("old.db.before-0005-*.bak"))
+    assert len(backups) == 1
+    assert stat.S_IMODE(os.stat(backups[0]).st_mode) == 0o600

@@ -6,7 +6,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlmodel import Field
 
-from kam.models.base import Edited, enum_field, fk, moment_field
+from kam.models.base import Edited, enum_field, fk, moment_field, money_field
 from kam.models.enums import (
     AccountStatus,
     BuyingFactor,
@@ -74,4 +74,8 @@ class Account(Edited, table=True):
     status: AccountStatus = enum_field(AccountStatus, "status", default=AccountStatus.active)
     customer_since: date | None = Field(default=None)
     notes: str = Field(default="", sa_type=sa.Text)
+    # The id another system (a CRM the data came from) knows this account by.
+    external_ref: str | None = Field(default=None, max_length=120, index=True)
+    # The customer's own yearly revenue (their size), not what they buy from us.
+    annual_revenue_minor: int | None = money_field(default=None, nullable=True)
     archived_at: datetime | None = moment_field(default=None, nullable=True)
