@@ -1,0 +1,251 @@
+"""Tables in files: reading CSV and .xlsx sheets people bring, writing them back out.
+
+Reading gives every row as text cells with the line (CSV) or row (.xlsx) it starts on, so a
+message can point at the place in the file. Writing streams: a 100k-row export never sits in
+memory whole, and every file is created readable by its owner only.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any
+
+from kam.errors import KamError
+from kam.services.io import FORMULA_STARTS, safe_cell
+
+ENCODINGS = ("utf-8", "gb18030")  # Excel in China saves CSV as GBK, which GB18030 contains
+DELIMITERS = (",", ";", "\t")
+csv.field_size_limit(10 * 1024 * 1024)
+
+
+class FileProblem(KamError):
+    """The file as a whole cannot be read (missing, wrong encoding, broken quoting...)."""
+
+
+@dataclass(frozen=True)
+class Row:
+    line: int  # where the row starts in the file: a CSV line or a sheet row, from 1
+    cells: tuple[str, ...]
+
+
+@dataclass
+class Table:
+    path: Path
+    header: tuple[str, ...]
+    rows: list[Row]
+    where: str  # "line" for CSV, "row" for a sheet
+
+    def place(self, line: int) -> str:
+        return (
+            f"{self.path.name}:{line}" if self.where == "line" else f"{self.path.name} row {line}"
+        )
+
+
+def unneutralise(text: str) -> str:
+    """Undo what export did to a cell a spreadsheet would have run: `'=x` reads as `=x`."""
+    if len(text) > 1 and text[0] == "'" and text[1] in "".join(FORMULA_STARTS):
+        return text[1:]
+    return text
+
+
+def _decode(data: bytes, path: Path) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    for encoding in ENCODINGS:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise FileProblem(f"{path.name}: not UTF-8 or GBK/GB18030 text; save it as CSV UTF-8")
+
+
+def _delimiter(text: str) -> str:
+    """The separator the header line uses most: comma, semicolon (European Excel) or tab."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    counts = {d: first.count(d) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def read_csv(path: Path) -> Table:
+    data = _read_bytes(path)
+    text = _decode(data, path)
+    if "\x00" in text:
+        raise FileProblem(f"{path.name}: holds NUL bytes; this is not a CSV text file")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
+    header: tuple[str, ...] | None = None
+    rows: list[Row] = []
+    start = 1
+    try:
+        for record in reader:
+            line, start = start, reader.line_num + 1
+            if not any(cell.strip() for cell in record):
+                continue
+            if header is None:
+                header = tuple(cell.strip() for cell in record)
+                continue
+            rows.append(Row(line, tuple(record)))
+    except csv.Error as exc:
+        raise FileProblem(f"{path.name}:{start}: cannot read the row ({exc})") from None
+    if header is None:
+        raise FileProblem(f"{path.name}: the file is empty (a header row is needed)")
+    return Table(path, header, rows, "line")
+
+
+def _sheet_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return format(Decimal(repr(value)).normalize(), "f")
+    return str(value)
+
+
+def read_xlsx(path: Path, sheet: str | None = None) -> Table:
+    """The first sheet (or the one named `sheet`) of a workbook, values not formulas."""
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    _read_bytes(path, only_check=True)
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise FileProblem(f"{path.name}: not a readable .xlsx workbook ({exc})") from None
+    try:
+        if sheet is not None and sheet not in book.sheetnames:
+            raise FileProblem(f"{path.name}: has no sheet called {sheet!r}")
+        ws = book[sheet] if sheet is not None else book.worksheets[0]
+        header: tuple[str, ...] | None = None
+        rows: list[Row] = []
+        for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+            cells = tuple(_sheet_text(v) for v in values)
+            if not any(c.strip() for c in cells):
+                continue
+            if header is None:
+                header = tuple(c.strip() for c in cells)
+                continue
+            rows.append(Row(number, cells))
+    finally:
+        book.close()
+    if header is None:
+        raise FileProblem(f"{path.name}: the sheet is empty (a header row is needed)")
+    return Table(path, header, rows, "row")
+
+
+def sheet_names(path: Path) -> list[str]:
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True)
+    try:
+        return list(book.sheetnames)
+    finally:
+        book.close()
+
+
+def read_table(path: Path, sheet: str | None = None) -> Table:
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return read_xlsx(path, sheet)
+    if path.suffix.lower() == ".xls":
+        raise FileProblem(f"{path.name}: old .xls workbooks are not read; save it as .xlsx or CSV")
+    return read_csv(path)
+
+
+def _read_bytes(path: Path, *, only_check: bool = False) -> bytes:
+    if not path.exists():
+        raise FileProblem(f"no such file: {path}")
+    if path.is_dir():
+        raise FileProblem(f"{path} is a directory, not a file")
+    try:
+        return b"" if only_check else path.read_bytes()
+    except OSError as exc:
+        raise FileProblem(f"cannot read {path}: {exc.strerror}") from None
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+def private_file(path: Path, mode: str = "w") -> IO[Any]:
+    """Open a new file readable by its owner only (customer data)."""
+    if path.is_dir():
+        raise FileProblem(f"{path} is a directory")
+    if not path.parent.is_dir():
+        raise FileProblem(f"directory does not exist: {path.parent}")
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
+    except OSError as exc:
+        raise FileProblem(f"cannot write {path}: {exc.strerror}") from None
+    os.chmod(path, 0o600)
+    if "b" in mode:
+        return os.fdopen(fd, mode)
+    return os.fdopen(fd, mode, encoding="utf-8", newline="")
+
+
+def write_csv(out: IO[str], header: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    count = 0
+    for row in rows:
+        writer.writerow(["" if v is None else safe_cell(v) for v in row])
+        count += 1
+    return count
+
+
+def write_json_rows(out: IO[str], header: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """A JSON array of objects, one line per row, written as it goes."""
+    out.write("[")
+    count = 0
+    for row in rows:
+        out.write(",\n " if count else "\n ")
+        out.write(json.dumps(dict(zip(header, row, strict=True)), ensure_ascii=False, default=str))
+        count += 1
+    out.write("\n]" if count else "]")
+    return count
+
+
+class XlsxWriter:
+    """A workbook written row by row (openpyxl's write-only mode)."""
+
+    def __init__(self) -> None:
+        from openpyxl import Workbook
+
+        self.book = Workbook(write_only=True)
+
+    def sheet(self, title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+        ws = self.book.create_sheet(title)
+        ws.append(list(header))
+        count = 0
+        for row in rows:
+            ws.append([_xlsx_cell(v) for v in row])
+            count += 1
+        return count
+
+    def save(self, path: Path) -> None:
+        with private_file(path, "wb") as out:
+            self.book.save(out)
+
+
+def _xlsx_cell(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, str):
+        return safe_cell(value)
+    return value
+
+
+def rows_of(table: Table) -> Iterator[tuple[int, dict[str, str]]]:
+    for row in table.rows:
+        yield row.line, dict(zip(table.header, row.cells, strict=False))
