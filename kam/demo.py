@@ -589,6 +589,8 @@ def _build_rows(
                 status.value,
                 sink.day(since),
                 "",
+                f"CRM-{i + 1:06d}",  # the id the CRM it came from knows it by
+                int(sizes[i] * rng.uniform(15, 80)) // 100 * 100,  # the customer's own size
                 None,
             ),
         )

@@ -1,0 +1,370 @@
+"""Import and export: other tools' files, round trips, bad rows, and nothing half-written."""
+
+from __future__ import annotations
+
+import os
+import stat
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from openpyxl import Workbook, load_workbook
+
+from kam.cli import main
+from kam.db import Database, open_database
+from kam.demo import build_demo
+from kam.models import Account, ChangeRecord, Contact, Opportunity, RevenueLine, TeamMember
+from kam.models.enums import OpportunityStage
+from kam.services import exporting, transfer
+from kam.services.account_edit import create_account
+from kam.services.tabular import FileProblem, read_table
+
+TODAY = date(2026, 11, 22)
+KAM = "import sys; from kam.cli import main; sys.exit(main(sys.argv[1:]))"
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def import_file(
+    database: Database, kind: str, path: Path, *, apply: bool = True, **options
+) -> transfer.ImportPlan:
+    opts = transfer.Options(today=TODAY, **options)
+    if not apply:
+        with database.read() as session:
+            return transfer.import_file(session, kind, path, opts, apply=False)
+    with database.write() as session:
+        return transfer.import_file(session, kind, path, opts, apply=True)
+
+
+def count(database: Database, model) -> int:
+    with database.read() as session:
+        table = model.__table__
+        return session.connection().execute(sa.select(sa.func.count()).select_from(table)).scalar()
+
+
+def csv_export(database: Database, kind: str) -> str:
+    import io
+
+    out = io.StringIO()
+    with database.read() as session:
+        exporting.export(session, [kind], "csv", None, out)
+    return out.getvalue()
+
+
+def fresh(tmp_path: Path, name: str = "target.db") -> Database:
+    return open_database(f"sqlite:///{tmp_path / name}")
+
+
+# --- round trips ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "xlsx"])
+def test_what_export_writes_import_reads_back_to_the_same_data(
+    database: Database, tmp_path: Path, fmt: str
+) -> None:
+    build_demo(database, 40, seed=5, as_of=TODAY)
+    path = tmp_path / ("export" if fmt == "csv" else f"export.{fmt}")
+    with database.read() as session:
+        counts = exporting.export(session, list(transfer.KINDS), fmt, path)
+    assert counts["accounts"] == 40 and counts["revenue"] > 400
+    target = fresh(tmp_path)
+    with target.write() as session:
+        plan = transfer.import_file(session, "all", path, transfer.Options(today=TODAY), apply=True)
+    assert plan.ok, plan.describe()
+    for kind in transfer.KINDS:
+        assert csv_export(target, kind) == csv_export(database, kind), kind
+    # Importing the same export again with --update finds nothing to change.
+    with target.write() as session:
+        again = transfer.import_file(
+            session, "all", path, transfer.Options(today=TODAY, update=True), apply=True
+        )
+    assert again.ok and again.writes == 0
+    assert sum(k.unchanged for k in again.kinds) == sum(counts.values())
+    target.dispose()
+
+
+def test_cells_a_spreadsheet_would_run_are_neutralised_and_read_back(
+    sqlite_database: Database, tmp_path: Path
+) -> None:
+    with sqlite_database.write() as session:
+        create_account(session, '=HYPERLINK("http://x")', industry="+SUM(A1)", region="@evil")
+    (tmp_path / "out").mkdir()
+    with sqlite_database.read() as session:
+        exporting.export(session, ["accounts"], "csv", tmp_path / "out" / "a.csv")
+        exporting.export(session, ["accounts"], "xlsx", tmp_path / "out" / "a.xlsx")
+    text = (tmp_path / "out" / "a.csv").read_text()
+    assert "'=HYPERLINK" in text and "'+SUM(A1)" in text and "'@evil" in text
+    sheet = load_workbook(tmp_path / "out" / "a.xlsx").active
+    cells = [c for row in sheet.iter_rows() for c in row]
+    assert not any(c.data_type == "f" for c in cells)
+    assert any(c.value == '\'=HYPERLINK("http://x")' for c in cells)
+    target = fresh(tmp_path)
+    for name in ("a.csv", "a.xlsx"):
+        plan = import_file(target, "accounts", tmp_path / "out" / name, update=True)
+        assert plan.ok, plan.describe()
+    with target.read() as session:
+        account = session.exec(sa.select(Account)).scalars().one()
+    assert account.name == '=HYPERLINK("http://x")' and account.industry == "+SUM(A1)"
+
+
+def test_exports_are_readable_by_their_owner_only(sqlite_database: Database, tmp_path: Path):
+    with sqlite_database.read() as session:
+        exporting.export(session, list(transfer.KINDS), "csv", tmp_path / "all")
+        exporting.export(session, ["accounts"], "xlsx", tmp_path / "a.xlsx")
+        exporting.export(session, ["accounts"], "json", tmp_path / "a.json")
+    files = [*(tmp_path / "all").iterdir(), tmp_path / "a.xlsx", tmp_path / "a.json"]
+    for path in files:
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600, path
+    assert stat.S_IMODE(os.stat(tmp_path / "all").st_mode) == 0o700
+
+
+# --- other tools' files ---------------------------------------------------------------------
+
+
+SALESFORCE_ACCOUNTS = (
+    "Account ID,Account Name,Account Owner,Type,Industry,Annual Revenue,Billing Country\n"
+    '0015g00000ABCDE,Acme Corp,Jane Roe,Customer,Chemicals,"1,250,000.00",Germany\n'
+    '0015g00000ABCDF,"Globex, Inc.",Jane Roe,Prospect,Retail,,France\n'
+)
+SALESFORCE_CONTACTS = (
+    "First Name,Last Name,Title,Email,Phone,Account Name,Account ID,Contact Owner\n"
+    "Ana,Lima,CFO,ana@acme.example,+49 30 1234,ACME  corp,,Jane Roe\n"
+    "Bo,Chen,Buyer,bo@globex.example,,,0015g00000ABCDF,Max Mustermann\n"
+)
+HUBSPOT_DEALS = (
+    "Record ID,Deal Name,Deal Stage,Amount,Close Date,Deal owner,Associated Company\n"
+    '901,Plant retrofit,contractsent,"48,000",2026-12-15,Jane Roe,Acme Corp\n'
+    '902,Spare parts 2026,Closed Won,"12,500.50",2026-10-01,Jane Roe,Globex Inc.\n'
+    "903,Pilot line,qualifiedtobuy,9000,2027-02-01,Jane Roe,acme corp\n"
+)
+
+
+def test_a_salesforce_and_hubspot_export_moves_in(database: Database, tmp_path: Path) -> None:
+    (tmp_path / "accounts.csv").write_text(SALESFORCE_ACCOUNTS, encoding="utf-8-sig")
+    (tmp_path / "contacts.csv").write_text(SALESFORCE_CONTACTS)
+    (tmp_path / "deals.csv").write_text(HUBSPOT_DEALS.replace("Globex Inc.", "\"Globex, Inc.\""))
+    plan = import_file(database, "accounts", tmp_path / "accounts.csv")
+    assert plan.ok, plan.describe()
+    assert plan.kinds[0].ignored_columns == ["Type"]
+    assert set(plan.new_members) == {"Jane Roe"}
+    assert import_file(database, "contacts", tmp_path / "contacts.csv").ok
+    deals = import_file(database, "opportunities", tmp_path / "deals.csv")
+    assert deals.ok, deals.describe()
+    with database.read() as session:
+        acme = session.exec(sa.select(Account).where(Account.name == "Acme Corp")).scalars().one()
+        assert acme.external_ref == "0015g00000ABCDE"
+        assert acme.region == "Germany" and acme.annual_revenue_minor == 125_000_000
+        owner = session.get(TeamMember, acme.owner_id)
+        assert owner.name == "Jane Roe"
+        contacts = {c.name: c for c in session.exec(sa.select(Contact)).scalars()}
+        assert contacts["Ana Lima"].account_id == acme.id  # matched by name, case and spaces
+        assert contacts["Bo Chen"].phone is None
+        globex = contacts["Bo Chen"].account_id  # matched by the Salesforce account id
+        assert session.get(Account, globex).name == "Globex, Inc."
+        stages = {o.title: o for o in session.exec(sa.select(Opportunity)).scalars()}
+    assert stages["Plant retrofit"].stage == OpportunityStage.negotiation
+    assert stages["Spare parts 2026"].stage == OpportunityStage.won
+    assert stages["Spare parts 2026"].closed_on == date(2026, 10, 1)
+    assert stages["Spare parts 2026"].amount_minor == 1_250_050
+    assert stages["Pilot line"].stage == OpportunityStage.qualification
+
+
+def test_a_chinese_excel_csv_in_gbk_with_semicolons(database: Database, tmp_path: Path) -> None:
+    text = (
+        "客户名称;负责人;行业;年收入;地区\n"
+        '上海华东机电有限公司;王伟;机械;"￥12,500.50";华东\n'
+        '"北京远航\n科技";李娜;软件;(1,000.00);华北\n'
+        "深圳前海;李娜;软件;800000;华南\n"
+    )
+    path = tmp_path / "客户.csv"
+    path.write_bytes(text.encode("gbk"))
+    plan = import_file(database, "accounts", path)
+    assert not plan.ok
+    assert [str(r) for r in plan.rejects] == [
+        "客户.csv:3: column '年收入': annual revenue cannot be negative"
+    ]
+    assert count(database, Account) == 0  # nothing half-written
+    path.write_bytes(text.replace("(1,000.00)", "1000").encode("gbk"))
+    plan = import_file(database, "accounts", path)
+    assert plan.ok
+    with database.read() as session:
+        names = set(session.exec(sa.select(Account.name)).scalars())
+        shanghai = (
+            session.exec(sa.select(Account).where(Account.name == "上海华东机电有限公司"))
+            .scalars()
+            .one()
+        )
+    assert names == {"上海华东机电有限公司", "北京远航 科技", "深圳前海"}
+    assert shanghai.annual_revenue_minor == 1_250_050 and shanghai.region == "华东"
+
+
+def test_an_xlsx_sheet_with_real_dates_and_numbers(database: Database, tmp_path: Path) -> None:
+    create_in(database, "Acme Corp")
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Account", "Invoice date", "Product", "Amount", "Cost"])
+    sheet.append(["Acme Corp", datetime(2026, 3, 5), "Service", 1234.5, 600])
+    sheet.append(["acme corp", "05/04/2026", "Parts", "2,000.00", None])
+    book.save(tmp_path / "revenue.xlsx")
+    plan = import_file(database, "revenue", tmp_path / "revenue.xlsx", dayfirst=True)
+    assert plan.ok, plan.describe()
+    with database.read() as session:
+        lines = sorted(
+            session.exec(sa.select(RevenueLine)).scalars(), key=lambda line: line.booked_on
+        )
+    assert [(x.booked_on, x.amount_minor, x.cost_minor) for x in lines] == [
+        (date(2026, 3, 5), 123450, 60000),
+        (date(2026, 4, 5), 200000, 0),
+    ]
+
+
+def create_in(database: Database, *names: str) -> None:
+    with database.write() as session:
+        for name in names:
+            create_account(session, name)
+
+
+# --- bad rows -------------------------------------------------------------------------------
+
+
+def test_every_bad_row_is_reported_with_line_column_and_reason_and_nothing_is_written(
+    database: Database, tmp_path: Path
+) -> None:
+    create_in(database, "Acme Corp")
+    path = tmp_path / "revenue.csv"
+    path.write_text(
+        "account,booked_on,category,amount\n"
+        "Acme Corp,2026-01-10,Service,100.00\n"
+        "Acme Corp,2026-02-30,Service,100.00\n"
+        "Acme Corp,2026-03-01,Service,$1.2k\n"
+        "Nobody Ltd,2026-03-01,Service,5\n"
+        "Acme Corp,2026-03-01,,5\n"
+        "Acme Corp,2026-03-01,Service,-5\n"
+        "Acme Corp,2026-03-02,Service,5,extra\n"
+    )
+    plan = import_file(database, "revenue", path)
+    assert [str(r) for r in plan.rejects] == [
+        "revenue.csv:3: column 'booked_on': '2026-02-30' is not a date (try 2026-03-05)",
+        "revenue.csv:4: column 'amount': '$1.2k' is shorthand; write the full amount "
+        "(e.g. 1,200.00)",
+        "revenue.csv:5: column 'account': no account is named 'Nobody Ltd'",
+        "revenue.csv:6: column 'category': category is required",
+        "revenue.csv:7: column 'amount': revenue cannot be negative",
+        "revenue.csv:8: 5 cells but the header has 4 columns",
+    ]
+    assert count(database, RevenueLine) == 0
+
+
+def test_the_command_line_reports_bad_rows_and_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "kam.db"
+    path = tmp_path / "accounts.csv"
+    path.write_text("Company name,Annual Revenue\nGood Co,100\nBad Co,12abc\n")
+    code, out, err = run(capsys, "import", "accounts", str(path), "--db", str(db))
+    assert code == 2 and out == ""
+    assert "accounts.csv:3: column 'Annual Revenue': '12abc' is not an amount" in err
+    assert "nothing was written" in err
+    code, out, err = run(
+        capsys,
+        "import",
+        "accounts",
+        str(path),
+        "--db",
+        str(db),
+        "--dry-run",
+        "--map",
+        "Annual Revenue=-",
+    )
+    assert code == 0 and "would create 2" in out and "dry run: nothing was written" in out
+    assert count(open_database(f"sqlite:///{db}"), Account) == 0
+    code, out, err = run(
+        capsys, "import", "accounts", str(path), "--db", str(db), "--map", "Annual Revenue=-"
+    )
+    assert code == 0 and "created 2" in out
+    code, _, err = run(capsys, "import", "accounts", str(tmp_path / "missing.csv"), "--db", str(db))
+    assert code == 2 and err.strip() == f"kam: no such file: {tmp_path / 'missing.csv'}"
+    code, _, err = run(capsys, "import", "accounts", str(path), "--db", str(db), "--map", "x")
+    assert code == 2 and "write COLUMN=field" in err
+
+
+def test_duplicates_are_refused_unless_updating(database: Database, tmp_path: Path) -> None:
+    create_in(database, "Acme Corp")
+    path = tmp_path / "a.csv"
+    path.write_text("name,industry,strategic\n  acme   CORP ,Chemicals,yes\nNew Co,,no\n")
+    plan = import_file(database, "accounts", path)
+    assert [str(r) for r in plan.rejects] == [
+        "a.csv:2: account 'acme CORP' is in kam already; use --update to update it"
+    ]
+    assert count(database, Account) == 1
+    plan = import_file(database, "accounts", path, update=True)
+    assert plan.ok and len(plan.kinds[0].updates) == 1 and len(plan.kinds[0].creates) == 1
+    with database.read() as session:
+        acme = session.exec(sa.select(Account).where(Account.name_key == "acme corp")).scalars()
+        acme = acme.one()
+        history = (
+            session.exec(sa.select(ChangeRecord.field).where(ChangeRecord.account_id == acme.id))
+            .scalars()
+            .all()
+        )
+    assert acme.name == "acme CORP" and acme.industry == "Chemicals" and acme.strategic
+    assert {"industry", "strategic"} <= set(history)
+
+
+def test_the_same_account_twice_in_a_file(database: Database, tmp_path: Path) -> None:
+    path = tmp_path / "a.csv"
+    path.write_text("name\nAcme\n ACME \n")
+    plan = import_file(database, "accounts", path)
+    assert [str(r) for r in plan.rejects] == ["a.csv:3: column 'name': the same account as line 2"]
+
+
+def test_unreadable_files_say_what_is_wrong(tmp_path: Path) -> None:
+    (tmp_path / "empty.csv").write_bytes(b"")
+    (tmp_path / "quote.csv").write_bytes(b'name\n"Acme, "Co\n')
+    (tmp_path / "binary.csv").write_bytes(b"\x00\x01\x02name")
+    (tmp_path / "bad.xlsx").write_bytes(b"not a zip")
+    expected = {
+        "empty.csv": "empty.csv: the file is empty",
+        "binary.csv": "binary.csv: holds NUL bytes",
+        "bad.xlsx": "bad.xlsx: not a readable .xlsx workbook",
+        "quote.csv": "quote.csv:2: cannot read the row",
+    }
+    for name, message in expected.items():
+        with pytest.raises(FileProblem, match=message.replace(".", r"\.").replace("(", r"\(")):
+            read_table(tmp_path / name)
+
+
+def test_an_import_killed_half_way_leaves_all_or_nothing(tmp_path: Path) -> None:
+    """SIGKILL after the first batch was written: the file is intact and holds none of it."""
+    import signal
+    import subprocess
+    import sys
+
+    db = tmp_path / "kam.db"
+    open_database(f"sqlite:///{db}").dispose()
+    path = tmp_path / "big.csv"
+    path.write_text("name,region\n" + "".join(f"Account {i:05d},North\n" for i in range(30000)))
+    process = subprocess.Popen(
+        [sys.executable, "-c", KAM, "--db", str(db), "import", "accounts", str(path)],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stderr is not None
+    for line in process.stderr:
+        if "writing" in line:
+            process.send_signal(signal.SIGKILL)
+            break
+    process.wait()
+    assert process.returncode == -signal.SIGKILL
+    database = open_database(f"sqlite:///{db}")
+    with database.read() as session:
+        conn = session.connection()
+        assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+        accounts = conn.execute(sa.select(sa.func.count()).select_from(Account.__table__)).scalar()
+    assert accounts in (0, 30000)
+    database.dispose()
