@@ -17,6 +17,8 @@ from kam import __version__
 from kam.errors import KamError
 
 EXIT_USAGE = 2
+EXIT_PROBLEMS = 1  # `kam check` found something
+TRANSFER_KINDS = ("accounts", "contacts", "revenue", "opportunities", "wallet")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -102,6 +104,74 @@ def build_parser() -> argparse.ArgumentParser:
     calendar.add_argument("--format", choices=("ics",), default="ics")
     calendar.add_argument("--user", default=None, metavar="NAME", help="one person's plan")
     calendar.add_argument("-o", "--output", default=None, metavar="FILE")
+    for what in (*TRANSFER_KINDS, "all"):
+        sub = exports.add_parser(
+            what, help="every kind below" if what == "all" else f"the {what} of live accounts"
+        )
+        _add_db(sub, top=False)
+        sub.add_argument("--format", choices=("csv", "json", "xlsx"), default="csv")
+        sub.add_argument(
+            "-o",
+            "--output",
+            default=None,
+            metavar="PATH",
+            help="file (a folder for `all` as CSV); default: standard output",
+        )
+
+    importing = commands.add_parser(
+        "import", help="read accounts, contacts, revenue, deals or wallet estimates from a file"
+    )
+    _add_db(importing, top=False)
+    _add_user(importing, top=False)
+    importing.add_argument(
+        "kind",
+        choices=(*TRANSFER_KINDS, "all"),
+        metavar="KIND",
+        help=f"{', '.join(TRANSFER_KINDS)} or all",
+    )
+    importing.add_argument(
+        "file",
+        metavar="FILE",
+        help=".csv, .xlsx (or for `all`: a folder, "
+        "a workbook with a sheet per kind, or kam's JSON export)",
+    )
+    importing.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
+    importing.add_argument(
+        "--update",
+        action="store_true",
+        help="update rows kam holds already instead of refusing them",
+    )
+    importing.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="COLUMN=field",
+        help="read COLUMN as field (field `-` skips the column)",
+    )
+    importing.add_argument("--dayfirst", action="store_true", help="read 03/04/2026 as 3 April")
+    importing.add_argument("--sheet", default=None, metavar="NAME", help="the sheet of a workbook")
+
+    backup = commands.add_parser("backup", help="a consistent copy of the database, while in use")
+    _add_db(backup, top=False)
+    backup.add_argument(
+        "path",
+        nargs="?",
+        default=None,
+        metavar="PATH",
+        help="file or folder (default: beside the database, with the time)",
+    )
+    restore = commands.add_parser(
+        "restore", help="replace the database with a checked backup (the old file is kept)"
+    )
+    _add_db(restore, top=False)
+    restore.add_argument("path", metavar="BACKUP")
+    checking = commands.add_parser("check", help="check the database's integrity and consistency")
+    _add_db(checking, top=False)
+    copying = commands.add_parser(
+        "copy", help="copy every row into another, empty database (e.g. the team's PostgreSQL)"
+    )
+    _add_db(copying, top=False)
+    copying.add_argument("--to", required=True, metavar="URL", help="the target database")
     return parser
 
 
@@ -169,7 +239,9 @@ def _dispatch(args: argparse.Namespace) -> int:
     if command == "report":
         return _report(args)
     if command == "export":
-        return _export(args)
+        return _export(args) if args.export == "agenda" else _export_data(args)
+    if command in _MAINTENANCE:
+        return _MAINTENANCE[command](args)
     return _tui(args.db, user=args.user)
 
 
@@ -349,6 +421,142 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export_data(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from kam.services import exporting
+
+    kinds = exporting.kinds_for(args.export)
+    path = Path(args.output) if args.output else None
+    if path is None and args.format == "csv" and len(kinds) > 1:
+        path = Path(f"kam-export-{date.today().isoformat()}")
+    database = _open(args.db)
+    try:
+        with database.read() as session:
+            counts = exporting.export(session, kinds, args.format, path, sys.stdout)
+    finally:
+        database.dispose()
+    sys.stdout.flush()
+    if path is not None:
+        summary = ", ".join(f"{n:,} {kind}" for kind, n in counts.items())
+        print(f"kam: wrote {summary} to {path}", file=sys.stderr)
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from kam.config import current_user
+    from kam.services import transfer
+
+    options = transfer.Options(
+        update=args.update,
+        dayfirst=args.dayfirst,
+        mapping=transfer.parse_mapping(args.map),
+        user=current_user(args.user),
+    )
+    path = Path(args.file)
+    if args.sheet and args.kind != "all":
+        from kam.services.tabular import read_table
+
+        transfer.check_kind(args.kind)
+        sources = [transfer.Source(args.kind, read_table(path, args.sheet))]
+    else:
+        sources = transfer.sources_for(args.kind, path)
+    database = _open(args.db)
+
+    def progress(done: int, total: int) -> None:
+        print(f"kam: writing {done:,} of {total:,} rows…", file=sys.stderr, flush=True)
+
+    try:
+        if args.dry_run:
+            with database.read() as session:
+                plan = transfer.plan_import(session, sources, options)
+        else:
+            with database.write() as session:
+                plan = transfer.plan_import(session, sources, options)
+                if plan.ok:
+                    transfer.apply_plan(session, plan, options, progress)
+    finally:
+        database.dispose()
+    if not plan.ok:
+        print(plan.describe(), file=sys.stderr)
+        return EXIT_USAGE
+    print(plan.describe(applied=not args.dry_run))
+    if args.dry_run:
+        print("dry run: nothing was written")
+    return 0
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from kam.services import maintenance
+
+    database = _open(args.db)
+    try:
+        written = maintenance.backup(database, Path(args.path) if args.path else None)
+    finally:
+        database.dispose()
+    print(f"kam: backup written to {written}", file=sys.stderr)
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from kam.config import resolve_database
+    from kam.db import sqlite_path
+    from kam.services import maintenance
+
+    target = sqlite_path(resolve_database(args.db))
+    if target is None:
+        raise KamError("restore works on a SQLite file; a server database restores with its tools")
+    kept = maintenance.restore(Path(args.path), target)
+    _open(args.db).dispose()  # migrates an older backup, with its own backup first
+    note = f"; the replaced database is kept as {kept}" if kept else ""
+    print(f"kam: restored {target} from {args.path}{note}", file=sys.stderr)
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from kam.services import maintenance
+
+    database = _open(args.db)
+    try:
+        report = maintenance.check(database)
+    finally:
+        database.dispose()
+    sys.stdout.write(report.describe())
+    return EXIT_PROBLEMS if report.problems else 0
+
+
+def _copy(args: argparse.Namespace) -> int:
+    from kam.services import maintenance
+
+    database = _open(args.db)
+
+    def progress(table: str, rows: int) -> None:
+        print(f"kam: copying {table}: {rows:,} rows", file=sys.stderr, flush=True)
+
+    try:
+        counts = maintenance.copy_database(database, args.to, progress)
+    finally:
+        database.dispose()
+    total = sum(counts.values())
+    print(f"kam: copied {total:,} rows in {len(counts)} tables; counts checked on both sides")
+    return 0
+
+
+_MAINTENANCE = {
+    "import": _import,
+    "backup": _backup,
+    "restore": _restore,
+    "check": _check,
+    "copy": _copy,
+}
+
+
 def _write_output(text: str, output: str | None) -> None:
     if output is None:
         sys.stdout.write(text)
@@ -356,7 +564,7 @@ def _write_output(text: str, output: str | None) -> None:
         return
     from pathlib import Path
 
-    path = Path(output)
-    if not path.parent.is_dir():
-        raise KamError(f"directory does not exist: {path.parent}")
-    path.write_text(text, encoding="utf-8")
+    from kam.services.tabular import private_file
+
+    with private_file(Path(output)) as out:  # customer data: readable by its owner only
+        out.write(text)

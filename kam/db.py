@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -26,6 +27,8 @@ from kam.migrations import SCHEMA_HEAD
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 5000
+# How long a write waits for another process's write (a long import) before it gives up.
+WRITE_WAIT_S = 120.0
 WRITE_OPTION = "kam_write"
 
 
@@ -129,12 +132,31 @@ class Database:
     def write(self) -> Iterator[Session]:
         """A write transaction, committed at the end or rolled back whole on any error."""
         with Session(self._write_engine, expire_on_commit=False) as session:
+            self._take_write_lock(session)
             try:
                 yield session
                 session.commit()
             except BaseException:
                 session.rollback()
                 raise
+
+    def _take_write_lock(self, session: Session) -> None:
+        """Begin the transaction now, waiting for another writer as long as it takes (up to
+        WRITE_WAIT_S), so "database is locked" never reaches the user half-way through."""
+        if not self.is_sqlite:
+            return
+        deadline = time.monotonic() + WRITE_WAIT_S
+        while True:
+            try:
+                session.connection()
+                return
+            except OperationalError as exc:
+                session.rollback()
+                text = str(exc.orig).lower()
+                if ("locked" not in text and "busy" not in text) or time.monotonic() > deadline:
+                    message = describe_database_error(exc, self.display_name)
+                    raise DatabaseOpenError(message) from None
+                time.sleep(0.05)
 
     def backup_to(self, dest: Path) -> Path:
         """A consistent copy of a SQLite database while it is in use (VACUUM INTO)."""

@@ -16,6 +16,7 @@ import subprocess
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -110,12 +111,9 @@ def _admin(base: str, sql: str) -> None:
         conn.execute(sql)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty database: a SQLite file, then a PostgreSQL database."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'kam.db'}"
-        return
+@contextmanager
+def _fresh_postgres(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A new, empty database on the throwaway server, dropped afterwards (or a skip)."""
     base = request.getfixturevalue("postgres_server")
     if base is None:
         if os.environ.get("KAM_REQUIRE_POSTGRES"):
@@ -127,6 +125,23 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield base + name
     finally:
         _admin(base, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database: a SQLite file, then a PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'kam.db'}"
+        return
+    with _fresh_postgres(request) as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """An empty PostgreSQL database (the test skips where there is no server)."""
+    with _fresh_postgres(request) as url:
+        yield url
 
 
 @pytest.fixture
