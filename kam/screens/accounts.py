@@ -85,6 +85,7 @@ class AccountsScreen(KamScreen):
         Binding("d", "archive_account", "Archive"),
         Binding("u", "restore_account", "Restore"),
         Binding("a", "toggle_archive", "Archive view"),
+        Binding("i", "import_file", "Import"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
 
@@ -155,6 +156,16 @@ class AccountsScreen(KamScreen):
         if account is not None:
             self.notify(f"Saved {account.name}", timeout=2)  # type: ignore[attr-defined]
             self.query_one(LazyTable).reload()
+
+    def action_import_file(self) -> None:
+        from kam.screens.importing import ImportScreen
+
+        def imported(plan: Any) -> None:
+            if plan is not None:
+                self.notify(plan.summary(), timeout=5)
+                self.query_one(LazyTable).reload()
+
+        self.app.push_screen(ImportScreen(), imported)
 
     def action_new_account(self) -> None:
         forms.new_account(self, self._saved)

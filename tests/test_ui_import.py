@@ -1,0 +1,94 @@
+"""The import dialog on the Accounts screen: preview first, then all of the file or none."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from textual.widgets import Button, Input, Static
+
+from kam.app import KamApp
+from kam.db import open_database
+from kam.models import Account
+from kam.screens.importing import ImportScreen
+from kam.widgets.lazy_table import LazyTable
+from tests.support import TODAY, settle
+
+
+def accounts_in(path: Path) -> list[str]:
+    database = open_database(f"sqlite:///{path}")
+    with database.read() as session:
+        found = sorted(session.exec(sa.select(Account.name)).scalars())
+    database.dispose()
+    return found
+
+
+def screen_text(app: KamApp) -> str:
+    return str(app.screen.query_one("#import-report", Static).render())
+
+
+async def test_import_from_the_accounts_screen_previews_then_imports(tmp_path: Path) -> None:
+    db = tmp_path / "kam.db"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("客户名称,年收入\n北京远航科技,12abc\n上海华东,100\n")
+    good = tmp_path / "good.csv"
+    good.write_text("客户名称,年收入\n北京远航科技,\"1,200\"\n上海华东,100\n")
+    app = KamApp(open_database(f"sqlite:///{db}"), today=TODAY, user="Ann Lee")
+    async with app.run_test(size=(110, 36)) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("i")
+        await settle(pilot)
+        assert isinstance(app.screen, ImportScreen)
+        run_button = app.screen.query_one("#import-run", Button)
+
+        app.screen.query_one("#import-path", Input).value = str(bad)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "bad.csv:2: column '年收入': '12abc' is not an amount" in screen_text(app)
+        assert run_button.disabled
+        await pilot.press("ctrl+s")  # refused: the preview found problems
+        await settle(pilot)
+        assert isinstance(app.screen, ImportScreen)
+        assert accounts_in(db) == []
+
+        app.screen.query_one("#import-path", Input).value = str(good)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "would create 2" in screen_text(app)
+        assert not run_button.disabled
+        app.screen.query_one("#import-path", Input).value = str(bad)  # changed: preview again
+        await pilot.pause()
+        assert run_button.disabled
+        app.screen.query_one("#import-path", Input).value = str(good)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, ImportScreen)
+        table = app.screen.query_one(LazyTable)
+        await settle(pilot)
+        assert table.row_count == 2
+    assert accounts_in(db) == ["上海华东", "北京远航科技"]
+
+
+async def test_the_app_runs_on_a_team_postgresql_database(postgres_url: str) -> None:
+    """A smoke test of the screens on PostgreSQL (the other screen tests use SQLite)."""
+    from kam.demo import build_demo
+
+    database = open_database(postgres_url)
+    build_demo(database, 30, seed=6, as_of=TODAY)
+    app = KamApp(database, today=TODAY, user="Ann Lee")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        for key in ("2", "3", "4", "1"):
+            await pilot.press(key)
+            await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        table = app.screen.query_one(LazyTable)
+        assert table.row_count == 30
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.__class__.__name__ == "AccountScreen"
+    database.dispose()
