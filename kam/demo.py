@@ -590,7 +590,7 @@ def _build_rows(
                 sink.day(since),
                 "",
                 f"CRM-{i + 1:06d}",  # the id the CRM it came from knows it by
-                int(sizes[i] * rng.uniform(15, 80)) // 100 * 100,  # the customer's own size
+                int(sizes[i] * (15 + (i * 7919) % 65)) // 100 * 100,  # the customer's own size
                 None,
             ),
         )

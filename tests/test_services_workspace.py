@@ -251,10 +251,9 @@ def test_contacts_form_an_org_tree_and_refuse_reporting_loops(database: Database
 
 def test_a_contact_cannot_report_to_someone_at_another_account(database: Database) -> None:
     other = _contact(database, _new(database, "Other"), name="Zed")
+    account_id = _new(database)
     with pytest.raises(InputErrors) as caught, database.write() as session:
-        contacts.create_contact(
-            session, _new(database), {"name": "Amy", "reports_to_id": other}, ME
-        )
+        contacts.create_contact(session, account_id, {"name": "Amy", "reports_to_id": other}, ME)
     assert caught.value.errors == {"reports_to_id": "not a known contact of this account"}
 
 

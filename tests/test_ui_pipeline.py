@@ -192,7 +192,7 @@ async def test_bad_deal_input_is_named_beside_its_field_and_nothing_is_saved(
         await type_into(pilot, "#field-amount_minor", "1.2k")
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert "not an amount" in error_text(pilot, "amount_minor")
+        assert "shorthand" in error_text(pilot, "amount_minor")
     assert deals(db_path) == {}
 
 
