@@ -147,7 +147,7 @@ HUBSPOT_DEALS = (
 def test_a_salesforce_and_hubspot_export_moves_in(database: Database, tmp_path: Path) -> None:
     (tmp_path / "accounts.csv").write_text(SALESFORCE_ACCOUNTS, encoding="utf-8-sig")
     (tmp_path / "contacts.csv").write_text(SALESFORCE_CONTACTS)
-    (tmp_path / "deals.csv").write_text(HUBSPOT_DEALS.replace("Globex Inc.", "\"Globex, Inc.\""))
+    (tmp_path / "deals.csv").write_text(HUBSPOT_DEALS.replace("Globex Inc.", '"Globex, Inc."'))
     plan = import_file(database, "accounts", tmp_path / "accounts.csv")
     assert plan.ok, plan.describe()
     assert plan.kinds[0].ignored_columns == ["Type"]

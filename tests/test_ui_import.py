@@ -32,7 +32,7 @@ async def test_import_from_the_accounts_screen_previews_then_imports(tmp_path: P
     bad = tmp_path / "bad.csv"
     bad.write_text("客户名称,年收入\n北京远航科技,12abc\n上海华东,100\n")
     good = tmp_path / "good.csv"
-    good.write_text("客户名称,年收入\n北京远航科技,\"1,200\"\n上海华东,100\n")
+    good.write_text('客户名称,年收入\n北京远航科技,"1,200"\n上海华东,100\n')
     app = KamApp(open_database(f"sqlite:///{db}"), today=TODAY, user="Ann Lee")
     async with app.run_test(size=(110, 36)) as pilot:
         await pilot.press("2")
