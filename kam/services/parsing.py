@@ -9,6 +9,7 @@ from dateutil import parser as date_parser
 
 from kam.errors import InputError
 
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _YEAR_FIRST = re.compile(r"^\d{4}[-/.年]")
 FIRST_YEAR, LAST_YEAR = 1900, 2200  # outside these, a date is a typing mistake
 
@@ -18,6 +19,14 @@ def parse_date(text: str, field: str = "date", *, dayfirst: bool = False) -> dat
     cleaned = (text or "").strip()
     if not cleaned:
         raise InputError(f"{field}: a date is required", field)
+    if _ISO.match(cleaned):  # the common case, read without dateutil's general parser
+        try:
+            value = date.fromisoformat(cleaned)
+        except ValueError:
+            raise InputError(
+                f"{field}: {cleaned!r} is not a date (try 2026-03-05)", field
+            ) from None
+        return _plausible(value, cleaned, field)
     if "年" in cleaned or "月" in cleaned:  # 2026年3月5日
         cleaned = cleaned.replace("年", "-").replace("月", "-").replace("日", "").strip("- ")
     # A date that starts with the year (2026-03-05, 2026/3/5) is year-month-day whatever the
@@ -29,9 +38,13 @@ def parse_date(text: str, field: str = "date", *, dayfirst: bool = False) -> dat
         ).date()
     except (ValueError, OverflowError):
         raise InputError(f"{field}: {cleaned!r} is not a date (try 2026-03-05)", field) from None
+    return _plausible(value, cleaned, field)
+
+
+def _plausible(value: date, text: str, field: str) -> date:
     if not FIRST_YEAR <= value.year <= LAST_YEAR:
         raise InputError(
-            f"{field}: {cleaned!r} is not a date between {FIRST_YEAR} and {LAST_YEAR}", field
+            f"{field}: {text!r} is not a date between {FIRST_YEAR} and {LAST_YEAR}", field
         )
     return value
 

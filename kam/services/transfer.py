@@ -320,7 +320,7 @@ def read_cell(spec: Spec, text: str, dayfirst: bool) -> Any:
 # --- the plan -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Reject:
     place: str  # file:line
     column: str | None
@@ -332,7 +332,7 @@ class Reject:
         return f"{where}: {self.reason}"
 
 
-@dataclass
+@dataclass(slots=True)
 class Change:
     """One row to write: a new row, or the fields of an existing one that change."""
 
@@ -584,7 +584,7 @@ class Lookup:
 # --- planning each kind ---------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class _Row:
     line: int
     place: str
@@ -713,7 +713,7 @@ def _plan_accounts(rows: list[_Row], plan: KindPlan, lookup: Lookup, options: Op
     seen: dict[str, int] = {}  # name key -> line, within the file
     found: list[tuple[_Row, dict[str, Any], uuid.UUID | None, uuid.UUID | None]] = []
     for row in rows:
-        values = dict(row.values)
+        values = row.values  # planned in place: one dict per row, not two
         ident = values.pop("kam_id", None)
         if "annual_revenue" in values:
             values["annual_revenue_minor"] = values.pop("annual_revenue")
@@ -772,7 +772,7 @@ def _related(
     """Rows with their account found, the reference fields taken out."""
     out = []
     for row in rows:
-        values = dict(row.values)
+        values = row.values  # planned in place: one dict per row, not two
         try:
             account_id = lookup.account(values)
         except CellError as exc:
@@ -1111,8 +1111,10 @@ def plan_import(session: Session, sources: Sequence[Source], options: Options) -
         kind_plan = KindPlan(source.kind, source.table.path.name)
         plan.kinds.append(kind_plan)
         rows = _read_rows(source.kind, source.table, kind_plan, options)
+        source.table.rows.clear()  # read: the file's text is not needed any more
         if rows is not None:
             _PLANNERS[source.kind](rows, kind_plan, lookup, options)
+            rows.clear()
     plan.new_members = dict(lookup.new_members)
     return plan
 
@@ -1164,44 +1166,74 @@ def _subject(change: Change, ident: uuid.UUID) -> history.Subject | None:
     return None
 
 
+def _column_defaults(model: type[SQLModel]) -> list[tuple[str, Any, Any]]:
+    """(column, default, factory) of each column of a table model, as its fields declare."""
+    from pydantic_core import PydanticUndefined
+
+    table = model.__table__  # type: ignore[attr-defined]
+    out = []
+    for name, info in model.model_fields.items():
+        if name in table.c:
+            default = None if info.default is PydanticUndefined else info.default
+            out.append((name, default, info.default_factory))
+    return out
+
+
+def _rows(model: type[SQLModel], values: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Complete rows for a bulk insert: what the model's constructor would fill in, without
+    building 100,000 model objects."""
+    defaults = _column_defaults(model)
+    return [
+        {
+            name: v[name] if name in v else (factory() if factory else default)
+            for name, default, factory in defaults
+        }
+        for v in values
+    ]
+
+
 def _insert(session: Session, chunk: list[Change], options: Options) -> None:
     now = utcnow()
-    objects = [c.table(**c.values) for c in chunk]
-    session.add_all(objects)
-    session.flush()
-    records: list[ChangeRecord] = []
-    for change, obj in zip(chunk, objects, strict=True):
-        if isinstance(obj, Opportunity):
-            session.add(
-                OpportunityStageChange(
-                    opportunity_id=obj.id,
-                    from_stage=None,
-                    to_stage=obj.stage,
-                    changed_at=now,
-                    changed_by=options.user[:120],
-                )
+    model = chunk[0].table
+    conn = session.connection()
+    conn.execute(model.__table__.insert(), _rows(model, [c.values for c in chunk]))  # type: ignore[attr-defined]
+    records: list[dict[str, Any]] = []
+    stages: list[dict[str, Any]] = []
+    for change in chunk:
+        ident = change.values["id"]
+        if model is Opportunity:
+            stages.append(
+                {
+                    "opportunity_id": ident,
+                    "to_stage": change.values["stage"],
+                    "changed_at": now,
+                    "changed_by": options.user[:120],
+                }
             )
-        subject = _subject(change, obj.id)
+        subject = _subject(change, ident)
         if subject is not None:
-            records.append(_record(subject, history.CREATED, None, subject.label, options))
-    session.add_all(records)
-    session.flush()
-    session.expunge_all()
+            records.append(_record_values(subject, history.CREATED, None, subject.label, options))
+    if stages:
+        conn.execute(
+            OpportunityStageChange.__table__.insert(), _rows(OpportunityStageChange, stages)
+        )  # type: ignore[attr-defined]
+    if records:
+        conn.execute(ChangeRecord.__table__.insert(), _rows(ChangeRecord, records))  # type: ignore[attr-defined]
 
 
-def _record(
+def _record_values(
     subject: history.Subject, field_name: str, old: Any, new: Any, options: Options
-) -> ChangeRecord:
-    return ChangeRecord(
-        account_id=subject.account_id,
-        subject=subject.kind,
-        subject_id=subject.id,
-        subject_label=subject.label[:200],
-        field=field_name,
-        old_value=history.as_words(old),
-        new_value=history.as_words(new),
-        changed_by=options.user,
-    )
+) -> dict[str, Any]:
+    return {
+        "account_id": subject.account_id,
+        "subject": subject.kind,
+        "subject_id": subject.id,
+        "subject_label": subject.label[:200],
+        "field": field_name,
+        "old_value": history.as_words(old),
+        "new_value": history.as_words(new),
+        "changed_by": options.user,
+    }
 
 
 def _update(session: Session, chunk: list[Change], options: Options) -> None:
@@ -1236,7 +1268,7 @@ def _update(session: Session, chunk: list[Change], options: Options) -> None:
                 if name.endswith("_minor"):
                     old = None if old is None else f"{old / 100:,.2f}"
                     value = None if value is None else f"{value / 100:,.2f}"
-                session.add(_record(subject, label, old, value, options))
+                session.add(ChangeRecord(**_record_values(subject, label, old, value, options)))
             setattr(obj, name, change.values[name])
     session.flush()
     session.expunge_all()
