@@ -410,7 +410,9 @@ def test_a_database_written_by_the_previous_kam_opens_with_every_row_kept(
     open_database(f"sqlite:///{path}").dispose()
 
     after = snapshot()
-    assert set(after) == set(before)
+    added = set(after) - set(before)  # tables of later schema versions, empty
+    assert added == {"account_plan", "plan_objective"} and not any(after[t] for t in added)
+    assert set(before) <= set(after)
     for table, rows in before.items():
         kept = [{k: row[k] for k in rows[0]} for row in after[table]] if rows else []
         assert sorted(kept, key=repr) == rows, table

@@ -17,7 +17,7 @@ from kam.models.insight import AccountHealth, AccountSegment, HealthHistory
 from kam.models.opportunity import Opportunity, OpportunityStageChange
 from kam.models.people import AccountTeamMember, Contact, ContactNeed, TeamMember
 from kam.models.revenue import RevenueLine
-from kam.models.review import ActionItem, Review, ReviewDecision
+from kam.models.review import AccountPlan, ActionItem, PlanObjective, Review, ReviewDecision
 from kam.models.setting import Setting
 from kam.models.wallet import WalletCompetitor, WalletEstimate
 
@@ -27,6 +27,7 @@ __all__ = [
     "Account",
     "AccountClassification",
     "AccountHealth",
+    "AccountPlan",
     "AccountSegment",
     "AccountTeamMember",
     "ActionItem",
@@ -41,6 +42,7 @@ __all__ = [
     "Opportunity",
     "OpportunityStageChange",
     "PlanItem",
+    "PlanObjective",
     "RevenueLine",
     "Review",
     "ReviewDecision",

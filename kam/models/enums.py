@@ -162,6 +162,14 @@ class ActionStatus(StrEnum):
     dropped = "dropped"
 
 
+class ObjectiveStatus(StrEnum):
+    open = "open"
+    on_track = "on_track"
+    at_risk = "at_risk"
+    achieved = "achieved"
+    missed = "missed"
+
+
 class ClassificationField(StrEnum):
     """Which label a tier-change row is about."""
 
