@@ -69,6 +69,7 @@ class KamApp(App[None]):
         "accounts": lambda: _screen("accounts", "AccountsScreen"),
         "pipeline": lambda: _screen("pipeline", "PipelineScreen"),
         "agenda": lambda: _screen("agenda", "AgendaScreen"),
+        "review": lambda: _screen("review", "ReviewScreen"),
         "risk": lambda: _screen("risk", "RiskScreen"),
     }
     BINDINGS = [
@@ -76,6 +77,7 @@ class KamApp(App[None]):
         Binding("2", "switch_mode('accounts')", "Accounts"),
         Binding("3", "switch_mode('pipeline')", "Pipeline"),
         Binding("4", "switch_mode('agenda')", "Agenda"),
+        Binding("5", "switch_mode('review')", "Review"),
         Binding("6", "switch_mode('risk')", "At risk"),
         Binding("question_mark", "toggle_help", "Keys"),
         Binding("q", "quit", "Quit"),

@@ -96,6 +96,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--accounts", action="store_true", help="one row per account instead of the summary"
     )
 
+    weekly = reports.add_parser(
+        "review", help="the week's account review: indicators, reviewed accounts, at risk, moves"
+    )
+    _add_db(weekly, top=False)
+    weekly.add_argument("--week", default=None, metavar="YYYY-Www", help="default: this week")
+    weekly.add_argument("--as-of", type=_date_arg, default=None, metavar="DATE")
+    weekly.add_argument("--format", choices=("md", "html"), default="md")
+    weekly.add_argument("-o", "--output", default=None, metavar="FILE")
+
     export = commands.add_parser("export", help="write data out")
     exports = export.add_subparsers(dest="export", parser_class=_Parser, metavar="WHAT")
     exports.required = True
@@ -292,6 +301,8 @@ def _report(args: argparse.Namespace) -> int:
         return _pipeline_report(args)
     if args.report == "agenda":
         return _agenda_report(args)
+    if args.report == "review":
+        return _review_report(args)
     if args.report in ("wallet", "health", "segments"):
         return _insight_report(args)
     from kam.services import classify
@@ -375,6 +386,22 @@ def _insight_report(args: argparse.Namespace) -> int:
                 )
             else:
                 text = reports.segments_report(segments.summary(session, as_of), args.format)
+    finally:
+        database.dispose()
+    _write_output(text, args.output)
+    return 0
+
+
+def _review_report(args: argparse.Namespace) -> int:
+    from kam.services import review, review_report
+
+    as_of = args.as_of or date.today()
+    week = review.check_week(args.week) if args.week else review.iso_week(as_of)
+    database = _open(args.db)
+    try:
+        _bring_up_to_date(database, as_of, health=True)
+        with database.read() as session:
+            text = review_report.render(review_report.build(session, week, as_of), args.format)
     finally:
         database.dispose()
     _write_output(text, args.output)

@@ -6,12 +6,12 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Header, Static
 
 from kam.models.enums import AccountClass, ValueTier
 from kam.screens.base import KamScreen
-from kam.services import portfolio
+from kam.services import indicators, portfolio
 from kam.services import settings as settings_service
 from kam.services.formatting import money, money_short, percent
 from kam.widgets.badges import class_badge, tier_badge
@@ -32,6 +32,9 @@ class DashboardScreen(KamScreen):
             with Horizontal(id="breakdowns"):
                 yield Static(id="by-class", classes="panel")
                 yield Static(id="by-tier", classes="panel")
+            with Vertical(id="programme"):
+                yield Static("Working out the headline indicators…", id="headline", classes="panel")
+                yield Static(id="pareto", classes="panel")
             yield Static(id="top-accounts", classes="panel")
             yield Static(id="tier-moves", classes="panel")
         yield Footer()
@@ -55,6 +58,39 @@ class DashboardScreen(KamScreen):
             )
 
         self.load(query, self._show, group="dashboard")
+        self.load(
+            lambda session: indicators.headline(session, today), self._headline, group="headline"
+        )
+
+    def _headline(self, data: indicators.Headline) -> None:
+        table = Table(
+            title="Key-account programme, 12 months to each quarter's end",
+            expand=True,
+            box=None,
+            pad_edge=False,
+            title_justify="left",
+        )
+        table.add_column("", no_wrap=True)
+        for q in data.quarters:
+            table.add_column(q.label + ("*" if q is data.current else ""), justify="right")
+        table.add_row("Key share of revenue", *[percent(q.key_share) for q in data.quarters])
+        table.add_row("Key-account retention", *[percent(q.retention) for q in data.quarters])
+        table.add_row(
+            "Key revenue growth",
+            *[
+                Text(f"{q.key_growth:+.1%}", "green" if q.key_growth >= 0 else "red")
+                if q.key_growth is not None
+                else "–"
+                for q in data.quarters
+            ],
+        )
+        wallet = "  ".join(f"{y} {percent(share)}" for y, share, _ in data.wallet if share)
+        table.caption = f"Avg share of wallet: {wallet or 'no estimates'} · * to date"
+        table.caption_justify = "left"
+        self.query_one("#headline", Static).update(table)
+        chart = Text("Pareto curve: share of revenue (up) by share of accounts (across)\n", "bold")
+        chart.append("\n".join(indicators.pareto_chart(data.pareto, width=30, height=6)))
+        self.query_one("#pareto", Static).update(chart)
 
     def _show(self, loaded) -> None:
         data, settings, moves = loaded

@@ -1,0 +1,231 @@
+"""The headline indicators of the key-account programme, each with its trend over the last
+quarters, and the Pareto curve of the portfolio. All sums run in SQL.
+
+- share of revenue from key accounts: the current key accounts' revenue over the 12 months to
+  each quarter's end, against everyone's;
+- key-account retention: of the accounts that were key a year before each quarter's end (the
+  top of the ranking by the classification's cut-offs over the 12 months before that, and the
+  strategic ones), the share that still bought in the 12 months since;
+- average share of wallet of the key accounts, per year with estimates;
+- growth of key-account revenue: the 12 months to each quarter's end against the 12 before.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date
+from itertools import pairwise
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from kam.models import Account, AccountClassification, RevenueLine, WalletEstimate
+from kam.models.enums import AccountClass, PeriodKind
+from kam.services import settings as settings_service
+
+QUARTERS = 4
+PARETO_POINTS = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+
+_rl = RevenueLine.__table__
+_cls = AccountClassification.__table__
+_acct = Account.__table__
+_est = WalletEstimate.__table__
+
+
+@dataclass(frozen=True)
+class QuarterFigures:
+    label: str  # 2026-Q4 (to date for the current quarter)
+    end: date  # the day after the 12 months
+    key_share: float | None
+    key_growth: float | None
+    retention: float | None
+    kept: int
+    lost: int
+
+
+@dataclass
+class Headline:
+    as_of: date
+    quarters: list[QuarterFigures]  # oldest first
+    wallet: list[tuple[int, float | None, int]]  # year, average share, accounts with estimates
+    pareto: list[tuple[float, float]] = field(default_factory=list)  # accounts, revenue shares
+
+    @property
+    def current(self) -> QuarterFigures | None:
+        return self.quarters[-1] if self.quarters else None
+
+
+def _shift_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    last = [31, 29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28, 31, 30, 31,
+            30, 31, 31, 30, 31, 30, 31][month]  # fmt: skip
+    return date(year, month + 1, min(day.day, last))
+
+
+def _quarter_ends(as_of: date) -> list[tuple[str, date]]:
+    """(label, the day after) of the last QUARTERS quarters, the current one to date."""
+    start = date(as_of.year, (as_of.month - 1) // 3 * 3 + 1, 1)
+    out = [
+        (f"{as_of.year}-Q{(as_of.month - 1) // 3 + 1}", as_of.fromordinal(as_of.toordinal() + 1))
+    ]
+    for _ in range(QUARTERS - 1):
+        prev = _shift_months(start, -3)
+        out.append((f"{prev.year}-Q{(prev.month - 1) // 3 + 1}", start))
+        start = prev
+    return list(reversed(out))
+
+
+def _is_key() -> sa.ColumnElement[bool]:
+    return sa.or_(_cls.c.account_class != AccountClass.general.value, _cls.c.strategic.is_(True))
+
+
+def _quarter(session: Session, label: str, end: date, cut_bp: int) -> QuarterFigures:
+    a, b = _shift_months(end, -24), _shift_months(end, -12)
+    prior = sa.func.sum(sa.case((_rl.c.booked_on < b, _rl.c.amount_minor), else_=0))
+    recent = sa.func.sum(sa.case((_rl.c.booked_on >= b, _rl.c.amount_minor), else_=0))
+    per_account = (
+        sa.select(_rl.c.account_id, prior.label("prior"), recent.label("recent"))
+        .where(_rl.c.booked_on >= a, _rl.c.booked_on < end)
+        .group_by(_rl.c.account_id)
+        .subquery()
+    )
+    key_now = sa.select(_cls.c.account_id).where(_is_key())
+    strategic = sa.select(_acct.c.id).where(_acct.c.strategic.is_(True))
+    ranked = (
+        sa.select(
+            per_account.c.account_id,
+            per_account.c.prior,
+            per_account.c.recent,
+            sa.func.row_number().over(order_by=per_account.c.prior.desc()).label("n"),
+            sa.func.count().over().label("total"),
+        )
+        .where(per_account.c.prior > 0)
+        .subquery()
+    )
+    conn = session.connection()
+    sums = conn.execute(
+        sa.select(
+            sa.func.coalesce(sa.func.sum(per_account.c.recent), 0),
+            sa.func.coalesce(
+                sa.func.sum(
+                    sa.case((per_account.c.account_id.in_(key_now), per_account.c.recent), else_=0)
+                ),
+                0,
+            ),
+            sa.func.coalesce(
+                sa.func.sum(
+                    sa.case((per_account.c.account_id.in_(key_now), per_account.c.prior), else_=0)
+                ),
+                0,
+            ),
+        )
+    ).one()
+    total_recent, key_recent, key_prior = (int(x) for x in sums)
+    # rank <= ceil(total x cut-off), in whole numbers like the classification itself
+    was_key = sa.or_(
+        ranked.c.n * 10000 <= ranked.c.total * cut_bp + 9999,
+        ranked.c.account_id.in_(strategic),
+    )
+    kept, lost = conn.execute(
+        sa.select(
+            sa.func.coalesce(sa.func.sum(sa.case((ranked.c.recent > 0, 1), else_=0)), 0),
+            sa.func.coalesce(sa.func.sum(sa.case((ranked.c.recent <= 0, 1), else_=0)), 0),
+        ).where(was_key)
+    ).one()
+    kept, lost = int(kept), int(lost)
+    return QuarterFigures(
+        label,
+        end,
+        key_recent / total_recent if total_recent else None,
+        key_recent / key_prior - 1 if key_prior else None,
+        kept / (kept + lost) if kept + lost else None,
+        kept,
+        lost,
+    )
+
+
+def _wallet(session: Session, as_of: date) -> list[tuple[int, float | None, int]]:
+    """The key accounts' average share of wallet per year with yearly estimates (capped at
+    100% per account, as an estimate below what we sell is a wrong estimate, not a share)."""
+    out = []
+    conn = session.connection()
+    for year in range(as_of.year - 2, as_of.year + 1):
+        start, end = date(year, 1, 1), date(year + 1, 1, 1)
+        spend = (
+            sa.select(_est.c.account_id, sa.func.sum(_est.c.total_spend_minor).label("spend"))
+            .where(_est.c.period_kind == PeriodKind.year.value, _est.c.period_start == start)
+            .where(_est.c.account_id.in_(sa.select(_cls.c.account_id).where(_is_key())))
+            .group_by(_est.c.account_id)
+            .subquery()
+        )
+        ours = (
+            sa.select(_rl.c.account_id, sa.func.sum(_rl.c.amount_minor).label("ours"))
+            .where(_rl.c.booked_on >= start, _rl.c.booked_on < min(end, _next(as_of)))
+            .where(_rl.c.account_id.in_(sa.select(spend.c.account_id)))
+            .group_by(_rl.c.account_id)
+            .subquery()
+        )
+        # The year so far is scaled to a whole year, as the wallet screen does.
+        elapsed = 1.0 if end <= as_of else max(1, (as_of - start).days + 1) / (end - start).days
+        share = sa.func.coalesce(ours.c.ours, 0) / elapsed / spend.c.spend
+        capped = sa.case((share > 1.0, 1.0), else_=share)
+        avg, n = conn.execute(
+            sa.select(sa.func.avg(capped), sa.func.count())
+            .select_from(spend.outerjoin(ours, ours.c.account_id == spend.c.account_id))
+            .where(spend.c.spend > 0)
+        ).one()
+        out.append((year, float(avg) if avg is not None else None, int(n)))
+    return out
+
+
+def _next(day: date) -> date:
+    return day.fromordinal(day.toordinal() + 1)
+
+
+def pareto_curve(session: Session) -> list[tuple[float, float]]:
+    """(share of ranked accounts, share of revenue they bring), from the stored ranking."""
+    conn = session.connection()
+    total = conn.execute(sa.select(sa.func.count()).where(_cls.c.rank.is_not(None))).scalar_one()
+    if not total:
+        return []
+    ranks = {max(1, math.ceil(total * p)): p for p in PARETO_POINTS}
+    found = dict(
+        conn.execute(
+            sa.select(_cls.c.rank, _cls.c.cumulative_share).where(_cls.c.rank.in_(list(ranks)))
+        ).all()
+    )
+    return [(0.0, 0.0)] + [(ranks[r], float(found[r] or 0.0)) for r in sorted(ranks) if r in found]
+
+
+def headline(session: Session, as_of: date) -> Headline:
+    cut_bp = settings_service.classification_settings(session).major_bp
+    quarters = [_quarter(session, label, end, cut_bp) for label, end in _quarter_ends(as_of)]
+    return Headline(as_of, quarters, _wallet(session, as_of), pareto_curve(session))
+
+
+def pareto_chart(curve: list[tuple[float, float]], width: int = 40, height: int = 8) -> list[str]:
+    """The curve as lines of block characters: accounts left to right, revenue upwards."""
+    if len(curve) < 2:
+        return ["no revenue ranked yet"]
+
+    def at(x: float) -> float:
+        for (x0, y0), (x1, y1) in pairwise(curve):
+            if x <= x1:
+                return y0 + (y1 - y0) * ((x - x0) / (x1 - x0) if x1 > x0 else 1)
+        return curve[-1][1]
+
+    heights = [at((i + 1) / width) * height for i in range(width)]
+    blocks = " ▁▂▃▄▅▆▇█"
+    lines = []
+    for row in range(height, 0, -1):
+        line = ""
+        for h in heights:
+            fill = h - (row - 1)
+            line += blocks[8] if fill >= 1 else blocks[max(0, int(fill * 8))] if fill > 0 else " "
+        label = f"{row / height:>4.0%} " if row in (height, height // 2) else "     "
+        lines.append(label + "│" + line)
+    lines.append("     └" + "─" * width)
+    lines.append("      0%" + "50%".center(width - 6) + "100%")
+    return lines
