@@ -337,3 +337,24 @@ def test_segments_report_counts_every_account(
     assert code == 0
     header = next(csv.reader(io.StringIO(out)))
     assert header[:4] == ["account", "class", "segment", "segment_name"]
+
+
+def test_review_report_as_markdown_and_html(
+    demo_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(
+        capsys, "report", "review", "--db", str(demo_db), "--as-of", "2026-11-22",
+        "--week", "2026-W47",
+    )  # fmt: skip
+    assert code == 0, err
+    assert out.startswith("# Account review 2026-W47")
+    assert "## Headline indicators" in out and "## At risk" in out
+    target = tmp_path / "review.html"
+    code, _, err = run(
+        capsys, "report", "review", "--db", str(demo_db), "--as-of", "2026-11-22",
+        "--format", "html", "-o", str(target),
+    )  # fmt: skip
+    assert code == 0, err
+    assert target.read_text().startswith("<!doctype html>")
+    code, _, err = run(capsys, "report", "review", "--db", str(demo_db), "--week", "2026-W60")
+    assert code == 2 and "2026-W60" in err

@@ -136,3 +136,13 @@ def test_at_risk(snap_compare, demo_path: Path, tmp_path: Path) -> None:
         await settle(pilot)
 
     assert snap_compare(make_app(demo_path, tmp_path), terminal_size=(120, 35), run_before=risk)
+
+
+def test_review(snap_compare, demo_path: Path, tmp_path: Path) -> None:
+    """The queue and the first account's card, all of it on one 120x35 screen."""
+
+    async def weekly(pilot) -> None:
+        await pilot.press("5")
+        await settle(pilot)
+
+    assert snap_compare(make_app(demo_path, tmp_path), terminal_size=(120, 35), run_before=weekly)

@@ -528,7 +528,7 @@ def _move_words(move: Any) -> str:
     if move is None:
         return ""
     arrow = f"{move.from_value or 'new'} → {move.to_value}"
-    return f"{arrow} on {move.changed_at:%Y-%m-%d}"
+    return f"{arrow} on {move.changed_at}"
 
 
 # --- what the meeting writes ----------------------------------------------------------------

@@ -1,0 +1,119 @@
+"""The weekly review driven from the keyboard: review two accounts, add an action, quit, open
+kam again and find everything as it was left."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input, TextArea
+
+from kam.app import KamApp
+from kam.db import open_database
+from kam.demo import create_demo_database
+from kam.screens.form import FormScreen
+from kam.screens.review import ReviewScreen
+from kam.services import plans, review
+from kam.widgets.lazy_table import LazyTable
+from tests.support import TODAY, settle
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("review") / "demo.db"
+    create_demo_database(f"sqlite:///{path}", 150, seed=8, as_of=TODAY)
+    return path
+
+
+def lead(path: Path) -> str:
+    """A team lead of the demo team (a team member, so the review names its reviewer)."""
+    from kam.demo import demo_user
+
+    database = open_database(f"sqlite:///{path}")
+    with database.read() as session:
+        name = demo_user(session)
+    database.dispose()
+    return name
+
+
+def app_on(path: Path) -> KamApp:
+    return KamApp(open_database(f"sqlite:///{path}"), today=TODAY, user=lead(path))
+
+
+async def type_text(pilot, text: str) -> None:
+    for ch in text:
+        await pilot.press("space" if ch == " " else ch)
+
+
+async def test_review_two_accounts_quit_and_find_everything(demo: Path, tmp_path: Path) -> None:
+    db = tmp_path / "kam.db"
+    db.write_bytes(demo.read_bytes())
+    app = app_on(db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        queue = screen.query_one("#review-queue", LazyTable)
+        assert queue.row_count > 2
+        first = queue.cursor_value
+        await pilot.press("e")
+        await type_text(pilot, "Pricing talk went well")
+        await pilot.press("escape")  # leaves the note: saved at once
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, FormScreen)
+        form.query_one("#field-title", Input).value = "Send the new price list"
+        form.query_one("#field-due_on", Input).value = "2026-11-27"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ReviewScreen)
+        await pilot.press("m")
+        await settle(pilot)
+
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        second = queue.cursor_value
+        assert second.account_id != first.account_id
+        assert screen.card is not None and screen.card.account_id == second.account_id
+        assert screen.query_one("#review-note", TextArea).text == ""
+        await pilot.press("e")
+        await type_text(pilot, "Second account fine")
+        await pilot.pause(review_delay())  # saved while typing, without leaving the box
+        await settle(pilot)
+        await pilot.press("escape")
+        await pilot.press("m")
+        await settle(pilot)
+    week = review.iso_week(TODAY)
+
+    again = app_on(db)
+    async with again.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        screen = again.screen
+        queue = screen.query_one("#review-queue", LazyTable)
+        rows = {queue.row_at(i).account_id: queue.row_at(i) for i in range(queue.row_count)}
+        assert rows[first.account_id].reviewed and rows[second.account_id].reviewed
+        await settle(pilot)
+        card = screen.card
+        assert card is not None and card.account_id == first.account_id
+        assert screen.query_one("#review-note", TextArea).text == "Pricing talk went well"
+        assert [a.title for a in card.actions if a.week == week] == ["Send the new price list"]
+        assert card.review.reviewed_on == TODAY and card.review.reviewer == lead(db)
+    database = open_database(f"sqlite:///{db}")
+    with database.read() as session:
+        second_card = review.review_card(session, second.account_id, TODAY)
+        agenda = plans.list_agenda(session, plans.AgendaQuery(until=TODAY.replace(day=30)), 0, 500)
+    database.dispose()
+    assert second_card.review.note == "Second account fine"
+    assert any(r.note == "Review action: Send the new price list" for r in agenda)
+
+
+def review_delay() -> float:
+    from kam.screens.review import NOTE_SAVE_DELAY
+
+    return NOTE_SAVE_DELAY + 0.4
