@@ -50,17 +50,18 @@ TABS = [
     ("plan", "Plan", "l"),
     ("wallet", "Wallet", "w"),
     ("health", "Health", "k"),
-    ("reviews", "Reviews", "v"),
+    ("reviews", "Account plan", "v"),
     ("history", "History", "h"),
 ]
-LATER = {
-    "reviews": "Weekly reviews of this account, their decisions and action items.",
-}
+LATER: dict[str, str] = {}
 FILTERABLE = {"team", "contacts", "pipeline", "history"}
 LIST_PANES = {*FILTERABLE, "plan", "wallet", "health"}  # built when first shown
 # Which tab each context action belongs to.
 ACTION_TABS = {
-    "edit_account": {"overview", "revenue", "reviews", "history"},
+    "edit_account": {"overview", "revenue", "history"},
+    "edit_plan": {"reviews"},
+    "new_objective": {"reviews"},
+    "update_objective": {"reviews"},
     "archive_account": {"overview"},
     "restore_account": {"overview"},
     "add_role": {"team"},
@@ -131,6 +132,9 @@ class AccountScreen(KamScreen):
         Binding("n", "new_complaint", "New complaint"),
         Binding("x", "close_complaint", "Resolve"),
         Binding("s", "new_score", "Satisfaction"),
+        Binding("e", "edit_plan", "Edit plan"),
+        Binding("n", "new_objective", "New objective"),
+        Binding("u", "update_objective", "Update objective"),
         Binding("slash", "filter", "Filter"),
         Binding("tab", "next_tab(1)", "Next tab"),
         Binding("shift+tab", "next_tab(-1)", "Previous tab", show=False),
@@ -178,6 +182,10 @@ class AccountScreen(KamScreen):
             with VerticalScroll(classes="account-pane"):
                 yield Static(id="revenue-years", classes="panel")
                 yield Static(id="revenue-categories", classes="panel")
+        elif pane == "reviews":
+            with VerticalScroll(classes="account-pane"):
+                yield Static("Loading…", id="account-plan", classes="panel")
+                yield Static("", id="review-history", classes="panel")
         elif pane in LATER:
             yield Static(id=f"later-{pane}", classes="later")
         elif pane == self.initial_tab:  # list tabs are built when first shown
@@ -698,6 +706,53 @@ class AccountScreen(KamScreen):
     async def _tab_changed(self) -> None:
         await self._build_pane(self.tab)
         self._focus_tab()
+        if self.tab == "reviews":
+            self._load_plan()
+
+    # --- the account plan and its reviews ---------------------------------------------------
+
+    def _load_plan(self) -> None:
+        from kam.services import review
+
+        account_id = self.account_id
+        self.load(
+            lambda s: (review.plan_view(s, account_id), review.account_reviews(s, account_id)),
+            self._show_plan,
+            group="account-plan",
+        )
+
+    def _show_plan(self, loaded) -> None:
+        from kam.screens.review import plan_text, reviews_text
+
+        plan, reviews = loaded
+        self.plan = plan
+        self._panel("#account-plan", plan_text(plan), "Account plan")
+        self._panel("#review-history", reviews_text(reviews), "Weekly reviews")
+
+    def action_edit_plan(self) -> None:
+        from kam.screens.review import plan_form
+
+        plan = getattr(self, "plan", None)
+        if plan is not None:
+            self.app.push_screen(plan_form(self.account_id, plan), self._plan_saved)
+
+    def action_new_objective(self) -> None:
+        from kam.screens.review import objective_form
+
+        self.app.push_screen(objective_form(self.account_id), self._plan_saved)
+
+    def action_update_objective(self) -> None:
+        from kam.screens.review import objective_update_form
+
+        plan = getattr(self, "plan", None)
+        if plan is None or not plan.objectives:
+            self.notify("No objective yet: n adds one", timeout=3)
+            return
+        self.app.push_screen(objective_update_form(plan), self._plan_saved)
+
+    def _plan_saved(self, result) -> None:
+        if result is not None:
+            self._load_plan()
 
     def _focus_tab(self) -> None:
         focus = {

@@ -505,44 +505,19 @@ class ReviewScreen(KamScreen):
 
     def action_edit_plan(self) -> None:
         card = self.card
-        if card is None:
-            return
-        plan = card.plan
-        self._form(
-            f"Account plan of {card.name}",
-            [
-                FieldSpec("strategy", "Strategy (3-5 years: where we want to be, which business "
-                          "we want and which not)", "long"),
-                FieldSpec("desired_stage", "Desired stage", "choice",
-                          choices_of(RelationshipStage)),
-                FieldSpec("customer_goals", "Their goals we support", "long"),
-            ],
-            {
-                "strategy": plan.strategy,
-                "desired_stage": plan.desired_stage,
-                "customer_goals": plan.customer_goals,
-            },
-            lambda s, raw, _b: review.save_plan(s, card.account_id, raw),
-        )  # fmt: skip
+        if card is not None:
+            self._save_note_now()
+            self.app.push_screen(plan_form(card.account_id, card.plan), self._card_changed)
 
     def action_add_objective(self) -> None:
         card = self.card
-        if card is None:
-            return
-        self._form(
-            f"Objective for {card.name}",
-            [
-                FieldSpec("title", "Objective"),
-                FieldSpec("measure", "Measure", placeholder="share of wallet in Service"),
-                FieldSpec("target", "Target", placeholder="40%"),
-                FieldSpec("due_on", "By", "date"),
-                FieldSpec("status", "Status", "choice", choices_of(ObjectiveStatus),
-                          required=True),
-                FieldSpec("progress", "Progress"),
-            ],
-            {"status": ObjectiveStatus.open},
-            lambda s, raw, _b: review.save_objective(s, card.account_id, raw),
-        )  # fmt: skip
+        if card is not None:
+            self._save_note_now()
+            self.app.push_screen(objective_form(card.account_id), self._card_changed)
+
+    def _card_changed(self, result: Any) -> None:
+        if result is not None and self.card is not None:
+            self._load_card(self.card.account_id)
 
     def action_export_report(self) -> None:
         from kam.services import review_report
@@ -575,3 +550,104 @@ def _uuid(text: str):
     import uuid
 
     return uuid.UUID(text)
+
+
+# --- the account plan's forms and text, shared with the account screen's Plan tab ------------
+
+
+def plan_form(account_id, plan: review.PlanView) -> FormScreen:
+    return FormScreen(
+        "Account plan",
+        [
+            FieldSpec("strategy", "Strategy: where we want to be in 3-5 years, which business "
+                      "we want and which not", "long"),
+            FieldSpec("desired_stage", "Desired stage", "choice", choices_of(RelationshipStage)),
+            FieldSpec("customer_goals", "Their goals we support", "long"),
+        ],
+        {
+            "strategy": plan.strategy,
+            "desired_stage": plan.desired_stage,
+            "customer_goals": plan.customer_goals,
+        },
+        lambda s, raw, _b: review.save_plan(s, account_id, raw),
+    )  # fmt: skip
+
+
+_OBJECTIVE_FIELDS = [
+    FieldSpec("title", "Objective"),
+    FieldSpec("measure", "Measure", placeholder="share of wallet in Service"),
+    FieldSpec("target", "Target", placeholder="40%"),
+    FieldSpec("due_on", "By", "date"),
+    FieldSpec("status", "Status", "choice", choices_of(ObjectiveStatus), required=True),
+    FieldSpec("progress", "Progress"),
+]
+
+
+def objective_form(account_id) -> FormScreen:
+    return FormScreen(
+        "New objective",
+        _OBJECTIVE_FIELDS,
+        {"status": ObjectiveStatus.open},
+        lambda s, raw, _b: review.save_objective(s, account_id, raw),
+    )
+
+
+def objective_update_form(plan: review.PlanView) -> FormScreen:
+    """Progress on one objective: its status and a line on where it stands."""
+    first = plan.objectives[0]
+    choices = [(o.title, str(o.id)) for o in plan.objectives]
+    fields = [FieldSpec("objective", "Objective", "choice", choices, required=True)]
+    fields += [f for f in _OBJECTIVE_FIELDS if f.key in ("status", "progress")]
+
+    def save(session, raw, _base):
+        objective_id = _uuid(raw["objective"])
+        values = review.objective_values(session, objective_id)
+        values.update(status=raw["status"], progress=raw["progress"])
+        return review.save_objective(session, None, values, objective_id=objective_id)
+
+    return FormScreen(
+        "Progress on an objective",
+        fields,
+        {"objective": str(first.id), "status": first.status, "progress": first.progress},
+        save,
+    )
+
+
+def plan_text(plan: review.PlanView) -> Text:
+    if plan.empty:
+        return Text("No account plan yet: e writes the strategy, n adds an objective.", "dim")
+    text = Text("Strategy\n", "bold")
+    text.append((plan.strategy or "not written yet") + "\n")
+    text.append("\nDesired relationship stage: ", "bold")
+    text.append(as_words(plan.desired_stage) or "not set")
+    text.append("\n\nTheir goals we support\n", "bold")
+    text.append((plan.customer_goals or "not written yet") + "\n")
+    text.append("\nObjectives\n", "bold")
+    if not plan.objectives:
+        text.append("none yet (n adds one)", "dim")
+    styles = {"at_risk": "yellow", "missed": "red", "achieved": "green"}
+    for o in plan.objectives:
+        due = f" by {o.due_on}" if o.due_on else ""
+        text.append(f"◦ {o.title}: {o.measure} {o.target}{due} ")
+        text.append(f"[{as_words(o.status)}]", styles.get(o.status.value, "dim"))
+        if o.progress:
+            text.append(f" {o.progress}", "dim")
+        text.append("\n")
+    return text
+
+
+def reviews_text(reviews: list[review.WeekReview]) -> Text:
+    if not reviews:
+        return Text("Not reviewed yet.", "dim")
+    text = Text()
+    for r in reviews:
+        text.append(r.week, "bold")
+        if r.reviewed_on:
+            text.append(f"  reviewed {r.reviewed_on}" + (f" by {r.reviewer}" if r.reviewer else ""))
+        text.append("\n")
+        if r.note:
+            text.append(r.note + "\n")
+        for _when, decision in r.decisions:
+            text.append(f"  • {decision}\n")
+        text.append("\n")
+    return text

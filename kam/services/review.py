@@ -461,6 +461,21 @@ def week_review(session: Session, account_id: uuid.UUID, week: str) -> WeekRevie
     return WeekReview(week, row.note or "", row.reviewed_on, row.name, decisions)
 
 
+def account_reviews(session: Session, account_id: uuid.UUID, limit: int = 12) -> list[WeekReview]:
+    """The account's latest weekly reviews, newest first."""
+    weeks = (
+        session.connection()
+        .execute(
+            sa.select(_review.c.week)
+            .where(_review.c.account_id == account_id)
+            .order_by(_review.c.week.desc())
+            .limit(limit)
+        )
+        .scalars()
+    )
+    return [week_review(session, account_id, week) for week in weeks]
+
+
 def plan_view(session: Session, account_id: uuid.UUID) -> PlanView:
     plan = session.exec(select(AccountPlan).where(AccountPlan.account_id == account_id)).first()
     obj = PlanObjective.__table__
@@ -720,7 +735,7 @@ def save_plan(session: Session, account_id: uuid.UUID, raw: Mapping[str, Any]) -
 
 def save_objective(
     session: Session,
-    account_id: uuid.UUID,
+    account_id: uuid.UUID | None,
     raw: Mapping[str, Any],
     objective_id: uuid.UUID | None = None,
 ) -> PlanObjective:
