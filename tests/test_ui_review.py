@@ -117,3 +117,37 @@ def review_delay() -> float:
     from kam.screens.review import NOTE_SAVE_DELAY
 
     return NOTE_SAVE_DELAY + 0.4
+
+
+async def test_the_account_plan_tab_keeps_strategy_and_objectives(demo: Path, tmp_path: Path):
+    from kam.screens.account import AccountScreen
+
+    db = tmp_path / "kam.db"
+    db.write_bytes(demo.read_bytes())
+    app = app_on(db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("v")
+        await settle(pilot)
+        assert isinstance(app.screen, AccountScreen)
+        await pilot.press("e")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, FormScreen)
+        form.query_one("#field-strategy", TextArea).load_text("Sole service partner by 2029")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        form.query_one("#field-title", Input).value = "Service share"
+        form.query_one("#field-target", Input).value = "40%"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        text = str(app.screen.query_one("#account-plan").render())
+        assert "Sole service partner by 2029" in text
+        assert "Service share" in text and "40%" in text

@@ -707,32 +707,32 @@ class AccountScreen(KamScreen):
         await self._build_pane(self.tab)
         self._focus_tab()
         if self.tab == "reviews":
-            self._load_plan()
+            self._load_account_plan()
 
     # --- the account plan and its reviews ---------------------------------------------------
 
-    def _load_plan(self) -> None:
+    def _load_account_plan(self) -> None:
         from kam.services import review
 
         account_id = self.account_id
         self.load(
             lambda s: (review.plan_view(s, account_id), review.account_reviews(s, account_id)),
-            self._show_plan,
+            self._show_account_plan,
             group="account-plan",
         )
 
-    def _show_plan(self, loaded) -> None:
+    def _show_account_plan(self, loaded) -> None:
         from kam.screens.review import plan_text, reviews_text
 
         plan, reviews = loaded
-        self.plan = plan
+        self.account_plan_view = plan
         self._panel("#account-plan", plan_text(plan), "Account plan")
         self._panel("#review-history", reviews_text(reviews), "Weekly reviews")
 
     def action_edit_plan(self) -> None:
         from kam.screens.review import plan_form
 
-        plan = getattr(self, "plan", None)
+        plan = getattr(self, "account_plan_view", None)
         if plan is not None:
             self.app.push_screen(plan_form(self.account_id, plan), self._plan_saved)
 
@@ -744,7 +744,7 @@ class AccountScreen(KamScreen):
     def action_update_objective(self) -> None:
         from kam.screens.review import objective_update_form
 
-        plan = getattr(self, "plan", None)
+        plan = getattr(self, "account_plan_view", None)
         if plan is None or not plan.objectives:
             self.notify("No objective yet: n adds one", timeout=3)
             return
@@ -752,7 +752,7 @@ class AccountScreen(KamScreen):
 
     def _plan_saved(self, result) -> None:
         if result is not None:
-            self._load_plan()
+            self._load_account_plan()
 
     def _focus_tab(self) -> None:
         focus = {
