@@ -3,8 +3,8 @@ right, and what the meeting decides written as it is typed.
 
 `]`/`[` step to the next/previous account; `e` writes the note (saved while typing), `d`
 records a decision, `a` adds an action, `c` closes one, `g` sets the stage or tier with a
-reason, `m` marks the account reviewed, `p`/`o` edit the account plan and its objectives, `x`
-writes the week's report.
+reason, `m` marks the account reviewed, `p`/`o`/`u` edit the account plan, add an objective and
+record progress on one, `x` writes the week's report.
 """
 
 from __future__ import annotations
@@ -81,6 +81,7 @@ class ReviewScreen(KamScreen):
         Binding("m", "mark_reviewed", "Reviewed"),
         Binding("p", "edit_plan", "Plan"),
         Binding("o", "add_objective", "Objective"),
+        Binding("u", "update_objective", "Progress"),
         Binding("x", "export_report", "Report"),
         Binding("escape", "leave_note", "Back to queue", show=False),
     ]
@@ -514,6 +515,16 @@ class ReviewScreen(KamScreen):
         if card is not None:
             self._save_note_now()
             self.app.push_screen(objective_form(card.account_id), self._card_changed)
+
+    def action_update_objective(self) -> None:
+        card = self.card
+        if card is None:
+            return
+        if not card.plan.objectives:
+            self.notify("No objective yet: o adds one", timeout=3)
+            return
+        self._save_note_now()
+        self.app.push_screen(objective_update_form(card.plan), self._card_changed)
 
     def _card_changed(self, result: Any) -> None:
         if result is not None and self.card is not None:
