@@ -57,7 +57,11 @@ TARGETS = {
     "wallet_report_s": ("`kam report wallet`, whole process", "< 1.5 s", 1.5),
     "segments_report_s": ("`kam report segments`, whole process", "< 1.5 s", 1.5),
     "at_risk_open_ms": ("At-risk view open (health current)", "< 500 ms", 500.0),
-    "review_queue_ms": ("review queue built (health current)", "< 500 ms", 500.0),
+    "review_queue_ms": (
+        "review queue built: its order and first page (health current)",
+        "< 500 ms",
+        500.0,
+    ),
     "review_card_ms": ("... one account's review card", "< 100 ms", 100.0),
     "headline_s": ("headline indicators, 4 quarters, and the Pareto curve", "", None),
     "review_report_s": ("`kam report review`, whole process", "", None),
@@ -304,7 +308,11 @@ def review_in_process(db: Path, runs: int) -> dict[str, float]:
             classify.refresh(session, AS_OF)
             health.refresh(session, AS_OF)
         with database.read() as session:
-            first = review.review_queue(session, AS_OF)[0].account_id
+            first = review.queue_order(session, AS_OF).ids[0]
+
+        def queue(session) -> None:  # what the screen reads: the order, then the first page
+            order = review.queue_order(session, AS_OF)
+            review.queue_rows(session, AS_OF, review.QueueFilter(), order.ids[:100])
 
         def timed(work: Callable[[object], object]) -> float:
             started = time.perf_counter()
@@ -313,8 +321,7 @@ def review_in_process(db: Path, runs: int) -> dict[str, float]:
             return time.perf_counter() - started
 
         return {
-            "review_queue_ms": 1000
-            * median_of(runs, lambda: timed(lambda s: review.review_queue(s, AS_OF))),
+            "review_queue_ms": 1000 * median_of(runs, lambda: timed(queue)),
             "review_card_ms": 1000
             * median_of(runs, lambda: timed(lambda s: review.review_card(s, first, AS_OF))),
             "headline_s": median_of(runs, lambda: timed(lambda s: indicators.headline(s, AS_OF))),

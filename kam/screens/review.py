@@ -56,16 +56,19 @@ def sparkline(values: Sequence[int]) -> str:
 
 
 class QueueSource:
-    """The queue read once per refresh (it is ranked as a whole), served a page at a time."""
+    """The queue's order is worked out once per refresh by the database; each page's rows and
+    reasons are read when the page is shown."""
 
-    def __init__(self, rows: list[review.QueueRow]) -> None:
-        self.rows = rows
+    def __init__(self, database, order: review.QueueOrder, f: review.QueueFilter, today) -> None:
+        self.database, self.order, self.filter, self.today = database, order, f, today
 
     def count(self) -> int:
-        return len(self.rows)
+        return len(self.order.ids)
 
     def fetch(self, offset: int, limit: int) -> Sequence[review.QueueRow]:
-        return self.rows[offset : offset + limit]
+        with self.database.read() as session:
+            ids = self.order.ids[offset : offset + limit]
+            return review.queue_rows(session, self.today, self.filter, ids)
 
 
 class ReviewScreen(KamScreen):
@@ -159,16 +162,15 @@ class ReviewScreen(KamScreen):
 
         def query(session):
             kam.ensure_health()
-            return review.review_queue(session, today, f)
+            return review.queue_order(session, today, f)
 
-        def show(rows: list[review.QueueRow]) -> None:
+        def show(order: review.QueueOrder) -> None:
             table = self.query_one("#review-queue", LazyTable)
-            table.set_source(QueueSource(rows), keep_cursor=keep_cursor)
-            done = sum(1 for r in rows if r.reviewed)
+            table.set_source(QueueSource(kam.database, order, f, today), keep_cursor=keep_cursor)
             self.query_one("#review-status", Static).update(
-                f"{len(rows):,} to review · {done:,} done this week"
+                f"{len(order.ids):,} to review · {order.done:,} done this week"
             )
-            if not rows:
+            if not order.ids:
                 self._show_card(None)
 
         self.load(query, show, group="queue")

@@ -130,7 +130,13 @@ class QueueRow:
 
 
 def _key_accounts(f: QueueFilter) -> sa.Select:
-    key = sa.or_(_cls.c.account_class != AccountClass.general.value, _cls.c.strategic.is_(True))
+    # Written so the database walks the classification and looks accounts up by key, leaving
+    # out the few archived ones (a partial index holds them).
+    key = sa.or_(
+        _cls.c.account_class.in_([c.value for c in AccountClass if c != AccountClass.general]),
+        _cls.c.strategic.is_(True),
+    )
+    archived = sa.select(_acct.c.id).where(_acct.c.archived_at.is_not(None))
     select = (
         sa.select(
             _acct.c.id,
@@ -144,11 +150,11 @@ def _key_accounts(f: QueueFilter) -> sa.Select:
             _health.c.score,
         )
         .select_from(
-            _acct.join(_cls, _cls.c.account_id == _acct.c.id)
+            _cls.join(_acct, _acct.c.id == _cls.c.account_id)
             .outerjoin(_member, _member.c.id == _acct.c.owner_id)
             .outerjoin(_health, _health.c.account_id == _acct.c.id)
         )
-        .where(_acct.c.archived_at.is_(None), key)
+        .where(key, _cls.c.account_id.not_in(archived))
     )
     if f.owner_id is not None:
         select = select.where(_acct.c.owner_id == f.owner_id)
@@ -159,77 +165,178 @@ def _key_accounts(f: QueueFilter) -> sa.Select:
     return select
 
 
+def _ranked(session: Session, as_of: date, f: QueueFilter) -> sa.Subquery:
+    """The key accounts with the priority of their most urgent reason (NULL: no reason and
+    not reviewed this week), computed by the database for all of them at once. Each reason is
+    a set the database builds once (`IN (SELECT ...)`), not a subquery per account."""
+    from kam.services.pipeline import _opp, _stale, pipeline_settings
+
+    week, weeks = iso_week(as_of), unreviewed_weeks(session)
+    account = _acct.c.id
+    tier_moved = sa.select(_tier.c.account_id).where(
+        _tier.c.field == ClassificationField.tier.value,
+        _tier.c.changed_at >= _midnight(as_of - timedelta(days=TIER_DAYS)),
+    )
+    overdue = sa.select(_plan.c.account_id).where(
+        _plan.c.active.is_(True), _plan.c.next_due < as_of
+    )
+    moved = (
+        sa.select(_opp.c.account_id)
+        .join(_stage, _stage.c.opportunity_id == _opp.c.id)
+        .where(
+            _stage.c.from_stage.is_not(None),
+            _stage.c.changed_at >= _midnight(as_of - timedelta(days=MOVED_DAYS)),
+        )
+    )
+    stale = sa.select(_opp.c.account_id).where(_stale(pipeline_settings(session), as_of))
+    done_now = sa.select(_review.c.account_id).where(
+        _review.c.week == week, _review.c.reviewed_on.is_not(None)
+    )
+    seen_lately = sa.select(_review.c.account_id).where(
+        _review.c.reviewed_on >= as_of - timedelta(weeks=weeks)
+    )
+    priority = sa.case(
+        (_health.c.band == HealthBand.red.value, RED),
+        (account.in_(tier_moved), TIER),
+        (account.in_(overdue), OVERDUE),
+        (sa.or_(account.in_(moved), account.in_(stale)), DEALS),
+        (sa.and_(account.not_in(done_now), account.not_in(seen_lately)), UNREVIEWED),
+        (account.in_(done_now), DONE),
+        else_=None,
+    )
+    select = _key_accounts(f).with_only_columns(
+        account.label("id"),
+        _acct.c.name_key,
+        _cls.c.revenue_minor,
+        priority.label("priority"),
+        account.in_(done_now).label("done"),
+    )
+    return select.subquery()
+
+
+@dataclass(frozen=True)
+class QueueOrder:
+    """The queue's accounts, most urgent first, and how many of them were reviewed this
+    week: what the screen needs before it reads a page."""
+
+    ids: list[uuid.UUID]
+    done: int
+
+
+def queue_order(session: Session, as_of: date, f: QueueFilter = QueueFilter()) -> QueueOrder:
+    ranked = _ranked(session, as_of, f)
+    rows = (
+        session.connection()
+        .execute(
+            sa.select(ranked.c.id, ranked.c.done)
+            .where(ranked.c.priority.is_not(None))
+            .order_by(
+                ranked.c.priority, ranked.c.revenue_minor.desc(), ranked.c.name_key, ranked.c.id
+            )
+        )
+        .all()
+    )
+    return QueueOrder([r[0] for r in rows], sum(1 for r in rows if r[1]))
+
+
+def queue_rows(
+    session: Session, as_of: date, f: QueueFilter, ids: list[uuid.UUID]
+) -> list[QueueRow]:
+    """The rows of these accounts (a page of the queue), with their reasons in words."""
+    found = {r.account_id: r for r in _with_reasons(session, as_of, f, ids)}
+    return [found[i] for i in ids if i in found]
+
+
 def review_queue(session: Session, as_of: date, f: QueueFilter = QueueFilter()) -> list[QueueRow]:
-    """The key accounts to look at this week, most urgent first (then by revenue)."""
+    """The whole queue (reports, tests); the screen reads it a page at a time."""
+    return queue_rows(session, as_of, f, queue_order(session, as_of, f).ids)
+
+
+def _chunks(ids: list[uuid.UUID], size: int = 500):
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def _with_reasons(
+    session: Session, as_of: date, f: QueueFilter, ids: list[uuid.UUID]
+) -> list[QueueRow]:
     from kam.services.pipeline import _opp, _stale, pipeline_settings
 
     conn = session.connection()
     week = iso_week(as_of)
-    accounts = conn.execute(_key_accounts(f)).all()
-    if not accounts:
-        return []
+    accounts = [
+        a
+        for chunk in _chunks(ids)
+        for a in conn.execute(_key_accounts(f).where(_acct.c.id.in_(chunk)))
+    ]
     reasons: dict[uuid.UUID, list[tuple[int, str]]] = {a.id: [] for a in accounts}
     for a in accounts:
         if a.band == HealthBand.red:
             reasons[a.id].append((RED, f"red health ({a.score})"))
     since = _midnight(as_of - timedelta(days=TIER_DAYS))
-    latest_move = (
-        sa.select(
-            _tier.c.account_id, _tier.c.from_value, _tier.c.to_value,
-            sa.func.row_number()
-            .over(partition_by=_tier.c.account_id, order_by=_tier.c.changed_at.desc())
-            .label("n"),
-        )
-        .where(_tier.c.field == ClassificationField.tier.value, _tier.c.changed_at >= since)
-        .subquery()
-    )  # fmt: skip
-    for account_id, old, new in conn.execute(
-        sa.select(latest_move.c.account_id, latest_move.c.from_value, latest_move.c.to_value).where(
-            latest_move.c.n == 1
-        )
-    ):
-        if account_id in reasons:
-            reasons[account_id].append((TIER, f"tier {old or 'new'} → {new}"))
-    for account_id, n in conn.execute(
-        sa.select(_plan.c.account_id, sa.func.count())
-        .where(_plan.c.active.is_(True), _plan.c.next_due < as_of)
-        .group_by(_plan.c.account_id)
-    ):
-        if account_id in reasons:
-            reasons[account_id].append((OVERDUE, f"{n} plan item{'s' if n > 1 else ''} overdue"))
     moved_since = _midnight(as_of - timedelta(days=MOVED_DAYS))
-    for account_id, n in conn.execute(
-        sa.select(_opp.c.account_id, sa.func.count(sa.distinct(_opp.c.id)))
-        .join(_stage, _stage.c.opportunity_id == _opp.c.id)
-        .where(_stage.c.from_stage.is_not(None), _stage.c.changed_at >= moved_since)
-        .group_by(_opp.c.account_id)
-    ):
-        if account_id in reasons:
-            reasons[account_id].append((DEALS, f"{n} deal{'s' if n > 1 else ''} moved"))
     settings = pipeline_settings(session)
-    for account_id, n in conn.execute(
-        sa.select(_opp.c.account_id, sa.func.count())
-        .where(_stale(settings, as_of))
-        .group_by(_opp.c.account_id)
-    ):
-        if account_id in reasons:
+    last: dict[uuid.UUID, date] = {}
+    done_now: set[uuid.UUID] = set()
+    for chunk in _chunks(ids):
+        latest_move = (
+            sa.select(
+                _tier.c.account_id, _tier.c.from_value, _tier.c.to_value,
+                sa.func.row_number()
+                .over(partition_by=_tier.c.account_id, order_by=_tier.c.changed_at.desc())
+                .label("n"),
+            )
+            .where(
+                _tier.c.field == ClassificationField.tier.value,
+                _tier.c.changed_at >= since,
+                _tier.c.account_id.in_(chunk),
+            )
+            .subquery()
+        )  # fmt: skip
+        for account_id, old, new in conn.execute(
+            sa.select(
+                latest_move.c.account_id, latest_move.c.from_value, latest_move.c.to_value
+            ).where(latest_move.c.n == 1)
+        ):
+            reasons[account_id].append((TIER, f"tier {old or 'new'} → {new}"))
+        for account_id, n in conn.execute(
+            sa.select(_plan.c.account_id, sa.func.count())
+            .where(_plan.c.active.is_(True), _plan.c.next_due < as_of)
+            .where(_plan.c.account_id.in_(chunk))
+            .group_by(_plan.c.account_id)
+        ):
+            reasons[account_id].append((OVERDUE, f"{n} plan item{'s' if n > 1 else ''} overdue"))
+        for account_id, n in conn.execute(
+            sa.select(_opp.c.account_id, sa.func.count(sa.distinct(_opp.c.id)))
+            .join(_stage, _stage.c.opportunity_id == _opp.c.id)
+            .where(_stage.c.from_stage.is_not(None), _stage.c.changed_at >= moved_since)
+            .where(_opp.c.account_id.in_(chunk))
+            .group_by(_opp.c.account_id)
+        ):
+            reasons[account_id].append((DEALS, f"{n} deal{'s' if n > 1 else ''} moved"))
+        for account_id, n in conn.execute(
+            sa.select(_opp.c.account_id, sa.func.count())
+            .where(_stale(settings, as_of), _opp.c.account_id.in_(chunk))
+            .group_by(_opp.c.account_id)
+        ):
             reasons[account_id].append((DEALS, f"{n} stale deal{'s' if n > 1 else ''}"))
-    weeks = unreviewed_weeks(session)
-    last = dict(
-        conn.execute(
-            sa.select(_review.c.account_id, sa.func.max(_review.c.reviewed_on)).group_by(
-                _review.c.account_id
-            )
-        ).all()
-    )
-    done_now = set(
-        conn.execute(
-            sa.select(_review.c.account_id).where(
-                _review.c.week == week, _review.c.reviewed_on.is_not(None)
-            )
-        ).scalars()
-    )
-    cutoff = as_of - timedelta(weeks=weeks)
+        last.update(
+            conn.execute(
+                sa.select(_review.c.account_id, sa.func.max(_review.c.reviewed_on))
+                .where(_review.c.account_id.in_(chunk))
+                .group_by(_review.c.account_id)
+            ).all()
+        )
+        done_now.update(
+            conn.execute(
+                sa.select(_review.c.account_id).where(
+                    _review.c.week == week,
+                    _review.c.reviewed_on.is_not(None),
+                    _review.c.account_id.in_(chunk),
+                )
+            ).scalars()
+        )
+    cutoff = as_of - timedelta(weeks=unreviewed_weeks(session))
     for account_id in reasons:
         seen = last.get(account_id)
         if account_id in done_now:
@@ -243,8 +350,6 @@ def review_queue(session: Session, as_of: date, f: QueueFilter = QueueFilter()) 
     rows = []
     for a in accounts:
         found = sorted(reasons[a.id])
-        if not found and a.id not in done_now:
-            continue
         rows.append(
             QueueRow(
                 a.id,
@@ -260,7 +365,6 @@ def review_queue(session: Session, as_of: date, f: QueueFilter = QueueFilter()) 
                 HealthBand(a.band) if a.band else None,
             )
         )
-    rows.sort(key=lambda r: (r.priority, -r.revenue_minor, r.name))
     return rows
 
 
