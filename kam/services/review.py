@@ -225,18 +225,18 @@ class QueueOrder:
 
 def queue_order(session: Session, as_of: date, f: QueueFilter = QueueFilter()) -> QueueOrder:
     ranked = _ranked(session, as_of, f)
-    rows = (
-        session.connection()
-        .execute(
-            sa.select(ranked.c.id, ranked.c.done)
-            .where(ranked.c.priority.is_not(None))
-            .order_by(
-                ranked.c.priority, ranked.c.revenue_minor.desc(), ranked.c.name_key, ranked.c.id
-            )
+    # Filtered and sorted here: in SQL the reasons would be worked out once for the filter,
+    # once for the order and once for the output (flattened subquery), tripling the time.
+    rows = [
+        r
+        for r in session.connection().execute(
+            sa.select(ranked.c.id, ranked.c.priority, ranked.c.revenue_minor, ranked.c.name_key,
+                      ranked.c.done)
         )
-        .all()
-    )
-    return QueueOrder([r[0] for r in rows], sum(1 for r in rows if r[1]))
+        if r[1] is not None
+    ]  # fmt: skip
+    rows.sort(key=lambda r: (r[1], -(r[2] or 0), r[3], str(r[0])))
+    return QueueOrder([r[0] for r in rows], sum(1 for r in rows if r[4]))
 
 
 def queue_rows(
