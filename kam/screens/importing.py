@@ -57,7 +57,7 @@ class ImportScreen(KamModal):
             with Horizontal(classes="form-row"):
                 yield Label("", classes="form-label")
                 yield Checkbox("update what kam has", id="import-update", compact=True)
-                yield Checkbox("day first (3/4 = 3 April)", id="import-dayfirst", compact=True)
+                yield Checkbox("day first (3/4 = 3 Apr)", id="import-dayfirst", compact=True)
             with VerticalScroll(id="import-preview"):
                 yield Static(
                     "Type the file's path, then enter or ctrl+r to preview.", id="import-report"
