@@ -17,6 +17,8 @@ from kam.services.formatting import money, money_short, percent
 from kam.widgets.badges import class_badge, tier_badge
 from kam.widgets.kpi import KpiTile
 
+WIDE = 120  # columns from which the indicators and the Pareto curve sit side by side
+
 
 class DashboardScreen(KamScreen):
     BINDINGS = [Binding("r", "refresh", "Refresh")]
@@ -62,10 +64,14 @@ class DashboardScreen(KamScreen):
             lambda session: indicators.headline(session, today), self._headline, group="headline"
         )
 
+    def on_resize(self) -> None:
+        # Side by side where there is room; one above the other on a narrow terminal.
+        self.query_one("#programme").set_class(self.size.width >= WIDE, "-wide")
+
     def _headline(self, data: indicators.Headline) -> None:
         table = Table(
             title="Key-account programme, 12 months to each quarter's end",
-            expand=True,
+            expand=False,
             box=None,
             pad_edge=False,
             title_justify="left",
@@ -88,7 +94,7 @@ class DashboardScreen(KamScreen):
         table.caption = f"Avg share of wallet: {wallet or 'no estimates'} · * to date"
         table.caption_justify = "left"
         self.query_one("#headline", Static).update(table)
-        chart = Text("Pareto curve: share of revenue (up) by share of accounts (across)\n", "bold")
+        chart = Text("Pareto curve (revenue ↑, accounts →)\n", "bold")
         chart.append("\n".join(indicators.pareto_chart(data.pareto, width=30, height=6)))
         self.query_one("#pareto", Static).update(chart)
 
