@@ -48,6 +48,22 @@ class Subject:
     label: str
 
 
+def change_values(
+    subject: Subject, field: str, old: object, new: object, user: str
+) -> dict[str, object]:
+    """The columns of one change-history row (for a model or a bulk insert)."""
+    return {
+        "account_id": subject.account_id,
+        "subject": subject.kind,
+        "subject_id": subject.id,
+        "subject_label": subject.label[:200],
+        "field": field,
+        "old_value": as_words(old),
+        "new_value": as_words(new),
+        "changed_by": user,
+    }
+
+
 def record(
     session: Session,
     subject: Subject,
@@ -56,18 +72,7 @@ def record(
     new: object,
     user: str,
 ) -> None:
-    session.add(
-        ChangeRecord(
-            account_id=subject.account_id,
-            subject=subject.kind,
-            subject_id=subject.id,
-            subject_label=subject.label[:200],
-            field=field,
-            old_value=as_words(old),
-            new_value=as_words(new),
-            changed_by=user,
-        )
-    )
+    session.add(ChangeRecord(**change_values(subject, field, old, new, user)))
 
 
 def record_changes(

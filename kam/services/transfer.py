@@ -52,6 +52,8 @@ from kam.models.enums import (
 )
 from kam.services import history, periods
 from kam.services import settings as settings_service
+from kam.services.account_edit import ACCOUNT_FIELDS
+from kam.services.contacts import CONTACT_FIELDS
 from kam.services.parsing import parse_amount, parse_date
 from kam.services.tabular import FileProblem, Table, read_table, unneutralise
 
@@ -672,25 +674,8 @@ def _settle(
     plan.updates.append(change)
 
 
-_ACCOUNT_COLUMNS = (
-    "name",
-    "external_ref",
-    "industry",
-    "region",
-    "owner_id",
-    "status",
-    "relationship_stage",
-    "relationship_horizon",
-    "relationship_type",
-    "buying_factor",
-    "strategic",
-    "emerging",
-    "tier_override",
-    "tier_override_reason",
-    "customer_since",
-    "annual_revenue_minor",
-    "notes",
-)
+# What an import compares and updates: the account form's fields and the two it does not show.
+_ACCOUNT_COLUMNS = (*ACCOUNT_FIELDS, "external_ref", "annual_revenue_minor")
 _ACCOUNT_DEFAULTS = {
     "status": AccountStatus.active,
     "relationship_stage": RelationshipStage.transactional,
@@ -817,20 +802,8 @@ def _match(
     return before.pop("id"), before
 
 
-_CONTACT_COLUMNS = (
-    "name",
-    "title",
-    "department",
-    "email",
-    "phone",
-    "buying_role",
-    "attitude",
-    "influence",
-    "strength",
-    "owner_id",
-    "left_on",
-    "notes",
-)
+# The contact form's fields; who a contact reports to is linked after every row is written.
+_CONTACT_COLUMNS = tuple(f for f in CONTACT_FIELDS if f != "reports_to_id")
 
 
 def _contact_name(values: dict[str, Any]) -> str | None:
@@ -1212,28 +1185,16 @@ def _insert(session: Session, chunk: list[Change], options: Options) -> None:
             )
         subject = _subject(change, ident)
         if subject is not None:
-            records.append(_record_values(subject, history.CREATED, None, subject.label, options))
+            label = subject.label
+            records.append(
+                history.change_values(subject, history.CREATED, None, label, options.user)
+            )
     if stages:
         conn.execute(
             OpportunityStageChange.__table__.insert(), _rows(OpportunityStageChange, stages)
         )  # type: ignore[attr-defined]
     if records:
         conn.execute(ChangeRecord.__table__.insert(), _rows(ChangeRecord, records))  # type: ignore[attr-defined]
-
-
-def _record_values(
-    subject: history.Subject, field_name: str, old: Any, new: Any, options: Options
-) -> dict[str, Any]:
-    return {
-        "account_id": subject.account_id,
-        "subject": subject.kind,
-        "subject_id": subject.id,
-        "subject_label": subject.label[:200],
-        "field": field_name,
-        "old_value": history.as_words(old),
-        "new_value": history.as_words(new),
-        "changed_by": options.user,
-    }
 
 
 def _update(session: Session, chunk: list[Change], options: Options) -> None:
@@ -1268,7 +1229,7 @@ def _update(session: Session, chunk: list[Change], options: Options) -> None:
                 if name.endswith("_minor"):
                     old = None if old is None else f"{old / 100:,.2f}"
                     value = None if value is None else f"{value / 100:,.2f}"
-                session.add(ChangeRecord(**_record_values(subject, label, old, value, options)))
+                history.record(session, subject, label, old, value, options.user)
             setattr(obj, name, change.values[name])
     session.flush()
     session.expunge_all()
