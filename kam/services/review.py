@@ -165,6 +165,33 @@ def _key_accounts(f: QueueFilter) -> sa.Select:
     return select
 
 
+# What each reason means, written once: the ranking (for every key account) and the words
+# (for a page of them) both read these.
+
+
+def _tier_moved(as_of: date) -> list[sa.ColumnElement[bool]]:
+    return [
+        _tier.c.field == ClassificationField.tier.value,
+        _tier.c.changed_at >= _midnight(as_of - timedelta(days=TIER_DAYS)),
+    ]
+
+
+def _overdue(as_of: date) -> list[sa.ColumnElement[bool]]:
+    return [_plan.c.active.is_(True), _plan.c.next_due < as_of]
+
+
+def _deal_moved(as_of: date) -> list[sa.ColumnElement[bool]]:
+    """For stage changes joined to their deal."""
+    return [
+        _stage.c.from_stage.is_not(None),
+        _stage.c.changed_at >= _midnight(as_of - timedelta(days=MOVED_DAYS)),
+    ]
+
+
+def _reviewed_in(week: str) -> list[sa.ColumnElement[bool]]:
+    return [_review.c.week == week, _review.c.reviewed_on.is_not(None)]
+
+
 def _ranked(session: Session, as_of: date, f: QueueFilter) -> sa.Subquery:
     """The key accounts with the priority of their most urgent reason (NULL: no reason and
     not reviewed this week), computed by the database for all of them at once. Each reason is
@@ -173,25 +200,15 @@ def _ranked(session: Session, as_of: date, f: QueueFilter) -> sa.Subquery:
 
     week, weeks = iso_week(as_of), unreviewed_weeks(session)
     account = _acct.c.id
-    tier_moved = sa.select(_tier.c.account_id).where(
-        _tier.c.field == ClassificationField.tier.value,
-        _tier.c.changed_at >= _midnight(as_of - timedelta(days=TIER_DAYS)),
-    )
-    overdue = sa.select(_plan.c.account_id).where(
-        _plan.c.active.is_(True), _plan.c.next_due < as_of
-    )
+    tier_moved = sa.select(_tier.c.account_id).where(*_tier_moved(as_of))
+    overdue = sa.select(_plan.c.account_id).where(*_overdue(as_of))
     moved = (
         sa.select(_opp.c.account_id)
         .join(_stage, _stage.c.opportunity_id == _opp.c.id)
-        .where(
-            _stage.c.from_stage.is_not(None),
-            _stage.c.changed_at >= _midnight(as_of - timedelta(days=MOVED_DAYS)),
-        )
+        .where(*_deal_moved(as_of))
     )
     stale = sa.select(_opp.c.account_id).where(_stale(pipeline_settings(session), as_of))
-    done_now = sa.select(_review.c.account_id).where(
-        _review.c.week == week, _review.c.reviewed_on.is_not(None)
-    )
+    done_now = sa.select(_review.c.account_id).where(*_reviewed_in(week))
     seen_lately = sa.select(_review.c.account_id).where(
         _review.c.reviewed_on >= as_of - timedelta(weeks=weeks)
     )
@@ -273,8 +290,6 @@ def _with_reasons(
     for a in accounts:
         if a.band == HealthBand.red:
             reasons[a.id].append((RED, f"red health ({a.score})"))
-    since = _midnight(as_of - timedelta(days=TIER_DAYS))
-    moved_since = _midnight(as_of - timedelta(days=MOVED_DAYS))
     settings = pipeline_settings(session)
     last: dict[uuid.UUID, date] = {}
     done_now: set[uuid.UUID] = set()
@@ -286,11 +301,7 @@ def _with_reasons(
                 .over(partition_by=_tier.c.account_id, order_by=_tier.c.changed_at.desc())
                 .label("n"),
             )
-            .where(
-                _tier.c.field == ClassificationField.tier.value,
-                _tier.c.changed_at >= since,
-                _tier.c.account_id.in_(chunk),
-            )
+            .where(*_tier_moved(as_of), _tier.c.account_id.in_(chunk))
             .subquery()
         )  # fmt: skip
         for account_id, old, new in conn.execute(
@@ -301,16 +312,14 @@ def _with_reasons(
             reasons[account_id].append((TIER, f"tier {old or 'new'} → {new}"))
         for account_id, n in conn.execute(
             sa.select(_plan.c.account_id, sa.func.count())
-            .where(_plan.c.active.is_(True), _plan.c.next_due < as_of)
-            .where(_plan.c.account_id.in_(chunk))
+            .where(*_overdue(as_of), _plan.c.account_id.in_(chunk))
             .group_by(_plan.c.account_id)
         ):
             reasons[account_id].append((OVERDUE, f"{n} plan item{'s' if n > 1 else ''} overdue"))
         for account_id, n in conn.execute(
             sa.select(_opp.c.account_id, sa.func.count(sa.distinct(_opp.c.id)))
             .join(_stage, _stage.c.opportunity_id == _opp.c.id)
-            .where(_stage.c.from_stage.is_not(None), _stage.c.changed_at >= moved_since)
-            .where(_opp.c.account_id.in_(chunk))
+            .where(*_deal_moved(as_of), _opp.c.account_id.in_(chunk))
             .group_by(_opp.c.account_id)
         ):
             reasons[account_id].append((DEALS, f"{n} deal{'s' if n > 1 else ''} moved"))
@@ -330,9 +339,7 @@ def _with_reasons(
         done_now.update(
             conn.execute(
                 sa.select(_review.c.account_id).where(
-                    _review.c.week == week,
-                    _review.c.reviewed_on.is_not(None),
-                    _review.c.account_id.in_(chunk),
+                    *_reviewed_in(week), _review.c.account_id.in_(chunk)
                 )
             ).scalars()
         )
@@ -541,43 +548,43 @@ def account_actions(session: Session, account_id: uuid.UUID, week: str) -> list[
     ]
 
 
-def week_review(session: Session, account_id: uuid.UUID, week: str) -> WeekReview:
-    row = (
-        session.connection()
-        .execute(
-            sa.select(_review.c.id, _review.c.note, _review.c.reviewed_on, _member.c.name)
-            .select_from(_review.outerjoin(_member, _member.c.id == _review.c.reviewer_id))
-            .where(_review.c.account_id == account_id, _review.c.week == week)
-        )
-        .first()
-    )
-    if row is None:
-        return WeekReview(week)
+def _reviews(
+    session: Session, account_id: uuid.UUID, *, week: str | None = None, limit: int = 12
+) -> list[WeekReview]:
+    """The account's reviews (one week's, or the latest), newest first, with their decisions:
+    two statements however many weeks."""
+    conn = session.connection()
+    select = (
+        sa.select(_review.c.id, _review.c.week, _review.c.note, _review.c.reviewed_on,
+                  _member.c.name)
+        .select_from(_review.outerjoin(_member, _member.c.id == _review.c.reviewer_id))
+        .where(_review.c.account_id == account_id)
+        .order_by(_review.c.week.desc())
+        .limit(limit)
+    )  # fmt: skip
+    if week is not None:
+        select = select.where(_review.c.week == week)
+    rows = conn.execute(select).all()
     dec = ReviewDecision.__table__
-    decisions = [
-        (at.strftime("%Y-%m-%d %H:%M"), text)
-        for text, at in session.connection().execute(
-            sa.select(dec.c.text, dec.c.decided_at)
-            .where(dec.c.review_id == row.id)
+    decisions: dict[uuid.UUID, list[tuple[str, str]]] = {r.id: [] for r in rows}
+    if rows:
+        for review_id, text, at in conn.execute(
+            sa.select(dec.c.review_id, dec.c.text, dec.c.decided_at)
+            .where(dec.c.review_id.in_(list(decisions)))
             .order_by(dec.c.decided_at)
-        )
-    ]
-    return WeekReview(week, row.note or "", row.reviewed_on, row.name, decisions)
+        ):
+            decisions[review_id].append((at.strftime("%Y-%m-%d %H:%M"), text))
+    return [WeekReview(r.week, r.note or "", r.reviewed_on, r.name, decisions[r.id]) for r in rows]
+
+
+def week_review(session: Session, account_id: uuid.UUID, week: str) -> WeekReview:
+    found = _reviews(session, account_id, week=week)
+    return found[0] if found else WeekReview(week)
 
 
 def account_reviews(session: Session, account_id: uuid.UUID, limit: int = 12) -> list[WeekReview]:
     """The account's latest weekly reviews, newest first."""
-    weeks = (
-        session.connection()
-        .execute(
-            sa.select(_review.c.week)
-            .where(_review.c.account_id == account_id)
-            .order_by(_review.c.week.desc())
-            .limit(limit)
-        )
-        .scalars()
-    )
-    return [week_review(session, account_id, week) for week in weeks]
+    return _reviews(session, account_id, limit=limit)
 
 
 def plan_view(session: Session, account_id: uuid.UUID) -> PlanView:
