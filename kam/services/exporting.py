@@ -22,7 +22,6 @@ from kam.models import (
     Opportunity,
     RevenueLine,
     TeamMember,
-    WalletCompetitor,
     WalletEstimate,
 )
 from kam.models.enums import PeriodKind
@@ -35,6 +34,7 @@ from kam.services.tabular import (
     write_json_rows,
 )
 from kam.services.transfer import KINDS
+from kam.services.wallet import competitors_of
 
 FORMATS = ("csv", "json", "xlsx")
 BATCH = 2000
@@ -229,7 +229,7 @@ def rows(session: Session, kind: str, *, for_json: bool = False) -> Iterator[lis
     ]
     result = session.connection().execution_options(yield_per=BATCH).execute(query)
     for batch in result.partitions():
-        competitors = _competitors(session, [r[0] for r in batch]) if kind == "wallet" else {}
+        competitors = competitors_of(session, [r[0] for r in batch]) if kind == "wallet" else {}
         for raw in batch:
             row = list(raw)
             for i in money:
@@ -249,19 +249,6 @@ def _wallet_row(row: list[Any], competitors: list[tuple[str, float]]) -> list[An
     growth_text = None if growth is None else f"{growth * 100:g}%"
     return [ident, account, account_id, category, period, spend, growth_text,
             competitors_text(competitors), notes]  # fmt: skip
-
-
-def _competitors(session: Session, ids: list[Any]) -> dict[Any, list[tuple[str, float]]]:
-    comp = WalletCompetitor.__table__
-    out: dict[Any, list[tuple[str, float]]] = {}
-    query = (
-        sa.select(comp.c.estimate_id, comp.c.name, comp.c.share)
-        .where(comp.c.estimate_id.in_(ids))
-        .order_by(comp.c.estimate_id, comp.c.share.desc(), comp.c.name)
-    )
-    for estimate, name, share in session.connection().execute(query):
-        out.setdefault(estimate, []).append((name, share))
-    return out
 
 
 def export(session: Session, kinds: list[str], fmt: str, path: Path | None, out=None) -> dict:

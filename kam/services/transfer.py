@@ -1021,7 +1021,10 @@ def _plan_wallet(rows: list[_Row], plan: KindPlan, lookup: Lookup, options: Opti
         columns,
         lambda v: (norm(v["category"]), str(v["period_kind"]), v["period_start"]),
     )
-    comp = WalletCompetitor.__table__
+    from kam.services.wallet import competitors_of
+
+    known = [e["id"] for e in by_key.values()] + list(by_id)
+    current = competitors_of(lookup.session, known)  # one read for every estimate matched
     seen: dict[tuple, int] = {}
     for row, account_id, values in related:
         if values["total_spend_minor"] < 0:
@@ -1045,12 +1048,7 @@ def _plan_wallet(rows: list[_Row], plan: KindPlan, lookup: Lookup, options: Opti
         if "competitors" in row.headers:
             change.extra["competitors"] = competitors or []
             if before is not None:
-                current = lookup.session.connection().execute(
-                    sa.select(comp.c.name, comp.c.share)
-                    .where(comp.c.estimate_id == match)
-                    .order_by(comp.c.share.desc(), comp.c.name)
-                )
-                before["competitors"] = [tuple(r) for r in current]
+                before["competitors"] = current.get(match, [])
                 change.extra["competitors"] = sorted(
                     change.extra["competitors"], key=lambda c: (-c[1], c[0])
                 )

@@ -171,9 +171,10 @@ def _estimates(
     )
 
 
-def _competitors(
+def competitors_of(
     session: Session, estimate_ids: list[Any], key: Callable[[Any], Any] = _same
 ) -> dict[Any, list]:
+    """Each estimate's competitors as (name, share), largest share first."""
     found: dict[Any, list] = {}
     for chunk in range(0, len(estimate_ids), 5000):
         for estimate_id, name, share in session.connection().execute(
@@ -297,7 +298,7 @@ def account_wallet(
             session, _rev.c.account_id == account_id, kind, since, as_of + ONE_DAY
         ).items()
     }
-    found = _competitors(session, [e.id for e in estimates])
+    found = competitors_of(session, [e.id for e in estimates])
     return _build(account_id, estimates, ours, found, kind, as_of, settings, settings.periods)
 
 
@@ -366,7 +367,7 @@ def portfolio_wallet(
         for rows in by_account.values():
             last = max(r.period_start for r in rows)
             latest_ids += [r.id for r in rows if r.period_start == last]
-        found = _competitors(session, latest_ids, key)
+        found = competitors_of(session, latest_ids, key)
     names = dict(
         conn.execute(
             sa.select(key(_acct.c.id), _acct.c.name).where(
@@ -613,7 +614,7 @@ def _get(session: Session, estimate_id: uuid.UUID) -> WalletEstimate:
 
 
 def _current_competitors(session: Session, estimate_id: uuid.UUID) -> list[tuple[str, float]]:
-    return _competitors(session, [estimate_id]).get(estimate_id, [])
+    return competitors_of(session, [estimate_id]).get(estimate_id, [])
 
 
 def open_estimate_form(session: Session, estimate_id: uuid.UUID) -> Base:
