@@ -96,6 +96,9 @@ class ReviewScreen(KamScreen):
         self.note_for: Any = None  # the account the note box holds
         self.note_timer: Timer | None = None
         self.note_dirty = False
+        self.note_saving = False  # a note is being written
+        self.note_queue: dict[Any, tuple[str, str]] = {}  # account -> (week, text) to write
+        self.note_unsaved: dict[Any, str] = {}  # account -> text not yet in the database
         self._left = False
         self._showing_note = False
 
@@ -226,8 +229,10 @@ class ReviewScreen(KamScreen):
         self.query_one("#card-decisions", Static).update(self._decisions(card))
         note = self.query_one("#review-note", TextArea)
         if self.note_for != card.account_id or not self.note_dirty:
+            # A note still on its way to the database wins over the card read meanwhile.
+            text = self.note_unsaved.get(card.account_id, card.review.note)
             self._showing_note = True
-            note.load_text(card.review.note)
+            note.load_text(text)
             self._showing_note = False
             self.note_for = card.account_id
             self.note_dirty = False
@@ -359,7 +364,8 @@ class ReviewScreen(KamScreen):
         if self._showing_note or self.note_for is None or self.card is None:
             return
         text = self.query_one("#review-note", TextArea).text
-        if not self.note_dirty and text == self.card.review.note:
+        saved_text = self.note_unsaved.get(self.card.account_id, self.card.review.note)
+        if not self.note_dirty and text == saved_text:
             return  # the box was filled from the database, nothing typed
         self.note_dirty = True
         self.query_one("#note-label", Label).update("Note  (e: write · saving… · esc: back)")
@@ -368,39 +374,43 @@ class ReviewScreen(KamScreen):
         self.note_timer = self.set_timer(NOTE_SAVE_DELAY, self._save_note_now)
 
     def _save_note_now(self) -> None:
+        """Queue what the box holds and write queued notes one at a time, oldest account
+        first, so an older text can never land after a newer one."""
         if self.note_timer is not None:
             self.note_timer.stop()
             self.note_timer = None
-        if not self.note_dirty or self.note_for is None:
+        if self.note_dirty and self.note_for is not None:
+            text = self.query_one("#review-note", TextArea).text
+            self.note_unsaved[self.note_for] = text
+            self.note_queue[self.note_for] = (review.iso_week(self.kam.today), text)
+            self.note_dirty = False
+        if self.note_saving or not self.note_queue:
             return
-        account_id, week = self.note_for, review.iso_week(self.kam.today)
-        text = self.query_one("#review-note", TextArea).text
-        self.note_dirty = False
+        account_id = next(iter(self.note_queue))
+        week, text = self.note_queue.pop(account_id)
+        self.note_saving = True
 
         def saved(_result: Any) -> None:
-            self.query_one("#note-label", Label).update("Note  (e: write · saved · esc: back)")
+            self.note_saving = False
+            if self.note_unsaved.get(account_id) == text:
+                del self.note_unsaved[account_id]
+            if not self.note_queue:
+                self.query_one("#note-label", Label).update("Note  (e: write · saved · esc: back)")
+            self._save_note_now()
 
         def failed(exc: BaseException) -> None:
-            self.note_dirty = True  # kept in the box; tried again on the next change
+            self.note_saving = False
+            self.note_queue.setdefault(account_id, (week, text))  # tried again on the next save
             self.kam.show_error(exc)
 
-        # A worker of its own per account, so stepping on does not cancel the save.
-        self.run_worker(
-            lambda: self._write_note(account_id, week, text, saved, failed),
-            thread=True,
-            group=f"note-{account_id}",
-            exit_on_error=False,
+        self.load(
+            lambda session: review.save_note(session, account_id, week, text),
+            saved,
+            group="note",
+            write=True,
+            failed=failed,
+            classified=False,
         )
-
-    def _write_note(self, account_id, week, text, saved, failed) -> None:
-        kam = self.kam
-        try:
-            with kam.database.write() as session:
-                review.save_note(session, account_id, week, text)
-        except Exception as exc:
-            kam.call_from_thread(failed, exc)
-            return
-        kam.call_from_thread(saved, None)
 
     # --- decisions, actions, stage and tier -----------------------------------------------
 
