@@ -9,6 +9,17 @@ from kam.app import KamApp
 from kam.db import open_database
 
 TODAY = date(2026, 11, 22)
+# `kam` as a separate process (for tests that kill it), with this checkout's code.
+KAM_PROCESS = "import sys; from kam.cli import main; sys.exit(main(sys.argv[1:]))"
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    """`kam ARGS` in-process: exit code, standard output, standard error."""
+    from kam.cli import main
+
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
 async def settle(pilot) -> None:

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from kam.cli import main
 from kam.db import open_database
 from kam.services.account_edit import create_account
 from kam.services.revenue import add_revenue
+from tests.support import run
 
 
 @pytest.fixture
@@ -33,12 +33,6 @@ def small_db(tmp_path: Path) -> Path:
         create_account(session, "No Sales Yet")
     db.dispose()
     return path
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def pareto(

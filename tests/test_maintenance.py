@@ -13,21 +13,14 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from kam.cli import main
 from kam.db import Database, open_database
 from kam.demo import build_demo
 from kam.models import Account, RevenueLine, TeamMember
 from kam.services import exporting, maintenance, transfer
 from kam.services.account_edit import create_account
+from tests.support import run
 
 TODAY = date(2026, 11, 22)
-KAM = "import sys; from kam.cli import main; sys.exit(main(sys.argv[1:]))"
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def names(database: Database) -> list[str]:

@@ -11,7 +11,6 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import Workbook, load_workbook
 
-from kam.cli import main
 from kam.db import Database, open_database
 from kam.demo import build_demo
 from kam.models import Account, ChangeRecord, Contact, Opportunity, RevenueLine, TeamMember
@@ -19,15 +18,9 @@ from kam.models.enums import OpportunityStage
 from kam.services import exporting, transfer
 from kam.services.account_edit import create_account
 from kam.services.tabular import FileProblem, read_table
+from tests.support import KAM_PROCESS, run
 
 TODAY = date(2026, 11, 22)
-KAM = "import sys; from kam.cli import main; sys.exit(main(sys.argv[1:]))"
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def import_file(
@@ -350,7 +343,7 @@ def test_an_import_killed_half_way_leaves_all_or_nothing(tmp_path: Path) -> None
     path = tmp_path / "big.csv"
     path.write_text("name,region\n" + "".join(f"Account {i:05d},North\n" for i in range(30000)))
     process = subprocess.Popen(
-        [sys.executable, "-c", KAM, "--db", str(db), "import", "accounts", str(path)],
+        [sys.executable, "-c", KAM_PROCESS, "--db", str(db), "import", "accounts", str(path)],
         stderr=subprocess.PIPE,
         text=True,
     )
