@@ -21,6 +21,7 @@ WIDE = 120  # columns from which the indicators and the Pareto curve sit side by
 
 
 class DashboardScreen(KamScreen):
+    _headline_version: int | None = None
     BINDINGS = [Binding("r", "refresh", "Refresh")]
 
     def compose(self) -> ComposeResult:
@@ -47,9 +48,14 @@ class DashboardScreen(KamScreen):
         self.action_refresh()
 
     def on_screen_resume(self) -> None:
-        self.action_refresh()
+        self._refresh(headline=False)
 
     def action_refresh(self) -> None:
+        self._refresh(headline=True)
+
+    def _refresh(self, *, headline: bool) -> None:
+        """The portfolio figures; the headline indicators (heavier: seconds at 100k accounts)
+        again only when asked for or when revenue or the classification moved since."""
         today = self.kam.today
 
         def query(session):
@@ -60,15 +66,24 @@ class DashboardScreen(KamScreen):
             )
 
         self.load(query, self._show, group="dashboard")
-        self.load(
-            lambda session: indicators.headline(session, today), self._headline, group="headline"
-        )
+        known = None if headline else self._headline_version
+
+        def indicators_query(session):
+            version = settings_service.data_version(session)
+            if version == known:
+                return None
+            return version, indicators.headline(session, today)
+
+        self.load(indicators_query, self._headline, group="headline")
 
     def on_resize(self) -> None:
         # Side by side where there is room; one above the other on a narrow terminal.
         self.query_one("#programme").set_class(self.size.width >= WIDE, "-wide")
 
-    def _headline(self, data: indicators.Headline) -> None:
+    def _headline(self, loaded: tuple[int, indicators.Headline] | None) -> None:
+        if loaded is None:
+            return  # nothing moved since they were shown
+        self._headline_version, data = loaded
         table = Table(
             title="Key-account programme, 12 months to each quarter's end",
             expand=False,
