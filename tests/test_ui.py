@@ -14,6 +14,7 @@ from kam.screens.accounts import AccountsScreen
 from kam.screens.dashboard import DashboardScreen
 from kam.services import accounts as account_service
 from kam.services.accounts import AccountListQuery
+from kam.widgets.keybar import KeyBar
 from kam.widgets.kpi import KpiTile
 from kam.widgets.lazy_table import LazyTable
 from tests.support import TODAY, app_on_copy, settle
@@ -191,3 +192,24 @@ async def test_opening_a_vanished_account_says_so(app: KamApp) -> None:
         await settle(pilot)
         assert isinstance(app.screen, DashboardScreen)
         assert any("no longer exists" in n.message for n in app._notifications)
+
+
+async def test_key_bar_follows_focus_and_a_click_presses_the_key(app: KamApp) -> None:
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        bar = app.screen.query_one(KeyBar)
+        assert bar.keys[:2] == ["⏎", "/"]  # the table's keys first, then the screen's
+        assert bar.keys[-1] == "^p"
+        assert "Filter" in str(bar.render())
+        # Clicking "/ Filter" is pressing "/": the filter box takes focus.
+        start = str(bar.render()).index("/") - 1
+        await pilot.click(bar, offset=(start + 1, 0))
+        await settle(pilot)
+        assert isinstance(app.focused, Input)
+        assert "⏎" not in bar.keys  # the table's keys went with its focus
+        # Too narrow for all keys: the ones that fit, whole, and the palette on the right.
+        await pilot.resize_terminal(40, 30)
+        await settle(pilot)
+        line = str(bar.render())
+        assert len(line) <= 40 and line.rstrip().endswith("palette")

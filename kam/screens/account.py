@@ -18,7 +18,6 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import (
     DataTable,
-    Footer,
     Header,
     Input,
     Static,
@@ -39,6 +38,7 @@ from kam.services.history import HISTORY_PAGE
 from kam.services.pipeline import DealRow, stage_words
 from kam.services.workspace import Workspace, load_insight, load_workspace
 from kam.widgets.badges import tier_badge
+from kam.widgets.keybar import KeyBar
 
 # (pane id, title, key)
 TABS = [
@@ -169,7 +169,7 @@ class AccountScreen(KamScreen):
             for pane, title, _key in TABS:
                 with TabPane(title, id=pane):
                     yield from self._pane_contents(pane)
-        yield Footer()
+        yield KeyBar()
 
     def _pane_contents(self, pane: str) -> ComposeResult:
         if pane == "overview":

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from kam.config import ClassificationSettings
 from kam.screens import workspace_forms as forms
@@ -21,6 +21,7 @@ from kam.services import settings as settings_service
 from kam.services.accounts import AccountListQuery, AccountRow
 from kam.services.formatting import money, money_short, percent
 from kam.widgets.badges import STATUS_STYLES, WARNING_STYLE, class_cell, health_cell, tier_cell
+from kam.widgets.keybar import KeyBar
 from kam.widgets.lazy_table import Column, LazyTable
 
 if TYPE_CHECKING:
@@ -100,7 +101,7 @@ class AccountsScreen(KamScreen):
         yield Input(placeholder="Filter by name…", id="filter")
         yield LazyTable(COLUMNS, self._cells, id="accounts")
         yield Static("", id="accounts-status")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.sub_title = "Accounts"

@@ -14,12 +14,13 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from kam.screens import plan_forms
 from kam.screens.base import KamScreen
 from kam.services import plans
 from kam.services.plans import AgendaQuery, AgendaRow, section_of, words
+from kam.widgets.keybar import KeyBar
 from kam.widgets.lazy_table import Column, LazyTable
 
 if TYPE_CHECKING:
@@ -104,7 +105,7 @@ class AgendaScreen(KamScreen):
         yield Static("", id="agenda-counts")
         yield Input(placeholder="Filter by account…", id="agenda-filter", classes="filter")
         yield AgendaTable(self)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.sub_title = "Agenda"

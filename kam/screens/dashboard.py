@@ -7,7 +7,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from kam.models.enums import AccountClass, ValueTier
 from kam.screens.base import KamScreen
@@ -15,6 +15,7 @@ from kam.services import indicators, portfolio
 from kam.services import settings as settings_service
 from kam.services.formatting import money, money_short, percent
 from kam.widgets.badges import class_badge, tier_badge
+from kam.widgets.keybar import KeyBar
 from kam.widgets.kpi import KpiTile
 
 WIDE = 120  # columns from which the indicators and the Pareto curve sit side by side
@@ -40,7 +41,7 @@ class DashboardScreen(KamScreen):
                 yield Static(id="pareto", classes="panel")
             yield Static(id="top-accounts", classes="panel")
             yield Static(id="tier-moves", classes="panel")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.sub_title = "Portfolio"

@@ -23,7 +23,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.strip import Strip
-from textual.widgets import ContentSwitcher, Footer, Header, Input, Select, Static
+from textual.widgets import ContentSwitcher, Header, Input, Select, Static
 
 from kam.models.enums import OPEN_STAGES, AccountClass, OpportunityStage, ValueTier
 from kam.screens import deal_forms, deal_views
@@ -33,6 +33,7 @@ from kam.services import pipeline, team
 from kam.services import settings as settings_service
 from kam.services.formatting import fit, money, money_short
 from kam.services.pipeline import DealFilter, DealRow, Forecast, Quarter, stage_words
+from kam.widgets.keybar import KeyBar
 from kam.widgets.lazy_table import Column, LazyTable
 
 if TYPE_CHECKING:
@@ -205,7 +206,7 @@ class PipelineScreen(KamScreen):
                     yield Static(stage_words(stage).upper(), classes="stage-head")
                     yield CardList(stage)
             # The table and forecast views are built when first shown.
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.sub_title = "Pipeline"

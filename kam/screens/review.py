@@ -20,7 +20,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Label, Select, Static, TextArea
+from textual.widgets import Header, Label, Select, Static, TextArea
 
 from kam.models.enums import (
     AccountClass,
@@ -35,6 +35,7 @@ from kam.services import review
 from kam.services.formatting import money_short, percent
 from kam.services.history import as_words
 from kam.widgets.badges import BAND_STYLES, class_badge, health_badge, tier_badge
+from kam.widgets.keybar import KeyBar
 from kam.widgets.lazy_table import Column, LazyTable
 
 DONE, DIM = Style(color="green"), Style(dim=True)
@@ -122,7 +123,7 @@ class ReviewScreen(KamScreen):
                 yield Label("Note  (e: write · saved as you type · esc: back)", id="note-label")
                 yield TextArea("", id="review-note", soft_wrap=True)
                 yield Static("", id="card-decisions")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.sub_title = f"Review {review.iso_week(self.kam.today)}"

@@ -11,12 +11,13 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from kam.screens.base import KamScreen
 from kam.services import health
 from kam.services.health import RiskRow
 from kam.widgets.badges import BAND_STYLES, health_cell
+from kam.widgets.keybar import KeyBar
 from kam.widgets.lazy_table import Column, LazyTable
 
 if TYPE_CHECKING:
@@ -66,7 +67,7 @@ class RiskScreen(KamScreen):
         yield Static("Working out the health of the key accounts…", id="risk-summary")
         yield LazyTable(COLUMNS, self._cells, id="risk")
         yield Static("", id="risk-detail")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.sub_title = "At risk"
