@@ -213,3 +213,28 @@ async def test_key_bar_follows_focus_and_a_click_presses_the_key(app: KamApp) ->
         await settle(pilot)
         line = str(bar.render())
         assert len(line) <= 40 and line.rstrip().endswith("palette")
+
+
+async def test_dashboard_works_out_the_headline_once_on_start_and_again_on_r(
+    app: KamApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kam.services import indicators
+
+    calls = []
+    real = indicators.headline
+
+    def counted(session, today):
+        calls.append(today)
+        return real(session, today)
+
+    monkeypatch.setattr(indicators, "headline", counted)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        assert len(calls) == 1  # the mount and the first resume do not both start it
+        assert app.screen.query_one("#headline").content.columns  # the table, not "Working…"
+        await pilot.press("2", "1")  # back on the dashboard, nothing moved: not again
+        await settle(pilot)
+        assert len(calls) == 1
+        await pilot.press("r")
+        await settle(pilot)
+        assert len(calls) == 2
