@@ -15,7 +15,6 @@ from textual.binding import Binding
 from textual.command import Hit, Hits, Provider
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import HelpPanel
 
 from kam.db import Database, describe_database_error
 from kam.errors import KamError
@@ -92,12 +91,8 @@ class KamApp(App[None]):
         self.sub_title = database.display_name
 
     def on_ready(self) -> None:
-        # Everything built so far lives as long as the app: keep it out of the garbage
-        # collector's full passes, which otherwise pause the interface for ~100-200 ms.
-        gc.collect()
-        gc.freeze()
-        # Load the other screens' code while the person reads the dashboard, so the first
-        # switch to each one does not wait for its imports.
+        # Once the dashboard is drawn, load the other screens' code while the person reads
+        # it, so the first switch to each one does not wait for its imports.
         self.set_timer(0.5, self._preload_screens)
 
     def _preload_screens(self) -> None:
@@ -106,6 +101,10 @@ class KamApp(App[None]):
 
             for module in ("accounts", "account", "pipeline", "agenda", "deal_forms", "risk"):
                 import_module(f"kam.screens.{module}")
+            # Everything built so far lives as long as the app: keep it out of the garbage
+            # collector's full passes, which otherwise pause the interface for ~100-200 ms.
+            gc.collect()
+            gc.freeze()
 
         self.run_worker(load, thread=True, group="preload", exit_on_error=False)
 
@@ -117,6 +116,8 @@ class KamApp(App[None]):
     # --- actions ---------------------------------------------------------------------------
 
     def action_toggle_help(self) -> None:
+        from textual.widgets import HelpPanel  # pulls in Markdown: not needed to start
+
         if self.screen.query(HelpPanel):
             self.action_hide_help_panel()
         else:
