@@ -45,6 +45,7 @@ class Opportunity(Edited, table=True):
 
 class OpportunityStageChange(Entity, table=True):
     __tablename__ = "opportunity_stage_change"
+    __table_args__ = (sa.Index("ix_opportunity_stage_change_changed_at", "changed_at"),)
 
     opportunity_id: uuid.UUID = fk("opportunity.id")
     from_stage: OpportunityStage | None = enum_field(

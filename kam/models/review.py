@@ -18,7 +18,7 @@ class Review(Edited, table=True):
 
     account_id: uuid.UUID = fk("account.id")
     week: str = Field(max_length=8, index=True)  # ISO week, e.g. 2026-W47
-    reviewed_on: date | None = Field(default=None)
+    reviewed_on: date | None = Field(default=None, index=True)
     reviewer_id: uuid.UUID | None = fk("team_member.id", ondelete="SET NULL", nullable=True)
     note: str = Field(default="", sa_type=sa.Text)
 
