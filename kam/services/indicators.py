@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import pairwise
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -81,69 +82,79 @@ def _is_key() -> sa.ColumnElement[bool]:
     return sa.or_(_cls.c.account_class != AccountClass.general.value, _cls.c.strategic.is_(True))
 
 
-def _quarter(session: Session, label: str, end: date, cut_bp: int) -> QuarterFigures:
-    a, b = _shift_months(end, -24), _shift_months(end, -12)
-    prior = sa.func.sum(sa.case((_rl.c.booked_on < b, _rl.c.amount_minor), else_=0))
-    recent = sa.func.sum(sa.case((_rl.c.booked_on >= b, _rl.c.amount_minor), else_=0))
+def _quarters(session: Session, ends: list[tuple[str, date]], cut_bp: int) -> list[QuarterFigures]:
+    """Each quarter's twelve months to its end against the twelve before, all quarters from
+    one pass over the revenue lines (each pass reads two years of them: a second at 100k
+    accounts)."""
+    windows = [(_shift_months(end, -24), _shift_months(end, -12), end) for _, end in ends]
+    amount = _rl.c.amount_minor
+    sums = []
+    for i, (a, b, end) in enumerate(windows):
+        prior = sa.and_(_rl.c.booked_on >= a, _rl.c.booked_on < b)
+        recent = sa.and_(_rl.c.booked_on >= b, _rl.c.booked_on < end)
+        sums.append(sa.func.sum(sa.case((prior, amount), else_=0)).label(f"prior{i}"))
+        sums.append(sa.func.sum(sa.case((recent, amount), else_=0)).label(f"recent{i}"))
     per_account = (
-        sa.select(_rl.c.account_id, prior.label("prior"), recent.label("recent"))
-        .where(_rl.c.booked_on >= a, _rl.c.booked_on < end)
+        sa.select(_rl.c.account_id, *sums)
+        .where(
+            _rl.c.booked_on >= min(w[0] for w in windows),
+            _rl.c.booked_on < max(w[2] for w in windows),
+        )
         .group_by(_rl.c.account_id)
         .subquery()
     )
-    key_now = sa.select(_cls.c.account_id).where(_is_key())
-    strategic = sa.select(_acct.c.id).where(_acct.c.strategic.is_(True))
-    ranked = (
-        sa.select(
-            per_account.c.account_id,
-            per_account.c.prior,
-            per_account.c.recent,
-            sa.func.row_number().over(order_by=per_account.c.prior.desc()).label("n"),
-            sa.func.count().over().label("total"),
+    # Per quarter, the accounts that bought in its prior year first, by that revenue: n is
+    # their rank there, total how many bought.
+    ranks = []
+    for i in range(len(windows)):
+        prior = per_account.c[f"prior{i}"]
+        bought = sa.case((prior > 0, 0), else_=1)
+        ranks.append(sa.func.row_number().over(order_by=(bought, prior.desc())).label(f"n{i}"))
+        ranks.append(sa.func.sum(1 - bought).over().label(f"total{i}"))
+    # Worked out once per account here: written in the sums below, each quarter's column
+    # would read the account tables again.
+    account = per_account.c.account_id
+    ranked = sa.select(
+        per_account,
+        *ranks,
+        account.in_(sa.select(_cls.c.account_id).where(_is_key())).label("is_key"),
+        account.in_(sa.select(_acct.c.id).where(_acct.c.strategic.is_(True))).label("strategic"),
+    ).subquery()
+    is_key, strategic = ranked.c.is_key, ranked.c.strategic
+
+    def total(value: Any, when: sa.ColumnElement[bool] | None = None) -> sa.ColumnElement:
+        summed = value if when is None else sa.case((when, value), else_=0)
+        return sa.func.coalesce(sa.func.sum(summed), 0)
+
+    columns = []
+    for i in range(len(windows)):
+        prior, recent = ranked.c[f"prior{i}"], ranked.c[f"recent{i}"]
+        n, count = ranked.c[f"n{i}"], ranked.c[f"total{i}"]
+        # rank <= ceil(total x cut-off), in whole numbers like the classification itself
+        was_key = sa.and_(prior > 0, sa.or_(n * 10000 <= count * cut_bp + 9999, strategic))
+        columns += [
+            total(recent),
+            total(recent, is_key),
+            total(prior, is_key),
+            total(1, sa.and_(was_key, recent > 0)),
+            total(1, sa.and_(was_key, recent <= 0)),
+        ]
+    figures = [int(x) for x in session.connection().execute(sa.select(*columns)).one()]
+    out = []
+    for i, (label, end) in enumerate(ends):
+        total_recent, key_recent, key_prior, kept, lost = figures[5 * i : 5 * i + 5]
+        out.append(
+            QuarterFigures(
+                label,
+                end,
+                key_recent / total_recent if total_recent else None,
+                key_recent / key_prior - 1 if key_prior else None,
+                kept / (kept + lost) if kept + lost else None,
+                kept,
+                lost,
+            )
         )
-        .where(per_account.c.prior > 0)
-        .subquery()
-    )
-    conn = session.connection()
-    sums = conn.execute(
-        sa.select(
-            sa.func.coalesce(sa.func.sum(per_account.c.recent), 0),
-            sa.func.coalesce(
-                sa.func.sum(
-                    sa.case((per_account.c.account_id.in_(key_now), per_account.c.recent), else_=0)
-                ),
-                0,
-            ),
-            sa.func.coalesce(
-                sa.func.sum(
-                    sa.case((per_account.c.account_id.in_(key_now), per_account.c.prior), else_=0)
-                ),
-                0,
-            ),
-        )
-    ).one()
-    total_recent, key_recent, key_prior = (int(x) for x in sums)
-    # rank <= ceil(total x cut-off), in whole numbers like the classification itself
-    was_key = sa.or_(
-        ranked.c.n * 10000 <= ranked.c.total * cut_bp + 9999,
-        ranked.c.account_id.in_(strategic),
-    )
-    kept, lost = conn.execute(
-        sa.select(
-            sa.func.coalesce(sa.func.sum(sa.case((ranked.c.recent > 0, 1), else_=0)), 0),
-            sa.func.coalesce(sa.func.sum(sa.case((ranked.c.recent <= 0, 1), else_=0)), 0),
-        ).where(was_key)
-    ).one()
-    kept, lost = int(kept), int(lost)
-    return QuarterFigures(
-        label,
-        end,
-        key_recent / total_recent if total_recent else None,
-        key_recent / key_prior - 1 if key_prior else None,
-        kept / (kept + lost) if kept + lost else None,
-        kept,
-        lost,
-    )
+    return out
 
 
 def _wallet(session: Session, as_of: date) -> list[tuple[int, float | None, int]]:
@@ -201,7 +212,7 @@ def pareto_curve(session: Session) -> list[tuple[float, float]]:
 
 def headline(session: Session, as_of: date) -> Headline:
     cut_bp = settings_service.classification_settings(session).major_bp
-    quarters = [_quarter(session, label, end, cut_bp) for label, end in _quarter_ends(as_of)]
+    quarters = _quarters(session, _quarter_ends(as_of), cut_bp)
     return Headline(as_of, quarters, _wallet(session, as_of), pareto_curve(session))
 
 
