@@ -345,3 +345,28 @@ def test_the_html_report_loads_in_a_browser(database: Database, book, tmp_path: 
         assert section in dom, section
     assert "Note &lt;b&gt;not bold&lt;/b&gt; &amp; kept" in dom
     assert "Red Health" in dom
+
+
+def test_within_a_reason_the_queue_runs_by_revenue_then_name_and_pages_agree(
+    database: Database,
+) -> None:
+    with database.write() as session:
+        for name, revenue in [("Beta", 300), ("Alpha", 300), ("Gamma", 900), ("Delta", 0)]:
+            account = account_edit.create_account(session, name, strategic=True, user=ME)
+            if revenue:
+                add_revenue(session, account.id, date(2026, 6, 1), revenue * 100)
+    with database.write() as session:
+        classify.refresh(session, TODAY)
+    with database.read() as session:
+        order = review.queue_order(session, TODAY)
+        whole = [r.name for r in review.review_queue(session, TODAY)]
+        pages = [
+            r.name
+            for start in range(0, len(order.ids), 2)
+            for r in review.queue_rows(session, TODAY, review.QueueFilter(), order.ids[start : start + 2])
+        ]  # fmt: skip
+        first = order.ids[0]
+    # all never reviewed: revenue down, equal revenue by name, no revenue last
+    assert whole == ["Gamma", "Alpha", "Beta", "Delta"]
+    assert pages == whole and len(order.ids) == 4
+    assert isinstance(first, uuid.UUID)
