@@ -151,3 +151,32 @@ async def test_the_account_plan_tab_keeps_strategy_and_objectives(demo: Path, tm
         text = str(app.screen.query_one("#account-plan").render())
         assert "Sole service partner by 2029" in text
         assert "Service share" in text and "40%" in text
+
+
+async def test_the_plan_tab_shows_its_own_keys_first_at_80_columns(demo: Path, tmp_path: Path):
+    from kam.widgets.keybar import KeyBar
+
+    db = tmp_path / "kam.db"
+    db.write_bytes(demo.read_bytes())
+    app = app_on(db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("v")
+        await settle(pilot)
+        bar = app.screen.query_one(KeyBar)
+        entries = bar.entries
+        # the tab's actions, then the ways around, then the app's keys
+        assert [display for display, _, _ in entries[:5]] == ["e", "u", "n", "tab", "esc"]
+        assert ("u", "Update objective", False) in entries  # no objective yet: dimmed
+        line = str(bar.render())
+        assert "New objective" in line and "Update objective" in line
+        await pilot.press("n")
+        await settle(pilot)
+        app.screen.query_one("#field-title", Input).value = "Service share"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert ("u", "Update objective", True) in bar.entries

@@ -169,7 +169,7 @@ class AccountScreen(KamScreen):
             for pane, title, _key in TABS:
                 with TabPane(title, id=pane):
                     yield from self._pane_contents(pane)
-        yield KeyBar()
+        yield KeyBar(last=("tab", "escape"))
 
     def _pane_contents(self, pane: str) -> ComposeResult:
         if pane == "overview":
@@ -728,6 +728,7 @@ class AccountScreen(KamScreen):
         self.account_plan_view = plan
         self._panel("#account-plan", plan_text(plan), "Account plan")
         self._panel("#review-history", reviews_text(reviews), "Weekly reviews")
+        self.refresh_bindings()
 
     def action_edit_plan(self) -> None:
         from kam.screens.review import plan_form
@@ -781,6 +782,9 @@ class AccountScreen(KamScreen):
             return not archived
         if action == "restore_account":
             return bool(archived)
+        if action == "update_objective":  # shown dimmed until there is an objective
+            plan = getattr(self, "account_plan_view", None)
+            return True if plan is not None and plan.objectives else None
         return True
 
     def action_back(self) -> None:

@@ -37,8 +37,13 @@ class KeyBar(Widget, can_focus=False):
     COMPONENT_CLASSES = {"keybar--key", "keybar--description"}
     ALLOW_SELECT = False
 
-    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(
+        self, *, last: tuple[str, ...] = (), id: str | None = None, classes: str | None = None
+    ) -> None:
+        """`last`: keys the screen shows after its own actions (its ways out and around, which
+        every screen has), so on a narrow terminal they are the ones left out."""
         super().__init__(id=id, classes=classes)
+        self._last = last
         # (key, display, description, enabled), in the order the footer shows them
         self._keys: list[tuple[str, str, str, bool]] = []
         self._palette: tuple[str, str, str, bool] | None = None
@@ -52,20 +57,28 @@ class KeyBar(Widget, can_focus=False):
         if not self.is_attached or screen is not self.screen:
             return
         app = self.app
-        keys: list[tuple[str, str, str, bool]] = []
+        own, later, apps = [], [], []
         seen: set[str] = set()
         palette = None
-        for key, (_node, binding, enabled, _tooltip) in screen.active_bindings.items():
+        for key, (node, binding, enabled, _tooltip) in screen.active_bindings.items():
+            entry = (key, app.get_key_display(binding), binding.description, enabled)
             if key == app.COMMAND_PALETTE_BINDING and app.ENABLE_COMMAND_PALETTE:
-                palette = (key, app.get_key_display(binding), binding.description, enabled)
+                palette = entry
                 continue
             if not binding.show or binding.action in seen:
                 continue
             seen.add(binding.action)
-            keys.append((key, app.get_key_display(binding), binding.description, enabled))
+            (apps if node is app else later if key in self._last else own).append(entry)
+        keys = own + later + apps
         if keys != self._keys or palette != self._palette:
             self._keys, self._palette = keys, palette
             self.refresh()
+
+    @property
+    def entries(self) -> list[tuple[str, str, bool]]:
+        """(key as shown, description, enabled) of each key, the palette's last."""
+        shown = [*self._keys, *([self._palette] if self._palette else [])]
+        return [(display, text, enabled) for _key, display, text, enabled in shown]
 
     @property
     def keys(self) -> list[str]:
