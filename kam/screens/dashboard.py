@@ -23,7 +23,6 @@ WIDE = 120  # columns from which the indicators and the Pareto curve sit side by
 
 class DashboardScreen(KamScreen):
     _headline_version: int | None = None
-    _headline_loading = False
     BINDINGS = [Binding("r", "refresh", "Refresh")]
 
     def compose(self) -> ComposeResult:
@@ -68,9 +67,10 @@ class DashboardScreen(KamScreen):
             )
 
         self.load(query, self._show, group="dashboard")
-        if self._headline_loading and not headline:
+        if not headline and any(
+            w.node is self and w.group == "headline" and not w.is_finished for w in self.workers
+        ):
             return  # being worked out already (seconds at 100k accounts): not twice at once
-        self._headline_loading = True
         known = None if headline else self._headline_version
 
         def indicators_query(session):
@@ -79,18 +79,13 @@ class DashboardScreen(KamScreen):
                 return None
             return version, indicators.headline(session, today)
 
-        def failed(error: BaseException) -> None:
-            self._headline_loading = False
-            self.kam.show_error(error)
-
-        self.load(indicators_query, self._headline, group="headline", failed=failed)
+        self.load(indicators_query, self._headline, group="headline")
 
     def on_resize(self) -> None:
         # Side by side where there is room; one above the other on a narrow terminal.
         self.query_one("#programme").set_class(self.size.width >= WIDE, "-wide")
 
     def _headline(self, loaded: tuple[int, indicators.Headline] | None) -> None:
-        self._headline_loading = False
         if loaded is None:
             return  # nothing moved since they were shown
         self._headline_version, data = loaded

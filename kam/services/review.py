@@ -311,7 +311,7 @@ def review_queue(session: Session, as_of: date, f: QueueFilter = QueueFilter()) 
     return queue_rows(session, as_of, f, list(queue_order(session, as_of, f).ids))
 
 
-def _chunks(ids: list[uuid.UUID], size: int = 500):
+def _chunks(ids: Sequence[uuid.UUID], size: int = 500):
     for start in range(0, len(ids), size):
         yield ids[start : start + size]
 
@@ -324,7 +324,7 @@ def _by_account(*conditions: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
 
 
 def _with_reasons(
-    session: Session, as_of: date, f: QueueFilter, ids: list[uuid.UUID]
+    session: Session, as_of: date, f: QueueFilter, ids: Sequence[uuid.UUID]
 ) -> list[QueueRow]:
     from kam.services.pipeline import _opp, _stale, pipeline_settings
 
