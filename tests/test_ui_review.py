@@ -40,6 +40,20 @@ def app_on(path: Path) -> KamApp:
     return KamApp(open_database(f"sqlite:///{path}"), today=TODAY, user=lead(path))
 
 
+def app_on_copy_of(demo: Path, folder: Path) -> KamApp:
+    db = folder / "kam.db"
+    db.write_bytes(demo.read_bytes())
+    return app_on(db)
+
+
+async def open_first_account_plan(pilot) -> None:
+    """From the start: the accounts list, its first account, the Account plan tab."""
+    await settle(pilot)
+    for key in ("2", "enter", "v"):
+        await pilot.press(key)
+        await settle(pilot)
+
+
 async def type_text(pilot, text: str) -> None:
     for ch in text:
         await pilot.press("space" if ch == " " else ch)
@@ -122,17 +136,9 @@ def review_delay() -> float:
 async def test_the_account_plan_tab_keeps_strategy_and_objectives(demo: Path, tmp_path: Path):
     from kam.screens.account import AccountScreen
 
-    db = tmp_path / "kam.db"
-    db.write_bytes(demo.read_bytes())
-    app = app_on(db)
+    app = app_on_copy_of(demo, tmp_path)
     async with app.run_test(size=(120, 35)) as pilot:
-        await settle(pilot)
-        await pilot.press("2")
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
-        await pilot.press("v")
-        await settle(pilot)
+        await open_first_account_plan(pilot)
         assert isinstance(app.screen, AccountScreen)
         await pilot.press("e")
         await settle(pilot)
@@ -156,17 +162,9 @@ async def test_the_account_plan_tab_keeps_strategy_and_objectives(demo: Path, tm
 async def test_the_plan_tab_shows_its_own_keys_first_at_80_columns(demo: Path, tmp_path: Path):
     from kam.widgets.keybar import KeyBar
 
-    db = tmp_path / "kam.db"
-    db.write_bytes(demo.read_bytes())
-    app = app_on(db)
+    app = app_on_copy_of(demo, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("2")
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
-        await pilot.press("v")
-        await settle(pilot)
+        await open_first_account_plan(pilot)
         bar = app.screen.query_one(KeyBar)
         entries = bar.entries
         # the tab's actions, then the ways around, then the app's keys
