@@ -124,6 +124,21 @@ def test_forecast_groups_agree_with_the_total(
     assert stages.row("won").won_minor == 700_000
 
 
+def test_a_forecast_head_sums_the_rows_it_leaves_out(
+    database: Database, book: dict[str, uuid.UUID]
+) -> None:
+    owners = _forecast(database, "owner")
+    assert len(owners.rows) == 3
+    short = owners.head(1, "owners")
+    first, more = short.rows
+    assert first == owners.rows[0] and more.label == "2 more owners"
+    assert more.weighted_minor == owners.total.weighted_minor - first.weighted_minor
+    assert more.won_minor == owners.total.won_minor - first.won_minor
+    assert more.open_deals == owners.total.open_deals - first.open_deals
+    assert short.total == owners.total
+    assert owners.head(2, "owners") is owners  # one row left over: shown, not summed
+
+
 def test_forecast_filters_by_owner_class_key_and_quarter(
     database: Database, book: dict[str, uuid.UUID]
 ) -> None:

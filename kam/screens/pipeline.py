@@ -183,6 +183,7 @@ class PipelineScreen(KamScreen):
         self._left = False  # another screen was shown over this one since it loaded
         self._text_timer: Any = None
         self._board_generation = 0
+        self._totals_generation = 0
 
     # --- layout --------------------------------------------------------------------------
 
@@ -273,12 +274,7 @@ class PipelineScreen(KamScreen):
 
         needs = _reads_classification(f) or view == "forecast"  # the key-account split
         self.load(cards, lambda v: arrive("cards", v), group="board-cards", classified=needs)
-        self.load(
-            lambda session: _forecasts(session, f, today, view),
-            lambda v: arrive("totals", v),
-            group="deal-totals",
-            classified=needs,
-        )
+        self._load_forecasts(f, view, lambda v: arrive("totals", v))
         if self.query("#deal-list"):
             self._apply_table(keep_cursor=keep_cursors)
 
@@ -303,14 +299,34 @@ class PipelineScreen(KamScreen):
         self._totals_loaded(totals)
 
     def _load_totals(self) -> None:
-        f, today, view = self.query_state, self.kam.today, self.view
-        needs = _reads_classification(f) or view == "forecast"
-        self.load(
-            lambda session: _forecasts(session, f, today, view),
-            self._totals_loaded,
-            group="deal-totals",
-            classified=needs,
-        )
+        self._load_forecasts(self.query_state, self.view, self._totals_loaded)
+
+    def _load_forecasts(
+        self, f: DealFilter, view: str, then: Callable[[tuple[Forecast, dict]], None]
+    ) -> None:
+        """The totals by stage; in the forecast view also by owner, quarter and key accounts,
+        each read in its own worker, side by side (each is a pass over the open deals: 150-300
+        ms at 100k accounts), and handed on together."""
+        today = self.kam.today
+        groupings = ["stage", *(FORECAST_GROUPINGS if view == "forecast" else [])]
+        needs = _reads_classification(f) or view == "forecast"  # the key-account split
+        self._totals_generation += 1
+        generation, arrived = self._totals_generation, {}
+
+        def arrive(by: str, result: Forecast) -> None:
+            if generation != self._totals_generation:
+                return  # the filters or the view changed meanwhile
+            arrived[by] = result
+            if len(arrived) == len(groupings):
+                then((arrived.pop("stage"), arrived))
+
+        for by in groupings:
+            self.load(
+                lambda session, by=by: pipeline.forecast(session, f, today, by),
+                lambda result, by=by: arrive(by, result),
+                group=f"deal-totals-{by}",
+                classified=needs,
+            )
 
     def _totals_loaded(self, loaded: tuple[Forecast, dict[str, Forecast]]) -> None:
         stages, more = loaded
@@ -349,6 +365,8 @@ class PipelineScreen(KamScreen):
             ("stage", "By stage"),
         ):
             result = stages if by == "stage" else more[by]
+            if by == "owner":  # the team's top; the filter or the report shows anyone else
+                result = result.head(OWNER_ROWS, "owners")
             parts += [forecast_table(result, title, short=short), Text("")]
         self.query_one("#forecast-body", Static).update(Group(*parts))
 
@@ -605,17 +623,6 @@ class PipelineScreen(KamScreen):
         self._apply(keep_cursors=True)
 
 
-def _forecasts(
-    session, f: DealFilter, today: date, view: str
-) -> tuple[Forecast, dict[str, Forecast]]:
-    """The totals by stage, and the other groupings when the forecast view shows them."""
-    stages = pipeline.forecast(session, f, today, "stage")
-    more = {}
-    if view == "forecast":
-        more = {by: pipeline.forecast(session, f, today, by) for by in ("owner", "quarter", "key")}
-    return stages, more
-
-
 def _reads_classification(f: DealFilter) -> bool:
     """Filters by class, tier or key accounts read the stored classification."""
     return f.account_class is not None or f.tier is not None or f.key is not None
@@ -630,6 +637,10 @@ def _uuid(text: str | None):
     import uuid
 
     return uuid.UUID(text) if text else None
+
+
+FORECAST_GROUPINGS = ("owner", "quarter", "key")  # shown in the forecast view, with "stage"
+OWNER_ROWS = 25  # owners listed by name in the forecast view, by forecast
 
 
 def forecast_table(result: Forecast, title: str, *, short: bool) -> Table:

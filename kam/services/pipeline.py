@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -537,6 +537,22 @@ class Forecast:
 
     def row(self, key: str) -> ForecastRow:
         return next((r for r in self.rows if r.key == key), ForecastRow(key, key))
+
+    def head(self, limit: int, noun: str) -> Forecast:
+        """The first `limit` rows and one row summing the rest ("480 more owners"), the
+        total unchanged: for a screen, where 500 owners would bury the other groupings."""
+        if len(self.rows) <= limit + 1:
+            return self
+        rest = self.rows[limit:]
+        more = ForecastRow(
+            "more",
+            f"{len(rest):,} more {noun}",
+            *(sum(getattr(r, name) for r in rest) for name in _FIGURES),
+        )
+        return replace(self, rows=[*self.rows[:limit], more])
+
+
+_FIGURES = [f.name for f in fields(ForecastRow)][2:]  # the numbers, after key and label
 
 
 def _quarter_parts(column: sa.ColumnElement, dialect: str) -> list[sa.ColumnElement]:
