@@ -646,7 +646,7 @@ OWNER_ROWS = 25  # owners listed by name in the forecast view, by forecast
 def forecast_table(result: Forecast, title: str, *, short: bool) -> Table:
     cash = money_short if short else money
     table = Table(title=title, title_justify="left", title_style="bold", expand=False)
-    table.add_column(result.by.capitalize(), overflow="ellipsis", max_width=24)
+    table.add_column(result.by.capitalize(), overflow="ellipsis", no_wrap=True, max_width=24)
     for name in ("Open", "Amount", "Weighted", f"Won {result.won_period}", "Forecast"):
         table.add_column(name, justify="right", no_wrap=True)
     table.add_column("Stale", justify="right", style=deal_views.STALE_STYLE)
