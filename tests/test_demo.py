@@ -119,3 +119,24 @@ def test_demo_replaces_an_earlier_demo(tmp_path: Path) -> None:
     db = open_database(url)
     assert scalar(db, "SELECT count(*) FROM account") == 40
     db.dispose()
+
+
+def test_demo_file_keeps_every_index_and_the_journal(tmp_path: Path) -> None:
+    """The file is written with its indexes dropped and its journal off; what lands in place
+    has the same indexes as any migrated database, write-ahead logging and intact data."""
+    migrated = open_database(f"sqlite:///{tmp_path / 'empty.db'}")
+    index_sql = "SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name"
+    with migrated.read() as session:
+        expected = session.connection().execute(sa.text(index_sql)).all()
+    migrated.dispose()
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    create_demo_database(url, 60, as_of=AS_OF)
+    db = open_database(url)
+    with db.read() as session:
+        conn = session.connection()
+        assert conn.execute(sa.text(index_sql)).all() == expected
+        assert conn.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
+        assert conn.execute(sa.text("PRAGMA foreign_key_check")).first() is None
+        assert conn.execute(sa.text("PRAGMA integrity_check")).scalar() == "ok"
+    db.dispose()
