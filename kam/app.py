@@ -6,10 +6,13 @@ import asyncio
 import gc
 import threading
 import uuid
+from collections.abc import Callable
+from concurrent.futures import Future
 from datetime import date
 from functools import partial
 from pathlib import Path
 
+from sqlmodel import Session
 from textual.app import App
 from textual.binding import Binding
 from textual.command import Hit, Hits, Provider
@@ -88,7 +91,15 @@ class KamApp(App[None]):
         self.user = user  # who the history names for changes made here
         self._today = today
         self._classify_lock = threading.Lock()
+        self._read_ahead: dict[str, Future[object]] = {}
         self.sub_title = database.display_name
+
+    def on_load(self) -> None:
+        # The first screen's figures are read while Textual sets up the terminal and the
+        # screen (~0.1 s), not after.
+        from kam.screens.dashboard import read_portfolio
+
+        self.read_ahead("dashboard", partial(read_portfolio, today=self.today))
 
     def on_ready(self) -> None:
         # Once the dashboard is drawn, load the other screens' code while the person reads
@@ -183,6 +194,26 @@ class KamApp(App[None]):
                     return
             with self.database.write() as session:
                 refresh(session, self.today)
+
+    def read_ahead(self, key: str, query: Callable[[Session], object]) -> None:
+        """Start a read (classification brought up to date first) in a thread of its own now,
+        for a screen that will ask for it by `key` once it exists."""
+        future: Future[object] = Future()
+
+        def run() -> None:
+            try:
+                self.ensure_classified()
+                with self.database.read() as session:
+                    future.set_result(query(session))
+            except BaseException as exc:  # handed to the screen that takes it
+                future.set_exception(exc)
+
+        self._read_ahead[key] = future
+        threading.Thread(target=run, name=f"kam-read-ahead-{key}", daemon=True).start()
+
+    def take_read_ahead(self, key: str) -> Future[object] | None:
+        """The read started for `key`, once: later loads read afresh."""
+        return self._read_ahead.pop(key, None)
 
     def search(self, text: str) -> list[account_service.SearchHit]:
         with self.database.read() as session:

@@ -215,6 +215,56 @@ async def test_key_bar_follows_focus_and_a_click_presses_the_key(app: KamApp) ->
         assert len(line) <= 40 and line.rstrip().endswith("palette")
 
 
+async def test_dashboard_figures_are_read_while_the_app_starts_then_the_headline(
+    app: KamApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The portfolio figures are read in a thread started before the screen exists, once; the
+    heavy headline indicators only after the figures are on screen, not beside them."""
+    import threading
+
+    from kam.services import indicators, portfolio
+
+    events: list[tuple[str, str]] = []
+    real_dashboard, real_headline = portfolio.dashboard, indicators.headline
+
+    def dashboard(session, today, *args):
+        events.append(("figures", threading.current_thread().name))
+        return real_dashboard(session, today, *args)
+
+    def headline(session, today):
+        events.append(("headline", threading.current_thread().name))
+        return real_headline(session, today)
+
+    monkeypatch.setattr(portfolio, "dashboard", dashboard)
+    monkeypatch.setattr(indicators, "headline", headline)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        assert [kind for kind, _ in events] == ["figures", "headline"]
+        assert events[0][1] == "kam-read-ahead-dashboard"
+        assert "300" in str(app.screen.query_one("#kpi-accounts", KpiTile).render())
+        await pilot.press("r")  # a refresh reads afresh, in the screen's own worker
+        await settle(pilot)
+        assert [kind for kind, _ in events] == ["figures", "headline", "figures", "headline"]
+        assert events[2][1] != "kam-read-ahead-dashboard"
+
+
+async def test_dashboard_read_failing_at_start_is_a_message(
+    app: KamApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kam.errors import KamError
+    from kam.services import portfolio
+
+    def broken(session, today, *args):
+        raise KamError("the portfolio could not be read")
+
+    monkeypatch.setattr(portfolio, "dashboard", broken)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, DashboardScreen)
+        messages = [n.message for n in app._notifications]
+        assert any("the portfolio could not be read" in m for m in messages)
+
+
 async def test_dashboard_works_out_the_headline_once_on_start_and_again_on_r(
     app: KamApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:

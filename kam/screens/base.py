@@ -30,16 +30,24 @@ class DataMixin:
         write: bool = False,
         failed: Callable[[BaseException], Any] | None = None,
         classified: bool = True,
+        ahead: str | None = None,
     ) -> None:
         """Run `query` with its own session in a thread; hand its result to `then` on the UI
         thread. A failure goes to `failed`, else becomes a notification, never a traceback.
         A write commits only if `query` returns; any error rolls all of it back.
-        `classified` first brings the stored classification up to date (for what shows it)."""
+        `classified` first brings the stored classification up to date (for what shows it).
+        `ahead` names a read the app may have started already (`KamApp.read_ahead`) of the
+        same query: its result is taken instead of reading again."""
         kam = self.kam
         on_error = failed or kam.show_error
+        early = kam.take_read_ahead(ahead) if ahead else None
 
         def work() -> None:
             try:
+                if early is not None:
+                    result = early.result()
+                    kam.call_from_thread(then, result)
+                    return
                 if classified:
                     kam.ensure_classified()
                 with kam.database.write() if write else kam.database.read() as session:

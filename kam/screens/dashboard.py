@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date
+from functools import partial
+
 from rich.table import Table
 from rich.text import Text
+from sqlmodel import Session
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Header, Static
 
+from kam.config import ClassificationSettings
 from kam.models.enums import AccountClass, ValueTier
 from kam.screens.base import KamScreen
 from kam.services import indicators, portfolio
@@ -19,6 +24,17 @@ from kam.widgets.keybar import KeyBar
 from kam.widgets.kpi import KpiTile
 
 WIDE = 120  # columns from which the indicators and the Pareto curve sit side by side
+
+
+def read_portfolio(
+    session: Session, today: date
+) -> tuple[portfolio.Dashboard, ClassificationSettings, portfolio.Moves]:
+    """What the dashboard shows but the headline indicators."""
+    return (
+        portfolio.dashboard(session, today),
+        settings_service.classification_settings(session),
+        portfolio.tier_moves(session, today),
+    )
 
 
 class DashboardScreen(KamScreen):
@@ -57,21 +73,27 @@ class DashboardScreen(KamScreen):
     def _refresh(self, *, headline: bool) -> None:
         """The portfolio figures; the headline indicators (heavier: seconds at 100k accounts)
         again only when asked for or when revenue or the classification moved since."""
-        today = self.kam.today
 
-        def query(session):
-            return (
-                portfolio.dashboard(session, today),
-                settings_service.classification_settings(session),
-                portfolio.tier_moves(session, today),
-            )
+        def show(loaded) -> None:
+            self._show(loaded)
+            # Only now: at 100k accounts they take seconds of the same interpreter, and
+            # started beside the figures above they would hold back the first screen.
+            self._load_headline(force=headline)
 
-        self.load(query, self._show, group="dashboard")
-        if not headline and any(
+        self.load(
+            partial(read_portfolio, today=self.kam.today),
+            show,
+            group="dashboard",
+            ahead="dashboard",
+        )
+
+    def _load_headline(self, *, force: bool) -> None:
+        if not force and any(
             w.node is self and w.group == "headline" and not w.is_finished for w in self.workers
         ):
             return  # being worked out already (seconds at 100k accounts): not twice at once
-        known = None if headline else self._headline_version
+        today = self.kam.today
+        known = None if force else self._headline_version
 
         def indicators_query(session):
             version = settings_service.data_version(session)
