@@ -127,7 +127,12 @@ def _pareto_table(result: Classification, settings: ClassificationSettings) -> s
     40 cells); names with wide characters are padded by their cell width."""
     accounts = result.accounts
     labels = {tier: settings.label(tier) for tier in ValueTier}
-    name_width = min(40, max([cell_len("Account"), *(cell_len(a.name) for a in accounts)]))
+    name_width = cell_len("Account")
+    for a in accounts:
+        name_width = max(name_width, cell_len(a.name))
+        if name_width >= 40:
+            name_width = 40  # no need to measure the rest
+            break
     rank_width = max(4, len(f"{result.ranked_accounts}"))
     revenue_width = max(7, len(money(max((a.revenue_minor for a in accounts), default=0))))
     tier_width = max(len(label) + 1 for label in labels.values())
