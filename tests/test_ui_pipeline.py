@@ -4,11 +4,13 @@ account's Pipeline tab."""
 
 from __future__ import annotations
 
+import io
 import uuid
 from datetime import date
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from sqlmodel import select
 from textual.widgets import DataTable, Static
 
@@ -320,3 +322,28 @@ async def test_the_account_name_completes_as_it_is_typed(db_path: Path) -> None:
     with database.read() as session:
         assert pipeline.account_by_name(session, "Bolt AB") == deal.account_id
     database.dispose()
+
+
+async def test_forecast_view_keeps_every_heading_whole_at_80_columns(db_path: Path) -> None:
+    database = open_database(f"sqlite:///{db_path}")
+    with database.write() as session:
+        long = team.create_member(session, {"name": "Maximilian Alexander Konstantinopoulos"})
+    database.dispose()
+    add_deal(db_path, "Acme 北京", "Big", "5000000", owner_id=str(long.id), stage="proposal")
+    app = make_app(db_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await show_pipeline(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        static = screen.query_one("#forecast-body", Static)
+        width = static.content_region.width
+        assert width <= 80
+        console = Console(width=width, file=io.StringIO(), record=True)
+        console.print(static.content)  # as wide as it is on screen
+        body = console.export_text()
+        heading = next(line for line in body.splitlines() if "Owner" in line)
+        for name in ("Open", "Amount", "Weighted", "Won 2026", "Forecast", "Stale", "Late"):
+            assert name in heading
+        owner = next(line for line in body.splitlines() if "Maximilian" in line)
+        assert "…" in owner and "Konstantinopoulos" not in body  # cut, not wrapped
+        assert all(len(line) <= width for line in body.splitlines())

@@ -645,12 +645,21 @@ OWNER_ROWS = 25  # owners listed by name in the forecast view, by forecast
 
 def forecast_table(result: Forecast, title: str, *, short: bool) -> Table:
     cash = money_short if short else money
-    table = Table(title=title, title_justify="left", title_style="bold", expand=False)
-    table.add_column(result.by.capitalize(), overflow="ellipsis", no_wrap=True, max_width=24)
+    table = Table(
+        title=title,
+        title_justify="left",
+        title_style="bold",
+        expand=False,
+        collapse_padding=short,  # one space, not two, between columns where room is short
+    )
+    # The names give way (cut with an ellipsis), never the figures or their headings.
+    table.add_column(
+        result.by.capitalize(), overflow="ellipsis", no_wrap=True, max_width=16 if short else 24
+    )
     for name in ("Open", "Amount", "Weighted", f"Won {result.won_period}", "Forecast"):
-        table.add_column(name, justify="right", no_wrap=True)
-    table.add_column("Stale", justify="right", style=deal_views.STALE_STYLE)
-    table.add_column("Late", justify="right", style=deal_views.OVERDUE_STYLE)
+        table.add_column(name, justify="right", no_wrap=True, min_width=len(name))
+    table.add_column("Stale", justify="right", style=deal_views.STALE_STYLE, min_width=5)
+    table.add_column("Late", justify="right", style=deal_views.OVERDUE_STYLE, min_width=4)
     for row in [*result.rows, result.total]:
         table.add_row(
             Text(row.label, style="bold" if row is result.total else ""),
