@@ -59,6 +59,9 @@ def _screen(module: str, name: str) -> Screen:
     return getattr(import_module(f"kam.screens.{module}"), name)()
 
 
+HELP_PANEL_MIN_WIDTH = 110  # columns from which `?` opens the keys beside the screen
+
+
 class KamApp(App[None]):
     TITLE = "kam"
     CSS_PATH = Path(__file__).parent / "styles" / "app.tcss"
@@ -131,6 +134,12 @@ class KamApp(App[None]):
 
         if self.screen.query(HelpPanel):
             self.action_hide_help_panel()
+        elif self.size.width < HELP_PANEL_MIN_WIDTH:
+            # The side panel would leave the screen's tables a few columns: show the keys
+            # over the screen instead.
+            from kam.screens.keys import KeysScreen, key_sections
+
+            self.push_screen(KeysScreen(key_sections(self.screen)))
         else:
             self.action_show_help_panel()
 

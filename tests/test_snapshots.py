@@ -149,3 +149,13 @@ def test_review(snap_compare, demo_path: Path, tmp_path: Path) -> None:
         await settle(pilot)
 
     assert snap_compare(make_app(demo_path, tmp_path), terminal_size=(120, 35), run_before=weekly)
+
+
+def test_keys_over_the_board_narrow(snap_compare, demo_path: Path, tmp_path: Path) -> None:
+    async def keys(pilot) -> None:
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+
+    assert snap_compare(make_app(demo_path, tmp_path), terminal_size=(80, 24), run_before=keys)

@@ -5,19 +5,23 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import HelpPanel, Input
+from textual.widgets import HelpPanel, Input, Static
 
 from kam.app import KamApp
 from kam.demo import create_demo_database
 from kam.screens.account import AccountScreen
 from kam.screens.accounts import AccountsScreen
 from kam.screens.dashboard import DashboardScreen
+from kam.screens.keys import KeysScreen
 from kam.services import accounts as account_service
 from kam.services.accounts import AccountListQuery
 from kam.widgets.keybar import KeyBar
 from kam.widgets.kpi import KpiTile
 from kam.widgets.lazy_table import LazyTable
 from tests.support import TODAY, app_on_copy, settle
+from tests.test_ui_workspace import shown
+
+SECTIONS = {"This screen", "Here", "Everywhere"}
 
 
 @pytest.fixture(scope="module")
@@ -133,7 +137,7 @@ async def test_scrolling_far_loads_later_pages(app: KamApp) -> None:
 
 
 async def test_question_mark_toggles_the_keys_panel(app: KamApp) -> None:
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=(120, 30)) as pilot:
         await settle(pilot)
         await pilot.press("question_mark")
         await pilot.pause()
@@ -141,6 +145,33 @@ async def test_question_mark_toggles_the_keys_panel(app: KamApp) -> None:
         await pilot.press("question_mark")
         await pilot.pause()
         assert not app.screen.query(HelpPanel)
+
+
+async def test_question_mark_on_a_narrow_terminal_lists_the_keys_over_the_screen(
+    app: KamApp,
+) -> None:
+    """At 80 columns the side panel would leave the screen's tables a few columns each."""
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        accounts = app.screen
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, KeysScreen) and not app.screen.query(HelpPanel)
+        listed = shown(app.screen.query_one(Static))
+        titles = [line.strip() for line in listed.splitlines() if line.strip() in SECTIONS]
+        assert titles == ["This screen", "Here", "Everywhere"]
+        for key, what in (("/", "Filter"), ("s", "Sort"), ("⏎", "Open"), ("2", "Accounts")):
+            assert any(line.split()[:1] == [key] and what in line for line in listed.splitlines())
+        assert listed.index("Filter") < listed.index("Focus Next")  # the bar's keys first
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is accounts
+        await pilot.press("question_mark")
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert app.screen is accounts
 
 
 async def test_command_palette_jumps_to_an_account(app: KamApp) -> None:

@@ -1,0 +1,85 @@
+"""Every key the screen underneath answers to, over it: `?` on a terminal too narrow for the
+side panel, which would squeeze the screen's own tables to a few columns."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Static
+
+KeyRow = tuple[str, str, bool]  # (key as shown, what it does, whether it can be used now)
+
+
+def key_sections(screen: Screen) -> list[tuple[str, list[KeyRow]]]:
+    """The keys `screen` answers to now, hidden ones included: the screen's own, those of the
+    part of it that has focus, then the ones that work everywhere; in each, the keys the key
+    bar shows come first."""
+    app = screen.app
+    sections: dict[str, list[tuple[bool, KeyRow]]] = {
+        "This screen": [],
+        "Here": [],  # the part of the screen that has focus
+        "Everywhere": [],
+    }
+    seen: set[tuple[str, str]] = set()
+    for _key, (node, binding, enabled, _tooltip) in screen.active_bindings.items():
+        if not binding.description:
+            continue
+        where = "Everywhere" if node is app else "This screen" if node is screen else "Here"
+        if (where, binding.action) in seen:
+            continue  # one action under two keys: the first is enough
+        seen.add((where, binding.action))
+        row = (app.get_key_display(binding), binding.description, enabled)
+        sections[where].append((not binding.show, row))
+    return [
+        (title, [row for _hidden, row in sorted(rows, key=lambda r: r[0])])
+        for title, rows in sections.items()
+        if rows
+    ]
+
+
+class KeysScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    KeysScreen {
+        align: center middle;
+    }
+    KeysScreen > VerticalScroll {
+        width: 100%;
+        max-width: 72;
+        height: auto;
+        max-height: 100%;
+        border: round $primary;
+        border-title-align: left;
+        background: $surface;
+        padding: 0 1;
+    }
+    """
+    BINDINGS = [
+        Binding("escape", "dismiss", "Close", show=False),
+        Binding("question_mark", "dismiss", "Close", show=False),
+    ]
+
+    def __init__(self, sections: list[tuple[str, list[KeyRow]]]) -> None:
+        super().__init__()
+        self._sections = sections
+
+    def compose(self) -> ComposeResult:
+        table = Table(box=None, show_header=False, pad_edge=False, expand=True)
+        table.add_column("key", justify="right", no_wrap=True, style="bold")
+        table.add_column("does", ratio=1)
+        for n, (title, rows) in enumerate(self._sections):
+            if n:
+                table.add_row("", "")
+            table.add_row("", Text(title, style="bold underline"))
+            for key, description, enabled in rows:
+                style = "" if enabled else "dim"
+                table.add_row(Text(key, style=style), Text(description, style=style))
+        box = VerticalScroll(Static(table))
+        box.border_title = "Keys · esc or ? to close"
+        yield box
+
+    async def action_dismiss(self, result: None = None) -> None:
+        self.dismiss(result)
