@@ -252,7 +252,7 @@ def open_database(url: str, *, create: bool = True) -> Database:
             )
         if revision is not None and path is not None:
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-            database.backup_to(path.with_name(f"{path.name}.before-{revision}-{stamp}.bak"))
+            database.backup_to(path.with_name(f"{path.name}.schema-{revision}-{stamp}.bak"))
         upgrade_schema(engine)
         with engine.connect() as conn:
             _check_after_migration(conn)

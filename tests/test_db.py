@@ -419,6 +419,6 @@ def test_a_database_written_by_the_previous_kam_opens_with_every_row_kept(
     conn = sqlite3.connect(path)
     assert conn.execute("SELECT version_num FROM alembic_version").fetchone()[0] == SCHEMA_HEAD
     conn.close()
-    backups = list(tmp_path.glob("old.db.before-0005-*.bak"))
+    backups = list(tmp_path.glob("old.db.schema-0005-*.bak"))
     assert len(backups) == 1
     assert stat.S_IMODE(os.stat(backups[0]).st_mode) == 0o600
