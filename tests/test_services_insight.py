@@ -327,6 +327,13 @@ def test_a_class_move_is_recorded_with_its_reason(database: Database, book) -> N
         "core",
         "diamond",
     )
+    # An archived account's moves leave the counts and the list with it.
+    with database.write() as session:
+        account_edit.archive_account(session, small, "tester")
+    with database.read() as session:
+        after = portfolio.tier_moves(session, TODAY)
+    assert after.up == 0 and after.down == quarter.down
+    assert all(m.account_id != small for m in after.latest)
 
 
 # --- health ---------------------------------------------------------------------------------

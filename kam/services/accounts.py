@@ -88,6 +88,12 @@ class AccountRow:
     band: HealthBand | None = None
 
 
+def archived_ids() -> sa.Select:
+    """The ids of archived accounts: few, and held by a partial index, so
+    `column.not_in(archived_ids())` keeps them out of a query without a join to every account."""
+    return sa.select(_acct.c.id).where(_acct.c.archived_at.is_not(None))
+
+
 def like_pattern(text: str) -> str:
     """A LIKE pattern matching `text` anywhere, with the user's % and _ taken literally."""
     escaped = name_key(text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -44,7 +44,7 @@ from kam.models.enums import (
 )
 from kam.services import history, periods
 from kam.services import settings as settings_service
-from kam.services.accounts import like_pattern
+from kam.services.accounts import archived_ids, like_pattern
 from kam.services.edits import Base, FormReader, merge
 from kam.services.parsing import parse_amount
 
@@ -260,7 +260,7 @@ def _in_key_account() -> sa.ColumnElement[bool]:
 
 def _live_account() -> sa.ColumnElement[bool]:
     """The deal's account is not archived (a partial index holds the few archived ones)."""
-    return _opp.c.account_id.not_in(sa.select(_acct.c.id).where(_acct.c.archived_at.is_not(None)))
+    return _opp.c.account_id.not_in(archived_ids())
 
 
 def _stale(settings: PipelineSettings, today: date) -> sa.ColumnElement[bool]:

@@ -39,7 +39,7 @@ from kam.models.enums import (
 )
 from kam.services import cadence, history
 from kam.services import settings as settings_service
-from kam.services.accounts import like_pattern
+from kam.services.accounts import archived_ids, like_pattern
 from kam.services.edits import Base, FormReader, merge
 
 _plan = PlanItem.__table__
@@ -699,7 +699,7 @@ def _agenda_where(select: sa.Select, q: AgendaQuery) -> sa.Select:
     select = select.where(
         _plan.c.active.is_(True),
         _plan.c.next_due <= q.until,
-        _plan.c.account_id.not_in(sa.select(_acct.c.id).where(_acct.c.archived_at.is_not(None))),
+        _plan.c.account_id.not_in(archived_ids()),
     )
     if q.owner_id is not None:
         select = select.where(_plan.c.owner_id == q.owner_id)

@@ -46,6 +46,7 @@ from kam.models.enums import (
 )
 from kam.services import account_edit
 from kam.services import settings as settings_service
+from kam.services.accounts import archived_ids
 from kam.services.parsing import parse_date
 
 REVIEW_KEY = "review"
@@ -132,13 +133,12 @@ class QueueRow:
 def _key_filter(f: QueueFilter) -> list[sa.ColumnElement[bool]]:
     """Key accounts (not archived: a partial index holds the few that are) and the filter's
     class and tier, on the classification."""
-    archived = sa.select(_acct.c.id).where(_acct.c.archived_at.is_not(None))
     where = [
         sa.or_(
             _cls.c.account_class.in_([c.value for c in AccountClass if c != AccountClass.general]),
             _cls.c.strategic.is_(True),
         ),
-        _cls.c.account_id.not_in(archived),
+        _cls.c.account_id.not_in(archived_ids()),
     ]
     if f.account_class is not None:
         where.append(_cls.c.account_class == f.account_class.value)
