@@ -299,7 +299,7 @@ async def test_dashboard_read_failing_at_start_is_a_message(
 async def test_dashboard_works_out_the_headline_once_on_start_and_again_on_r(
     app: KamApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from kam.services import indicators
+    from kam.services import indicators, wallet
 
     calls = []
     real = indicators.headline
@@ -319,3 +319,13 @@ async def test_dashboard_works_out_the_headline_once_on_start_and_again_on_r(
         await pilot.press("r")
         await settle(pilot)
         assert len(calls) == 2
+        # A wallet estimate moves the share of wallet without touching revenue: shown again.
+        with app.database.read() as session:
+            top = account_service.list_accounts(session, AccountListQuery(), 0, 1)[0]
+        with app.database.write() as session:
+            wallet.create_estimate(
+                session, top.id, {"category": "Gearboxes", "period": "2026", "spend": "1"}
+            )
+        await pilot.press("2", "1")
+        await settle(pilot)
+        assert len(calls) == 3

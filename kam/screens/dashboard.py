@@ -38,7 +38,7 @@ def read_portfolio(
 
 
 class DashboardScreen(KamScreen):
-    _headline_version: int | None = None
+    _headline_version: tuple | None = None  # indicators.inputs_version of the ones shown
     BINDINGS = [Binding("r", "refresh", "Refresh")]
 
     def compose(self) -> ComposeResult:
@@ -72,7 +72,8 @@ class DashboardScreen(KamScreen):
 
     def _refresh(self, *, headline: bool) -> None:
         """The portfolio figures; the headline indicators (heavier: seconds at 100k accounts)
-        again only when asked for or when revenue or the classification moved since."""
+        again only when asked for or when what they are worked out from moved since (revenue,
+        the classification, the wallet estimates, the date)."""
 
         def show(loaded) -> None:
             self._show(loaded)
@@ -96,7 +97,7 @@ class DashboardScreen(KamScreen):
         known = None if force else self._headline_version
 
         def indicators_query(session):
-            version = settings_service.data_version(session)
+            version = indicators.inputs_version(session, today)
             if version == known:
                 return None
             return version, indicators.headline(session, today)
@@ -107,7 +108,7 @@ class DashboardScreen(KamScreen):
         # Side by side where there is room; one above the other on a narrow terminal.
         self.query_one("#programme").set_class(self.size.width >= WIDE, "-wide")
 
-    def _headline(self, loaded: tuple[int, indicators.Headline] | None) -> None:
+    def _headline(self, loaded: tuple[tuple, indicators.Headline] | None) -> None:
         if loaded is None:
             return  # nothing moved since they were shown
         self._headline_version, data = loaded

@@ -210,6 +210,15 @@ def pareto_curve(session: Session) -> list[tuple[float, float]]:
     return [(0.0, 0.0)] + [(ranks[r], float(found[r] or 0.0)) for r in sorted(ranks) if r in found]
 
 
+def inputs_version(session: Session, as_of: date) -> tuple[Any, ...]:
+    """A value that changes whenever what the headline indicators are worked out from does:
+    the date, the data version (revenue, flags, settings) and the wallet estimates (their
+    number and latest edit), which the data version does not follow."""
+    stamp = sa.select(sa.func.count(), sa.func.max(_est.c.updated_at))
+    estimates, latest = session.connection().execute(stamp).one()
+    return (as_of, settings_service.data_version(session), int(estimates), str(latest))
+
+
 def headline(session: Session, as_of: date) -> Headline:
     cut_bp = settings_service.classification_settings(session).major_bp
     quarters = _quarters(session, _quarter_ends(as_of), cut_bp)
