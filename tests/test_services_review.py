@@ -44,6 +44,7 @@ from kam.services import (
     review,
     review_report,
     team,
+    wallet,
 )
 from kam.services.revenue import add_revenue
 
@@ -293,6 +294,46 @@ def test_headline_indicators_on_hand_made_revenue(database: Database) -> None:
     )
     assert h.pareto[0] == (0.0, 0.0) and h.pareto[-1] == (1.0, pytest.approx(1.0))
     assert len(indicators.pareto_chart(h.pareto)) == 10
+
+
+def test_headline_indicators_are_kept_until_what_they_come_from_changes(
+    database: Database,
+) -> None:
+    with database.write() as session:
+        ids = []
+        for i in range(6):
+            account = account_edit.create_account(session, f"Account {i}", user=ME)
+            ids.append(account.id)
+            add_revenue(session, account.id, date(2026, 3, 1), (10 - i) * 1000)
+            add_revenue(session, account.id, date(2025, 3, 1), (10 + i) * 1000)
+        classify.refresh(session, TODAY)
+    with database.read() as session:
+        inputs, worked_out, fresh = indicators.current_headline(session, TODAY)
+    assert fresh
+    with database.write() as session:
+        indicators.store_headline(session, inputs, worked_out)
+    with database.read() as session:
+        assert indicators.current_headline(session, TODAY, shown=inputs) is None
+        again = indicators.current_headline(session, TODAY)
+        assert again == (inputs, worked_out, False)  # read back whole and equal
+        assert indicators.current_headline(session, TODAY, fresh=True)[2] is True
+        tomorrow = indicators.current_headline(session, TODAY + timedelta(days=1))
+        assert tomorrow[2] is True  # another date: worked out
+    # Revenue, a wallet estimate: each makes the stored ones out of date.
+    with database.write() as session:
+        add_revenue(session, ids[5], date(2026, 11, 1), 50_000)
+        classify.refresh(session, TODAY)
+    with database.read() as session:
+        moved = indicators.current_headline(session, TODAY)
+    assert moved[2] is True and moved[1].current != worked_out.current
+    with database.write() as session:
+        indicators.store_headline(session, moved[0], moved[1])
+        wallet.create_estimate(
+            session, ids[0], {"category": "Gears", "period": "2026", "spend": "5"}
+        )
+    with database.read() as session:
+        estimated = indicators.current_headline(session, TODAY)
+    assert estimated[2] is True and estimated[1].wallet != moved[1].wallet
 
 
 def test_the_report_holds_the_week(database: Database, book, tmp_path: Path) -> None:

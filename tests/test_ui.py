@@ -329,3 +329,9 @@ async def test_dashboard_works_out_the_headline_once_on_start_and_again_on_r(
         await pilot.press("2", "1")
         await settle(pilot)
         assert len(calls) == 3
+    # The next start finds them stored, worked out from the same data: shown, not redone.
+    again = KamApp(app.database, today=TODAY)
+    async with again.run_test(size=(120, 35)) as pilot:
+        await settle(pilot)
+        assert len(calls) == 3
+        assert again.screen.query_one("#headline").content.columns

@@ -38,7 +38,7 @@ def read_portfolio(
 
 
 class DashboardScreen(KamScreen):
-    _headline_version: tuple | None = None  # indicators.inputs_version of the ones shown
+    _headline_version: indicators.Inputs | None = None  # what the ones shown came from
     BINDINGS = [Binding("r", "refresh", "Refresh")]
 
     def compose(self) -> ComposeResult:
@@ -94,24 +94,31 @@ class DashboardScreen(KamScreen):
         ):
             return  # being worked out already (seconds at 100k accounts): not twice at once
         today = self.kam.today
-        known = None if force else self._headline_version
-
-        def indicators_query(session):
-            version = indicators.inputs_version(session, today)
-            if version == known:
-                return None
-            return version, indicators.headline(session, today)
-
-        self.load(indicators_query, self._headline, group="headline")
+        shown = None if force else self._headline_version
+        self.load(
+            lambda session: indicators.current_headline(session, today, shown=shown, fresh=force),
+            self._headline,
+            group="headline",
+        )
 
     def on_resize(self) -> None:
         # Side by side where there is room; one above the other on a narrow terminal.
         self.query_one("#programme").set_class(self.size.width >= WIDE, "-wide")
 
-    def _headline(self, loaded: tuple[tuple, indicators.Headline] | None) -> None:
+    def _headline(self, loaded: tuple[indicators.Inputs, indicators.Headline, bool] | None) -> None:
         if loaded is None:
             return  # nothing moved since they were shown
-        self._headline_version, data = loaded
+        inputs, data, worked_out = loaded
+        self._headline_version = inputs
+        if worked_out:  # kept for the next start; a cache, so a failure to write is let be
+            self.load(
+                lambda session: indicators.store_headline(session, inputs, data),
+                lambda _: None,
+                group="headline-store",
+                write=True,
+                classified=False,
+                failed=lambda _exc: None,
+            )
         table = Table(
             title="Key-account programme, 12 months to each quarter's end",
             expand=False,

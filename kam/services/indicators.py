@@ -210,19 +210,71 @@ def pareto_curve(session: Session) -> list[tuple[float, float]]:
     return [(0.0, 0.0)] + [(ranks[r], float(found[r] or 0.0)) for r in sorted(ranks) if r in found]
 
 
-def inputs_version(session: Session, as_of: date) -> tuple[Any, ...]:
+Inputs = tuple[str, int, int, str]
+STORED_KEY = "headline_indicators"  # the last ones worked out, with the inputs they came from
+
+
+def inputs_version(session: Session, as_of: date) -> Inputs:
     """A value that changes whenever what the headline indicators are worked out from does:
-    the date, the data version (revenue, flags, settings) and the wallet estimates (their
-    number and latest edit), which the data version does not follow."""
+    the date, the data version (revenue, flags, archiving, settings) and the wallet estimates
+    (their number and latest edit), which the data version does not follow."""
     stamp = sa.select(sa.func.count(), sa.func.max(_est.c.updated_at))
     estimates, latest = session.connection().execute(stamp).one()
-    return (as_of, settings_service.data_version(session), int(estimates), str(latest))
+    version = settings_service.data_version(session)
+    return (as_of.isoformat(), version, int(estimates), str(latest))
 
 
 def headline(session: Session, as_of: date) -> Headline:
     cut_bp = settings_service.classification_settings(session).major_bp
     quarters = _quarters(session, _quarter_ends(as_of), cut_bp)
     return Headline(as_of, quarters, _wallet(session, as_of), pareto_curve(session))
+
+
+def current_headline(
+    session: Session, as_of: date, *, shown: Inputs | None = None, fresh: bool = False
+) -> tuple[Inputs, Headline, bool] | None:
+    """The headline indicators as the data is now, with the inputs they come from and whether
+    they were worked out just now (seconds at 100k accounts; `store_headline` keeps them for
+    the next time, in a write of its own so a busy database never holds them back). None when
+    `shown`, the inputs of the ones on screen, are still current. `fresh` works them out even
+    if the stored ones are current."""
+    inputs = inputs_version(session, as_of)
+    if inputs == shown:
+        return None
+    if not fresh:
+        stored = settings_service.get_value(session, STORED_KEY)
+        if stored and tuple(stored["inputs"]) == inputs:
+            return inputs, _from_json(stored["headline"]), False
+    return inputs, headline(session, as_of), True
+
+
+def store_headline(session: Session, inputs: Inputs, data: Headline) -> None:
+    """Keep `data`, worked out from `inputs`, for whoever asks next with the same inputs."""
+    settings_service.set_value(session, STORED_KEY, {"inputs": inputs, "headline": _to_json(data)})
+
+
+def _to_json(data: Headline) -> dict[str, Any]:
+    return {
+        "as_of": data.as_of.isoformat(),
+        "quarters": [
+            [q.label, q.end.isoformat(), q.key_share, q.key_growth, q.retention, q.kept, q.lost]
+            for q in data.quarters
+        ],
+        "wallet": [list(w) for w in data.wallet],
+        "pareto": [list(p) for p in data.pareto],
+    }
+
+
+def _from_json(raw: dict[str, Any]) -> Headline:
+    return Headline(
+        date.fromisoformat(raw["as_of"]),
+        [
+            QuarterFigures(label, date.fromisoformat(end), share, growth, retention, kept, lost)
+            for label, end, share, growth, retention, kept, lost in raw["quarters"]
+        ],
+        [(int(year), share, int(n)) for year, share, n in raw["wallet"]],
+        [(float(x), float(y)) for x, y in raw["pareto"]],
+    )
 
 
 def pareto_chart(curve: list[tuple[float, float]], width: int = 40, height: int = 8) -> list[str]:

@@ -70,7 +70,9 @@ def build(session: Session, week: str, as_of: date) -> ReviewReport:
     start = review.week_start(week)
     end = start + timedelta(days=7)
     seen_from = min(as_of, end - timedelta(days=1))
-    report = ReviewReport(week, start, as_of, indicators.headline(session, seen_from))
+    worked_out = indicators.current_headline(session, seen_from)  # the stored ones if current
+    assert worked_out is not None
+    report = ReviewReport(week, start, as_of, worked_out[1])
     rev, acct = Review.__table__, Account.__table__
     rows = session.connection().execute(
         sa.select(rev.c.account_id)
