@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+import unicodedata
 import uuid
 from datetime import date
 from pathlib import Path
@@ -352,3 +354,19 @@ def test_review_report_as_markdown_and_html(
     assert target.read_text().startswith("<!doctype html>")
     code, _, err = run(capsys, "report", "review", "--db", str(demo_db), "--week", "2026-W60")
     assert code == 2 and "2026-W60" in err
+
+
+def test_cell_width_agrees_with_rich_for_every_character_it_counts_itself() -> None:
+    """The fast count (ASCII, Latin-1, punctuation, arrows, box drawing, CJK) gives the cells
+    a terminal uses, as Rich measures them; anything else is left to Rich."""
+    from rich.cells import cell_len as rich_cell_len
+
+    from kam.services.formatting import _NARROW, _WIDE, cell_len
+
+    assigned = [chr(c) for c in range(0x20, 0x10000) if unicodedata.category(chr(c)) != "Cn"]
+    narrow = [c for c in assigned if re.fullmatch(_NARROW, c)]
+    assert "…" in narrow and "→" in narrow and "é" in narrow
+    wide = [c for c in assigned if _WIDE.fullmatch(c)]
+    assert "北" in wide and "〪" not in wide  # a combining mark among the ideographs
+    for text in [*narrow, *wide, "北京 → Ünïcode…", "✅ done", "e\u0301"]:
+        assert cell_len(text) == rich_cell_len(text), repr(text)

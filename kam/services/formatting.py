@@ -8,18 +8,24 @@ import re
 from rich.cells import cell_len as _rich_cell_len
 from rich.cells import set_cell_size
 
-# East Asian wide and full-width ranges (CJK, kana, Hangul, full-width forms).
+# East Asian wide and full-width ranges (CJK, kana, Hangul, full-width forms), less the
+# combining marks, the Hangul filler and the circled numbers inside them.
 _WIDE = re.compile(
-    "[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff"
+    "[\u1100-\u115f\u2e80-\u3029\u3030-\u303e\u3041-\u3098\u309b-\u3163\u3165-\u3247"
+    "\u3250-\u33ff\u3400-\u4dbf\u4e00-\u9fff"
     "\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6"
     "\U00020000-\U0003fffd]"
 )
-_PLAIN_WIDE = re.compile(f"^(?:[\\x20-\\x7e]|{_WIDE.pattern})*$")
+# Narrow (one cell) beyond ASCII, as reports use them: Latin-1 letters and signs, dashes,
+# quotes, ellipsis, arrows, box drawing.
+_NARROW = "[\u00a1-\u00ff\u2010-\u2027\u2030-\u205e\u2190-\u21ff\u2500-\u257f]"
+_PLAIN_WIDE = re.compile(f"^(?:[\\x20-\\x7e]|{_NARROW}|{_WIDE.pattern})*$")
 
 
 def cell_len(text: str) -> int:
     """Terminal cells `text` takes: wide characters count twice. A regex count for the
-    common cases (ASCII and CJK), Rich's table for anything else (emoji, combining marks)."""
+    common cases (ASCII, Latin-1, punctuation, arrows and CJK), Rich's table for anything else
+    (emoji, combining marks)."""
     if text.isascii():
         return len(text)
     if _PLAIN_WIDE.match(text):
