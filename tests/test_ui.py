@@ -172,6 +172,16 @@ async def test_question_mark_on_a_narrow_terminal_lists_the_keys_over_the_screen
         await pilot.press("question_mark")
         await pilot.pause()
         assert app.screen is accounts
+        # In the key bar's order: the account screen's own actions before its ways around.
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, AccountScreen)
+        assert app.screen.query_one(KeyBar).keys[:4] == ["e", "d", "tab", "esc"]
+        await pilot.press("question_mark")
+        await pilot.pause()
+        listed = shown(app.screen.query_one(Static))
+        firsts = [line.split()[0] for line in listed.splitlines()[1:5]]
+        assert firsts == ["e", "d", "tab", "esc"]
 
 
 async def test_command_palette_jumps_to_an_account(app: KamApp) -> None:

@@ -17,9 +17,13 @@ KeyRow = tuple[str, str, bool]  # (key as shown, what it does, whether it can be
 def key_sections(screen: Screen) -> list[tuple[str, list[KeyRow]]]:
     """The keys `screen` answers to now, hidden ones included: the screen's own, those of the
     part of it that has focus, then the ones that work everywhere; in each, the keys the key
-    bar shows come first."""
+    bar shows come first, in its order."""
+    from kam.widgets.keybar import KeyBar
+
     app = screen.app
-    sections: dict[str, list[tuple[bool, KeyRow]]] = {
+    bars = screen.query(KeyBar)
+    in_bar = {key: n for n, key in enumerate(bars.first().keys)} if bars else {}
+    sections: dict[str, list[tuple[int, KeyRow]]] = {
         "This screen": [],
         "Here": [],  # the part of the screen that has focus
         "Everywhere": [],
@@ -32,10 +36,12 @@ def key_sections(screen: Screen) -> list[tuple[str, list[KeyRow]]]:
         if (where, binding.action) in seen:
             continue  # one action under two keys: the first is enough
         seen.add((where, binding.action))
-        row = (app.get_key_display(binding), binding.description, enabled)
-        sections[where].append((not binding.show, row))
+        display = app.get_key_display(binding)
+        # The key bar's keys first, in its order; the others after them, as they come.
+        place = in_bar.get(display, len(in_bar)) if binding.show else len(in_bar) + 1
+        sections[where].append((place, (display, binding.description, enabled)))
     return [
-        (title, [row for _hidden, row in sorted(rows, key=lambda r: r[0])])
+        (title, [row for _place, row in sorted(rows, key=lambda r: r[0])])
         for title, rows in sections.items()
         if rows
     ]
