@@ -147,6 +147,19 @@ async def test_question_mark_toggles_the_keys_panel(app: KamApp) -> None:
         assert not app.screen.query(HelpPanel)
 
 
+async def test_dashboard_stacks_its_panels_when_the_keys_panel_takes_room(app: KamApp) -> None:
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        programme = app.screen.query_one("#programme")
+        assert programme.has_class("-wide")  # indicators and Pareto curve side by side
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert app.screen.query(HelpPanel) and not programme.has_class("-wide")
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert programme.has_class("-wide")
+
+
 async def test_question_mark_on_a_narrow_terminal_lists_the_keys_over_the_screen(
     app: KamApp,
 ) -> None:

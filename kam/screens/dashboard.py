@@ -26,6 +26,15 @@ from kam.widgets.kpi import KpiTile
 WIDE = 120  # columns from which the indicators and the Pareto curve sit side by side
 
 
+class DashboardBody(VerticalScroll):
+    """The dashboard's panels. Lays them out by its own width, which the keys panel (`?`)
+    narrows without the screen's size changing."""
+
+    def on_resize(self) -> None:
+        # Side by side where there is room; one above the other on a narrow terminal.
+        self.query_one("#programme").set_class(self.size.width >= WIDE, "-wide")
+
+
 def read_portfolio(
     session: Session, today: date
 ) -> tuple[portfolio.Dashboard, ClassificationSettings, portfolio.Moves]:
@@ -43,7 +52,7 @@ class DashboardScreen(KamScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with VerticalScroll(id="dashboard-body"):
+        with DashboardBody(id="dashboard-body"):
             with Horizontal(id="kpis"):
                 yield KpiTile("Accounts", id="kpi-accounts")
                 yield KpiTile("Key accounts", id="kpi-key")
@@ -100,10 +109,6 @@ class DashboardScreen(KamScreen):
             self._headline,
             group="headline",
         )
-
-    def on_resize(self) -> None:
-        # Side by side where there is room; one above the other on a narrow terminal.
-        self.query_one("#programme").set_class(self.size.width >= WIDE, "-wide")
 
     def _headline(self, loaded: tuple[indicators.Inputs, indicators.Headline, bool] | None) -> None:
         if loaded is None:
