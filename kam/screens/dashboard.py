@@ -47,7 +47,7 @@ def read_portfolio(
 
 
 class DashboardScreen(KamScreen):
-    _headline_version: indicators.Inputs | None = None  # what the ones shown came from
+    _headline_inputs: indicators.Inputs | None = None  # what the ones shown came from
     BINDINGS = [Binding("r", "refresh", "Refresh")]
 
     def compose(self) -> ComposeResult:
@@ -103,7 +103,7 @@ class DashboardScreen(KamScreen):
         ):
             return  # being worked out already (seconds at 100k accounts): not twice at once
         today = self.kam.today
-        shown = None if force else self._headline_version
+        shown = None if force else self._headline_inputs
         self.load(
             lambda session: indicators.current_headline(session, today, shown=shown, fresh=force),
             self._headline,
@@ -114,7 +114,7 @@ class DashboardScreen(KamScreen):
         if loaded is None:
             return  # nothing moved since they were shown
         inputs, data, worked_out = loaded
-        self._headline_version = inputs
+        self._headline_inputs = inputs
         if worked_out:  # kept for the next start; a cache, so a failure to write is let be
             self.load(
                 lambda session: indicators.store_headline(session, inputs, data),

@@ -11,6 +11,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from kam.widgets.keybar import KeyBar
+
 KeyRow = tuple[str, str, bool]  # (key as shown, what it does, whether it can be used now)
 
 
@@ -18,8 +20,6 @@ def key_sections(screen: Screen) -> list[tuple[str, list[KeyRow]]]:
     """The keys `screen` answers to now, hidden ones included: the screen's own, those of the
     part of it that has focus, then the ones that work everywhere; in each, the keys the key
     bar shows come first, in its order."""
-    from kam.widgets.keybar import KeyBar
-
     app = screen.app
     bars = screen.query(KeyBar)
     in_bar = {key: n for n, key in enumerate(bars.first().keys)} if bars else {}
@@ -86,6 +86,3 @@ class KeysScreen(ModalScreen[None]):
         box = VerticalScroll(Static(table))
         box.border_title = "Keys · esc or ? to close"
         yield box
-
-    async def action_dismiss(self, result: None = None) -> None:
-        self.dismiss(result)
