@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -87,6 +88,36 @@ async def test_filter_finds_chinese_names(app: KamApp) -> None:
         table = app.screen.query_one(LazyTable)
         assert table.row_count == count(app, "有限公司") > 0
         assert "有限公司" in table.row_at(0).name
+
+
+async def test_a_keystroke_keeps_the_last_count_up_and_only_a_slow_load_says_loading(
+    app: KamApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release = threading.Event()
+    real_count = account_service.count_accounts
+
+    def slow_count(session, query):
+        release.wait(30)
+        return real_count(session, query)
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        status = app.screen.query_one("#accounts-status", Static)
+        assert str(status.render()).startswith("300 accounts")
+        monkeypatch.setattr(account_service, "count_accounts", slow_count)
+        try:
+            await pilot.press("slash", "x")
+            assert str(status.render()).startswith("300 accounts")  # no flash of "Loading…"
+            for _ in range(200):  # the read is held back: after a moment the line says so
+                if str(status.render()) == "Loading…":
+                    break
+                await pilot.pause(0.05)
+            assert str(status.render()) == "Loading…"
+        finally:
+            release.set()
+        await settle(pilot)
+        assert str(status.render()).startswith(f"{count(app, 'x'):,} accounts · matching “x”")
 
 
 async def test_sorting_by_name_and_reversing(app: KamApp) -> None:

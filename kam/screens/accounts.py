@@ -25,6 +25,8 @@ from kam.widgets.keybar import KeyBar
 from kam.widgets.lazy_table import Column, LazyTable
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
+
     from kam.db import Database
 
 COLUMNS = [
@@ -49,6 +51,10 @@ def _revenue(minor: int) -> str:
     """Exact up to 999,999,999; beyond that, short (1.2B) rather than cut off."""
     exact = money(minor)
     return exact if len(exact) <= 11 else money_short(minor)
+
+
+# How long a load may take before the status line says it is loading.
+LOADING_NOTICE_S = 0.25
 
 
 class AccountSource:
@@ -95,6 +101,7 @@ class AccountsScreen(KamScreen):
         self.query_state = AccountListQuery()
         self.labels = ClassificationSettings()
         self._left = False  # another screen was shown over this one since it loaded
+        self._slow_load: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -237,7 +244,15 @@ class AccountsScreen(KamScreen):
                 else self.kam.ensure_classified,
             )
         )
-        self._status("Loading…")
+        # The last count stays up while the next one is read: a filter keystroke is answered
+        # in a few dozen milliseconds, and repainting the line twice for it only slows it.
+        if self._slow_load is not None:
+            self._slow_load.stop()
+        self._slow_load = self.set_timer(LOADING_NOTICE_S, self._still_loading)
+
+    def _still_loading(self) -> None:
+        if self.query_one(LazyTable).is_loading:
+            self._status("Loading…")
 
     def _status(self, text: str) -> None:
         self.query_one("#accounts-status", Static).update(text)

@@ -151,6 +151,8 @@ class LazyTable(ScrollView, can_focus=True):
     @header_marks.setter
     def header_marks(self, marks: dict[str, str]) -> None:
         """Marks after column labels (a sort arrow); a marked column is never left out."""
+        if marks == self._header_marks:
+            return  # the same marks: nothing to lay out or paint again
         self._header_marks = dict(marks)
         if self.is_mounted:
             self._update_virtual_size()
