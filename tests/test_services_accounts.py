@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from sqlmodel import select
 
 from kam.db import Database
+from kam.models import Account, name_key
 from kam.models.enums import AccountClass, AccountStatus, ValueTier
 from kam.services import classify, health
-from kam.services.account_edit import create_account
+from kam.services.account_edit import archive_account, create_account
 from kam.services.accounts import (
     SORT_COLUMNS,
     AccountListQuery,
@@ -141,3 +143,81 @@ def test_search_finds_accounts_by_any_part_of_the_name(listed: Database) -> None
     with listed.read() as session:
         hits = search(session, "精密")
     assert [(h.kind, h.label) for h in hits] == [("account", "华东精密机械")]
+
+
+def names_matching(database: Database, text: str, *, archived: bool = False) -> list[str]:
+    query = AccountListQuery(text=text, sort="name", descending=False, archived=archived)
+    return [r.name for r in every_row(database, query)]
+
+
+def test_the_name_filter_follows_renames_and_archiving(listed: Database) -> None:
+    with listed.write() as session:
+        steel = session.exec(select(Account).where(Account.name == "Acme Steel")).one()
+        steel.name = "Apex Steel"
+        steel.name_key = name_key(steel.name)
+        steel_id = steel.id
+    assert names_matching(listed, "acme") == ["acme foods"]
+    assert names_matching(listed, "ex ste") == ["Apex Steel"]
+    with listed.write() as session:
+        archive_account(session, steel_id, "kam")
+        classify.refresh(session, TODAY)
+    assert names_matching(listed, "apex") == []
+    assert names_matching(listed, "apex", archived=True) == ["Apex Steel"]
+
+
+def test_the_name_index_finds_what_reading_every_name_finds(sqlite_database: Database) -> None:
+    """Filters of three characters or more come from the trigram index on SQLite: it must find
+    exactly the names that hold the text, with quotes, wildcards, wide and accented letters,
+    after names are added, renamed and removed."""
+    names = [
+        'The "Quoted" Co',
+        "O'Brien & Sons",
+        "100% Natural_Foods",
+        "北京华东精密机械有限公司",
+        "上海物流",
+        "Société Générale Ré",
+        "ÅSA Straße GmbH",
+        "ab",
+        "Crème Brûlée",
+        "Acme Acme Acme",
+    ]
+    with sqlite_database.write() as session:
+        ids = {name: create_account(session, name).id for name in names}
+        classify.refresh(session, TODAY)
+    with sqlite_database.write() as session:
+        moved = session.get(Account, ids["Crème Brûlée"])
+        moved.name, moved.name_key = "Crema Catalana", name_key("Crema Catalana")
+        # Nothing in kam deletes an account, but the index must not keep one that is gone.
+        session.connection().exec_driver_sql(
+            "DELETE FROM account WHERE id = ?", (ids["上海物流"].hex,)
+        )
+        classify.refresh(session, TODAY)
+    with sqlite_database.read() as session:
+        indexed = (
+            session.connection()
+            .exec_driver_sql("SELECT count(*) FROM account_name_search")
+            .scalar()
+        )
+    live = [n for n in names if n not in ("Crème Brûlée", "上海物流")] + ["Crema Catalana"]
+    assert indexed == len([n for n in live if len(name_key(n)) >= 3])
+    probes = [
+        '"quoted"',
+        "o'b",
+        "0% n",
+        "l_f",
+        "华东精密",
+        "有限公司",
+        "物流",
+        "été gé",
+        "straße",
+        "crè",
+        "crema",
+        "me acme",
+        "ab",
+        "xyz",
+        "ACME",
+        "  Acme   acme ",
+    ]
+    for probe in probes:
+        expected = sorted((n for n in live if name_key(probe) in name_key(n)), key=name_key)
+        assert names_matching(sqlite_database, probe) == expected, probe

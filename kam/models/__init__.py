@@ -2,7 +2,7 @@
 
 from sqlmodel import SQLModel
 
-from kam.models.account import Account, name_key
+from kam.models.account import NAME_SEARCH_TABLE, Account, is_name_search_table, name_key
 from kam.models.classification import AccountClassification, TierChange
 from kam.models.engagement import (
     Activity,
@@ -24,6 +24,7 @@ from kam.models.wallet import WalletCompetitor, WalletEstimate
 metadata = SQLModel.metadata
 
 __all__ = [
+    "NAME_SEARCH_TABLE",
     "Account",
     "AccountClassification",
     "AccountHealth",
@@ -52,6 +53,7 @@ __all__ = [
     "TierChange",
     "WalletCompetitor",
     "WalletEstimate",
+    "is_name_search_table",
     "metadata",
     "name_key",
 ]

@@ -16,6 +16,15 @@ from kam.models.enums import (
     ValueTier,
 )
 
+# The trigram index of account names: an SQLite FTS5 table (and its shadow tables, named after
+# it) that migration 0009 makes where SQLite has the trigram tokenizer. Not a model: triggers
+# keep it in step with `account`.
+NAME_SEARCH_TABLE = "account_name_search"
+
+
+def is_name_search_table(name: str | None) -> bool:
+    return bool(name) and (name == NAME_SEARCH_TABLE or name.startswith(NAME_SEARCH_TABLE + "_"))
+
 
 def name_key(name: str) -> str:
     """The form under which two account names count as the same: case and surrounding and

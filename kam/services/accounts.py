@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from kam.errors import KamError
 from kam.models import (
+    NAME_SEARCH_TABLE,
     Account,
     AccountClassification,
     AccountHealth,
@@ -100,14 +101,46 @@ def like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _filtered(select: sa.Select, query: AccountListQuery) -> sa.Select:
+# The trigram index of account names (SQLite only; see migration 0009) and the shortest filter
+# it can answer.
+_name_search = sa.table(NAME_SEARCH_TABLE, sa.column("name_key"), sa.column("account_id"))
+NAME_SEARCH_MIN = 3
+
+
+def _has_name_search(conn: sa.Connection) -> bool:
+    """Whether this database has the trigram index of names (looked up once a connection)."""
+    found = conn.info.get("kam_name_search")
+    if found is None:
+        found = conn.dialect.name == "sqlite" and bool(
+            conn.exec_driver_sql(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                (NAME_SEARCH_TABLE,),
+            ).first()
+        )
+        conn.info["kam_name_search"] = found
+    return found
+
+
+def name_contains(conn: sa.Connection, text: str) -> sa.ColumnElement[bool]:
+    """Accounts whose name holds `text` anywhere (case and spacing ignored): from the trigram
+    index for three characters or more where the database has one, else by reading the names."""
+    key = name_key(text)
+    if len(key) >= NAME_SEARCH_MIN and _has_name_search(conn):
+        phrase = '"' + key.replace('"', '""') + '"'
+        return _acct.c.id.in_(
+            sa.select(_name_search.c.account_id).where(_name_search.c.name_key.match(phrase))
+        )
+    return _acct.c.name_key.like(like_pattern(text), escape="\\")
+
+
+def _filtered(conn: sa.Connection, select: sa.Select, query: AccountListQuery) -> sa.Select:
     if query.archived:  # the archive is small and unclassified: name filter only
         select = select.where(_acct.c.archived_at.is_not(None))
         query = replace(query, account_class=None, tier=None)
     else:
         select = select.where(_acct.c.archived_at.is_(None))
     if query.text.strip():
-        select = select.where(_acct.c.name_key.like(like_pattern(query.text), escape="\\"))
+        select = select.where(name_contains(conn, query.text))
     if query.account_class is not None:
         select = select.where(_cls.c.account_class == query.account_class.value)
     if query.tier is not None:
@@ -119,7 +152,8 @@ def count_accounts(session: Session, query: AccountListQuery) -> int:
     select = sa.select(sa.func.count()).select_from(_acct)
     if not query.archived and (query.account_class is not None or query.tier is not None):
         select = select.select_from(_acct.join(_cls, _cls.c.account_id == _acct.c.id))
-    return int(session.connection().execute(_filtered(select, query)).scalar_one())
+    conn = session.connection()
+    return int(conn.execute(_filtered(conn, select, query)).scalar_one())
 
 
 def _unindexed(column: sa.ColumnElement) -> sa.ColumnElement:
@@ -188,8 +222,9 @@ def list_accounts(
     for column, nullable in zip(columns, blanks_possible, strict=True):
         term = column.desc() if descending else column.asc()
         order.append(term.nulls_last() if nullable else term)
-    select = _filtered(select, query).order_by(*order).offset(offset).limit(limit)
-    rows = session.connection().execute(select).all()
+    conn = session.connection()
+    select = _filtered(conn, select, query).order_by(*order).offset(offset).limit(limit)
+    rows = conn.execute(select).all()
     lonely = team_service.single_threaded_ids(session, [row.id for row in rows])
     return [
         AccountRow(
@@ -230,7 +265,7 @@ def search(session: Session, text: str, limit: int = 20) -> list[SearchHit]:
     conn = session.connection()
     accounts = conn.execute(
         sa.select(_acct.c.id, _acct.c.name, _acct.c.industry, _acct.c.region)
-        .where(_acct.c.archived_at.is_(None), _acct.c.name_key.like(pattern, escape="\\"))
+        .where(_acct.c.archived_at.is_(None), name_contains(conn, text))
         .order_by(sa.func.length(_acct.c.name_key), _acct.c.name_key)
         .limit(limit)
     ).all()
