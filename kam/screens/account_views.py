@@ -15,6 +15,7 @@ from kam.services.history import as_words
 from kam.services.segments import SEGMENT_WORDS
 from kam.services.workspace import Workspace
 from kam.widgets.badges import STATUS_STYLES, class_badge, health_badge, tier_badge
+from kam.widgets.pairs import Pairs
 
 ATTITUDE_STYLES = {
     Attitude.champion: "bold green",
@@ -30,20 +31,13 @@ def words(value: object) -> str:
     return as_words(value) or "—"
 
 
-def _grid() -> Table:
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="dim", no_wrap=True)
-    grid.add_column(overflow="fold")
-    return grid
-
-
 def _count(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
-def profile(ws: Workspace) -> Table:
+def profile(ws: Workspace) -> Pairs:
     account = ws.detail.account
-    grid = _grid()
+    grid = Pairs()
     grid.add_row("Account", Text(account.name, style="bold"))
     for label, value in [
         ("Industry", account.industry),
@@ -69,10 +63,10 @@ def profile(ws: Workspace) -> Table:
     return grid
 
 
-def standing(ws: Workspace) -> Table:
+def standing(ws: Workspace) -> Pairs:
     detail, settings = ws.detail, ws.settings
     account = detail.account
-    grid = _grid()
+    grid = Pairs()
     c = detail.classification
     if c is not None:
         grid.add_row("Class", class_badge(c.account_class, account.strategic))
@@ -191,7 +185,7 @@ def contact_card(
 ) -> RenderableType:
     if contact is None:
         return Text("No contact selected", style="dim")
-    grid = _grid()
+    grid = Pairs()
     grid.add_row("Name", Text(contact.name, style="bold"))
     for label, value in [
         ("Title", contact.title),

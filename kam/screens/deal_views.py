@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from rich.console import Group, RenderableType
-from rich.table import Table
 from rich.text import Text
 
 from kam.services.formatting import fit, money, money_short
 from kam.services.pipeline import DealRow, ForecastRow, StageStep, stage_words
+from kam.widgets.pairs import Pairs
 
 STALE_STYLE = "yellow"
 OVERDUE_STYLE = "bold red"
@@ -69,9 +69,7 @@ def column_header(title: str, row: ForecastRow, width: int) -> Text:
 def deal_card(deal: DealRow | None, path: list[StageStep]) -> RenderableType:
     if deal is None:
         return Text("No deal selected: n adds one", style="dim")
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="dim", no_wrap=True)
-    grid.add_column(overflow="fold")
+    grid = Pairs()
     grid.add_row("Deal", Text(deal.title, style="bold"))
     grid.add_row("Account", deal.account)
     grid.add_row("Stage", f"{stage_words(deal.stage)} · {deal.days_in_stage} days")
