@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from rich.console import Console
-from textual.widgets import DataTable, Input, Select, Static, Tree
+from textual.widgets import ContentSwitcher, DataTable, Input, Select, Static, Tree
 
 from kam.app import KamApp
 from kam.db import Database, open_database
@@ -20,6 +20,7 @@ from kam.screens.form import ConfirmScreen, FormScreen
 from kam.services import account_edit, contacts, team
 from kam.services.revenue import add_revenue
 from kam.widgets.lazy_table import LazyTable
+from kam.widgets.tab_strip import TabStrip
 from tests.support import TODAY, settle
 
 USER = "Ann Lee"
@@ -458,4 +459,48 @@ async def test_needs_are_added_and_removed_from_the_contacts_tab(db_path: Path) 
         assert [r[3:] for r in rows[:2]] == [
             ["information need", "weekly KPIs", ""],
             ["information need", "", "weekly KPIs (latent)"],
+        ]
+
+
+# --- tabs -------------------------------------------------------------------------------------
+
+
+def strip_text(screen: AccountScreen) -> str:
+    return screen.query_one(TabStrip).render_line(0).text
+
+
+async def test_tabs_are_built_when_first_shown_and_follow_keys_clicks_and_a_narrow_screen(
+    db_path: Path,
+) -> None:
+    app = make_app(db_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_account(pilot, "Acme")
+        switcher = screen.query_one("#account-tabs")
+        assert [pane.id for pane in switcher.children] == ["overview"]
+        assert strip_text(screen).startswith(" Overview  Team ")
+
+        await pilot.press("h")  # the last tab: the strip shows it whole at 80 columns
+        await settle(pilot)
+        assert screen.tab == "history" and screen.query_one("#history-table", DataTable)
+        assert strip_text(screen).rstrip().endswith(" History")
+        assert screen.query_one(ContentSwitcher).current == "history"
+
+        await pilot.press("tab")  # round to the first
+        await settle(pilot)
+        assert screen.tab == "overview" and strip_text(screen).startswith(" Overview ")
+
+        strip = screen.query_one(TabStrip)
+        strip.focus()
+        await pilot.press("right")  # the strip's own keys when it has the focus
+        await settle(pilot)
+        assert screen.tab == "team" and screen.query_one("#team-table", DataTable).has_focus
+
+        await pilot.click(TabStrip, offset=(20, 0))  # " Contacts " sits in cells 16-25
+        await settle(pilot)
+        assert screen.tab == "contacts" and screen.query_one("#org", Tree).has_focus
+        assert [pane.id for pane in switcher.children] == [
+            "overview",
+            "history",
+            "team",
+            "contacts",
         ]

@@ -14,15 +14,14 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import (
+    ContentSwitcher,
     DataTable,
     Header,
     Input,
     Static,
-    TabbedContent,
-    TabPane,
     Tree,
 )
 
@@ -39,6 +38,7 @@ from kam.services.pipeline import DealRow, stage_words
 from kam.services.workspace import Workspace, load_insight, load_workspace
 from kam.widgets.badges import tier_badge
 from kam.widgets.keybar import KeyBar
+from kam.widgets.tab_strip import TabStrip
 
 # (pane id, title, key)
 TABS = [
@@ -53,9 +53,7 @@ TABS = [
     ("reviews", "Account plan", "v"),
     ("history", "History", "h"),
 ]
-LATER: dict[str, str] = {}
 FILTERABLE = {"team", "contacts", "pipeline", "history"}
-LIST_PANES = {*FILTERABLE, "plan", "wallet", "health"}  # built when first shown
 # Which tab each context action belongs to.
 ACTION_TABS = {
     "edit_account": {"overview", "revenue", "history"},
@@ -159,42 +157,52 @@ class AccountScreen(KamScreen):
         self.wanted_contact = contact_id
         self.wanted_deal = deal_id
         self.filters: dict[str, str] = {}
-        self._built: set[str] = set()  # list tabs whose widgets exist
+        self._built: set[str] = set()  # tabs whose widgets exist: each is built when first shown
         self._pending_contact: uuid.UUID | None = None  # where the org tree's cursor will go
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="account-banner")
-        with TabbedContent(initial=self.initial_tab, id="account-tabs"):
-            for pane, title, _key in TABS:
-                with TabPane(title, id=pane):
-                    yield from self._pane_contents(pane)
+        yield TabStrip([(pane, title) for pane, title, _key in TABS], self.initial_tab)
+        with ContentSwitcher(initial=self.initial_tab, id="account-tabs"):
+            yield self._pane(self.initial_tab)
         yield KeyBar(last=("tab", "escape"))
 
-    def _pane_contents(self, pane: str) -> ComposeResult:
-        if pane == "overview":
-            with VerticalScroll(classes="account-pane"):
-                yield Static("", id="warnings", classes="panel")
-                with Horizontal(id="account-top"):
-                    yield Static("Loading…", id="profile", classes="panel")
-                    yield Static(id="standing", classes="panel")
-        elif pane == "revenue":
-            with VerticalScroll(classes="account-pane"):
-                yield Static(id="revenue-years", classes="panel")
-                yield Static(id="revenue-categories", classes="panel")
-        elif pane == "reviews":
-            with VerticalScroll(classes="account-pane"):
-                yield Static("Loading…", id="account-plan", classes="panel")
-                yield Static("", id="review-history", classes="panel")
-        elif pane in LATER:
-            yield Static(id=f"later-{pane}", classes="later")
-        elif pane == self.initial_tab:  # list tabs are built when first shown
-            yield from self._pane_widgets(pane)
+    def _pane(self, pane: str) -> Widget:
+        """A tab's widgets. Each tab is built when first shown, which keeps opening an account
+        to the widgets of the tab in view."""
+        self._built.add(pane)
+        return Vertical(*self._pane_widgets(pane), id=pane, classes="account-tab")
 
     def _pane_widgets(self, pane: str) -> list[Widget]:
-        """The widgets of a list tab. They are built when the tab is first shown, which keeps
-        opening an account to the widgets of the tab in view."""
-        self._built.add(pane)
+        if pane == "overview":
+            return [
+                VerticalScroll(
+                    Static("", id="warnings", classes="panel"),
+                    Horizontal(
+                        Static("Loading…", id="profile", classes="panel"),
+                        Static(id="standing", classes="panel"),
+                        id="account-top",
+                    ),
+                    classes="account-pane",
+                )
+            ]
+        if pane == "revenue":
+            return [
+                VerticalScroll(
+                    Static(id="revenue-years", classes="panel"),
+                    Static(id="revenue-categories", classes="panel"),
+                    classes="account-pane",
+                )
+            ]
+        if pane == "reviews":
+            return [
+                VerticalScroll(
+                    Static("Loading…", id="account-plan", classes="panel"),
+                    Static("", id="review-history", classes="panel"),
+                    classes="account-pane",
+                )
+            ]
         if pane == "team":
             return [
                 Static("", id="threading"),
@@ -272,24 +280,25 @@ class AccountScreen(KamScreen):
             self.query_one("#history-table", DataTable).add_columns(
                 "When", "Who", "About", "Field", "From", "To"
             )
-        if self.workspace is not None:
-            self._fill(pane)
 
     def _fill(self, pane: str) -> None:
-        {"team": self._show_team, "contacts": self._show_contacts,
+        {"overview": self._show_overview, "revenue": self._show_revenue,
+         "reviews": lambda: None,  # its plan and reviews are read when it is shown
+         "team": self._show_team, "contacts": self._show_contacts,
          "pipeline": self._show_deals, "plan": self._show_plan,
          "wallet": self._show_wallet, "health": self._show_health,
          "history": self._show_history}[pane]()  # fmt: skip
 
     async def _build_pane(self, pane: str) -> None:
-        if pane in self._built or pane not in LIST_PANES:
+        if pane in self._built:
             return
-        await self.query_one(f"#{pane}", TabPane).mount_all(self._pane_widgets(pane))
+        await self.query_one(ContentSwitcher).mount(self._pane(pane))
         self._prepare_pane(pane)
+        if self.workspace is not None:
+            self._fill(pane)
 
     def on_mount(self) -> None:
-        if self.initial_tab in self._built:
-            self._prepare_pane(self.initial_tab)
+        self._prepare_pane(self.initial_tab)
         if self.workspace is not None:
             self._show(self.workspace)
         else:
@@ -313,7 +322,8 @@ class AccountScreen(KamScreen):
                 return
             self.workspace = loaded = replace(ws, **insight)
             # Only what shows the insight: the other tabs keep their cursors as they are.
-            self._panel("#standing", views.standing(loaded), "Standing")
+            if "overview" in self._built:
+                self._panel("#standing", views.standing(loaded), "Standing")
             for pane in ("wallet", "health"):
                 if pane in self._built:
                     self._fill(pane)
@@ -342,26 +352,27 @@ class AccountScreen(KamScreen):
         if ws.threading.single_threaded:
             banner.append("  ⚠ single-threaded", "yellow")
         self.query_one("#account-banner", Static).update(banner)
-        self._panel("#profile", views.profile(ws), "Profile")
-        self._panel("#standing", views.standing(ws), "Standing")
-        self._panel("#warnings", views.warnings(ws), "Relationship")
-        self._panel("#revenue-years", views.revenue_years(ws), "Revenue by year")
-        self._panel("#revenue-categories", views.revenue_categories(ws), "Revenue by category")
-        self._show_later(ws)
         for pane in self._built:
             self._fill(pane)
         self.refresh_bindings()
+
+    def _show_overview(self) -> None:
+        ws = self.workspace
+        assert ws is not None
+        self._panel("#profile", views.profile(ws), "Profile")
+        self._panel("#standing", views.standing(ws), "Standing")
+        self._panel("#warnings", views.warnings(ws), "Relationship")
+
+    def _show_revenue(self) -> None:
+        ws = self.workspace
+        assert ws is not None
+        self._panel("#revenue-years", views.revenue_years(ws), "Revenue by year")
+        self._panel("#revenue-categories", views.revenue_categories(ws), "Revenue by category")
 
     def _panel(self, selector: str, renderable: object, title: str) -> None:
         panel = self.query_one(selector, Static)
         panel.update(renderable)  # type: ignore[arg-type]
         panel.border_title = title
-
-    def _show_later(self, ws: Workspace) -> None:
-        for pane, text in LATER.items():
-            self.query_one(f"#later-{pane}", Static).update(
-                f"{text}\n\nThis tab fills in as these features arrive."
-            )
 
     def _show_team(self) -> None:
         ws = self.workspace
@@ -693,18 +704,21 @@ class AccountScreen(KamScreen):
 
     @property
     def tab(self) -> str:
-        return self.query_one(TabbedContent).active
+        return self.query_one(TabStrip).active
 
     def action_show_tab(self, pane: str) -> None:
-        self.query_one(TabbedContent).active = pane  # TabActivated builds and focuses it
+        self.query_one(TabStrip).active = pane  # Activated builds, shows and focuses it
 
     def action_next_tab(self, step: int) -> None:
         panes = [pane for pane, _, _ in TABS]
         self.action_show_tab(panes[(panes.index(self.tab) + step) % len(panes)])
 
-    @on(TabbedContent.TabActivated)
-    async def _tab_changed(self) -> None:
-        await self._build_pane(self.tab)
+    @on(TabStrip.Activated)
+    async def _tab_changed(self, event: TabStrip.Activated) -> None:
+        await self._build_pane(event.tab)
+        if event.tab != self.tab:  # another tab was asked for meanwhile
+            return
+        self.query_one(ContentSwitcher).current = event.tab
         self._focus_tab()
         if self.tab == "reviews":
             self._load_account_plan()
@@ -768,7 +782,7 @@ class AccountScreen(KamScreen):
         if self.tab in focus:
             self.query_one(focus[self.tab]).focus()
         else:
-            self.query_one(TabbedContent).query_one("Tabs").focus()
+            self.query_one(TabStrip).focus()
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -1,0 +1,151 @@
+"""A row of tab titles over a bar marking the one in view, drawn by one widget.
+
+Textual's tabs mount a widget per title, a bar, two containers and a pane per tab; on the
+account screen that was half of the widgets a new screen built and styled before its first
+paint. This strip draws the same two lines itself, and the screen builds a tab's pane only
+when it is first shown. Where the titles do not fit, the strip shows the part around the tab
+in view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.message import Message
+from textual.reactive import reactive
+from textual.strip import Strip
+from textual.widget import Widget
+
+BAR, HALF_LEFT, HALF_RIGHT = "━", "╺", "╸"
+
+
+class TabStrip(Widget, can_focus=True):
+    DEFAULT_CSS = """
+    TabStrip {
+        height: 2;
+        width: 1fr;
+    }
+    TabStrip > .tab-strip--tab {
+        color: $foreground 50%;
+    }
+    TabStrip > .tab-strip--active {
+        color: $foreground;
+    }
+    TabStrip:focus > .tab-strip--active {
+        text-style: $block-cursor-text-style;
+        color: $block-cursor-foreground;
+        background: $block-cursor-background;
+    }
+    TabStrip > .tab-strip--bar {
+        color: $block-cursor-background;
+        background: $foreground 10%;
+    }
+    TabStrip:focus > .tab-strip--bar {
+        background: $foreground 30%;
+    }
+    """
+    COMPONENT_CLASSES = {"tab-strip--tab", "tab-strip--active", "tab-strip--bar"}
+    BINDINGS = [
+        Binding("left", "step(-1)", "Previous tab", show=False),
+        Binding("right", "step(1)", "Next tab", show=False),
+    ]
+
+    active: reactive[str] = reactive("", always_update=False)
+
+    class Activated(Message):
+        """A tab came into view (not sent for the tab the strip starts on)."""
+
+        def __init__(self, strip: TabStrip, tab: str) -> None:
+            super().__init__()
+            self.strip = strip
+            self.tab = tab
+
+        @property
+        def control(self) -> TabStrip:
+            return self.strip
+
+    def __init__(
+        self, tabs: Sequence[tuple[str, str]], active: str, *, id: str | None = None
+    ) -> None:
+        """`tabs`: (id, title) pairs, in order."""
+        super().__init__(id=id)
+        self.tabs = list(tabs)
+        self.set_reactive(TabStrip.active, active)
+
+    # --- geometry -------------------------------------------------------------------------
+
+    def _spans(self) -> list[tuple[str, int, int]]:
+        """(id, first cell, cells) of each tab, a title with a space either side."""
+        spans, x = [], 0
+        for tab, title in self.tabs:
+            spans.append((tab, x, len(title) + 2))
+            x += len(title) + 2
+        return spans
+
+    def _offset(self) -> int:
+        """The first cell shown: 0 while the tab in view fits, else that tab at the end."""
+        width = self.size.width
+        for tab, start, cells in self._spans():
+            if tab == self.active:
+                return max(0, start + cells - width) if start + cells > width else 0
+        return 0
+
+    # --- drawing --------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        offset = self._offset()
+        base = self.rich_style
+        if y == 0:
+            plain = self.get_component_rich_style("tab-strip--tab")
+            active = self.get_component_rich_style("tab-strip--active")
+            segments = [
+                Segment(f" {title} ", active if tab == self.active else plain)
+                for tab, title in self.tabs
+            ]
+            strip = Strip(segments)
+        elif y == 1:
+            strip = Strip(self._bar(offset + width))
+        else:
+            return Strip.blank(width, base)
+        return strip.crop_extend(offset, offset + width, base)
+
+    def _bar(self, width: int) -> list[Segment]:
+        styles = self.get_component_rich_style("tab-strip--bar")
+        # The bar's own colours are its two inks; the paper is the strip's background.
+        paper = Style(bgcolor=self.rich_style.bgcolor)
+        lit = paper + Style.from_color(styles.color)
+        dim = paper + Style.from_color(styles.bgcolor)
+        start = end = 0
+        for tab, first, cells in self._spans():
+            if tab == self.active:  # under the title, not its spaces
+                start, end = first + 1, first + cells - 1
+        segments = [Segment(BAR * max(0, start - 1), dim)]
+        if start > 0:
+            segments.append(Segment(HALF_RIGHT, dim))
+        segments.append(Segment(BAR * (end - start), lit))
+        if end < width:
+            segments.append(Segment(HALF_LEFT + BAR * max(0, width - end - 1), dim))
+        return segments
+
+    def watch_active(self, old: str, new: str) -> None:
+        self.refresh()
+        if old != new and self.is_mounted:
+            self.post_message(self.Activated(self, new))
+
+    # --- keys and mouse -------------------------------------------------------------------
+
+    def action_step(self, step: int) -> None:
+        ids = [tab for tab, _ in self.tabs]
+        self.active = ids[(ids.index(self.active) + step) % len(ids)]
+
+    def on_click(self, event: events.Click) -> None:
+        x = event.x + self._offset()
+        for tab, start, cells in self._spans():
+            if start <= x < start + cells:
+                self.active = tab
+                return
