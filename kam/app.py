@@ -113,8 +113,13 @@ class KamApp(App[None]):
         def load() -> None:
             from importlib import import_module
 
+            from sqlalchemy.orm import configure_mappers
+
             for module in ("accounts", "account", "pipeline", "agenda", "deal_forms", "risk"):
                 import_module(f"kam.screens.{module}")
+            # The first ORM query sets up every model's mapping (~40 ms); the dashboard reads
+            # without the ORM, so that would otherwise fall to the first account opened.
+            configure_mappers()
             # Everything built so far lives as long as the app: keep it out of the garbage
             # collector's full passes, which otherwise pause the interface for ~100-200 ms.
             gc.collect()
