@@ -54,7 +54,7 @@ class TabStrip(Widget, can_focus=True):
         Binding("right", "step(1)", "Next tab", show=False),
     ]
 
-    active: reactive[str] = reactive("", always_update=False)
+    active: reactive[str] = reactive("")
 
     class Activated(Message):
         """A tab came into view (not sent for the tab the strip starts on)."""
@@ -91,7 +91,7 @@ class TabStrip(Widget, can_focus=True):
         width = self.size.width
         for tab, start, cells in self._spans():
             if tab == self.active:
-                return max(0, start + cells - width) if start + cells > width else 0
+                return max(0, start + cells - width)
         return 0
 
     # --- drawing --------------------------------------------------------------------------
@@ -132,10 +132,10 @@ class TabStrip(Widget, can_focus=True):
             segments.append(Segment(HALF_LEFT + BAR * max(0, width - end - 1), dim))
         return segments
 
-    def watch_active(self, old: str, new: str) -> None:
+    def watch_active(self, tab: str) -> None:
         self.refresh()
-        if old != new and self.is_mounted:
-            self.post_message(self.Activated(self, new))
+        if self.is_mounted:
+            self.post_message(self.Activated(self, tab))
 
     # --- keys and mouse -------------------------------------------------------------------
 
