@@ -11,8 +11,8 @@ from sqlmodel import select
 
 from kam.db import Database
 from kam.errors import InputError, InputErrors
-from kam.models import Account, TierChange
-from kam.models.enums import HealthBand, PeriodKind, RelationalGroup, Segment
+from kam.models import Account, AccountClassification, TierChange
+from kam.models.enums import AccountClass, HealthBand, PeriodKind, RelationalGroup, Segment
 from kam.services import (
     account_edit,
     classify,
@@ -371,6 +371,54 @@ def test_the_silent_account_is_watched_and_red(database: Database, book) -> None
     assert silent.capped_by == "revenue fell by a third or more"
     assert silent.weighted_mean > silent.score  # good marks elsewhere do not hide it
     assert "no revenue year on year" in silent.reasons
+
+
+def _key_revenue(database: Database) -> list[int]:
+    with database.read() as session:
+        rows = session.exec(select(AccountClassification)).all()
+    return [
+        r.revenue_minor
+        for r in rows
+        if r.account_class in (AccountClass.core, AccountClass.major) and r.revenue_minor > 0
+    ]
+
+
+def test_a_former_key_account_is_watched_once_it_slips(database: Database, book) -> None:
+    """Watched beyond the key accounts: those that sold at least as much as the smallest key
+    account (the floor) in the year before, and 30% or more less since."""
+    key = _key_revenue(database)
+    floor = min(key) // 100  # in whole units, as _revenue takes them
+    assert floor * 100 == min(key) and floor * 1000 < max(key)  # the smallest sets it
+    ids = {}
+    for name, before in (("Faded", floor * 10), ("Minor", floor - 1)):
+        ids[name] = _account(database, name)  # nothing bought in the last twelve months
+        _revenue(database, ids[name], [(date(2025, 6, 1), before, "Equipment")])
+    with database.write() as session:
+        classify.refresh(session, TODAY)
+    assert min(_key_revenue(database)) == floor * 100
+    with database.read() as session:
+        watched = {name for name, account in ids.items() if account_health(session, account)}
+    assert watched == {"Faded"}
+
+
+def test_with_no_major_account_the_smallest_core_one_sets_the_floor(database: Database) -> None:
+    only = _account(database, "Only Core Ltd")
+    _revenue(database, only, [(date(2026, 6, 1), 1200, "Equipment")])
+    faded = _account(database, "Faded Ltd")  # as big a year before, a trickle since
+    _revenue(
+        database,
+        faded,
+        [(date(2025, 6, 1), 1300, "Equipment"), (date(2026, 6, 1), 10, "Equipment")],
+    )
+    with database.write() as session:
+        classify.refresh(session, TODAY)
+    assert _key_revenue(database) == [1200_00]  # one core account, no major one
+    with database.read() as session:
+        assert account_health(session, faded) is not None
+
+
+def account_health(session, account_id: uuid.UUID) -> health.Health | None:
+    return health.account_health(session, account_id, TODAY)
 
 
 def test_single_threading_and_a_key_contact_leaving_are_named(database: Database, book) -> None:

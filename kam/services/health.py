@@ -276,11 +276,14 @@ def _read_facts(session: Session, as_of: date, account_id: list[uuid.UUID] | Non
             .group_by(_act.c.account_id)
         ).all()
     )
+    # For a few accounts, their own items are the way in: SQLite, free to choose, would walk
+    # every overdue item of the portfolio through (active, next_due) instead (5 ms at 100k).
+    active = _plan.c.active if account_id is None else sa.func.coalesce(_plan.c.active, False)
     for account, n, first in conn.execute(
         sa.select(key(_plan.c.account_id), sa.func.count(), sa.func.min(_plan.c.next_due))
         .where(
             _scope(_plan.c.account_id, account_id),
-            _plan.c.active.is_(True),
+            active.is_(True),
             _plan.c.next_due < as_of,
         )
         .group_by(_plan.c.account_id)
@@ -390,17 +393,25 @@ def _slipped(revenue: tuple[int, int, int, int], floor: int | None) -> bool:
 
 
 def _floor(session: Session) -> int | None:
-    """The smallest revenue of a core or major account now."""
-    return (
-        session.connection()
-        .execute(
-            sa.select(sa.func.min(_cls.c.revenue_minor)).where(
-                _cls.c.account_class.in_([AccountClass.core.value, AccountClass.major.value]),
+    """The smallest revenue of a core or major account now: the last major account in the
+    classification's order (revenue, highest first), or the last core one when no account is
+    major. Read through the class-order index: one row, not every key account (~3 ms at 100k
+    accounts, for each account's health)."""
+    conn = session.connection()
+    classes = list(AccountClass)
+    for account_class in (AccountClass.major, AccountClass.core):
+        revenue = conn.execute(
+            sa.select(_cls.c.revenue_minor)
+            .where(
+                _cls.c.class_order == classes.index(account_class),
                 _cls.c.revenue_minor > 0,
             )
-        )
-        .scalar()
-    )
+            .order_by(_cls.c.position.desc())
+            .limit(1)
+        ).scalar()
+        if revenue is not None:
+            return int(revenue)
+    return None
 
 
 def _population(facts: _Facts, floor: int | None, archived: set[Any], lost: set[Any]) -> list:
