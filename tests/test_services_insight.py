@@ -7,6 +7,7 @@ import uuid
 from datetime import UTC, date, datetime
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import select
 
 from kam.db import Database
@@ -25,6 +26,7 @@ from kam.services import (
     segments,
     team,
     wallet,
+    workspace,
 )
 from kam.services.revenue import add_revenue
 
@@ -534,3 +536,50 @@ def test_an_edit_rescores_only_the_accounts_it_touched(database: Database, book)
     # Another day: everyone again.
     with database.write() as session:
         assert health.refresh(session, date(2026, 11, 23)) == everyone
+
+
+def test_one_accounts_screen_reads_its_own_rows_not_the_portfolios(
+    sqlite_database: Database,
+) -> None:
+    """Opening an account reads through its own rows: no plan of its queries walks a
+    portfolio-wide index (every overdue plan item, every key account's classification)."""
+    database = sqlite_database
+    mine = _account(database, "Mine Ltd")
+    _revenue(database, mine, _monthly(2025, 100) + _monthly(2026, 90, months=range(1, 12)))
+    with database.write() as session:
+        plans.create_item(session, mine, {"kind": "call", "next_due": "2026-10-01"}, ME, TODAY)
+        classify.refresh(session, TODAY)
+    portfolio_wide = ["ix_plan_item_active_due", "ix_account_classification_class_tier"]
+    with database.write() as session:
+        # Made last, an index wins SQLite's ties between equally good plans; which index of a
+        # table comes last differs between databases (Alembic rebuilds a table's indexes in
+        # no fixed order), so the queries must not depend on it.
+        conn = session.connection()
+        for name in portfolio_wide:
+            sql = conn.exec_driver_sql(
+                "SELECT sql FROM sqlite_master WHERE name = ?", (name,)
+            ).scalar_one()
+            conn.exec_driver_sql(f"DROP INDEX {name}")
+            conn.exec_driver_sql(sql)
+    statements: list[tuple[str, object]] = []
+
+    def record(_conn, _cursor, statement, parameters, _context, _many) -> None:
+        statements.append((statement, parameters))
+
+    sa.event.listen(database.engine, "before_cursor_execute", record)
+    try:
+        with database.read() as session:
+            workspace.load_workspace(session, mine, TODAY)
+            workspace.load_insight(session, mine, TODAY)
+    finally:
+        sa.event.remove(database.engine, "before_cursor_execute", record)
+    with database.read() as session:
+        conn = session.connection()
+        for statement, parameters in statements:
+            if not statement.lstrip().upper().startswith(("SELECT", "WITH")):
+                continue
+            plan = " ".join(
+                row[-1]
+                for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
+            )
+            assert not any(index in plan for index in portfolio_wide), (statement, plan)

@@ -26,6 +26,7 @@ from kam.models import (
 from kam.models.enums import AccountClass, AccountStatus, HealthBand, ValueTier
 from kam.services import periods
 from kam.services import team as team_service
+from kam.services.planner import by_account
 
 _acct = Account.__table__
 _cls = AccountClassification.__table__
@@ -383,7 +384,10 @@ def account_detail(session: Session, account_id: uuid.UUID, today: date) -> Acco
     overdue = conn.execute(
         sa.select(sa.func.count())
         .select_from(plan)
-        .where(plan.c.account_id == account_id, plan.c.active.is_(True), plan.c.next_due < today)
+        .where(
+            plan.c.account_id == account_id,
+            by_account(plan.c.active.is_(True), plan.c.next_due < today),
+        )
     ).scalar_one()
     tc = TierChange.__table__
     moves = [

@@ -48,6 +48,7 @@ from kam.services import account_edit
 from kam.services import settings as settings_service
 from kam.services.accounts import archived_ids
 from kam.services.parsing import parse_date
+from kam.services.planner import by_account
 
 REVIEW_KEY = "review"
 DEFAULT_UNREVIEWED_WEEKS = 4
@@ -316,13 +317,6 @@ def _chunks(ids: Sequence[uuid.UUID], size: int = 500):
         yield ids[start : start + size]
 
 
-def _by_account(*conditions: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
-    """The conditions inside a CASE, where no index can serve them: for a page of accounts
-    the rows are found by account first (the stage or due-date index would walk every stale
-    deal or overdue item of the portfolio: 75 ms at 100k accounts)."""
-    return sa.case((sa.and_(*conditions), 1), else_=0) == 1
-
-
 def _with_reasons(
     session: Session, as_of: date, f: QueueFilter, ids: Sequence[uuid.UUID]
 ) -> list[QueueRow]:
@@ -361,7 +355,7 @@ def _with_reasons(
             reasons[account_id].append((TIER, f"tier {old or 'new'} → {new}"))
         for account_id, n in conn.execute(
             sa.select(_plan.c.account_id, sa.func.count())
-            .where(_by_account(*_overdue(as_of)), _plan.c.account_id.in_(chunk))
+            .where(by_account(*_overdue(as_of)), _plan.c.account_id.in_(chunk))
             .group_by(_plan.c.account_id)
         ):
             reasons[account_id].append((OVERDUE, f"{n} plan item{'s' if n > 1 else ''} overdue"))
@@ -374,7 +368,7 @@ def _with_reasons(
             reasons[account_id].append((DEALS, f"{n} deal{'s' if n > 1 else ''} moved"))
         for account_id, n in conn.execute(
             sa.select(_opp.c.account_id, sa.func.count())
-            .where(_by_account(_stale(settings, as_of)), _opp.c.account_id.in_(chunk))
+            .where(by_account(_stale(settings, as_of)), _opp.c.account_id.in_(chunk))
             .group_by(_opp.c.account_id)
         ):
             reasons[account_id].append((DEALS, f"{n} stale deal{'s' if n > 1 else ''}"))
