@@ -153,6 +153,25 @@ def test_forecast_filters_by_owner_class_key_and_quarter(
     assert _forecast(database, account_id=book["small"]).total.weighted_minor == 10_000
 
 
+def test_a_longer_filter_finds_deals_by_any_part_of_the_account_name_or_the_title(
+    database: Database, book: dict[str, uuid.UUID]
+) -> None:
+    """Three characters or more come from the trigram index of names on SQLite: the board
+    finds what reading every name finds, the deal's own title included."""
+    cases = {
+        "key co": ["Line upgrade", "Plant"],  # 华为 Key Co's open deals
+        "为 KEY": ["Line upgrade", "Plant"],
+        "mall": ["Trial"],  # Small Co's
+        "upgrade": ["Line upgrade"],  # a title
+        "lan": ["Plant"],
+        "Co Key": [],
+    }
+    for text, titles in cases.items():
+        rows = _rows(database, text=text)
+        assert sorted(r.title for r in rows) == titles, text
+        assert _forecast(database, text=text).total.open_deals == len(titles), text
+
+
 def test_a_deal_goes_stale_after_its_stage_threshold_without_a_move_or_an_activity(
     database: Database, book: dict[str, uuid.UUID]
 ) -> None:

@@ -277,6 +277,23 @@ def test_the_agenda_sorts_sections_and_scopes_to_one_person(
     assert [r.note for r in mine] == ["overdue", "this week", "next week"]
 
 
+def test_the_agenda_filters_by_any_part_of_the_account_name(
+    database: Database, acme: dict[str, uuid.UUID]
+) -> None:
+    with database.write() as session:
+        other = account_edit.create_account(session, "北京华东精密机械").id
+    _item(database, acme["account"], next_due=str(TODAY), note="acme")
+    _item(database, other, next_due=str(TODAY), note="beijing")
+    until = TODAY + timedelta(days=1)
+    for text, notes in (("cm", ["acme"]), ("ACME", ["acme"]), ("华东精密", ["beijing"]),
+                        ("精密", ["beijing"]), ("acme 北", []), ("", ["acme", "beijing"])):  # fmt: skip
+        q = AgendaQuery(until, text=text)
+        with database.read() as session:
+            rows = plans.list_agenda(session, q, 0, 10)
+            assert plans.count_agenda(session, q) == len(rows)
+        assert sorted(r.note for r in rows) == notes, text
+
+
 def test_snoozing_moves_one_date_and_the_schedule_goes_on(
     database: Database, acme: dict[str, uuid.UUID]
 ) -> None:

@@ -44,7 +44,7 @@ from kam.models.enums import (
 )
 from kam.services import history, periods
 from kam.services import settings as settings_service
-from kam.services.accounts import archived_ids, like_pattern
+from kam.services.accounts import archived_ids, like_pattern, name_contains
 from kam.services.edits import Base, FormReader, merge
 from kam.services.parsing import parse_amount
 
@@ -311,7 +311,9 @@ def _in_quarter(quarter: Quarter, state: str) -> sa.ColumnElement[bool]:
     return sa.or_(open_in, closed_in)
 
 
-def _where(select: sa.Select, f: DealFilter, *, state: str | None = None) -> sa.Select:
+def _where(
+    conn: sa.Connection, select: sa.Select, f: DealFilter, *, state: str | None = None
+) -> sa.Select:
     """The filter as conditions on the opportunity table alone: what it needs of accounts
     and their classification comes in as sets, so counts and totals read no other rows."""
     state = state or f.state
@@ -328,12 +330,11 @@ def _where(select: sa.Select, f: DealFilter, *, state: str | None = None) -> sa.
     if f.stage is not None:
         select = select.where(_opp.c.stage == f.stage.value)
     if f.text.strip():
-        pattern = like_pattern(f.text)
-        named = sa.select(_acct.c.id).where(_acct.c.name_key.like(pattern, escape="\\"))
+        named = sa.select(_acct.c.id).where(name_contains(conn, f.text))
         select = select.where(
             sa.or_(
                 _opp.c.account_id.in_(named),
-                sa.func.lower(_opp.c.title).like(pattern, escape="\\"),
+                sa.func.lower(_opp.c.title).like(like_pattern(f.text), escape="\\"),
             )
         )
     if f.owner_id is not None:
@@ -373,8 +374,10 @@ _INVERTED = {"days"}
 
 
 def count_deals(session: Session, f: DealFilter) -> int:
-    select = _where(sa.select(sa.func.count()).select_from(_opp), f)
-    return int(session.connection().execute(select).scalar_one())
+    conn = session.connection()
+    return int(
+        conn.execute(_where(conn, sa.select(sa.func.count()).select_from(_opp), f)).scalar_one()
+    )
 
 
 def list_deals(
@@ -395,8 +398,9 @@ def list_deals(
     for column in SORTS[sort]:
         term = column.desc() if descending else column.asc()
         order.append(term.nulls_last())
-    select = _where(_row_select(), f).order_by(*order, _opp.c.id).offset(offset).limit(limit)
-    rows = session.connection().execute(select).all()
+    conn = session.connection()
+    select = _where(conn, _row_select(), f).order_by(*order, _opp.c.id).offset(offset).limit(limit)
+    rows = conn.execute(select).all()
     return [_row(r, settings, today) for r in rows]
 
 
@@ -416,6 +420,7 @@ def first_cards(
         partition_by=_opp.c.stage, order_by=(_opp.c.amount_minor.desc(), _opp.c.id)
     )
     ranked = _where(
+        session.connection(),
         sa.select(_opp.c.id.label("deal_id"), place.label("place")).select_from(_opp),
         f,
         state="open",
@@ -501,8 +506,9 @@ def deal_position(session: Session, f: DealFilter, deal_id: uuid.UUID) -> int | 
         _opp.c.amount_minor > deal.amount_minor,
         sa.and_(_opp.c.amount_minor == deal.amount_minor, _opp.c.id < deal.id),
     )
-    select = _where(sa.select(sa.func.count()).select_from(_opp), f).where(ahead)
-    return int(session.connection().execute(select).scalar_one())
+    conn = session.connection()
+    select = _where(conn, sa.select(sa.func.count()).select_from(_opp), f).where(ahead)
+    return int(conn.execute(select).scalar_one())
 
 
 # --- the forecast ---------------------------------------------------------------------------
@@ -621,9 +627,12 @@ def forecast(session: Session, f: DealFilter, today: date, by: str = "stage") ->
     else:
         won_period, won_filter = str(today.year), replace(f, quarter=None)
     open_groups = _groups(by, _opp.c.expected_close, dialect)
-    open_select = _where(sa.select(*open_groups, *measures).select_from(_opp), f, state="open")
+    open_select = _where(
+        conn, sa.select(*open_groups, *measures).select_from(_opp), f, state="open"
+    )
     won_groups = _groups(by, _opp.c.closed_on, dialect)
     won_select = _where(
+        conn,
         sa.select(
             *won_groups, sa.func.count(), sa.func.coalesce(sa.func.sum(_opp.c.amount_minor), 0)
         ).select_from(_opp),

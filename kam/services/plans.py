@@ -39,7 +39,7 @@ from kam.models.enums import (
 )
 from kam.services import cadence, history
 from kam.services import settings as settings_service
-from kam.services.accounts import archived_ids, like_pattern
+from kam.services.accounts import archived_ids, name_contains
 from kam.services.edits import Base, FormReader, merge
 
 _plan = PlanItem.__table__
@@ -695,7 +695,7 @@ class AgendaRow:
         return cadence.describe(self.rule)
 
 
-def _agenda_where(select: sa.Select, q: AgendaQuery) -> sa.Select:
+def _agenda_where(conn: sa.Connection, select: sa.Select, q: AgendaQuery) -> sa.Select:
     select = select.where(
         _plan.c.active.is_(True),
         _plan.c.next_due <= q.until,
@@ -704,16 +704,15 @@ def _agenda_where(select: sa.Select, q: AgendaQuery) -> sa.Select:
     if q.owner_id is not None:
         select = select.where(_plan.c.owner_id == q.owner_id)
     if q.text.strip():
-        named = sa.select(_acct.c.id).where(
-            _acct.c.name_key.like(like_pattern(q.text), escape="\\")
-        )
+        named = sa.select(_acct.c.id).where(name_contains(conn, q.text))
         select = select.where(_plan.c.account_id.in_(named))
     return select
 
 
 def count_agenda(session: Session, q: AgendaQuery) -> int:
-    select = _agenda_where(sa.select(sa.func.count()).select_from(_plan), q)
-    return int(session.connection().execute(select).scalar_one())
+    conn = session.connection()
+    select = _agenda_where(conn, sa.select(sa.func.count()).select_from(_plan), q)
+    return int(conn.execute(select).scalar_one())
 
 
 def agenda_sections(session: Session, q: AgendaQuery, today: date) -> dict[str, int]:
@@ -726,7 +725,9 @@ def agenda_sections(session: Session, q: AgendaQuery, today: date) -> dict[str, 
         (_plan.c.next_due <= end + timedelta(days=7), "next week"),
         else_="later",
     )
-    select = _agenda_where(sa.select(section, sa.func.count()).select_from(_plan), q)
+    select = _agenda_where(
+        session.connection(), sa.select(section, sa.func.count()).select_from(_plan), q
+    )
     counts = dict.fromkeys(SECTIONS, 0)
     for name, n in session.connection().execute(select.group_by(section)):
         counts[name] = int(n)
@@ -759,7 +760,7 @@ def list_agenda(session: Session, q: AgendaQuery, offset: int, limit: int) -> li
         .outerjoin(_member, _member.c.id == _plan.c.owner_id)
     )
     select = (
-        _agenda_where(select, q)
+        _agenda_where(session.connection(), select, q)
         .order_by(_plan.c.next_due, _acct.c.name_key, _plan.c.id)
         .offset(offset)
         .limit(limit)
