@@ -8,6 +8,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future
+from dataclasses import replace
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -171,12 +172,15 @@ class KamApp(App[None]):
         deal_id: uuid.UUID | None = None,
     ) -> None:
         from kam.screens.account import AccountScreen
-        from kam.services.workspace import load_workspace
+        from kam.services.workspace import load_insight, load_workspace
 
         def read() -> object:
+            # Every tab's data in one read (the wallet and health ~10 ms of it at 100k), so
+            # the screen is laid out and painted once, not again when they arrive.
             self.ensure_classified()
             with self.database.read() as session:
-                return load_workspace(session, account_id, self.today)
+                workspace = load_workspace(session, account_id, self.today)
+                return replace(workspace, **load_insight(session, account_id, self.today))
 
         try:
             loaded = await asyncio.to_thread(read)

@@ -193,3 +193,27 @@ async def test_the_at_risk_view_lists_the_fading_account_with_its_reason(db_path
     with database.read() as session:
         assert health.is_current(session, TODAY)  # the view brought it up to date
     database.dispose()
+
+
+async def test_an_account_opens_with_its_wallet_and_health_in_the_first_paint(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One read brings every tab's data: the screen is laid out once, not again when the
+    wallet and health arrive."""
+    first_shown: list[bool] = []
+    show = AccountScreen._show
+
+    def recording(self, ws):
+        first_shown.append(ws.insight_loaded)
+        return show(self, ws)
+
+    monkeypatch.setattr(AccountScreen, "_show", recording)
+    app = make_app(db_path)
+    async with app.run_test(size=(120, 34)) as pilot:
+        screen = await open_account(pilot, "Acme")
+        assert first_shown == [True]
+        standing = shown(screen.query_one("#standing", Static))
+        assert "Health" in standing and "…" not in standing
+        await pilot.press("ctrl+r")  # a reload reads them again, after the rest
+        await settle(pilot)
+        assert first_shown == [True, False] and screen.workspace.insight_loaded
