@@ -74,8 +74,9 @@ async def probe(db_path: str, today: date, word: str) -> dict[str, object]:
         first, second = table.row_at(0), table.row_at(1)
 
         async def open_account(account_id) -> tuple[float, float]:
-            """(first paint, every tab's data shown): the wallet and health come just after
-            the rest, the Account plan tab reads its own when it is shown."""
+            """(first paint, every tab's data shown): the two differ when the wallet and
+            health arrive after the rest (a reload); the Account plan tab reads its own when
+            it is shown."""
             started = time.perf_counter()
             shown_ms = await timed(lambda: app.open_account(account_id))
             await until(
