@@ -8,7 +8,6 @@ import threading
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import replace
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -172,15 +171,12 @@ class KamApp(App[None]):
         deal_id: uuid.UUID | None = None,
     ) -> None:
         from kam.screens.account import AccountScreen
-        from kam.services.workspace import load_insight, load_workspace
+        from kam.services.workspace import load_account
 
         def read() -> object:
-            # Every tab's data in one read (the wallet and health ~10 ms of it at 100k), so
-            # the screen is laid out and painted once, not again when they arrive.
             self.ensure_classified()
             with self.database.read() as session:
-                workspace = load_workspace(session, account_id, self.today)
-                return replace(workspace, **load_insight(session, account_id, self.today))
+                return load_account(session, account_id, self.today)
 
         try:
             loaded = await asyncio.to_thread(read)

@@ -123,3 +123,11 @@ def load_insight(session: Session, account_id: uuid.UUID, today: date) -> dict[s
         "surveys": feedback.account_surveys(session, account_id),
         "insight_loaded": True,
     }
+
+
+def load_account(session: Session, account_id: uuid.UUID, today: date) -> Workspace:
+    """Every tab's data at once (the Account plan tab reads its own when shown): how an
+    account is opened, so its screen is laid out and painted once."""
+    return replace(
+        load_workspace(session, account_id, today), **load_insight(session, account_id, today)
+    )
