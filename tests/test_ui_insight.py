@@ -217,3 +217,15 @@ async def test_an_account_opens_with_its_wallet_and_health_in_the_first_paint(
         await pilot.press("ctrl+r")  # a reload reads them again, after the rest
         await settle(pilot)
         assert first_shown == [True, False] and screen.workspace.insight_loaded
+
+
+async def test_the_health_tab_opens_at_its_signals_on_a_short_terminal(db_path: Path) -> None:
+    app = make_app(db_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_account(pilot, "Acme")
+        await pilot.press("k")
+        await settle(pilot)
+        body = screen.query_one("#health-body")
+        assert body.max_scroll_y > 0  # more than fits: the complaints are below the fold
+        assert screen.query_one("#complaint-table", DataTable).has_focus
+        assert body.scroll_y == 0  # the signals in view, not scrolled away for the focus

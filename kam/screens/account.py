@@ -780,7 +780,9 @@ class AccountScreen(KamScreen):
             "history": "#history-table",
         }
         if self.tab in focus:
-            self.query_one(focus[self.tab]).focus()
+            # The Health tab's complaints sit under its signals: focusing them must not scroll
+            # the signals out of view on a short terminal.
+            self.query_one(focus[self.tab]).focus(scroll_visible=False)
         else:
             self.query_one(TabStrip).focus()
         self.refresh_bindings()
