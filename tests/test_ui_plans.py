@@ -183,3 +183,22 @@ async def test_a_cadence_typed_wrong_is_named_and_nothing_is_saved(db_path: Path
     assert len(made) == 1 and made[0].next_due == date(2026, 12, 7)
     assert made[0].next_due - timedelta(days=made[0].next_due.weekday()) == made[0].next_due
     assert isinstance(made[0].id, uuid.UUID)
+
+
+async def test_the_agenda_filter_shows_what_is_typed_and_names_an_empty_match(
+    db_path: Path,
+) -> None:
+    app = make_app(db_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await show_agenda(pilot)
+        await pilot.press("slash", *"北京")
+        await settle(pilot)
+        box = screen.query_one("#agenda-filter")
+        assert box.content_region.height == 1 and "北京" in str(box.render_line(0).text)
+        table = screen.query_one("#agenda", LazyTable)
+        assert [table.row_at(i).account for i in range(table.row_count)] == ["Acme 北京"] * 2
+        await pilot.press(*"xyz")
+        await settle(pilot)
+        counts = shown(screen.query_one("#agenda-counts", Static))
+        assert table.row_count == 0
+        assert "nothing for “北京xyz”" in counts and "all caught up" not in counts

@@ -103,7 +103,9 @@ class AgendaScreen(KamScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="agenda-counts")
-        yield Input(placeholder="Filter by account…", id="agenda-filter", classes="filter")
+        yield Input(
+            placeholder="Filter by account…", id="agenda-filter", classes="filter", compact=True
+        )
         yield AgendaTable(self)
         yield KeyBar()
 
@@ -159,7 +161,10 @@ class AgendaScreen(KamScreen):
             line.append("  ")
             line.append(f"{name.capitalize()} {counts[name]:,}", SECTION_STYLES[name] or "")
         if not any(counts.values()):
-            line.append("  · nothing due: all caught up", "green")
+            if self.text:  # the filter, not the work, leaves the list empty
+                line.append(f"  · nothing for “{self.text}”", "dim")
+            else:
+                line.append("  · nothing due: all caught up", "green")
         if self.me is None:
             line.append(f"  ({self.kam.user} is not on the team list)", "dim")
         self.query_one("#agenda-counts", Static).update(line)
