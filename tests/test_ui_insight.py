@@ -72,9 +72,7 @@ def cell_text(table: DataTable, row: str, column: str) -> str:
 async def test_wallet_estimates_are_entered_and_read_as_share_and_growth(db_path: Path) -> None:
     app = make_app(db_path)
     async with app.run_test(size=(110, 35)) as pilot:
-        screen = await open_account(pilot, "acme")
-        await pilot.press("w")
-        await settle(pilot)
+        screen = await open_account(pilot, "acme", tab="w")
         table = screen.query_one("#wallet-table", DataTable)
         assert cell_text(table, "Equipment", "2025") == "30%"  # 1.2M of 4M
 
@@ -127,9 +125,7 @@ async def test_wallet_estimates_are_entered_and_read_as_share_and_growth(db_path
 async def test_health_tab_records_a_complaint_and_a_score(db_path: Path) -> None:
     app = make_app(db_path)
     async with app.run_test(size=(110, 35)) as pilot:
-        screen = await open_account(pilot, "acme")
-        await pilot.press("k")
-        await settle(pilot)
+        screen = await open_account(pilot, "acme", tab="k")
         signals = shown(screen.query_one("#signal-table", Static))
         assert "Single-threaded" in signals and "Satisfaction" in signals
         assert "decision maker and champion known" in signals
@@ -222,9 +218,7 @@ async def test_an_account_opens_with_its_wallet_and_health_in_the_first_paint(
 async def test_the_health_tab_opens_at_its_signals_on_a_short_terminal(db_path: Path) -> None:
     app = make_app(db_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_account(pilot, "Acme")
-        await pilot.press("k")
-        await settle(pilot)
+        screen = await open_account(pilot, "Acme", tab="k")
         body = screen.query_one("#health-body")
         assert body.max_scroll_y > 0  # more than fits: the complaints are below the fold
         assert screen.query_one("#complaint-table", DataTable).has_focus

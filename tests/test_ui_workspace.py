@@ -85,7 +85,8 @@ async def show_accounts(pilot) -> None:
     await settle(pilot)
 
 
-async def open_account(pilot, name: str) -> AccountScreen:
+async def open_account(pilot, name: str, tab: str | None = None) -> AccountScreen:
+    """The account found by `name` from the accounts list, on the tab whose key is `tab`."""
     await show_accounts(pilot)
     await pilot.press("slash", *name, "enter")
     await settle(pilot)
@@ -93,6 +94,9 @@ async def open_account(pilot, name: str) -> AccountScreen:
     await settle(pilot)
     screen = pilot.app.screen
     assert isinstance(screen, AccountScreen)
+    if tab is not None:
+        await pilot.press(tab)
+        await settle(pilot)
     return screen
 
 
@@ -321,9 +325,7 @@ async def test_team_roles_and_the_single_threaded_flag(db_path: Path) -> None:
 async def test_contacts_with_a_reports_to_chain_and_the_map_warnings(db_path: Path) -> None:
     app = make_app(db_path)
     async with app.run_test(size=(100, 30)) as pilot:
-        screen = await open_account(pilot, "Acme")
-        await pilot.press("c")
-        await settle(pilot)
+        screen = await open_account(pilot, "Acme", tab="c")
         warnings = shown(screen.query_one("#contact-warnings", Static))
         assert "no contacts at all" in warnings
 
