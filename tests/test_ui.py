@@ -19,6 +19,7 @@ from kam.services.accounts import AccountListQuery
 from kam.widgets.keybar import KeyBar
 from kam.widgets.kpi import KpiTile
 from kam.widgets.lazy_table import LazyTable
+from kam.widgets.title_bar import TitleBar
 from tests.support import TODAY, app_on_copy, settle
 from tests.test_ui_workspace import shown
 
@@ -244,6 +245,47 @@ async def test_command_palette_jumps_to_an_account(app: KamApp) -> None:
         await settle(pilot)
         assert isinstance(app.screen, AccountScreen)
         assert app.screen.sub_title == target.name
+
+
+def title_line(app: KamApp) -> str:
+    return app.screen.query_one(TitleBar).render().plain
+
+
+async def test_the_title_bar_names_the_screen_and_follows_it(app: KamApp) -> None:
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert title_line(app).split() == ["⭘", "kam", "—", "Portfolio"]
+        await pilot.press("2")
+        await settle(pilot)
+        assert title_line(app).split()[1:] == ["kam", "—", "Accounts"]
+        await pilot.press("a")
+        await settle(pilot)
+        assert title_line(app).split()[1:] == ["kam", "—", "Archived", "accounts"]
+
+
+async def test_the_title_bar_fits_a_long_wide_title_to_the_terminal(app: KamApp) -> None:
+    async with app.run_test(size=(48, 20)) as pilot:
+        await settle(pilot)
+        app.screen.sub_title = "深圳精密制造有限公司" * 3
+        await pilot.pause()
+        bar = app.screen.query_one(TitleBar)
+        line = bar.render()
+        assert line.cell_length == 48
+        assert line.plain.rstrip().endswith("…")
+        assert line.plain.startswith(" ⭘ ")
+
+
+async def test_the_title_bar_icon_opens_the_command_palette(app: KamApp) -> None:
+    from textual.command import CommandPalette
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.click(TitleBar, offset=(50, 0))  # the title: nothing happens
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen)
+        await pilot.click(TitleBar, offset=(1, 0))
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
 
 
 async def test_digits_typed_in_the_filter_do_not_switch_screens(app: KamApp) -> None:

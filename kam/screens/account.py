@@ -19,7 +19,6 @@ from textual.widget import Widget
 from textual.widgets import (
     ContentSwitcher,
     DataTable,
-    Header,
     Input,
     Static,
     Tree,
@@ -39,6 +38,7 @@ from kam.services.workspace import Workspace, load_insight, load_workspace
 from kam.widgets.badges import tier_badge
 from kam.widgets.keybar import KeyBar
 from kam.widgets.tab_strip import TabStrip
+from kam.widgets.title_bar import TitleBar
 
 # (pane id, title, key)
 TABS = [
@@ -161,7 +161,7 @@ class AccountScreen(KamScreen):
         self._pending_contact: uuid.UUID | None = None  # where the org tree's cursor will go
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         yield Static("", id="account-banner")
         yield TabStrip([(pane, title) for pane, title, _key in TABS], self.initial_tab)
         with ContentSwitcher(initial=self.initial_tab, id="account-tabs"):

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Header, Input, Static
+from textual.widgets import Input, Static
 
 from kam.config import ClassificationSettings
 from kam.screens import workspace_forms as forms
@@ -23,6 +23,7 @@ from kam.services.formatting import money, money_short, percent
 from kam.widgets.badges import STATUS_STYLES, WARNING_STYLE, class_cell, health_cell, tier_cell
 from kam.widgets.keybar import KeyBar
 from kam.widgets.lazy_table import Column, LazyTable
+from kam.widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
     from textual.timer import Timer
@@ -104,7 +105,7 @@ class AccountsScreen(KamScreen):
         self._slow_load: Timer | None = None
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         yield Input(placeholder="Filter by name…", id="filter")
         yield LazyTable(COLUMNS, self._cells, id="accounts")
         yield Static("", id="accounts-status")

@@ -14,7 +14,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Header, Input, Static
+from textual.widgets import Input, Static
 
 from kam.screens import plan_forms
 from kam.screens.base import KamScreen
@@ -22,6 +22,7 @@ from kam.services import plans
 from kam.services.plans import AgendaQuery, AgendaRow, section_of, words
 from kam.widgets.keybar import KeyBar
 from kam.widgets.lazy_table import Column, LazyTable
+from kam.widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
     from kam.db import Database
@@ -101,7 +102,7 @@ class AgendaScreen(KamScreen):
         self._left = False
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         yield Static("", id="agenda-counts")
         yield Input(
             placeholder="Filter by account…", id="agenda-filter", classes="filter", compact=True

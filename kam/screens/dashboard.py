@@ -11,7 +11,7 @@ from sqlmodel import Session
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Header, Static
+from textual.widgets import Static
 
 from kam.config import ClassificationSettings
 from kam.models.enums import AccountClass, ValueTier
@@ -22,6 +22,7 @@ from kam.services.formatting import money, money_short, percent
 from kam.widgets.badges import class_badge, tier_badge
 from kam.widgets.keybar import KeyBar
 from kam.widgets.kpi import KpiTile
+from kam.widgets.title_bar import TitleBar
 
 WIDE = 120  # columns from which the indicators and the Pareto curve sit side by side
 
@@ -51,7 +52,7 @@ class DashboardScreen(KamScreen):
     BINDINGS = [Binding("r", "refresh", "Refresh")]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         with DashboardBody(id="dashboard-body"):
             with Horizontal(id="kpis"):
                 yield KpiTile("Accounts", id="kpi-accounts")

@@ -23,7 +23,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.strip import Strip
-from textual.widgets import ContentSwitcher, Header, Input, Select, Static
+from textual.widgets import ContentSwitcher, Input, Select, Static
 
 from kam.models.enums import OPEN_STAGES, AccountClass, OpportunityStage, ValueTier
 from kam.screens import deal_forms, deal_views
@@ -35,6 +35,7 @@ from kam.services.formatting import fit, money, money_short
 from kam.services.pipeline import DealFilter, DealRow, Forecast, Quarter, stage_words
 from kam.widgets.keybar import KeyBar
 from kam.widgets.lazy_table import Column, LazyTable
+from kam.widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
     from kam.db import Database
@@ -188,7 +189,7 @@ class PipelineScreen(KamScreen):
     # --- layout --------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         this = Quarter.of(date.today())
         quarters = [(q.label, q.label) for q in (this.shifted(n) for n in range(-1, 5))]
         classes = [("key accounts", "key"), ("other accounts", "rest")] + [

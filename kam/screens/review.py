@@ -20,7 +20,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.timer import Timer
-from textual.widgets import Header, Label, Select, Static, TextArea
+from textual.widgets import Label, Select, Static, TextArea
 
 from kam.models.enums import (
     AccountClass,
@@ -37,6 +37,7 @@ from kam.services.history import as_words
 from kam.widgets.badges import BAND_STYLES, class_badge, health_badge, tier_badge
 from kam.widgets.keybar import KeyBar
 from kam.widgets.lazy_table import Column, LazyTable
+from kam.widgets.title_bar import TitleBar
 
 DONE, DIM = Style(color="green"), Style(dim=True)
 NOTE_SAVE_DELAY = 0.8  # seconds of quiet typing before the note is saved
@@ -104,7 +105,7 @@ class ReviewScreen(KamScreen):
         self._showing_note = False
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         with Horizontal(id="review-body"):
             with Vertical(id="review-left"):
                 yield Select([], prompt="owner: all", id="review-owner", compact=True)

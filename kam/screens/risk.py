@@ -11,7 +11,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Header, Static
+from textual.widgets import Static
 
 from kam.screens.base import KamScreen
 from kam.services import health
@@ -19,6 +19,7 @@ from kam.services.health import RiskRow
 from kam.widgets.badges import BAND_STYLES, health_cell
 from kam.widgets.keybar import KeyBar
 from kam.widgets.lazy_table import Column, LazyTable
+from kam.widgets.title_bar import TitleBar
 
 if TYPE_CHECKING:
     from kam.db import Database
@@ -63,7 +64,7 @@ class RiskScreen(KamScreen):
         self._left = False
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         yield Static("Working out the health of the key accounts…", id="risk-summary")
         yield LazyTable(COLUMNS, self._cells, id="risk")
         yield Static("", id="risk-detail")
