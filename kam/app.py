@@ -115,11 +115,15 @@ class KamApp(App[None]):
 
             from sqlalchemy.orm import configure_mappers
 
+            from kam.services.workspace import warm_up
+
             for module in ("accounts", "account", "pipeline", "agenda", "deal_forms", "risk"):
                 import_module(f"kam.screens.{module}")
             # The first ORM query sets up every model's mapping (~40 ms); the dashboard reads
             # without the ORM, so that would otherwise fall to the first account opened.
             configure_mappers()
+            with self.database.read() as session:
+                warm_up(session, self.today)
             # Everything built so far lives as long as the app: keep it out of the garbage
             # collector's full passes, which otherwise pause the interface for ~100-200 ms.
             gc.collect()

@@ -157,6 +157,33 @@ async def test_open_an_account_and_come_back(app: KamApp) -> None:
         assert table.cursor_row == 2
 
 
+async def test_the_first_account_opened_finds_its_statements_compiled(app: KamApp) -> None:
+    """Once the app has started, the account at the top of the list opens without compiling
+    a statement: the start-up read it ahead."""
+    from sqlalchemy import event
+    from sqlalchemy.engine.interfaces import CacheStats
+
+    compiled: list[str] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany) -> None:
+        if context.cache_hit is CacheStats.CACHE_MISS:
+            compiled.append(statement)
+
+    event.listen(app.database.engine, "before_cursor_execute", note)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.pause(0.6)  # the start-up's reading ahead begins half a second in
+        await settle(pilot)
+        with app.database.read() as session:
+            top = account_service.list_accounts(session, AccountListQuery(), 0, 1)[0]
+        compiled.clear()
+        app.open_account(top.id)
+        await settle(pilot)
+        assert isinstance(app.screen, AccountScreen)
+        assert app.screen.account_id == top.id
+        assert compiled == []
+
+
 async def test_scrolling_far_loads_later_pages(app: KamApp) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("2")

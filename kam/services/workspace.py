@@ -125,6 +125,14 @@ def load_insight(session: Session, account_id: uuid.UUID, today: date) -> dict[s
     }
 
 
+def warm_up(session: Session, today: date) -> None:
+    """Read the account at the top of the list as its screen would, and drop it: the first
+    account a person opens then finds its ~60 statements compiled (~40 ms at 100k)."""
+    first = accounts.list_accounts(session, accounts.AccountListQuery(), 0, 1)
+    if first:
+        load_account(session, first[0].id, today)
+
+
 def load_account(session: Session, account_id: uuid.UUID, today: date) -> Workspace:
     """Every tab's data at once (the Account plan tab reads its own when shown): how an
     account is opened, so its screen is laid out and painted once."""
