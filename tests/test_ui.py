@@ -184,6 +184,44 @@ async def test_the_first_account_opened_finds_its_statements_compiled(app: KamAp
         assert compiled == []
 
 
+@pytest.mark.parametrize("size", [(80, 24), (120, 35)])
+async def test_an_account_s_first_frame_shows_the_text_it_settles_on(
+    app: KamApp, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The account screen is laid out right the first time: the first frame written has the
+    text of the screen once settled (no second layout re-wrapping the panels to make room for
+    a scrollbar; the scrollbar itself, in the last column kept for it, comes with the next
+    frame). Watches the frames Textual writes (`App._display`, not public API)."""
+    from textual._compositor import LayoutUpdate
+    from textual.app import App
+
+    def text(update: LayoutUpdate) -> list[str]:
+        return [
+            "".join(segment.text for strip in line for segment in strip)[:-1]
+            for line in update.strips
+        ]
+
+    frames: list[list[str]] = []
+    display = App._display
+
+    def watch(self, screen, update) -> None:
+        if isinstance(screen, AccountScreen) and isinstance(update, LayoutUpdate):
+            frames.append(text(update))
+        display(self, screen, update)
+
+    monkeypatch.setattr(App, "_display", watch)
+    with app.database.read() as session:
+        top = account_service.list_accounts(session, AccountListQuery(), 0, 1)[0]
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        app.open_account(top.id)
+        await settle(pilot)
+        await pilot.pause(0.1)
+        settled = text(app.screen._compositor.render_full_update())
+        assert any(top.name in line for line in settled)
+        assert frames[0] == settled
+
+
 async def test_scrolling_far_loads_later_pages(app: KamApp) -> None:
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("2")

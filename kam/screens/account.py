@@ -172,7 +172,11 @@ class AccountScreen(KamScreen):
         """A tab's widgets. Each tab is built when first shown, which keeps opening an account
         to the widgets of the tab in view."""
         self._built.add(pane)
-        return Vertical(*self._pane_widgets(pane), id=pane, classes="account-tab")
+        widgets = self._pane_widgets(pane)
+        scrolls = any(widget.has_class("account-pane") for widget in widgets)
+        return Vertical(
+            *widgets, id=pane, classes="account-tab scrolls" if scrolls else "account-tab"
+        )
 
     def _pane_widgets(self, pane: str) -> list[Widget]:
         if pane == "overview":
