@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -13,6 +14,7 @@ from functools import partial
 from pathlib import Path
 
 from sqlmodel import Session
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.command import Hit, Hits, Provider
@@ -62,6 +64,10 @@ def _screen(module: str, name: str) -> Screen:
 HELP_PANEL_MIN_WIDTH = 110  # columns from which `?` opens the keys beside the screen
 
 
+PRELOADED = ("accounts", "account", "pipeline", "agenda", "deal_forms", "risk")
+QUIET_S = 0.3  # no key or click for this long, and nothing loading: start-up work goes on
+
+
 class KamApp(App[None]):
     TITLE = "kam"
     CSS_PATH = Path(__file__).parent / "styles" / "app.tcss"
@@ -95,6 +101,7 @@ class KamApp(App[None]):
         self._today = today
         self._classify_lock = threading.Lock()
         self._read_ahead: dict[str, Future[object]] = {}
+        self._last_input = 0.0  # time.monotonic() of the last key press or click
         self.sub_title = database.display_name
 
     def on_load(self) -> None:
@@ -117,19 +124,42 @@ class KamApp(App[None]):
 
             from kam.services.workspace import warm_up
 
-            for module in ("accounts", "account", "pipeline", "agenda", "deal_forms", "risk"):
-                import_module(f"kam.screens.{module}")
-            # The first ORM query sets up every model's mapping (~40 ms); the dashboard reads
-            # without the ORM, so that would otherwise fall to the first account opened.
-            configure_mappers()
-            with self.database.read() as session:
-                warm_up(session, self.today)
-            # Everything built so far lives as long as the app: keep it out of the garbage
-            # collector's full passes, which otherwise pause the interface for ~100-200 ms.
-            gc.collect()
-            gc.freeze()
+            def read_ahead() -> None:
+                with self.database.read() as session:
+                    warm_up(session, self.today)
+
+            def keep() -> None:
+                # Everything built so far lives as long as the app: keep it out of the garbage
+                # collector's full passes, which otherwise pause the interface for ~100-200 ms.
+                gc.collect()
+                gc.freeze()
+
+            steps = [
+                *(partial(import_module, f"kam.screens.{module}") for module in PRELOADED),
+                # The first ORM query sets up every model's mapping (~40 ms); the dashboard
+                # reads without the ORM, so that would otherwise fall to the first account.
+                configure_mappers,
+                read_ahead,
+                keep,
+            ]
+            for step in steps:
+                # Each step holds the interpreter for tens of milliseconds: run it while the
+                # person is not typing and nothing they asked for is loading.
+                while not self.call_from_thread(self._is_quiet):
+                    time.sleep(0.1)
+                step()
 
         self.run_worker(load, thread=True, group="preload", exit_on_error=False)
+
+    def _is_quiet(self) -> bool:
+        if time.monotonic() - self._last_input < QUIET_S:
+            return False
+        return all(worker.is_finished or worker.group == "preload" for worker in self.workers)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.MouseDown):
+            self._last_input = time.monotonic()
+        await super().on_event(event)
 
     @property
     def today(self) -> date:

@@ -184,6 +184,28 @@ async def test_the_first_account_opened_finds_its_statements_compiled(app: KamAp
         assert compiled == []
 
 
+async def test_start_up_work_waits_while_the_person_types(
+    app: KamApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The start-up's background work goes on only while no key was pressed for a moment
+    and nothing the person asked for is loading."""
+    import kam.app
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert app._is_quiet()
+        monkeypatch.setattr(kam.app, "QUIET_S", 3600.0)
+        await pilot.press("2")
+        await settle(pilot)
+        assert not app._is_quiet()  # a key pressed within the hour
+        monkeypatch.setattr(kam.app, "QUIET_S", 0.0)
+        assert app._is_quiet()
+        app.screen.query_one(LazyTable).reload()  # nothing typed, but the list is loading
+        assert not app._is_quiet()
+        await settle(pilot)
+        assert app._is_quiet()
+
+
 @pytest.mark.parametrize("size", [(80, 24), (120, 35)])
 async def test_an_account_s_first_frame_shows_the_text_it_settles_on(
     app: KamApp, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch
