@@ -41,9 +41,10 @@ TARGETS = {
     "first_frame_s": ("`kam` start to first dashboard frame", "< 1.0 s", 1.0),
     "accounts_open_ms": ("accounts screen open", "< 150 ms", 150.0),
     "keystroke_ms": ("one filter keystroke to refreshed table", "< 50 ms", 50.0),
-    "account_complete_ms": ("account screen open, every tab's data", "< 100 ms", 100.0),
-    "account_open_ms": ("... its first paint", "", None),
-    "account_again_ms": ("... another account after it, every tab's data", "< 100 ms", 100.0),
+    "account_open_ms": ("account screen open: first frame, every tab's data", "< 100 ms", 100.0),
+    "account_settled_ms": ("... until Textual's follow-up layout passes are done", "", None),
+    "account_again_ms": ("... another account after it: first frame", "< 100 ms", 100.0),
+    "account_again_settled_ms": ("... another account: settled", "", None),
     "board_open_ms": ("pipeline board open (5 columns, totals)", "< 150 ms", 150.0),
     "board_filter_ms": ("... a filter applied to the board", "< 150 ms", 150.0),
     "card_move_ms": ("... a card moved one stage", "< 150 ms", 150.0),
@@ -189,9 +190,15 @@ def probe_tui(db: Path, runs: int) -> dict[str, float]:
         "first_frame_s": statistics.median(r["first_frame_s"] for r in results),
         "accounts_open_ms": statistics.median(r["accounts_open_ms"] for r in results),
         "keystroke_ms": statistics.median(k for r in results for k in r["filter_keystroke_ms"]),
-        "account_open_ms": statistics.median(r["account_open_ms"] for r in results),
-        "account_complete_ms": statistics.median(r["account_complete_ms"] for r in results),
-        "account_again_ms": statistics.median(r["account_again_ms"] for r in results),
+        **{
+            key: statistics.median(r[key] for r in results)
+            for key in (
+                "account_open_ms",
+                "account_settled_ms",
+                "account_again_ms",
+                "account_again_settled_ms",
+            )
+        },
         "maxrss_mb": max(r["maxrss_mb"] for r in results),
         **{
             key: statistics.median(r[key] for r in results)
