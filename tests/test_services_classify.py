@@ -225,12 +225,13 @@ def test_refresh_records_tier_moves_as_history(database: Database) -> None:
     assert all("12m" in r.reason for r in rows)
 
 
-def test_the_classification_reads_the_accounts_straight_through(database: Database) -> None:
+def test_the_classification_reads_the_accounts_straight_through(
+    sqlite_database: Database,
+) -> None:
     """No index drives the read of the accounts: the partial index of live names would have
     SQLite read every account row in name order, at random (a third of the statement's time
     at 100k accounts)."""
-    if not database.is_sqlite:
-        pytest.skip("SQLite's query plan")
+    database = sqlite_database
     portfolio(database, {"Acme": 10, "Bolt": 5, "Cobalt": 0})
     statement = classify.classification_select(
         classify.make_window(AS_OF, "12m"), ClassificationSettings()
