@@ -190,6 +190,7 @@ def probe_tui(db: Path, runs: int) -> dict[str, float]:
         "first_frame_s": statistics.median(r["first_frame_s"] for r in results),
         "accounts_open_ms": statistics.median(r["accounts_open_ms"] for r in results),
         "keystroke_ms": statistics.median(k for r in results for k in r["filter_keystroke_ms"]),
+        "maxrss_mb": max(r["maxrss_mb"] for r in results),
         **{
             key: statistics.median(r[key] for r in results)
             for key in (
@@ -197,12 +198,6 @@ def probe_tui(db: Path, runs: int) -> dict[str, float]:
                 "account_settled_ms",
                 "account_again_ms",
                 "account_again_settled_ms",
-            )
-        },
-        "maxrss_mb": max(r["maxrss_mb"] for r in results),
-        **{
-            key: statistics.median(r[key] for r in results)
-            for key in (
                 "board_open_ms",
                 "board_filter_ms",
                 "card_move_ms",

@@ -190,8 +190,8 @@ def _ordinal(expression: sa.ColumnElement, vocabulary: type) -> sa.ColumnElement
     return sa.case(*((expression == m.value, i) for i, m in enumerate(vocabulary)), else_=99)
 
 
-_READ_COLUMNS = (
-    "name",
+# An account's figures, as both the fresh statement and the stored classification name them.
+_FIGURES = (
     "revenue_minor",
     "cost_minor",
     "rank",
@@ -202,6 +202,7 @@ _READ_COLUMNS = (
     "tier",
     "strategic",
 )
+_READ_COLUMNS = ("name", *_FIGURES)
 _CLASSES = {c.value: c for c in AccountClass}
 _TIERS = {t.value: t for t in ValueTier}
 
@@ -392,21 +393,7 @@ def refresh(
     conn.execute(cache.delete())
     window = make_window(as_of, settings.window)
     select = classification_select(window, settings)
-    columns = [
-        "account_id",
-        "revenue_minor",
-        "cost_minor",
-        "rank",
-        "share",
-        "cumulative_share",
-        "account_class",
-        "computed_tier",
-        "tier",
-        "strategic",
-        "position",
-        "class_order",
-        "tier_order",
-    ]
+    columns = ["account_id", *_FIGURES, "position", "class_order", "tier_order"]
     source = select.subquery("fresh")
     conn.execute(
         cache.insert().from_select(columns, sa.select(*(source.c[name] for name in columns)))
