@@ -370,3 +370,33 @@ def test_cell_width_agrees_with_rich_for_every_character_it_counts_itself() -> N
     assert "北" in wide and "〪" not in wide  # a combining mark among the ideographs
     for text in [*narrow, *wide, "北京 → Ünïcode…", "✅ done", "e\u0301"]:
         assert cell_len(text) == rich_cell_len(text), repr(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "revenue -43% year on year (133.7k → 75.9k); no contact for 70 days",
+        "plain ASCII that is far too long for its column",
+        "北京腾飞食品股份有限公司 → Ünïcode, and then some more",
+        "e\u0301e\u0301e\u0301 combining marks, far too long for the column",
+        "short",
+    ],
+)
+@pytest.mark.parametrize("width", [1, 2, 9, 10, 21])
+def test_a_cell_is_cut_or_padded_to_its_width_as_rich_would(text: str, width: int) -> None:
+    """Cells are cut to the exact width with an ellipsis (text of one cell a character by
+    slicing, the rest by Rich's own cut) and padded on the side asked."""
+    from rich.cells import cell_len as rich_cell_len
+    from rich.cells import set_cell_size
+
+    from kam.services.formatting import fit
+
+    for right in (False, True):
+        cut = fit(text, width, right=right)
+        assert rich_cell_len(cut) == width, (cut, width)
+        if rich_cell_len(text) > width:
+            expected = set_cell_size(text, width - 1) + "…" if width > 1 else set_cell_size(text, 1)
+            assert cut == expected
+        else:
+            padding = " " * (width - rich_cell_len(text))
+            assert cut == (padding + text if right else text + padding)

@@ -63,6 +63,9 @@ def fit(text: str, width: int, *, right: bool = False) -> str:
     """Pad or cut `text` to exactly `width` terminal cells; cut text ends with an ellipsis."""
     length = cell_len(text)
     if length > width:
+        if length == len(text) and (text.isascii() or _PLAIN_WIDE.match(text)):
+            # One cell a character (ASCII, accents, arrows): cut by slicing.
+            return text[: width - 1] + "…" if width > 1 else text[:width]
         return set_cell_size(text, width - 1) + "…" if width > 1 else set_cell_size(text, width)
     padding = " " * (width - length)
     return padding + text if right else text + padding
