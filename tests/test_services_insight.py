@@ -368,11 +368,23 @@ def test_each_signal_shows_its_weight_score_and_evidence(database: Database, boo
 def test_the_silent_account_is_watched_and_red(database: Database, book) -> None:
     silent = _health(database, book["silent"])
     assert _signal(silent, "revenue_year").score == 0
-    assert "no revenue year on year" in _signal(silent, "revenue_year").evidence
+    assert "no revenue in 12 months (" in _signal(silent, "revenue_year").evidence
     assert silent.band == HealthBand.red
     assert silent.capped_by == "revenue fell by a third or more"
     assert silent.weighted_mean > silent.score  # good marks elsewhere do not hide it
-    assert "no revenue year on year" in silent.reasons
+    assert "no revenue in 12 months (" in silent.reasons
+
+
+def test_revenue_evidence_says_which_period_had_what() -> None:
+    def said(now: int, before: int, span=health._QUARTER) -> str:
+        return health._growth_signal("revenue_quarter", now, before, span, 7, 150).evidence
+
+    assert said(74_640_00, 0) == (
+        "new revenue: 74.6k in 3 months, none the same 3 months a year before"
+    )
+    assert said(0, 0, health._YEAR) == "no revenue in 12 months nor the year before"
+    assert said(0, 88_000_00, health._YEAR) == "no revenue in 12 months (88.0k the year before)"
+    assert said(50_00, 100_00) == "revenue -50% in 3 months, year on year (100 → 50)"
 
 
 def _key_revenue(database: Database) -> list[int]:

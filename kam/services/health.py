@@ -429,17 +429,39 @@ def _population(facts: _Facts, floor: int | None, archived: set[Any], lost: set[
 # --- the signals ----------------------------------------------------------------------------
 
 
-def _growth_signal(key: str, now: int, before: int, span: str, weight: int, slope: float) -> Signal:
+@dataclass(frozen=True)
+class _Span:
+    """How a revenue comparison is said: the recent period, the one it is compared with, and
+    the comparison itself."""
+
+    period: str
+    before: str
+    compared: str
+
+
+_YEAR = _Span("in 12 months", "the year before", "year on year")
+_QUARTER = _Span("in 3 months", "the same 3 months a year before", "in 3 months, year on year")
+
+
+def _growth_signal(
+    key: str, now: int, before: int, span: _Span, weight: int, slope: float
+) -> Signal:
     if before <= 0:
         if now > 0:
-            return Signal(key, weight, None, f"new revenue {money_short(now)} {span}")
-        return Signal(key, weight, None, f"no revenue {span}")
+            return Signal(
+                key,
+                weight,
+                None,
+                f"new revenue: {money_short(now)} {span.period}, none {span.before}",
+            )
+        return Signal(key, weight, None, f"no revenue {span.period} nor {span.before}")
     growth = now / before - 1
     if now == 0:
-        evidence = f"no revenue {span} ({money_short(before)} a year before)"
+        evidence = f"no revenue {span.period} ({money_short(before)} {span.before})"
     else:
         evidence = (
-            f"revenue {growth * 100:+.0f}% {span} ({money_short(before)} → {money_short(now)})"
+            f"revenue {growth * 100:+.0f}% {span.compared} "
+            f"({money_short(before)} → {money_short(now)})"
         )
     return Signal(key, weight, _clamp(70 + slope * growth), evidence)
 
@@ -449,14 +471,9 @@ def _signals(account: Any, facts: _Facts, as_of: date, settings: HealthSettings)
     year, year_before, quarter, quarter_before = facts.revenue.get(account, (0, 0, 0, 0))
     signals = [
         # Flat scores 70; a fall of 25% a year (or 33% in a quarter, which is noisier) 20.
-        _growth_signal("revenue_year", year, year_before, "year on year", w["revenue_year"], 200),
+        _growth_signal("revenue_year", year, year_before, _YEAR, w["revenue_year"], 200),
         _growth_signal(
-            "revenue_quarter",
-            quarter,
-            quarter_before,
-            "on the same quarter last year",
-            w["revenue_quarter"],
-            150,
+            "revenue_quarter", quarter, quarter_before, _QUARTER, w["revenue_quarter"], 150
         ),
     ]
     row = facts.wallet.get(account)
