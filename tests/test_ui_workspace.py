@@ -480,11 +480,13 @@ async def test_tabs_are_built_when_first_shown_and_follow_keys_clicks_and_a_narr
         switcher = screen.query_one("#account-tabs")
         assert [pane.id for pane in switcher.children] == ["overview"]
         assert strip_text(screen).startswith(" Overview  Team ")
+        assert strip_text(screen).endswith("›")  # more tabs to the right
 
         await pilot.press("h")  # the last tab: the strip shows it whole at 80 columns
         await settle(pilot)
         assert screen.tab == "history" and screen.query_one("#history-table", DataTable)
-        assert strip_text(screen).rstrip().endswith(" History")
+        assert strip_text(screen).endswith(" History ")
+        assert strip_text(screen).startswith("‹")  # more tabs to the left
         assert screen.query_one(ContentSwitcher).current == "history"
 
         await pilot.press("tab")  # round to the first

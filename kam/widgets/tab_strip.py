@@ -4,7 +4,7 @@ Textual's tabs mount a widget per title, a bar, two containers and a pane per ta
 account screen that was half of the widgets a new screen built and styled before its first
 paint. This strip draws the same two lines itself, and the screen builds a tab's pane only
 when it is first shown. Where the titles do not fit, the strip shows the part around the tab
-in view.
+in view, with ‹ or › at an edge beyond which more titles lie.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 BAR, HALF_LEFT, HALF_RIGHT = "━", "╺", "╸"
+MORE_LEFT, MORE_RIGHT = "‹", "›"  # more titles beyond this edge
 
 
 class TabStrip(Widget, can_focus=True):
@@ -107,7 +108,14 @@ class TabStrip(Widget, can_focus=True):
                 Segment(f" {title} ", active if tab == self.active else plain)
                 for tab, title in self.tabs
             ]
-            strip = Strip(segments)
+            line = Strip(segments).crop_extend(offset, offset + width, base)
+            # Marks where titles lie beyond an edge, so a person knows there are more tabs.
+            if offset > 0 and width > 1:
+                line = Strip.join([Strip([Segment(MORE_LEFT, plain)]), line.crop(1, width)])
+            _last, start, cells = self._spans()[-1]
+            if start + cells > offset + width and width > 1:
+                line = Strip.join([line.crop(0, width - 1), Strip([Segment(MORE_RIGHT, plain)])])
+            return line
         elif y == 1:
             strip = Strip(self._bar(offset + width))
         else:
