@@ -508,3 +508,12 @@ async def test_tabs_are_built_when_first_shown_and_follow_keys_clicks_and_a_narr
             "team",
             "contacts",
         ]
+
+        def team_title_style():
+            return next(seg.style for seg in strip.render_line(0) if seg.text == " Team ")
+
+        resting = team_title_style()
+        await pilot.hover(TabStrip, offset=(12, 0))  # " Team " sits in cells 10-15
+        assert team_title_style() != resting  # lit under the mouse
+        await pilot.hover(TabStrip, offset=(12, 1))  # the bar below it: not a title
+        assert team_title_style() == resting

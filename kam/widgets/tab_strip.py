@@ -4,7 +4,7 @@ Textual's tabs mount a widget per title, a bar, two containers and a pane per ta
 account screen that was half of the widgets a new screen built and styled before its first
 paint. This strip draws the same two lines itself, and the screen builds a tab's pane only
 when it is first shown. Where the titles do not fit, the strip shows the part around the tab
-in view, with ‹ or › at an edge beyond which more titles lie.
+in view, with a mark (MORE_LEFT, MORE_RIGHT) at an edge beyond which more titles lie.
 """
 
 from __future__ import annotations
@@ -36,6 +36,10 @@ class TabStrip(Widget, can_focus=True):
     TabStrip > .tab-strip--active {
         color: $foreground;
     }
+    TabStrip > .tab-strip--hover {
+        color: $foreground;
+        background: $foreground 10%;
+    }
     TabStrip:focus > .tab-strip--active {
         text-style: $block-cursor-text-style;
         color: $block-cursor-foreground;
@@ -49,7 +53,12 @@ class TabStrip(Widget, can_focus=True):
         background: $foreground 30%;
     }
     """
-    COMPONENT_CLASSES = {"tab-strip--tab", "tab-strip--active", "tab-strip--bar"}
+    COMPONENT_CLASSES = {
+        "tab-strip--tab",
+        "tab-strip--active",
+        "tab-strip--hover",
+        "tab-strip--bar",
+    }
     BINDINGS = [
         Binding("left", "step(-1)", "Previous tab", show=False),
         Binding("right", "step(1)", "Next tab", show=False),
@@ -76,6 +85,7 @@ class TabStrip(Widget, can_focus=True):
         super().__init__(id=id)
         self.tabs = list(tabs)
         self.set_reactive(TabStrip.active, active)
+        self._hover: str | None = None  # the tab under the mouse
 
     # --- geometry -------------------------------------------------------------------------
 
@@ -104,8 +114,12 @@ class TabStrip(Widget, can_focus=True):
         if y == 0:
             plain = self.get_component_rich_style("tab-strip--tab")
             active = self.get_component_rich_style("tab-strip--active")
+            hover = self.get_component_rich_style("tab-strip--hover")
             segments = [
-                Segment(f" {title} ", active if tab == self.active else plain)
+                Segment(
+                    f" {title} ",
+                    active if tab == self.active else hover if tab == self._hover else plain,
+                )
                 for tab, title in self.tabs
             ]
             line = Strip(segments).crop_extend(offset, offset + width, base)
@@ -151,9 +165,26 @@ class TabStrip(Widget, can_focus=True):
         ids = [tab for tab, _ in self.tabs]
         self.active = ids[(ids.index(self.active) + step) % len(ids)]
 
-    def on_click(self, event: events.Click) -> None:
-        x = event.x + self._offset()
+    def _tab_at(self, x: int) -> str | None:
+        """The tab whose title covers cell `x` of the strip as shown."""
+        x += self._offset()
         for tab, start, cells in self._spans():
             if start <= x < start + cells:
-                self.active = tab
-                return
+                return tab
+        return None
+
+    def on_click(self, event: events.Click) -> None:
+        tab = self._tab_at(event.x)
+        if tab is not None:
+            self.active = tab
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        self._set_hover(self._tab_at(event.x) if event.y == 0 else None)
+
+    def on_leave(self) -> None:
+        self._set_hover(None)
+
+    def _set_hover(self, tab: str | None) -> None:
+        if tab != self._hover:
+            self._hover = tab
+            self.refresh()
