@@ -314,6 +314,14 @@ async def test_question_mark_on_a_narrow_terminal_lists_the_keys_over_the_screen
         listed = shown(app.screen.query_one(Static))
         firsts = [line.split()[0] for line in listed.splitlines()[1:5]]
         assert firsts == ["e", "d", "tab", "esc"]
+        # Then the screen's other keys in the order it defines them: the tabs together (the
+        # Plan tab's `l` among them, though another binding uses `l` first), inherited last.
+        own = listed.split("Here")[0].splitlines()
+        keys = [line.split()[0] for line in own[1:] if line.strip()]
+        jumps = ["o", "t", "c", "r", "p", "l", "w", "k", "v", "h"]
+        start = keys.index("o")
+        assert keys[start : start + len(jumps)] == jumps
+        assert keys[-1] == "^c"  # Textual's copy, inherited
 
 
 async def test_command_palette_jumps_to_an_account(app: KamApp) -> None:

@@ -29,6 +29,7 @@ def key_sections(screen: Screen) -> list[tuple[str, list[KeyRow]]]:
         "Everywhere": [],
     }
     seen: set[tuple[str, str]] = set()
+    defined: dict[object, dict[str, int]] = {}
     for _key, (node, binding, enabled, _tooltip) in screen.active_bindings.items():
         if not binding.description:
             continue
@@ -37,14 +38,33 @@ def key_sections(screen: Screen) -> list[tuple[str, list[KeyRow]]]:
             continue  # one action under two keys: the first is enough
         seen.add((where, binding.action))
         display = app.get_key_display(binding)
-        # The key bar's keys first, in its order; the others after them, as they come.
-        place = in_bar.get(display, len(in_bar)) if binding.show else len(in_bar) + 1
+        # The key bar's keys first, in its order; the others after them, in the order their
+        # part of the screen defines them (its own before those it inherits).
+        if binding.show and display in in_bar:
+            place = in_bar[display]
+        else:
+            order = defined.get(node)
+            if order is None:
+                order = defined[node] = _definition_order(node)
+            place = len(in_bar) + order.get(binding.action, len(order))
         sections[where].append((place, (display, binding.description, enabled)))
     return [
         (title, [row for _place, row in sorted(rows, key=lambda r: r[0])])
         for title, rows in sections.items()
         if rows
     ]
+
+
+def _definition_order(node: object) -> dict[str, int]:
+    """Each action's place among the bindings `node`'s class and its bases define, the class's
+    own first: the active bindings come keyed by key, so an action bound to a key that an
+    earlier binding also uses would otherwise take that binding's place."""
+    order: dict[str, int] = {}
+    for cls in type(node).__mro__:
+        for binding in cls.__dict__.get("BINDINGS", ()):
+            if isinstance(binding, Binding):
+                order.setdefault(binding.action, len(order))
+    return order
 
 
 class KeysScreen(ModalScreen[None]):
