@@ -125,8 +125,11 @@ class KamApp(App[None]):
             from kam.services.workspace import warm_up
 
             def read_ahead() -> None:
-                with self.database.read() as session:
-                    warm_up(session, self.today)
+                try:
+                    with self.database.read() as session:
+                        warm_up(session, self.today)
+                except Exception:  # only a warm-up: opening an account will say what is wrong
+                    pass
 
             def keep() -> None:
                 # Everything built so far lives as long as the app: keep it out of the garbage

@@ -184,6 +184,27 @@ async def test_the_first_account_opened_finds_its_statements_compiled(app: KamAp
         assert compiled == []
 
 
+async def test_a_failing_read_ahead_at_start_up_leaves_the_rest_of_it_done(
+    app: KamApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    from kam.services import workspace
+
+    def broken(session, today) -> None:
+        raise RuntimeError("database is locked")
+
+    monkeypatch.setattr(workspace, "warm_up", broken)
+    gc.unfreeze()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.pause(0.6)  # the start-up's background work begins half a second in
+        await settle(pilot)
+        assert gc.get_freeze_count() > 0  # its last step ran
+        assert isinstance(app.screen, DashboardScreen)
+    gc.unfreeze()
+
+
 async def test_start_up_work_waits_while_the_person_types(
     app: KamApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
