@@ -102,24 +102,14 @@ def classification_select(window: Window, settings: ClassificationSettings) -> s
     """One SELECT with one row per live account: the heart of the classification."""
     rl = RevenueLine.__table__
     acct = Account.__table__
-    conditions = [rl.c.booked_on <= window.end]
+    # Each live account with its revenue lines in the window, summed: read in id order, each
+    # account's lines are one range of the covering index on (account, date).
+    in_window = [rl.c.account_id == acct.c.id, rl.c.booked_on <= window.end]
     if window.start is not None:
-        conditions.append(rl.c.booked_on > window.start)
-    revenue = (
-        sa.select(
-            rl.c.account_id,
-            sa.func.sum(rl.c.amount_minor).label("revenue"),
-            sa.func.sum(rl.c.cost_minor).label("cost"),
-        )
-        .where(*conditions)
-        .group_by(rl.c.account_id)
-        .cte("window_revenue")
-    )
-    revenue_value = sa.func.coalesce(revenue.c.revenue, 0)
-    cost_value = sa.func.coalesce(revenue.c.cost, 0)
-    is_active = revenue_value > 0
-    order = (sa.case((is_active, 0), else_=1), revenue_value.desc(), acct.c.name_key, acct.c.id)
-    live = (
+        in_window.append(rl.c.booked_on > window.start)
+    revenue_value = sa.func.coalesce(sa.func.sum(rl.c.amount_minor), 0)
+    cost_value = sa.func.coalesce(sa.func.sum(rl.c.cost_minor), 0)
+    summed = (
         sa.select(
             acct.c.id.label("account_id"),
             acct.c.name,
@@ -129,23 +119,31 @@ def classification_select(window: Window, settings: ClassificationSettings) -> s
             acct.c.tier_override,
             revenue_value.label("revenue"),
             cost_value.label("cost"),
-            sa.func.row_number().over(order_by=order).label("position"),
-            sa.func.sum(sa.case((is_active, 1), else_=0)).over().label("n_active"),
-            sa.func.sum(revenue_value).over().label("total"),
-            sa.case(
-                (
-                    is_active,
-                    sa.func.sum(revenue_value).over(order_by=order, rows=(None, 0)),
-                )
-            ).label("running"),
         )
-        .select_from(acct.outerjoin(revenue, revenue.c.account_id == acct.c.id))
-        # Written so that no index serves it: SQLite would otherwise walk the partial index
-        # of live names and read every account row in name order, at random (a third of the
-        # statement at 100k accounts) instead of reading the table straight through.
-        .where(sa.func.coalesce(acct.c.archived_at, acct.c.archived_at).is_(None))
-        .subquery("ranked")
+        .select_from(acct.outerjoin(rl, sa.and_(*in_window)))
+        .where(acct.c.archived_at.is_(None))
+        .group_by(acct.c.id)
+        .subquery("summed")
     )
+    is_active = summed.c.revenue > 0
+    order = (
+        sa.case((is_active, 0), else_=1),
+        summed.c.revenue.desc(),
+        summed.c.name_key,
+        summed.c.account_id,
+    )
+    live = sa.select(
+        *summed.c,
+        sa.func.row_number().over(order_by=order).label("position"),
+        sa.func.sum(sa.case((is_active, 1), else_=0)).over().label("n_active"),
+        sa.func.sum(summed.c.revenue).over().label("total"),
+        sa.case(
+            (
+                is_active,
+                sa.func.sum(summed.c.revenue).over(order_by=order, rows=(None, 0)),
+            )
+        ).label("running"),
+    ).subquery("ranked")
     # ceil(bp x N / 10000) below is integer arithmetic, identical on SQLite and PostgreSQL.
     total = sa.func.nullif(live.c.total, 0)
     # Active accounts come first in the window's order, so their rank is their position.
