@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import event as sa_event
 
 from kam.db import Database
 from kam.errors import InputErrors, KamError
@@ -415,3 +416,39 @@ def test_first_cards_of_every_column_match_each_column_read_alone(
                 OpportunityStage.proposal
             ]
         ] == ["more 20000", "Line upgrade", "more 300"]
+
+
+def test_the_totals_and_a_text_filter_read_the_deals_index_alone(
+    sqlite_database: Database,
+) -> None:
+    """The forecast's sums and the text filter's title match read one index, never the deals'
+    rows at random (~50k open deals at 100k accounts: most of the board's totals time)."""
+    database = sqlite_database
+    account = _account(database, "Acme")
+    for stage in ("prospecting", "proposal", "negotiation"):
+        _deal(database, account, title=f"Line {stage}", stage=stage, expected_close="2026-12-01")
+    statements: list[tuple[str, object]] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany) -> None:
+        if "FROM opportunity" in statement:
+            statements.append((statement, parameters))
+
+    sa_event.listen(database.engine, "before_cursor_execute", seen)
+    try:
+        with database.read() as session:
+            for f in (DealFilter(), DealFilter(text="line"), DealFilter(text="l")):
+                for by in ("stage", "owner", "quarter", "key"):
+                    pipeline.forecast(session, f, TODAY, by)
+    finally:
+        sa_event.remove(database.engine, "before_cursor_execute", seen)
+    with database.read() as session:
+        plans = [
+            [row[-1] for row in session.connection().exec_driver_sql(
+                "EXPLAIN QUERY PLAN " + statement, parameters  # type: ignore[arg-type]
+            )]
+            for statement, parameters in statements
+        ]  # fmt: skip
+    assert len(plans) == 24
+    for plan in plans:
+        reads = [step for step in plan if " opportunity " in f"{step} "]
+        assert reads and all("COVERING INDEX ix_opportunity_board" in s for s in reads), plan
