@@ -307,7 +307,7 @@ class PipelineScreen(KamScreen):
     ) -> None:
         """The totals by stage; in the forecast view also by owner, quarter and key accounts,
         each read in its own worker, side by side (each is a pass over the index of open
-        deals: 30-130 ms at 100k accounts), and handed on together."""
+        deals: 35-160 ms at 100k accounts), and handed on together."""
         today = self.kam.today
         groupings = ["stage", *(FORECAST_GROUPINGS if view == "forecast" else [])]
         needs = _reads_classification(f) or view == "forecast"  # the key-account split
