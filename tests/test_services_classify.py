@@ -230,7 +230,7 @@ def test_the_classification_sums_each_account_from_its_own_index_range(
 ) -> None:
     """The accounts are read in id order and each one's revenue lines in the window are one
     range of the covering index: no pass over every revenue line, no sort to group them
-    (together a third of the statement's time at 100k accounts)."""
+    (summing through the whole index, then joining, took ~0.12 s more at 100k accounts)."""
     database = sqlite_database
     portfolio(database, {"Acme": 10, "Bolt": 5, "Cobalt": 0})
     statement = classify.classification_select(
