@@ -335,3 +335,20 @@ def test_needs_are_kept_per_contact(database: Database) -> None:
 def test_a_removed_account_cannot_be_edited(database: Database) -> None:
     with pytest.raises(KamError, match="no longer exists"), database.read() as session:
         account_edit.open_account_form(session, uuid.uuid4())
+
+
+def test_the_standing_panel_gives_share_and_cumulative_share_alike(database: Database) -> None:
+    """At rank 1 the two are the same figure: shown at the same precision (65.43% and 65.43%,
+    not 65.43% above 65.4%)."""
+    from kam.screens.account_views import standing
+    from kam.services import workspace
+
+    top, other = _new(database, "Top Co"), _new(database, "Other Co")
+    with database.write() as session:
+        add_revenue(session, top, date(2026, 6, 1), 6543)
+        add_revenue(session, other, date(2026, 6, 1), 3457)
+        classify.refresh(session, TODAY)
+    with database.read() as session:
+        rows = dict(standing(workspace.load_workspace(session, top, TODAY)).rows)
+    assert rows["Rank"].plain == "1"
+    assert rows["Share of revenue"].plain == rows["Cumulative share"].plain

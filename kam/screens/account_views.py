@@ -80,7 +80,7 @@ def standing(ws: Workspace) -> Pairs:
         margin = (c.revenue_minor - c.cost_minor) / c.revenue_minor if c.revenue_minor else None
         grid.add_row("Margin", percent(margin) or "—")
         grid.add_row("Share of revenue", percent(c.share, 2))
-        grid.add_row("Cumulative share", percent(c.cumulative_share) or "—")
+        grid.add_row("Cumulative share", percent(c.cumulative_share, 2) or "—")
     else:
         grid.add_row("Class", "not classified (archived)")
     lead = next((t.member for t in ws.team if t.role.value == "account_lead"), None)
