@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
+import sys
 import threading
 import time
 import uuid
@@ -103,6 +105,48 @@ class KamApp(App[None]):
         self._read_ahead: dict[str, Future[object]] = {}
         self._last_input = 0.0  # time.monotonic() of the last key press or click
         self.sub_title = database.display_name
+        self.crash: tuple[BaseException, Path | None] | None = None  # the error that ended it
+        self._keep_theme()
+
+    # --- the theme, kept between runs -------------------------------------------------------
+
+    def _keep_theme(self) -> None:
+        from kam.config import configured
+
+        chosen = configured("theme")
+        if chosen and chosen in self.available_themes:
+            self.theme = chosen
+
+    def on_mount(self) -> None:
+        self.theme_changed_signal.subscribe(self, self._theme_chosen)
+
+    def _theme_chosen(self, theme) -> None:
+        from kam.config import save_configured
+
+        def save() -> None:
+            # A read-only config folder: the theme holds for this run only.
+            with contextlib.suppress(OSError):
+                save_configured("theme", theme.name)
+
+        self.run_worker(save, thread=True, group="config", exit_on_error=False)
+
+    # --- an unexpected error: one line on the terminal, the traceback in a log --------------
+
+    def _handle_exception(self, error: Exception) -> None:
+        if self.crash is None:
+            from kam.crash import write_crash_log
+
+            self.crash = (error, write_crash_log(error))
+        super()._handle_exception(error)
+
+    def _print_error_renderables(self) -> None:
+        if self.crash is None:
+            super()._print_error_renderables()
+            return
+        from kam.crash import crash_line
+
+        self._exit_renderables.clear()
+        print(crash_line(*self.crash), file=sys.__stderr__)
 
     def on_load(self) -> None:
         # The first screen's figures are read while Textual sets up the terminal and the

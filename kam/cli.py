@@ -18,6 +18,7 @@ from kam.errors import KamError
 
 EXIT_USAGE = 2
 EXIT_PROBLEMS = 1  # `kam check` found something
+EXIT_CRASH = 3  # the app stopped on an unexpected error (its log file named on stderr)
 TRANSFER_KINDS = ("accounts", "contacts", "revenue", "opportunities", "wallet")
 
 
@@ -28,12 +29,15 @@ class _Parser(argparse.ArgumentParser):
         raise KamError(f"{self.prog}: {message}")
 
 
-def _add_db(parser: argparse.ArgumentParser, *, top: bool) -> None:
+def _add_db(parser: argparse.ArgumentParser, *, top: bool, demo: bool = False) -> None:
     parser.add_argument(
         "--db",
         metavar="PATH|URL",
         default=None if top else argparse.SUPPRESS,
-        help="database file or URL (default: $KAM_DATABASE, else kam.db in the user data folder)",
+        help="where to build the demo (default: demo.db in the user data folder, never "
+        "$KAM_DATABASE, so the demo cannot overwrite your own data)"
+        if demo
+        else "database file or URL (default: $KAM_DATABASE, else kam.db in the user data folder)",
     )
 
 
@@ -58,12 +62,38 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(tui, top=False)
     _add_user(tui, top=False)
 
-    demo = commands.add_parser("demo", help="build a demo database and open it")
-    _add_db(demo, top=False)
+    demo = commands.add_parser(
+        "demo",
+        help="build a demo database and open it",
+        description="Build a made-up portfolio (accounts, revenue, contacts, deals, plans, "
+        "reviews) in a database of its own and open kam on it. Building again replaces it.",
+        epilog="examples: kam demo | kam demo --accounts 100000 --no-tui | "
+        "kam demo --as-of 2026-06-30 --seed 3",
+    )
+    _add_db(demo, top=False, demo=True)
     _add_user(demo, top=False)
-    demo.add_argument("--accounts", type=_positive_int, default=2000, metavar="N")
-    demo.add_argument("--seed", type=int, default=7, metavar="S")
-    demo.add_argument("--as-of", type=_date_arg, default=None, metavar="DATE")
+    demo.add_argument(
+        "--accounts",
+        type=_positive_int,
+        default=2000,
+        metavar="N",
+        help="how many accounts to make up (default: 2000)",
+    )
+    demo.add_argument(
+        "--seed",
+        type=int,
+        default=7,
+        metavar="S",
+        help="the random seed: the same seed builds the same portfolio (default: 7)",
+    )
+    demo.add_argument(
+        "--as-of",
+        type=_date_arg,
+        default=None,
+        metavar="DATE",
+        help="the day the portfolio is seen from: revenue, deals and plans end around it "
+        "(default: today)",
+    )
     demo.add_argument("--no-tui", action="store_true", help="build only, do not open the app")
 
     report = commands.add_parser("report", help="print a report")
@@ -75,12 +105,23 @@ def build_parser() -> argparse.ArgumentParser:
         reports, "pipeline", "the weighted pipeline and won deals, by stage, owner, quarter, ..."
     )
     deals.add_argument(
-        "--by", choices=("stage", "owner", "quarter", "account", "key"), default="stage"
+        "--by",
+        choices=("stage", "owner", "quarter", "account", "key"),
+        default="stage",
+        help="one row per stage, owner, close quarter, account, or key accounts vs the rest "
+        "(default: stage)",
     )
     deals.add_argument("--quarter", default=None, metavar="YYYY-QN", help="close quarter only")
     agenda = _report_parser(reports, "agenda", "planned contacts: overdue and coming up")
     agenda.add_argument("--user", default=None, metavar="NAME", help="one person's (default: all)")
-    agenda.add_argument("--days", type=_positive_int, default=14, metavar="N")
+    agenda.add_argument(
+        "--days",
+        type=_positive_int,
+        default=14,
+        metavar="N",
+        help="what falls due within N days from the reference date, besides the overdue "
+        "(default: 14)",
+    )
     wallet = _report_parser(
         reports, "wallet", "share of wallet, growth vs the customer's, whitespace, competitors"
     )
@@ -101,9 +142,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_db(weekly, top=False)
     weekly.add_argument("--week", default=None, metavar="YYYY-Www", help="default: this week")
-    weekly.add_argument("--as-of", type=_date_arg, default=None, metavar="DATE")
-    weekly.add_argument("--format", choices=("md", "html"), default="md")
-    weekly.add_argument("-o", "--output", default=None, metavar="FILE")
+    weekly.add_argument(
+        "--as-of", type=_date_arg, default=None, metavar="DATE", help="default: today"
+    )
+    weekly.add_argument(
+        "--format", choices=("md", "html"), default="md", help="Markdown or HTML (default: md)"
+    )
+    weekly.add_argument(
+        "-o", "--output", default=None, metavar="FILE", help="default: standard output"
+    )
 
     export = commands.add_parser("export", help="write data out")
     exports = export.add_subparsers(dest="export", parser_class=_Parser, metavar="WHAT")
@@ -189,9 +236,22 @@ def _report_parser(reports, name: str, help: str) -> argparse.ArgumentParser:
     from, the format and the output file."""
     parser = reports.add_parser(name, help=help)
     _add_db(parser, top=False)
-    parser.add_argument("--as-of", type=_date_arg, default=None, metavar="DATE")
-    parser.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    parser.add_argument("-o", "--output", default=None, metavar="FILE")
+    parser.add_argument(
+        "--as-of",
+        type=_date_arg,
+        default=None,
+        metavar="DATE",
+        help="the day the portfolio is seen from (default: today)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("table", "csv", "json"),
+        default="table",
+        help="a table to read, or CSV / JSON with raw numbers (default: table)",
+    )
+    parser.add_argument(
+        "-o", "--output", default=None, metavar="FILE", help="default: standard output"
+    )
     return parser
 
 
@@ -261,7 +321,15 @@ def _open(db: str | None, *, demo: bool = False):
     return open_database(resolve_database(db, demo=demo))
 
 
+def _need_terminal() -> None:
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise KamError(
+            "kam needs a terminal; reports are `kam report ...`, data goes out with `kam export`"
+        )
+
+
 def _tui(db: str | None, *, demo: bool = False, user: str | None = None) -> int:
+    _need_terminal()
     gc.enable()
     database = _open(db, demo=demo)
     from kam.app import KamApp
@@ -272,14 +340,17 @@ def _tui(db: str | None, *, demo: bool = False, user: str | None = None) -> int:
 
         with database.read() as session:
             user = demo_user(session)
-    KamApp(database, user=current_user(user)).run()
-    return 0
+    app = KamApp(database, user=current_user(user))
+    app.run()
+    return EXIT_CRASH if app.crash is not None else (app.return_code or 0)
 
 
 def _demo(args: argparse.Namespace) -> int:
     from kam.config import resolve_database
     from kam.demo import create_demo_database
 
+    if not args.no_tui:
+        _need_terminal()  # before the build, not after it
     url = resolve_database(args.db, demo=True)
     started = time.perf_counter()
     print(f"Building a demo portfolio of {args.accounts:,} accounts…", file=sys.stderr)

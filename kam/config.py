@@ -40,14 +40,69 @@ def current_user(explicit: str | None = None) -> str:
 
 
 def _configured_user() -> str | None:
+    return configured("user")
+
+
+def configured(key: str) -> str | None:
+    """A string of the user's config.toml, or None when it is not there (or not readable)."""
     import tomllib
 
     try:
         with config_file().open("rb") as handle:
-            value = tomllib.load(handle).get("user")
+            value = tomllib.load(handle).get(key)
     except (OSError, tomllib.TOMLDecodeError):
         return None
     return value if isinstance(value, str) else None
+
+
+def save_configured(key: str, value: str) -> None:
+    """Set one top-level string of config.toml, keeping every other line as it was. Written
+    to a temporary file and renamed, readable by its owner only."""
+    import json
+    import re
+
+    path = config_file()
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        lines = []
+    # A JSON string is a valid TOML basic string.
+    line = f"{key} = {json.dumps(value, ensure_ascii=False)}"
+    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
+    # Top-level keys come before the first [table]: only those are replaced or added.
+    end = next((i for i, text in enumerate(lines) if text.lstrip().startswith("[")), len(lines))
+    found = next((i for i in range(end) if pattern.match(lines[i])), None)
+    if found is None:
+        lines.insert(end, line)
+    else:
+        lines[found] = line
+    write_private(path, "\n".join(lines) + "\n")
+
+
+def private_folder(path: Path) -> Path:
+    """A folder of kam's (data, config, logs): created readable by its owner only."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a small file of kam's whole or not at all, readable by its owner only."""
+    private_folder(path.parent)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def crash_log_folder() -> Path:
+    return data_dir() / "logs"
 
 
 def default_database_path(*, demo: bool = False) -> Path:

@@ -26,6 +26,16 @@ from kam.db import Database, open_database
 TEST_TODAY = "2026-11-22"
 
 
+@pytest.fixture(autouse=True)
+def _private_user_folders(tmp_path_factory: pytest.TempPathFactory, monkeypatch) -> None:
+    """Every test gets its own config and data folders: nothing reads or writes the real
+    user's config.toml (the theme, the user name) or crash logs."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.delenv("NO_COLOR", raising=False)
+
+
 def _find_pg_bin() -> Path | None:
     found = shutil.which("pg_ctl")
     if found:

@@ -24,6 +24,7 @@ from textual.widgets import (
     Tree,
 )
 
+from kam.models.enums import TeamRole
 from kam.screens import account_views as views
 from kam.screens import deal_forms, deal_views, insight_forms, insight_views, plan_forms
 from kam.screens import workspace_forms as forms
@@ -382,10 +383,18 @@ class AccountScreen(KamScreen):
         ws = self.workspace
         assert ws is not None
         verdict = self.query_one("#threading", Static)
+        said = Text()
+        owner = ws.detail.owner
+        if owner and not any(row.role == TeamRole.account_lead for row in ws.team):
+            said.append(f"Account lead: {owner}, the owner, until someone else is named\n")
         if ws.threading.single_threaded:
-            verdict.update(Text(f"⚠ Single-threaded: {ws.threading.reason}", "yellow"))
+            said.append(f"⚠ Single-threaded: {ws.threading.reason}", "yellow")
         else:
-            verdict.update(Text("✓ More than one person carries this account", "green"))
+            carriers = ws.threading.carriers
+            said.append(
+                f"✓ {len(carriers)} people carry this account: {', '.join(carriers)}", "green"
+            )
+        verdict.update(said)
         text = self.filters.get("team", "").lower()
         table = self.query_one("#team-table", DataTable)
         keep = table.cursor_row
@@ -977,7 +986,7 @@ class AccountScreen(KamScreen):
 
     def _deal_saved(self, deal: object) -> None:
         if deal is not None:
-            self.wanted_deal = deal.id  # type: ignore[attr-defined]
+            self.wanted_deal = deal.id  # type: ignore[attr-defined]  # a deal or a Moved
         self._after_save(deal)
 
     def action_new_deal(self) -> None:
@@ -1005,7 +1014,8 @@ class AccountScreen(KamScreen):
         if not deal.open:
             self.notify(f"{deal.title} is {deal.stage.value} already", severity="warning")
             return
-        deal_forms.close_deal(self, deal.id, deal.title, won, self._deal_saved)
+        name = self.workspace.detail.account.name if self.workspace else ""
+        deal_forms.close_deal(self, deal.id, deal.title, name, won, self._deal_saved)
 
     def action_move_deal(self, step: int) -> None:
         deal = self._deal_or_hint()

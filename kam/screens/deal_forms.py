@@ -65,7 +65,7 @@ def deal_fields(
         # The stage probabilities, for the person choosing whether to set one by hand.
         FieldSpec("probability_override", "Probability %", placeholder=f"blank: {follows}"),
         FieldSpec("expected_close", "Expected close", "date"),
-        FieldSpec("impact_months", "Impact (months)", placeholder="12"),
+        FieldSpec("impact_months", "Impact (months)", placeholder="blank: 12 months"),
         FieldSpec("buying_factor", "Buys mainly on", "choice", choices_of(BuyingFactor)),
         FieldSpec("owner_id", "Owner", "choice", _people(members), placeholder="nobody yet"),
         FieldSpec("next_step", "Next step"),
@@ -144,17 +144,19 @@ def edit_deal(screen: DataMixin, deal_id: uuid.UUID, done: Done) -> None:
     _open_form(screen, query, build, done)
 
 
-def close_deal(screen: DataMixin, deal_id: uuid.UUID, title: str, won: bool, done: Done) -> None:
+def close_deal(
+    screen: DataMixin, deal_id: uuid.UUID, title: str, account: str, won: bool, done: Done
+) -> None:
     user, today = screen.kam.user, screen.kam.today
     outcome = "won" if won else "lost"
     screen.kam.push_screen(
         FormScreen(
-            f"Mark {title} {outcome}",
+            f"Mark {title} ({account}) {outcome}",
             [
                 FieldSpec("close_reason", f"Why {outcome}", placeholder="required"),
-                FieldSpec("closed_on", "Closed on", "date", placeholder=f"{today} (today)"),
+                FieldSpec("closed_on", "Closed on", "date"),
             ],
-            {},
+            {"closed_on": today},
             lambda session, raw, _b: pipeline.close_deal(
                 session, deal_id, raw, won=won, user=user, today=today
             ),

@@ -36,6 +36,7 @@ from kam.screens.base import KamModal
 from kam.services.edits import Base, EditConflict
 from kam.services.formatting import money_exact
 from kam.services.history import as_words
+from kam.services.parsing import parse_date
 
 Raw = dict[str, Any]
 
@@ -114,6 +115,12 @@ class FormScreen(KamModal):
                         yield Label(spec.label, classes="form-label")
                         with Vertical(classes="form-cell"):
                             yield self._widget(spec)
+                            if spec.kind == "date":
+                                yield Static(
+                                    self._date_hint(str(self.initial[spec.key] or "")),
+                                    id=f"hint-{spec.key}",
+                                    classes="form-hint",
+                                )
                             yield Static("", id=f"error-{spec.key}", classes="form-error")
             yield Static("", id="form-message")
             with Horizontal(id="form-buttons"):
@@ -142,13 +149,41 @@ class FormScreen(KamModal):
                 id=wid,
                 classes="form-many",
             )
-        examples = {"date": "e.g. 2026-03-05", "money": "e.g. 12,500.00"}
+        examples = {"date": "e.g. 2026-03-05, +2w, next monday", "money": "e.g. 12,500.00"}
         placeholder = spec.placeholder or examples.get(spec.kind, "")
         return Input(value, placeholder=placeholder, id=wid, compact=True, suggester=spec.suggester)
 
     def on_mount(self) -> None:
+        for spec in self.fields:
+            if spec.kind == "date":
+                hint = self.query_one(f"#hint-{spec.key}")
+                hint.display = bool(self._date_hint(str(self.initial[spec.key] or "")))
         if self.fields:
             self.query_one(f"#field-{self.fields[0].key}").focus()
+
+    # --- dates, resolved as they are typed ----------------------------------------------------
+
+    def _date_hint(self, text: str) -> str:
+        """The date a date field's text stands for, so `next monday` or `+2w` can be checked
+        before saving; blank when nothing is typed."""
+        if not text.strip():
+            return ""
+        today = getattr(self.app, "today", None) or date.today()
+        try:
+            value = parse_date(text, today=today)
+        except InputError:
+            return "not a date yet"
+        return f"→ {value:%a} {value.isoformat()}"
+
+    @on(Input.Changed)
+    def _date_typed(self, event: Input.Changed) -> None:
+        key = (event.input.id or "").removeprefix("field-")
+        hints = self.query(f"#hint-{key}")
+        if hints:
+            hint = self._date_hint(event.value)
+            box = hints.first(Static)
+            box.update(hint)
+            box.display = bool(hint)
 
     # --- reading the widgets ---------------------------------------------------------------
 
@@ -210,9 +245,11 @@ class FormScreen(KamModal):
             for key, text in exc.errors.items():
                 self._field_error(key, text)
             self._message(f"Nothing saved: {len(exc.errors)} to fix", "error")
+            self._focus_first_error()
         elif isinstance(exc, InputError) and exc.field:
             self._field_error(exc.field, str(exc))
             self._message("Nothing saved", "error")
+            self._focus_first_error()
         else:
             from kam.app import friendly_error
 
@@ -249,8 +286,15 @@ class FormScreen(KamModal):
         box = matches.first(Static)
         box.update(text)
         box.add_class("-shown")
-        if not any(w.has_class("-shown") for w in self.query(".form-error") if w is not box):
-            self.query_one(f"#field-{key}").focus()
+
+    def _focus_first_error(self) -> None:
+        """The first field in error, in the order the form shows them, takes the focus."""
+        for spec in self.fields:
+            if self.query_one(f"#error-{spec.key}").has_class("-shown"):
+                field = self.query_one(f"#field-{spec.key}")
+                field.focus()
+                field.scroll_visible(animate=False)
+                return
 
     def _clear_messages(self) -> None:
         for box in self.query(".form-error"):

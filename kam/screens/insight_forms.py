@@ -16,7 +16,7 @@ ESTIMATE_FIELDS = [
     FieldSpec("period", "Period", placeholder="a year (2026) or a quarter (2026-Q3)"),
     FieldSpec("spend", "Their spend", placeholder="all suppliers together, e.g. 1,250,000"),
     FieldSpec("customer_growth", "Their growth", placeholder="e.g. 12% (blank: from last period)"),
-    FieldSpec("competitors", "Competitors", placeholder="Acme 30%, Beta 15%"),
+    FieldSpec("competitors", "Competitors", placeholder="e.g. Acme 30%, Beta 15%"),
     FieldSpec("notes", "Notes"),
 ]
 

@@ -117,13 +117,12 @@ class CardList(LazyTable):
 
     def row_line(self, row: Any, index: int, line: int, width: int) -> Strip:
         deal: DealRow = row
+        base = self.rich_style  # the theme's colours, light or dark
         if index == self.cursor_row:
             cursor = self.get_component_rich_style("lazy-table--cursor")
-            base = Style(bgcolor=cursor.bgcolor)
+            base += Style(bgcolor=cursor.bgcolor)
         elif index % 2:
-            base = self.get_component_rich_style("card-list--alt")
-        else:
-            base = Style()
+            base += self.get_component_rich_style("card-list--alt")
         if line == 0:
             return Strip([Segment(fit(deal.account, width), base + Style(bold=True))])
         if line == 1:
@@ -563,7 +562,7 @@ class PipelineScreen(KamScreen):
         if not deal.open:
             self.notify(f"{deal.title} is {deal.stage.value} already", severity="warning")
             return
-        deal_forms.close_deal(self, deal.id, deal.title, won, self._saved)
+        deal_forms.close_deal(self, deal.id, deal.title, deal.account, won, self._saved)
 
     def action_remove_deal(self) -> None:
         deal = self._deal_or_hint()

@@ -91,8 +91,10 @@ def log_activity(
     account_name: str = "",
     item: plans.AgendaRow | plans.PlanRow | None = None,
 ) -> None:
-    """Log a contact; from a plan item, its kind, contact and the item itself come filled in,
-    and saving moves the item to its next date."""
+    """Log a contact; from a plan item, its kind and contact come filled in, and the item
+    itself when it is due (today or overdue), so that saving moves it to its next date. An
+    item not yet due is fulfilled only when chosen in the form: a second contact on the same
+    day must not push it a whole cadence further."""
     user, today = screen.kam.user, screen.kam.today
 
     def query(session):
@@ -113,7 +115,7 @@ def log_activity(
         members, people, items, deals, me = loaded
         fields = [
             FieldSpec("kind", "Kind", "choice", KINDS, required=True),
-            FieldSpec("occurred_on", "When", "date", placeholder=f"{today} (today)"),
+            FieldSpec("occurred_on", "When", "date"),
             FieldSpec("plan_item_id", "Fulfils", "choice", items, placeholder="no plan item"),
             FieldSpec("contact_ids", "With", "many", people),
             FieldSpec("member_ids", "Our side", "many", _people(members)),
@@ -131,11 +133,13 @@ def log_activity(
         ]
         values: dict[str, Any] = {
             "kind": item.kind if item else ActivityKind.call,
+            "occurred_on": today,
             "sentiment": "neutral",
             "member_ids": [me] if me else [],
         }
         if item is not None:
-            values["plan_item_id"] = str(item.id)
+            if item.next_due is not None and item.next_due <= today:
+                values["plan_item_id"] = str(item.id)
             if item.contact_id is not None:
                 values["contact_ids"] = [item.contact_id]
         title = f"Log a contact with {account_name}" if account_name else "Log a contact"
@@ -154,7 +158,7 @@ def snooze(screen: DataMixin, item_id: uuid.UUID, label: str, done: Done) -> Non
     screen.kam.push_screen(
         FormScreen(
             f"Snooze {label}",
-            [FieldSpec("until", "Until", "date", placeholder="e.g. next Monday's date")],
+            [FieldSpec("until", "Until", "date", placeholder="e.g. next monday, +2w, 2026-03-05")],
             {},
             lambda session, raw, _b: plans.snooze(session, item_id, raw, user, today),
         ),

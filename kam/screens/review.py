@@ -10,6 +10,7 @@ record progress on one, `x` writes the week's report.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -448,15 +449,24 @@ class ReviewScreen(KamScreen):
         card, week, user, today = self.card, self._week(), self.kam.user, self.kam.today
         if card is None:
             return
-        self._form(
-            f"Action for {card.name} (it goes on the owner's agenda)",
-            [
-                FieldSpec("title", "What"),
-                FieldSpec("owner", "Owner", placeholder="a team member's name"),
-                FieldSpec("due_on", "Due", "date", placeholder="2026-12-01"),
-            ],
-            {"owner": card.owner or ""},
-            lambda s, raw, _b: review.add_action(s, card.account_id, week, raw, user, today),
+
+        def ask(due: date) -> None:
+            self._form(
+                f"Action for {card.name} (it goes on the owner's agenda)",
+                [
+                    FieldSpec("title", "What"),
+                    FieldSpec("owner", "Owner", placeholder="a team member's name"),
+                    FieldSpec("due_on", "Due", "date"),
+                ],
+                {"owner": card.owner or "", "due_on": due},
+                lambda s, raw, _b: review.add_action(s, card.account_id, week, raw, user, today),
+            )
+
+        self.load(
+            lambda session: review.default_action_due(session, today),
+            ask,
+            group="action-form",
+            classified=False,
         )
 
     def action_close_action(self) -> None:
@@ -600,8 +610,8 @@ def plan_form(account_id, plan: review.PlanView) -> FormScreen:
 
 _OBJECTIVE_FIELDS = [
     FieldSpec("title", "Objective"),
-    FieldSpec("measure", "Measure", placeholder="share of wallet in Service"),
-    FieldSpec("target", "Target", placeholder="40%"),
+    FieldSpec("measure", "Measure", placeholder="how it is measured, e.g. share of wallet"),
+    FieldSpec("target", "Target", placeholder="the figure to reach, e.g. 40%"),
     FieldSpec("due_on", "By", "date"),
     FieldSpec("status", "Status", "choice", choices_of(ObjectiveStatus), required=True),
     FieldSpec("progress", "Progress"),

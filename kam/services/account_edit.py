@@ -102,13 +102,18 @@ def _read_name(session: Session, reader: FormReader, exclude: uuid.UUID | None) 
 
 
 def read_account_form(
-    session: Session, raw: Mapping[str, Any], *, exclude: uuid.UUID | None = None
+    session: Session,
+    raw: Mapping[str, Any],
+    *,
+    exclude: uuid.UUID | None = None,
+    today: date | None = None,
 ) -> dict[str, Any]:
     """The typed values of an account form, or InputErrors naming every bad field."""
     unknown = set(raw) - set(ACCOUNT_FIELDS)
     if unknown:
         raise KamError(f"unknown account fields: {', '.join(sorted(unknown))}")
-    r = FormReader(raw)
+    today = today or date.today()
+    r = FormReader(raw, today)
     values: dict[str, Any] = {
         "name": _read_name(session, r, exclude),
         "industry": r.text("industry", limit=120),
@@ -128,7 +133,7 @@ def read_account_form(
         "emerging": r.flag("emerging"),
         "tier_override": r.choice("tier_override", ValueTier),
         "tier_override_reason": r.text("tier_override_reason", limit=500),
-        "customer_since": r.day("customer_since"),
+        "customer_since": r.day("customer_since", not_after=today),
         "notes": r.long_text("notes"),
     }
     if values["tier_override"] is not None and not values["tier_override_reason"]:

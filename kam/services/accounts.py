@@ -159,7 +159,10 @@ def count_accounts(session: Session, query: AccountListQuery) -> int:
 
 def _unindexed(column: sa.ColumnElement) -> sa.ColumnElement:
     """The same order, but not one an index can give: makes the planner filter first."""
-    if isinstance(column.type, sa.String | sa.Enum):
+    if isinstance(column.type, sa.Enum):
+        # An enum's `|| ''` would bind '' as one of its values, which is none of them.
+        return sa.cast(column, sa.String)
+    if isinstance(column.type, sa.String):
         return column.concat("")
     return column + 0
 

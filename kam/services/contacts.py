@@ -205,7 +205,7 @@ def read_contact_form(
     contact_id: uuid.UUID | None = None,
     today: date | None = None,
 ) -> dict[str, Any]:
-    r = FormReader(raw)
+    r = FormReader(raw, today)
 
     def same_account(other: uuid.UUID) -> bool:
         boss = session.get(Contact, other)

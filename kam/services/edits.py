@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from kam.errors import ConflictError, InputError, InputErrors
 from kam.services.history import as_words
-from kam.services.parsing import parse_date
+from kam.services.parsing import DATE_HINT, is_email, parse_date
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -73,8 +73,9 @@ def merge(base: Base, current: Base, mine: Mapping[str, Any]) -> dict[str, Any]:
 class FormReader:
     """Reads the text a form holds into typed values, collecting every problem at once."""
 
-    def __init__(self, raw: Mapping[str, Any]) -> None:
+    def __init__(self, raw: Mapping[str, Any], today: date | None = None) -> None:
         self.raw = raw
+        self.today = today  # for dates typed as `tomorrow`, `+2w`, `next monday`
         self.errors: dict[str, str] = {}
 
     def fail(self, field: str, message: str) -> None:
@@ -117,9 +118,10 @@ class FormReader:
         if not text:
             return None
         try:
-            value = parse_date(text, field)
+            value = parse_date(text, field, today=self.today)
         except InputError:
-            self.fail(field, f"{text!r} is not a date (try 2026-03-05 or 5 Mar 2026)")
+            example = DATE_HINT if self.today else "2026-03-05 or 5 Mar 2026"
+            self.fail(field, f"{text!r} is not a date (try {example})")
             return None
         if not_after is not None and value > not_after:
             self.fail(field, f"cannot be later than {not_after.isoformat()}")
@@ -141,6 +143,6 @@ class FormReader:
 
     def email(self, field: str) -> str | None:
         value = self.text(field, limit=200)
-        if value and ("@" not in value or value.startswith("@") or value.endswith("@")):
+        if value and not is_email(value):
             self.fail(field, "an e-mail address looks like name@example.com")
         return value

@@ -72,7 +72,7 @@ def open_complaint(
     session: Session, account_id: uuid.UUID, raw: Mapping[str, Any], today: date
 ) -> Complaint:
     _account(session, account_id)
-    r = FormReader(raw)
+    r = FormReader(raw, today)
     opened = r.day("opened_on", not_after=today) or today
     severity = r.choice("severity", ComplaintSeverity) or ComplaintSeverity.medium
     summary = r.long_text("summary")
@@ -95,7 +95,7 @@ def close_complaint(
         raise KamError("that complaint no longer exists")
     if complaint.closed_on is not None:
         raise InputError(f"that complaint was resolved on {complaint.closed_on} already")
-    r = FormReader(raw)
+    r = FormReader(raw, today)
     closed = r.day("closed_on", not_after=today) or today
     if closed < complaint.opened_on:
         r.fail("closed_on", f"cannot be before it was opened ({complaint.opened_on})")
@@ -113,7 +113,7 @@ def record_score(
     session: Session, account_id: uuid.UUID, raw: Mapping[str, Any], today: date
 ) -> SatisfactionScore:
     _account(session, account_id)
-    r = FormReader(raw)
+    r = FormReader(raw, today)
     surveyed = r.day("surveyed_on", not_after=today) or today
     text = str(raw.get("score") or "").strip()
     score = None

@@ -916,7 +916,10 @@ def update_deal(
 
 @dataclass(frozen=True)
 class Moved:
-    deal_id: uuid.UUID
+    """A deal after a stage move or a close: `id` as on the deal itself, so a screen that
+    keeps its cursor on a saved deal treats both alike."""
+
+    id: uuid.UUID
     title: str
     stage: OpportunityStage
 
@@ -953,7 +956,7 @@ def close_deal(
     deal = _get(session, deal_id)
     if deal.stage in CLOSED_STAGES:
         raise KamError(f"{deal.title!r} is {deal.stage.value} already")
-    r = FormReader(raw)
+    r = FormReader(raw, today)
     outcome = "won" if won else "lost"
     reason = r.text("close_reason", limit=500, required=f"say why the deal was {outcome}")
     closed_on = r.day("closed_on", not_after=today) or today

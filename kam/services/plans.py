@@ -324,7 +324,7 @@ def plan_values(item: PlanItem) -> dict[str, Any]:
 def _read_plan_form(
     session: Session, account_id: uuid.UUID, raw: Mapping[str, Any], today: date
 ) -> dict[str, Any]:
-    r = FormReader(raw)
+    r = FormReader(raw, today)
     values: dict[str, Any] = {
         "kind": r.choice("kind", ActivityKind, required=True),
         "owner_id": r.reference(
@@ -430,7 +430,7 @@ def snooze(
 ) -> PlanItem:
     """Move this one due date; the cadence keeps its schedule after it."""
     item = _get(session, item_id)
-    r = FormReader(raw)
+    r = FormReader(raw, today)
     until = r.day("until")
     if until is None:
         r.fail("until", "to which day?")
@@ -483,7 +483,7 @@ def log_activity(
     a one-off item is done. A follow-up date becomes a one-off item on the agenda."""
     if session.get(Account, account_id) is None:
         raise KamError("that account no longer exists")
-    r = FormReader(raw)
+    r = FormReader(raw, today)
     kind = r.choice("kind", ActivityKind, required=True)
     occurred = r.day("occurred_on", not_after=today) or today
     follow_up = r.day("follow_up_on")

@@ -52,6 +52,7 @@ from kam.services.planner import by_account
 
 REVIEW_KEY = "review"
 DEFAULT_UNREVIEWED_WEEKS = 4
+DEFAULT_ACTION_DUE_DAYS = 7
 MOVED_DAYS = 7  # a deal that changed stage within this many days "moved"
 TIER_DAYS = 28  # a tier move within this many days is on the agenda
 
@@ -100,7 +101,29 @@ def unreviewed_weeks(session: Session) -> int:
 def save_unreviewed_weeks(session: Session, weeks: int) -> None:
     if not 1 <= weeks <= 52:
         raise InputError("review every 1 to 52 weeks", "unreviewed_weeks")
-    settings_service.set_value(session, REVIEW_KEY, {"unreviewed_weeks": weeks})
+    _save_review_setting(session, "unreviewed_weeks", weeks)
+
+
+def action_due_days(session: Session) -> int:
+    """Days from the review to an action's due date when none is typed (a team setting)."""
+    raw = settings_service.get_value(session, REVIEW_KEY, {}) or {}
+    return int(raw.get("action_due_days", DEFAULT_ACTION_DUE_DAYS))
+
+
+def save_action_due_days(session: Session, days: int) -> None:
+    if not 1 <= days <= 366:
+        raise InputError("an action is due 1 to 366 days after the review", "action_due_days")
+    _save_review_setting(session, "action_due_days", days)
+
+
+def default_action_due(session: Session, today: date) -> date:
+    return today + timedelta(days=action_due_days(session))
+
+
+def _save_review_setting(session: Session, key: str, value: int) -> None:
+    raw = dict(settings_service.get_value(session, REVIEW_KEY, {}) or {})
+    raw[key] = value
+    settings_service.set_value(session, REVIEW_KEY, raw)
 
 
 # --- the queue ------------------------------------------------------------------------------
@@ -771,10 +794,12 @@ def add_action(
         owner_id = _member_by_name(session, str(raw.get("owner") or ""))
     except InputError as exc:
         errors["owner"] = str(exc)
-    due = None
+    # Every action has a due date, so it always reaches the owner's agenda: blank is the
+    # team's default span from today.
+    due: date | None = default_action_due(session, today)
     if str(raw.get("due_on") or "").strip():
         try:
-            due = parse_date(str(raw["due_on"]), "due_on")
+            due = parse_date(str(raw["due_on"]), "due_on", today=today)
         except InputError as exc:
             errors["due_on"] = str(exc).removeprefix("due_on: ")
     if errors:

@@ -221,19 +221,19 @@ def remove_from_team(session: Session, membership_id: uuid.UUID, user: str) -> N
 class Threading:
     single_threaded: bool
     reason: str  # in words, empty when not single-threaded
+    carriers: tuple[str, ...] = ()  # our people on the account, when more than one
 
 
 def threading(session: Session, account_id: uuid.UUID) -> Threading:
-    leads, through = _threading_facts(session, [account_id])
-    return _judge(account_id, leads, through)
+    return _judge(account_id, _threading_facts(session, [account_id]))
 
 
 def single_threaded_ids(session: Session, account_ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
     """Which of these accounts (one page of a list) are single-threaded."""
     if not account_ids:
         return set()
-    leads, through = _threading_facts(session, account_ids)
-    return {a for a in account_ids if _judge(a, leads, through).single_threaded}
+    facts = _threading_facts(session, account_ids)
+    return {a for a in account_ids if _judge(a, facts).single_threaded}
 
 
 def threading_of_all(
@@ -243,41 +243,63 @@ def threading_of_all(
 ) -> Callable[[Any], Threading]:
     """Threading for any account (of `account_ids`, or of the whole portfolio), from facts read
     once; `key` reads the account ids (and the returned function takes them in that form)."""
-    leads, through = _threading_facts(session, account_ids, key)
-    return lambda account_id: _judge(account_id, leads, through)
+    facts = _threading_facts(session, account_ids, key)
+    return lambda account_id: _judge(account_id, facts)
 
 
-def _judge(
-    account_id: uuid.UUID, leads: set[uuid.UUID], through: dict[uuid.UUID, list[str]]
-) -> Threading:
-    if account_id not in leads:
+def _judge(account_id: Any, facts: _ThreadingFacts) -> Threading:
+    if account_id not in facts.leads:
         return Threading(True, "no account lead on our side")
-    people = through.get(account_id, [])
-    if len(people) == 1:
+    people = facts.through.get(account_id, [])
+    if len(set(people)) == 1:
         return Threading(True, f"every contact and activity goes through {people[0]}")
-    return Threading(False, "")
+    carriers = set(facts.team.get(account_id, ())) | set(people)
+    if len(carriers) <= 1:
+        alone = next(iter(carriers), "one person")
+        return Threading(True, f"{alone} alone carries this account on our side")
+    return Threading(False, "", tuple(sorted(carriers, key=str.lower)))
+
+
+@dataclass(frozen=True)
+class _ThreadingFacts:
+    leads: set[Any]  # accounts with an account lead: one named on the team, else the owner
+    team: dict[Any, list[str]]  # account -> our people on it: its team and its owner
+    through: dict[Any, list[str]]  # account -> who its contacts and activities go through
 
 
 def _threading_facts(
     session: Session,
     account_ids: Collection[uuid.UUID] | None,
     key: Callable[[Any], Any] = lambda c: c,
-) -> tuple[set[Any], dict[Any, list[str]]]:
-    """(accounts with a lead, account -> the team members its contacts and activities go
-    through), in three indexed queries whatever the number of accounts; None: every account."""
+) -> _ThreadingFacts:
+    """What single-threading is judged on, in a few indexed queries whatever the number of
+    accounts; None: every account. The owner is the account lead unless someone else is
+    named one, so a new account with an owner has its lead."""
     conn = session.connection()
     ids = None if account_ids is None else list(account_ids)
+    account = Account.__table__
 
     def among(column: sa.ColumnElement) -> sa.ColumnElement:
         return sa.true() if ids is None else column.in_(ids)
 
     leads = set(
         conn.execute(
-            sa.select(key(_team.c.account_id)).where(
-                among(_team.c.account_id), _team.c.role == TeamRole.account_lead.value
+            sa.union(
+                sa.select(key(_team.c.account_id)).where(
+                    among(_team.c.account_id), _team.c.role == TeamRole.account_lead.value
+                ),
+                sa.select(key(account.c.id)).where(
+                    among(account.c.id), account.c.owner_id.is_not(None)
+                ),
             )
         ).scalars()
     )
+    on_team = sa.union(
+        sa.select(_team.c.account_id, _team.c.member_id).where(among(_team.c.account_id)),
+        sa.select(account.c.id, account.c.owner_id).where(
+            among(account.c.id), account.c.owner_id.is_not(None)
+        ),
+    ).subquery()
     contact = Contact.__table__
     activity = Activity.__table__
     attended = ActivityMember.__table__
@@ -291,11 +313,16 @@ def _threading_facts(
         .join_from(activity, attended, attended.c.activity_id == activity.c.id)
         .where(among(activity.c.account_id)),
     ).subquery()
-    through: dict[uuid.UUID, list[str]] = {}
-    for account_id, name in conn.execute(
-        sa.select(key(holders.c.account_id), _member.c.name).join_from(
-            holders, _member, _member.c.id == holders.c.member_id
-        )
-    ):
-        through.setdefault(account_id, []).append(name)
-    return leads, through
+
+    def names(members: sa.Subquery) -> dict[Any, list[str]]:
+        found: dict[Any, list[str]] = {}
+        account_column, member_column = members.c
+        for account_id, name in conn.execute(
+            sa.select(key(account_column), _member.c.name).join_from(
+                members, _member, _member.c.id == member_column
+            )
+        ):
+            found.setdefault(account_id, []).append(name)
+        return found
+
+    return _ThreadingFacts(leads, names(on_team), names(holders))

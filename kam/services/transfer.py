@@ -54,7 +54,7 @@ from kam.services import history, periods
 from kam.services import settings as settings_service
 from kam.services.account_edit import ACCOUNT_FIELDS
 from kam.services.contacts import CONTACT_FIELDS
-from kam.services.parsing import parse_amount, parse_date
+from kam.services.parsing import is_email, parse_amount, parse_date
 from kam.services.tabular import FileProblem, Table, read_table, unneutralise
 
 KINDS = ("accounts", "contacts", "revenue", "opportunities", "wallet")
@@ -283,7 +283,7 @@ def read_cell(spec: Spec, text: str, dayfirst: bool) -> Any:
             limit = spec.limit or 200
             if len(value) > limit:
                 raise CellError(f"at most {limit} characters (this has {len(value)})")
-            if spec.reader == "email" and ("@" not in value or value[0] == "@" or value[-1] == "@"):
+            if spec.reader == "email" and not is_email(value):
                 raise CellError(f"{value!r} is not an e-mail address")
             if spec.reader == "id":
                 try:

@@ -379,14 +379,20 @@ class LazyTable(ScrollView, can_focus=True):
 
     def _row_strip(self, row: Any, is_cursor: bool, index: int) -> Strip:
         cells = self.cells_of(row, index)
-        cursor = self.get_component_rich_style("lazy-table--cursor") if is_cursor else None
-        overlay = Style(bgcolor=cursor.bgcolor, bold=True) if cursor is not None else None
+        # Every segment starts from the widget's own style (the theme's text and background),
+        # so rows follow a light theme, and filters such as NO_COLOR's monochrome one always
+        # get a style to work on.
+        base = self.rich_style
+        overlay = Style()
+        if is_cursor:
+            cursor = self.get_component_rich_style("lazy-table--cursor")
+            overlay = Style(bgcolor=cursor.bgcolor, bold=True)
         segments = []
         for position, (i, width) in enumerate(zip(self._visible, self._widths, strict=True)):
             text, style = cells[i]
-            cell_style = (style or Style()) + overlay if overlay else style
+            cell_style = base + (style or Style()) + overlay
             if position:
-                segments.append(Segment(" ", overlay))
+                segments.append(Segment(" ", base + overlay))
             segments.append(Segment(fit(text, width, right=self.columns[i].right), cell_style))
         return Strip(segments)
 

@@ -1,0 +1,413 @@
+"""What a new user met in the first week, each kept fixed: crashes, lost input, misleading
+words and figures. Each test fails on the code before its fix."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import select
+from textual.widgets import Input, Select, Static
+
+from kam.app import KamApp
+from kam.db import open_database
+from kam.errors import InputErrors
+from kam.models import ActionItem, Opportunity, PlanItem
+from kam.screens.account import AccountScreen
+from kam.screens.form import FormScreen
+from kam.services import account_edit, accounts, classify, contacts, pipeline, plans, review, team
+from kam.services.accounts import AccountListQuery
+from kam.services.parsing import parse_date, relative_date
+from kam.services.revenue import add_revenue
+from kam.widgets.lazy_table import LazyTable
+from tests.support import run, settle
+from tests.test_ui_workspace import open_account, shown, type_into
+
+TODAY = date(2026, 11, 23)  # a Monday
+USER = "Ann Lee"
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    """Acme (Ann's, a key account) with a deal in negotiation and a monthly call due in two
+    weeks; Bolt (no owner, smaller)."""
+    path = tmp_path / "kam.db"
+    database = open_database(f"sqlite:///{path}")
+    with database.write() as session:
+        ann = team.create_member(session, {"name": USER}).id
+        team.create_member(session, {"name": "Bo Berg"})
+        acme = account_edit.create_account(session, "Acme 北京", owner_id=ann)
+        bolt = account_edit.create_account(session, "Bolt AB")
+        add_revenue(session, acme.id, date(2026, 6, 1), 900_000_00)
+        add_revenue(session, bolt.id, date(2026, 6, 1), 1_000_00)
+        pipeline.create_deal(
+            session,
+            acme.id,
+            {"title": "Retrofit", "amount_minor": "30000", "stage": "negotiation"},
+            USER,
+            TODAY,
+        )
+        plans.create_item(
+            session,
+            acme.id,
+            {"kind": "call", "cadence": "monthly", "next_due": "2026-12-07", "owner_id": str(ann)},
+            USER,
+            TODAY,
+        )
+        classify.refresh(session, TODAY)
+    database.dispose()
+    return path
+
+
+def make_app(path: Path) -> KamApp:
+    return KamApp(open_database(f"sqlite:///{path}"), today=TODAY, user=USER)
+
+
+def read(path: Path, query):
+    database = open_database(f"sqlite:///{path}")
+    try:
+        with database.read() as session:
+            return query(session)
+    finally:
+        database.dispose()
+
+
+def deal(path: Path, title: str) -> Opportunity:
+    def query(session):
+        found = session.exec(select(Opportunity).where(Opportunity.title == title)).one()
+        session.expunge(found)
+        return found
+
+    return read(path, query)
+
+
+# --- 1. winning a deal from the account's Pipeline tab -------------------------------------
+
+
+async def test_won_from_the_account_pipeline_tab_saves_and_the_app_carries_on(
+    db_path: Path,
+) -> None:
+    app = make_app(db_path)
+    async with app.run_test(size=(120, 35)) as pilot:
+        screen = await open_account(pilot, "Acme", "p")
+        await pilot.press("W")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, FormScreen)
+        assert form.form_title == "Mark Retrofit (Acme 北京) won"  # the account is named
+        # The closing date is a value, today's, not a placeholder that looks like one.
+        assert form.query_one("#field-closed_on", Input).value == TODAY.isoformat()
+        await type_into(pilot, "#field-close_reason", "Best total cost")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen and app.is_running
+        assert "won" in shown(screen.query_one("#deal-card", Static))
+    found = deal(db_path, "Retrofit")
+    assert (found.stage, found.closed_on) == ("won", TODAY)
+
+
+# --- 2. the accounts filter under every sort -------------------------------------------------
+
+
+@pytest.mark.parametrize("sort", sorted(accounts.SORT_COLUMNS))
+def test_the_accounts_filter_works_under_every_sort(database, sort: str) -> None:
+    with database.write() as session:
+        for name in ("Acme 北京", "Acme Steel", "Bolt AB"):
+            account = account_edit.create_account(session, name)
+            add_revenue(session, account.id, date(2026, 6, 1), 1_000_00)
+        classify.refresh(session, TODAY)
+    with database.read() as session:
+        for descending in (True, False):
+            query = AccountListQuery(text="acme", sort=sort, descending=descending)
+            matches = accounts.count_accounts(session, query)
+            rows = accounts.list_accounts(session, query, 0, 50, matches=matches)
+            assert sorted(r.name for r in rows) == ["Acme Steel", "Acme 北京"]
+
+
+# --- 3. a review action has a real due date and reaches the agenda ---------------------------
+
+
+def test_a_review_action_typed_without_a_date_is_due_in_the_team_s_span(database) -> None:
+    with database.write() as session:
+        ann = team.create_member(session, {"name": USER})
+        acme = account_edit.create_account(session, "Acme", owner_id=ann.id)
+        week = review.iso_week(TODAY)
+        review.add_action(
+            session, acme.id, week, {"title": "Call back", "owner": USER}, USER, TODAY
+        )
+        review.save_action_due_days(session, 3)
+        review.add_action(
+            session, acme.id, week, {"title": "Send prices", "owner": USER}, USER, TODAY
+        )
+    with database.read() as session:
+        due = {a.title: a.due_on for a in session.exec(select(ActionItem)).all()}
+        on_agenda = plans.list_agenda(
+            session, plans.AgendaQuery(until=TODAY + timedelta(days=30), owner_id=ann.id), 0, 50
+        )
+    assert due == {"Call back": TODAY + timedelta(days=7), "Send prices": TODAY + timedelta(days=3)}
+    assert {r.note for r in on_agenda} >= {"Review action: Call back", "Review action: Send prices"}
+
+
+# --- 5. NO_COLOR, and a crash: one line, a log, a non-zero exit --------------------------------
+
+
+async def test_the_accounts_list_paints_under_no_color(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(db_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        table = app.screen.query_one(LazyTable)
+        assert table.row_count == 2
+        # Every segment of a row has a style for the monochrome filter to work on.
+        assert all(seg.style is not None for seg in table.render_line(1))
+        await pilot.pause()
+        assert app.is_running
+
+
+class _Broken(KamApp):
+    def on_ready(self) -> None:
+        raise RuntimeError("something nobody expected\nsecond line")
+
+
+def test_a_crash_exits_non_zero_with_one_line_and_the_traceback_in_a_log(
+    db_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    app = _Broken(open_database(f"sqlite:///{db_path}"), today=TODAY, user=USER)
+    app.run(headless=True, size=(80, 24))
+    assert app.return_code == 1 and app.crash is not None
+    _error, log = app.crash
+    err = capfd.readouterr().err
+    assert err.strip().splitlines() == [
+        f"kam stopped on an unexpected error (RuntimeError: something nobody expected); "
+        f"the details are in {log}"
+    ]
+    assert "Traceback" not in err
+    assert log is not None and log.parent.stat().st_mode & 0o777 == 0o700
+    assert log.stat().st_mode & 0o777 == 0o600
+    text = log.read_text()
+    assert "Traceback" in text and "something nobody expected" in text and "on_ready" in text
+
+
+def test_the_app_without_a_terminal_says_so_in_one_line(
+    db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "--db", str(db_path))  # pytest's stdin is no terminal
+    assert (code, out) == (2, "")
+    assert (
+        err
+        == "kam needs a terminal; reports are `kam report ...`, data goes out with `kam export`\n"
+    )
+
+
+# --- 10. focus after a failed save, the theme kept, rows in the theme's colours ---------------
+
+
+async def test_a_failed_save_puts_the_focus_on_the_first_field_in_error(db_path: Path) -> None:
+    app = make_app(db_path)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await open_account(pilot, "Acme", "p")
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, FormScreen)
+        # Errors in the amount and the next step's date, none in the title above them.
+        await type_into(pilot, "#field-title", "Service")
+        await type_into(pilot, "#field-next_step_due", "soonish")
+        await type_into(pilot, "#field-amount_minor", "-5")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, FormScreen)
+        assert app.focused is form.query_one("#field-amount_minor")
+
+
+async def test_the_chosen_theme_is_kept_and_the_lists_follow_it(db_path: Path) -> None:
+    from kam.config import config_file
+
+    app = make_app(db_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        app.theme = "textual-light"
+        await settle(pilot)
+        table = app.screen.query_one(LazyTable)
+        background = table.rich_style.bgcolor
+        assert background is not None and background.triplet is not None
+        assert sum(background.triplet) > 600  # a light background
+        line = table.render_line(2)  # a row that is not the cursor's
+        assert {seg.style.bgcolor for seg in line if seg.text.strip()} == {background}
+    assert 'theme = "textual-light"' in config_file().read_text()
+    again = make_app(db_path)
+    async with again.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert again.theme == "textual-light"
+
+
+# --- 12 and 16. who carries an account ---------------------------------------------------------
+
+
+def test_the_owner_is_the_account_lead_and_one_person_alone_is_single_threaded(database) -> None:
+    with database.write() as session:
+        ann = team.create_member(session, {"name": USER}).id
+        bo = team.create_member(session, {"name": "Bo Berg"}).id
+        owned = account_edit.create_account(session, "Owned", owner_id=ann).id
+        nobody = account_edit.create_account(session, "Nobody's").id
+        pair = account_edit.create_account(session, "Pair", owner_id=ann).id
+        team.add_to_team(session, pair, {"member_id": str(bo), "role": "technical"}, USER)
+    with database.read() as session:
+        assert team.threading(session, nobody).reason == "no account lead on our side"
+        alone = team.threading(session, owned)
+        assert alone.single_threaded
+        assert alone.reason == "Ann Lee alone carries this account on our side"
+        both = team.threading(session, pair)
+        assert not both.single_threaded and both.carriers == ("Ann Lee", "Bo Berg")
+
+
+async def test_the_team_tab_names_the_owner_as_lead_and_the_lone_carrier(db_path: Path) -> None:
+    app = make_app(db_path)
+    async with app.run_test(size=(120, 35)) as pilot:
+        screen = await open_account(pilot, "Acme", "t")
+        said = shown(screen.query_one("#threading", Static))
+    assert "Account lead: Ann Lee, the owner, until someone else is named" in said
+    assert "⚠ Single-threaded: Ann Lee alone carries this account on our side" in said
+    assert "More than one" not in said
+
+
+# --- 13. a second contact on the same day does not push the plan item on ---------------------
+
+
+async def test_logging_a_contact_selects_the_plan_item_only_when_it_is_due(
+    db_path: Path,
+) -> None:
+    app = make_app(db_path)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await open_account(pilot, "Acme", "l")
+        await pilot.press("l")  # the monthly call under the cursor is due in two weeks
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, FormScreen)
+        assert form.query_one("#field-plan_item_id", Select).is_blank()
+        assert form.query_one("#field-occurred_on", Input).value == TODAY.isoformat()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, AccountScreen)
+
+    def item(session):
+        return session.exec(select(PlanItem)).one().next_due
+
+    assert read(db_path, item) == date(2026, 12, 7)  # not moved on
+
+
+# --- 17. dates as people type them --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("today", "2026-11-23"),
+        ("Tomorrow", "2026-11-24"),
+        ("yesterday", "2026-11-22"),
+        ("+3d", "2026-11-26"),
+        ("+2w", "2026-12-07"),
+        ("-1w", "2026-11-16"),
+        ("+1m", "2026-12-23"),
+        ("+1y", "2027-11-23"),
+        ("in 10 days", "2026-12-03"),
+        ("monday", "2026-11-23"),  # today is a Monday: the next one is today
+        ("next monday", "2026-11-30"),  # after today
+        ("next fri", "2026-11-27"),
+        ("next week", "2026-11-30"),
+        ("next month", "2026-12-01"),
+        ("end of month", "2026-11-30"),
+        ("end of next month", "2026-12-31"),
+        ("end of quarter", "2026-12-31"),
+        ("end of year", "2026-12-31"),
+    ],
+)
+def test_relative_dates(text: str, expected: str) -> None:
+    assert relative_date(text, TODAY) == date.fromisoformat(expected)
+    assert parse_date(text, today=TODAY) == date.fromisoformat(expected)
+
+
+def test_relative_words_need_a_reference_date_and_nonsense_is_still_refused() -> None:
+    assert relative_date("next blursday", TODAY) is None
+    assert parse_date("2026-03-05", today=TODAY) == date(2026, 3, 5)  # the usual forms still
+    with pytest.raises(Exception, match="not a date"):
+        parse_date("soonish", today=TODAY)
+
+
+async def test_snooze_takes_next_monday_and_shows_the_date_as_it_is_typed(db_path: Path) -> None:
+    app = make_app(db_path)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await open_account(pilot, "Acme", "l")
+        await pilot.press("s")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, FormScreen)
+        hint = form.query_one("#hint-until", Static)
+        assert not hint.display  # nothing typed, nothing shown
+        await type_into(pilot, "#field-until", "next monday")
+        await pilot.pause()
+        assert hint.display and shown(hint).strip() == "→ Mon 2026-11-30"
+        await type_into(pilot, "#field-until", "next blursday")
+        await pilot.pause()
+        assert shown(hint).strip() == "not a date yet"
+        await type_into(pilot, "#field-until", "+2w")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, AccountScreen)
+
+    def item(session):
+        return session.exec(select(PlanItem)).one().next_due
+
+    assert read(db_path, item) == date(2026, 12, 7)
+
+
+# --- 18. small things -----------------------------------------------------------------------
+
+
+def test_a_customer_since_in_the_future_and_an_address_without_a_domain_are_refused(
+    database,
+) -> None:
+    with database.write() as session:
+        with pytest.raises(InputErrors) as caught:
+            account_edit.read_account_form(
+                session, {"name": "Future", "customer_since": "2030-01-01"}, today=TODAY
+            )
+        assert caught.value.errors == {"customer_since": "cannot be later than 2026-11-23"}
+        acme = account_edit.create_account(session, "Acme").id
+        for address in ("dana@example", "dana@.com", "dana@example.", "@example.com"):
+            with pytest.raises(InputErrors) as caught:
+                contacts.create_contact(session, acme, {"name": "Dana", "email": address}, USER)
+            assert caught.value.errors == {"email": "an e-mail address looks like name@example.com"}
+        contacts.create_contact(session, acme, {"name": "Dana", "email": "dana@example.com"}, USER)
+
+
+def test_demo_help_names_its_own_file_and_describes_every_option(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from kam.cli import build_parser
+
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["demo", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "demo.db in the user data folder, never $KAM_DATABASE" in out
+    assert "kam.db" not in out
+    for described in (
+        "--accounts N how many accounts",
+        "--seed S the random seed",
+        "--as-of DATE the day the portfolio is seen from",
+    ):
+        assert described in out
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["report", "agenda", "--help"])
+    assert "--days N what falls due within N days" in " ".join(capsys.readouterr().out.split())
+
+
+def _ids(session, model) -> list[uuid.UUID]:
+    return list(session.connection().execute(sa.select(model.__table__.c.id)).scalars())
