@@ -22,6 +22,7 @@ from textual.binding import Binding
 from textual.command import Hit, Hits, Provider
 from textual.content import Content
 from textual.screen import Screen
+from textual.timer import Timer
 
 from kam.db import Database, describe_database_error
 from kam.errors import KamError
@@ -68,6 +69,8 @@ HELP_PANEL_MIN_WIDTH = 110  # columns from which `?` opens the keys beside the s
 
 PRELOADED = ("accounts", "account", "pipeline", "agenda", "deal_forms", "risk")
 QUIET_S = 0.3  # no key or click for this long, and nothing loading: start-up work goes on
+HELD_KEYS_S = 5.0  # keys typed while a screen opens wait at most this long for it
+HELD_KEYS_MAX = 500
 
 
 class KamApp(App[None]):
@@ -86,12 +89,12 @@ class KamApp(App[None]):
         "risk": lambda: _screen("risk", "RiskScreen"),
     }
     BINDINGS = [
-        Binding("1", "switch_mode('dashboard')", "Dashboard"),
-        Binding("2", "switch_mode('accounts')", "Accounts"),
-        Binding("3", "switch_mode('pipeline')", "Pipeline"),
-        Binding("4", "switch_mode('agenda')", "Agenda"),
-        Binding("5", "switch_mode('review')", "Review"),
-        Binding("6", "switch_mode('risk')", "At risk"),
+        Binding("1", "show('dashboard')", "Dashboard"),
+        Binding("2", "show('accounts')", "Accounts"),
+        Binding("3", "show('pipeline')", "Pipeline"),
+        Binding("4", "show('agenda')", "Agenda"),
+        Binding("5", "show('review')", "Review"),
+        Binding("6", "show('risk')", "At risk"),
         Binding("question_mark", "toggle_help", "Keys"),
         Binding("q", "quit", "Quit"),
     ]
@@ -106,6 +109,9 @@ class KamApp(App[None]):
         self._last_input = 0.0  # time.monotonic() of the last key press or click
         self.sub_title = database.display_name
         self.crash: tuple[BaseException, Path | None] | None = None  # the error that ended it
+        self._holds: set[str] = set()  # why keys are held now (see hold_keys)
+        self._held_keys: list[events.Key] = []
+        self._held_timer: Timer | None = None
         self._keep_theme()
 
     # --- the theme, kept between runs -------------------------------------------------------
@@ -206,7 +212,104 @@ class KamApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseDown):
             self._last_input = time.monotonic()
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            if self._holds:
+                # A screen is being opened, or a key's binding is still moving the focus:
+                # this key is meant for where the focus lands.
+                if len(self._held_keys) < HELD_KEYS_MAX:
+                    self._held_keys.append(events.Key(event.key, event.character))
+                return
+            if self._binding_first(event) and (
+                await self._check_bindings(event.key, priority=True)
+                or await self._check_bindings(event.key)
+            ):
+                # What the binding set going (a focus change, a screen) is queued behind it:
+                # the next keys wait until that has run.
+                self.hold_keys("binding")
+                self.call_later(self.release_keys, "binding")
+                return
         await super().on_event(event)
+
+    def _binding_first(self, key: events.Key) -> bool:
+        """Whether `key` can only be a binding where the focus is now (no text it types).
+
+        Textual hands a key to the focused widget's queue and runs the screen's binding when
+        the key comes back up unhandled, by which time the next keys have gone out already: `/`
+        and a name typed at once put the name's `e` on the list (edit) instead of in the
+        filter box the `/` opened. A key the focused widget would not take as text has its
+        binding run here, at once, and the keys after it wait until what it set going has
+        run (see hold_keys), so they go where it moved the focus."""
+        from textual.widgets import TextArea
+
+        focused = self.focused
+        if focused is None:
+            return True
+        if focused.check_consume_key(key.key, key.character):
+            return False
+        return not (isinstance(focused, TextArea) and not focused.read_only and key.key == "enter")
+
+    # --- the main screens, and keys typed while a screen changes ----------------------------
+
+    async def action_show(self, mode: str) -> None:
+        """`1`-`6` show their screen itself, whatever was opened over it (an account from the
+        palette, say): never an account left on top of the agenda."""
+        from textual.screen import ModalScreen
+
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, ModalScreen):
+            self.pop_screen()
+        if mode != self.current_mode:
+            self.hold_keys()  # released when the new screen is shown
+            await self.switch_mode(mode)
+
+    def push_screen(self, screen, *args, **kwargs):  # type: ignore[no-untyped-def]
+        from kam.screens.base import DataMixin
+
+        if isinstance(screen, DataMixin):
+            self.hold_keys()  # released when it is shown (see DataMixin._shown)
+        return super().push_screen(screen, *args, **kwargs)
+
+    def pop_screen(self):  # type: ignore[no-untyped-def]
+        from kam.screens.base import DataMixin
+
+        if len(self.screen_stack) > 1 and isinstance(self.screen_stack[-2], DataMixin):
+            self.hold_keys()  # released when the screen below is shown again
+        return super().pop_screen()
+
+    def hold_keys(self, reason: str = "screen") -> None:
+        """Keep the keys pressed from now on until `release_keys(reason)`: typing `e` and a
+        name at once must put the name in the form `e` opens, not run the list's keys."""
+        if not self._holds:
+            self._held_timer = self.set_timer(HELD_KEYS_S, self._held_too_long)
+        self._holds.add(reason)
+
+    def release_keys(self, reason: str = "screen") -> None:
+        """Once nothing holds them, the held keys go, in order, to what has the focus now."""
+        self._holds.discard(reason)
+        if self._holds:
+            return
+        held = self._stop_holding()
+        for key in held:
+            self.post_message(key)
+
+    def drop_held_keys(self, reason: str = "screen") -> None:
+        """The screen did not open (an error was shown): the keys meant for it are dropped."""
+        self._holds.discard(reason)
+        self._held_keys.clear()
+        if not self._holds:
+            self._stop_holding()
+
+    def _stop_holding(self) -> list[events.Key]:
+        held, self._held_keys = self._held_keys, []
+        self._holds.clear()
+        if self._held_timer is not None:
+            self._held_timer.stop()
+            self._held_timer = None
+        return held
+
+    def _held_too_long(self) -> None:
+        if self._held_keys:
+            self.notify("Still opening; the keys typed meanwhile were set aside", timeout=4)
+        self._stop_holding()
 
     @property
     def today(self) -> date:
@@ -238,6 +341,7 @@ class KamApp(App[None]):
         deal_id: uuid.UUID | None = None,
     ) -> None:
         """Read the account off the UI thread, then show its screen in one paint."""
+        self.hold_keys()
         self.run_worker(
             self._open_account(account_id, tab, contact_id, deal_id),
             group="open-account",
@@ -262,6 +366,7 @@ class KamApp(App[None]):
         try:
             loaded = await asyncio.to_thread(read)
         except Exception as exc:
+            self.drop_held_keys()
             self.show_error(exc)
             return
         self.push_screen(

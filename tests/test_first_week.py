@@ -411,3 +411,85 @@ def test_demo_help_names_its_own_file_and_describes_every_option(
 
 def _ids(session, model) -> list[uuid.UUID]:
     return list(session.connection().execute(sa.select(model.__table__.c.id)).scalars())
+
+
+# --- 4. keys go where the focus is when they are pressed --------------------------------------
+
+
+def burst(app: KamApp, *keys: str) -> None:
+    """Keys as a fast typist (or a paste of keys) sends them: all queued at once, before any
+    is handled, which is what Pilot's press (one key, then wait) never does."""
+    from textual import events
+
+    names = {"/": "slash", " ": "space", "\t": "tab"}
+    for key in keys:
+        name = names.get(key, key)
+        character = key if len(key) == 1 else None
+        app.post_message(events.Key(name, character))
+
+
+async def test_a_filter_typed_at_once_after_a_board_move_goes_into_the_filter(
+    db_path: Path,
+) -> None:
+    from kam.screens.pipeline import PipelineScreen
+
+    app = make_app(db_path)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, PipelineScreen)
+        screen.query_one("#col-negotiation").focus()
+        await pilot.pause()
+        burst(app, "shift+left", "/", "A", "c", "m", "e")
+        await settle(pilot)
+        assert app.screen is screen  # no deal form opened by the `e` of "Acme"
+        assert screen.query_one("#deal-text", Input).value == "Acme"
+        assert app.focused is screen.query_one("#deal-text")
+    assert deal(db_path, "Retrofit").stage == "proposal"  # and the move was made
+
+
+async def test_keys_typed_while_a_form_opens_land_in_the_form_and_tab_moves_at_once(
+    db_path: Path,
+) -> None:
+    app = make_app(db_path)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        burst(app, "e", "Z", "e", "d", "tab", "M", "i", "n", "e")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, FormScreen)  # one form: the `e` of "Zed" did not edit again
+        assert form.query_one("#field-name", Input).value == "Zed"
+        assert form.query_one("#field-industry", Input).value == "Mine"
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert not isinstance(app.screen, FormScreen)
+
+
+# --- 6. 1-6 always show their screen; a key that creates rows asks first --------------------
+
+
+async def test_the_screen_keys_show_their_screen_whatever_was_opened_over_it(
+    db_path: Path,
+) -> None:
+    from kam.screens.accounts import AccountsScreen
+    from kam.screens.agenda import AgendaScreen
+
+    acme = read(db_path, lambda s: pipeline.account_by_name(s, "Acme 北京"))
+    app = make_app(db_path)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await pilot.press("4")
+        await settle(pilot)
+        app.open_account(acme)  # as the palette does
+        await settle(pilot)
+        assert isinstance(app.screen, AccountScreen)
+        await pilot.press("2")
+        await settle(pilot)
+        assert isinstance(app.screen, AccountsScreen)
+        await pilot.press("4")
+        await settle(pilot)
+        assert isinstance(app.screen, AgendaScreen)
+        assert len(app.screen_stack) == 1

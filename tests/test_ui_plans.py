@@ -15,7 +15,7 @@ from kam.db import open_database
 from kam.models import PlanItem
 from kam.screens.account import AccountScreen
 from kam.screens.agenda import AgendaScreen
-from kam.screens.form import FormScreen
+from kam.screens.form import ConfirmScreen, FormScreen
 from kam.services import account_edit, classify, contacts, plans, team
 from kam.services.revenue import add_revenue
 from kam.widgets.lazy_table import LazyTable
@@ -150,7 +150,14 @@ async def test_snooze_and_open_the_account_plan_tab(db_path: Path) -> None:
         assert plan.row_count == 2
         summary = shown(account.query_one("#plan-summary", Static))
         assert "none logged yet" in summary and "diamond policy" in summary
-        await pilot.press("a")  # apply the diamond policy offered
+        await pilot.press("a")  # apply the diamond policy offered: it asks first
+        await settle(pilot)
+        question = app.screen
+        assert isinstance(question, ConfirmScreen) and plan.row_count == 2
+        asked = shown(question.query_one("#confirm-question", Static))
+        assert "Apply the diamond policy to Acme 北京? It adds:" in asked
+        assert "Items made by hand stay." in asked
+        await pilot.press("y")
         await settle(pilot)
         assert plan.row_count == 5  # its three items beside the two made by hand
         await pilot.press("l")

@@ -1102,6 +1102,7 @@ class AccountScreen(KamScreen):
         plan_forms.apply_policy(
             self,
             self.account_id,
+            self.workspace.detail.account.name if self.workspace else "this account",
             offer,
             lambda made: (
                 self.notify(f"{plans.words(offer).capitalize()} policy: {len(made)} new items"),

@@ -6,7 +6,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlmodel import Session
+from textual.actions import SkipAction
+from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
+from textual.widgets import TextArea
 
 if TYPE_CHECKING:
     from kam.app import KamApp
@@ -61,10 +64,59 @@ class DataMixin:
             work, thread=True, group=group, exclusive=True, exit_on_error=False
         )
 
+    def open_when_loaded(
+        self,
+        query: Callable[[Session], T],
+        build: Callable[[T], Screen | None],
+        done: Callable[[Any], Any] | None = None,
+        *,
+        group: str = "open-screen",
+    ) -> None:
+        """Read what a screen (a form, a dialog) needs in a worker, then show the screen
+        `build` makes of it. Keys typed meanwhile wait for that screen."""
+        kam = self.kam
+        kam.hold_keys()
+
+        def show(loaded: T) -> None:
+            screen = build(loaded)
+            if screen is None:
+                kam.drop_held_keys()
+                return
+            kam.push_screen(screen, done)
+
+        def failed(exc: BaseException) -> None:
+            kam.drop_held_keys()
+            kam.show_error(exc)
+
+        self.load(query, show, group=group, failed=failed, classified=False)
+
+    def _shown(self) -> None:
+        """Once this screen is current and focused, keys typed while it opened reach it."""
+        self.call_after_refresh(self.kam.release_keys)  # type: ignore[attr-defined]
+
 
 class KamScreen(DataMixin, Screen):
-    pass
+    def on_screen_resume(self) -> None:
+        self._shown()
 
 
 class KamModal(DataMixin, ModalScreen[Any]):
-    pass
+    # tab moves on at once, before the keys typed after it are handed out: Textual runs a
+    # screen's own tab binding only once the key came back up from the field, and by then
+    # the next letters have gone to the field being left.
+    BINDINGS = [
+        Binding("tab", "focus_step(1)", "Next field", show=False, priority=True),
+        Binding("shift+tab", "focus_step(-1)", "Previous field", show=False, priority=True),
+    ]
+
+    def on_screen_resume(self) -> None:
+        self._shown()
+
+    def action_focus_step(self, step: int) -> None:
+        focused = self.focused
+        if isinstance(focused, TextArea) and focused.tab_behavior == "indent":
+            raise SkipAction()  # a tab typed as text
+        if step > 0:
+            self.focus_next()
+        else:
+            self.focus_previous()

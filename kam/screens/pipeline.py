@@ -604,13 +604,15 @@ class PipelineScreen(KamScreen):
             where = pipeline.deal_position(session, replace(f, stage=moved.stage), deal.id)
             return moved, where
 
+        source = columns[OPEN_STAGES.index(deal.stage)]
+
         def done(result: tuple[pipeline.Moved, int | None]) -> None:
             moved, where = result
-            source = columns[OPEN_STAGES.index(deal.stage)]
             source.reload()
             target = columns[target_stage_index]
             target.reload(cursor=where or 0)
-            target.focus()
+            if self.focused is source:  # the focus follows the card unless the person moved it
+                target.focus()
             self._load_totals()
             self.notify(f"{moved.title} → {stage_words(moved.stage)}", timeout=2)
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from kam.models.enums import ActivityKind, Sentiment
 from kam.screens.base import DataMixin
-from kam.screens.form import FieldSpec, FormScreen, choices_of
+from kam.screens.form import ConfirmScreen, FieldSpec, FormScreen, choices_of
 from kam.screens.workspace_forms import Done, _open_form, _people
 from kam.services import contacts, plans, team
 from kam.services.plans import POLICY_NAMES, words
@@ -166,14 +166,42 @@ def snooze(screen: DataMixin, item_id: uuid.UUID, label: str, done: Done) -> Non
     )
 
 
-def apply_policy(screen: DataMixin, account_id: uuid.UUID, name: str, done: Done) -> None:
+def apply_policy(
+    screen: DataMixin, account_id: uuid.UUID, account_name: str, name: str, done: Done
+) -> None:
+    """Says what the policy would add and stop, and applies it only when the person agrees:
+    one key must not create rows unasked."""
     user, today = screen.kam.user, screen.kam.today
-    screen.load(
-        lambda session: plans.apply_policy(session, account_id, name, user, today),
-        done,
-        group="write",
-        write=True,
-        classified=False,
+
+    def build(change: plans.PolicyChange) -> ConfirmScreen | None:
+        if not change.adds and not change.stops:
+            screen.notify("The plan follows the account's policy already", timeout=3)
+            return None
+        adds = "; ".join(change.adds) if change.adds else "nothing new"
+        stops = (
+            f" It stops {change.stops} item{'s' if change.stops > 1 else ''} another policy made."
+            if change.stops
+            else ""
+        )
+        return ConfirmScreen(
+            f"Apply the {words(name)} policy to {account_name}? It adds: {adds}.{stops} "
+            "Items made by hand stay.",
+            yes="Apply",
+            no="Cancel",
+        )
+
+    def answered(sure: bool | None) -> None:
+        if sure:
+            screen.load(
+                lambda session: plans.apply_policy(session, account_id, name, user, today),
+                done,
+                group="write",
+                write=True,
+                classified=False,
+            )
+
+    screen.open_when_loaded(
+        lambda session: plans.policy_change(session, account_id, name), build, answered
     )
 
 

@@ -9,7 +9,7 @@ record progress on one, `x` writes the week's report.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -422,14 +422,15 @@ class ReviewScreen(KamScreen):
             self.notify("No account selected", timeout=3)
             return
         self._save_note_now()
-        card = self.card
+        self.app.push_screen(FormScreen(title, fields, values, save), self._form_done(self.card))
 
+    def _form_done(self, card: review.ReviewCard) -> Callable[[Any], None]:
         def done(result: Any) -> None:
             if result is not None:
                 self._load_card(card.account_id)
                 self._load_queue(keep_cursor=True)
 
-        self.app.push_screen(FormScreen(title, fields, values, save), done)
+        return done
 
     def _week(self) -> str:
         return review.iso_week(self.kam.today)
@@ -450,8 +451,8 @@ class ReviewScreen(KamScreen):
         if card is None:
             return
 
-        def ask(due: date) -> None:
-            self._form(
+        def build(due: date) -> FormScreen:
+            return FormScreen(
                 f"Action for {card.name} (it goes on the owner's agenda)",
                 [
                     FieldSpec("title", "What"),
@@ -462,11 +463,12 @@ class ReviewScreen(KamScreen):
                 lambda s, raw, _b: review.add_action(s, card.account_id, week, raw, user, today),
             )
 
-        self.load(
+        self._save_note_now()
+        self.open_when_loaded(
             lambda session: review.default_action_due(session, today),
-            ask,
+            build,
+            self._form_done(card),
             group="action-form",
-            classified=False,
         )
 
     def action_close_action(self) -> None:

@@ -42,13 +42,7 @@ def _open_form(
     done: Done,
 ) -> None:
     """Read what a form needs in a worker, then show the form `build` makes of it."""
-
-    def show(loaded: Any) -> None:
-        form = build(loaded)
-        if form is not None:
-            screen.kam.push_screen(form, done)
-
-    screen.load(query, show, group="open-form", classified=False)
+    screen.open_when_loaded(query, build, done, group="open-form")
 
 
 def _people(members: list[MemberChoice]) -> list[tuple[str, Any]]:

@@ -192,6 +192,36 @@ def _subject(item: PlanItem) -> history.Subject:
     return history.Subject(item.account_id, HistorySubject.plan, item.id, label)
 
 
+@dataclass(frozen=True)
+class PolicyChange:
+    """What applying a policy to an account would do, to ask before doing it."""
+
+    policy: str
+    adds: list[str]  # the new items, in words (`visit every 2 weeks`)
+    stops: int  # items another policy made, which stop
+
+
+def policy_change(session: Session, account_id: uuid.UUID, name: str) -> PolicyChange:
+    if name not in POLICY_NAMES:
+        raise KamError(f"no service policy is called {name!r}")
+    current = (
+        session.connection()
+        .execute(
+            sa.select(_plan.c.policy, _plan.c.kind, _plan.c.rule).where(
+                _plan.c.account_id == account_id,
+                _plan.c.active.is_(True),
+                _plan.c.policy.is_not(None),
+            )
+        )
+        .all()
+    )
+    kept = {(ActivityKind(k), r) for p, k, r in current if p == name}
+    adds = [
+        wish.text for wish in policies(session).items(name) if (wish.kind, wish.rule) not in kept
+    ]
+    return PolicyChange(name, adds, sum(1 for p, _k, _r in current if p != name))
+
+
 def apply_policy(
     session: Session, account_id: uuid.UUID, name: str, user: str, today: date
 ) -> list[PlanItem]:
