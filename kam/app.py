@@ -261,6 +261,13 @@ class KamApp(App[None]):
             self.hold_keys()  # released when the new screen is shown
             await self.switch_mode(mode)
 
+    async def show_accounts(self, query: account_service.AccountListQuery) -> None:
+        """The accounts list as `query` asks (what a dashboard tile counts)."""
+        await self.action_show("accounts")
+        show_query = getattr(self.screen, "show_query", None)
+        if show_query is not None:
+            show_query(query)
+
     def push_screen(self, screen, *args, **kwargs):  # type: ignore[no-untyped-def]
         from kam.screens.base import DataMixin
 

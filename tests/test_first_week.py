@@ -493,3 +493,63 @@ async def test_the_screen_keys_show_their_screen_whatever_was_opened_over_it(
         await settle(pilot)
         assert isinstance(app.screen, AgendaScreen)
         assert len(app.screen_stack) == 1
+
+
+# --- 7. the dashboard opens what is behind its figures ----------------------------------------
+
+
+@pytest.fixture
+def moved_path(db_path: Path) -> Path:
+    """Bolt outgrows Acme on TODAY: both move class and tier, a move of this quarter."""
+    from datetime import UTC, datetime
+
+    database = open_database(f"sqlite:///{db_path}")
+    with database.write() as session:
+        bolt = pipeline.account_by_name(session, "Bolt AB")
+        add_revenue(session, bolt, date(2026, 11, 1), 2_000_000_00)
+        classify.refresh(session, TODAY, moved_at=datetime(2026, 11, 23, 9, tzinfo=UTC))
+    database.dispose()
+    return db_path
+
+
+async def test_dashboard_tiles_and_lists_open_what_is_behind_them(moved_path: Path) -> None:
+    from textual.widgets import DataTable
+
+    from kam.screens.accounts import AccountsScreen
+    from kam.screens.dashboard import DashboardScreen
+
+    app = make_app(moved_path)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await settle(pilot)
+        dashboard = app.screen
+        assert isinstance(dashboard, DashboardScreen)
+        dashboard.query_one("#kpi-key").focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        listed = app.screen
+        assert isinstance(listed, AccountsScreen) and listed.query_state.key_only
+        table = listed.query_one(LazyTable)
+        assert [table.row_at(i).name for i in range(table.row_count)] == ["Bolt AB"]
+        assert "key accounts only (esc shows all)" in shown(listed.query_one("#accounts-status"))
+        await pilot.press("escape")  # the rest of the portfolio again
+        await settle(pilot)
+        assert table.row_count == 2 and not listed.query_state.key_only
+
+        await pilot.press("1")
+        await settle(pilot)
+        top = dashboard.query_one("#top-accounts", DataTable)
+        top.focus()
+        await pilot.press("enter")  # the first of the top accounts
+        await settle(pilot)
+        assert isinstance(app.screen, AccountScreen)
+        assert app.screen.workspace.detail.account.name == "Bolt AB"
+
+        await pilot.press("1")
+        await settle(pilot)
+        moves = dashboard.query_one("#tier-moves", DataTable)
+        assert moves.row_count >= 2  # Bolt up, Acme down
+        moves.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, AccountScreen)
+        assert app.screen.workspace.detail.account.name in {"Acme 北京", "Bolt AB"}

@@ -221,5 +221,22 @@ async def test_the_health_tab_opens_at_its_signals_on_a_short_terminal(db_path: 
         screen = await open_account(pilot, "Acme", tab="k")
         body = screen.query_one("#health-body")
         assert body.max_scroll_y > 0  # more than fits: the complaints are below the fold
-        assert screen.query_one("#complaint-table", DataTable).has_focus
+        assert body.has_focus  # the tab scrolls: its list of complaints does not take the keys
         assert body.scroll_y == 0  # the signals in view, not scrolled away for the focus
+        await pilot.press("end")
+        await pilot.pause()
+        assert body.scroll_y == body.max_scroll_y  # down to the class and tier path
+        await pilot.press("home", "pagedown")
+        await pilot.pause()
+        assert body.scroll_y > 0
+        await pilot.press("n")
+        await settle(pilot)
+        await type_into(pilot, "#field-summary", "Late parts")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("x")  # resolving a complaint: the first x picks it in the list
+        await pilot.pause()
+        assert screen.query_one("#complaint-table", DataTable).has_focus
+        await pilot.press("escape")  # back to the scrolling tab, not out of the account
+        await pilot.pause()
+        assert app.screen is screen and body.has_focus

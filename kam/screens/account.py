@@ -789,12 +789,12 @@ class AccountScreen(KamScreen):
             "pipeline": "#deal-table",
             "plan": "#plan-table",
             "wallet": "#wallet-table",
-            "health": "#complaint-table",
+            # The whole tab scrolls (signals, complaints, scores, the class and tier path):
+            # its list of complaints takes the keys only when a complaint is to be picked.
+            "health": "#health-body",
             "history": "#history-table",
         }
         if self.tab in focus:
-            # The Health tab's complaints sit under its signals: focusing them must not scroll
-            # the signals out of view on a short terminal.
             self.query_one(focus[self.tab]).focus(scroll_visible=False)
         else:
             self.query_one(TabStrip).focus()
@@ -821,6 +821,9 @@ class AccountScreen(KamScreen):
         if isinstance(box, Input):
             if not box.value:
                 box.remove_class("-active")
+            self._focus_tab()
+            return
+        if box is not None and box.id == "complaint-table":  # back to the scrolling tab
             self._focus_tab()
             return
         self.app.pop_screen()
@@ -1163,13 +1166,19 @@ class AccountScreen(KamScreen):
     def action_close_complaint(self) -> None:
         ws = self.workspace
         table = self.query("#complaint-table")
-        row = None
-        if ws is not None and table and table.first(DataTable).row_count:
-            t = table.first(DataTable)
-            key = t.coordinate_to_cell_key(t.cursor_coordinate).row_key.value
-            row = next((c for c in ws.complaints if str(c.id) == key), None)
+        if ws is None or not table or not any(c.open for c in ws.complaints):
+            self.notify("No open complaint (n records one)", timeout=3)
+            return
+        t = table.first(DataTable)
+        if self.focused is not t:
+            # First x: the list of complaints takes the keys, to pick the one resolved.
+            t.focus()
+            self.notify("↑↓ pick the complaint, x resolves it, esc goes back", timeout=4)
+            return
+        key = t.coordinate_to_cell_key(t.cursor_coordinate).row_key.value
+        row = next((c for c in ws.complaints if str(c.id) == key), None)
         if row is None or not row.open:
-            self.notify("Pick an open complaint in the list (n records one)", timeout=3)
+            self.notify("That complaint is resolved already: pick an open one", timeout=3)
             return
         insight_forms.close_complaint(self, row.id, self._after_save)
 

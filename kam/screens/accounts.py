@@ -258,11 +258,25 @@ class AccountsScreen(KamScreen):
     def _status(self, text: str) -> None:
         self.query_one("#accounts-status", Static).update(text)
 
+    def show_query(self, query: AccountListQuery) -> None:
+        """Show the list as `query` asks (the dashboard opens what a tile counts); the
+        filter box is cleared, escape clears the rest."""
+        self.query_state = query
+        box = self.query_one("#filter", Input)
+        with box.prevent(Input.Changed):
+            box.value = query.text
+        box.set_class(bool(query.text), "-active")
+        self.sub_title = "Accounts"
+        self.refresh_bindings()
+        self._apply()
+
     @on(LazyTable.Loaded)
     def _loaded(self, event: LazyTable.Loaded) -> None:
         q = self.query_state
         label = next(c.label for c in COLUMNS if c.key == q.sort)
         parts = [f"{event.row_count:,} {'archived ' if q.archived else ''}accounts"]
+        if q.described:
+            parts.append(f"{q.described} only (esc shows all)")
         if q.text.strip():
             parts.append(f"matching “{q.text.strip()}”")
         parts.append(f"sorted by {label} {'↓' if q.descending else '↑'}")
@@ -309,6 +323,11 @@ class AccountsScreen(KamScreen):
             return
         if box.value:
             box.value = ""  # Input.Changed reloads the table
+        elif self.query_state.classified_filter:
+            self.query_state = replace(
+                self.query_state, account_class=None, tier=None, key_only=False
+            )
+            self._apply()
         box.remove_class("-active")
 
     # --- sort -------------------------------------------------------------------------

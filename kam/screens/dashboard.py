@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from functools import partial
 
 from rich.table import Table
 from rich.text import Text
 from sqlmodel import Session
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Static
+from textual.widgets import DataTable, Static
 
 from kam.config import ClassificationSettings
 from kam.models.enums import AccountClass, ValueTier
 from kam.screens.base import KamScreen
 from kam.services import indicators, portfolio
 from kam.services import settings as settings_service
+from kam.services.accounts import AccountListQuery
 from kam.services.formatting import money, money_short, percent
 from kam.widgets.badges import class_badge, tier_badge
 from kam.widgets.keybar import KeyBar
@@ -65,14 +68,38 @@ class DashboardScreen(KamScreen):
             with Vertical(id="programme"):
                 yield Static("Working out the headline indicators…", id="headline", classes="panel")
                 yield Static(id="pareto", classes="panel")
-            yield Static(id="top-accounts", classes="panel")
-            yield Static(id="tier-moves", classes="panel")
+            yield _panel_table("top-accounts", "Top accounts")
+            yield _panel_table("tier-moves", "Moves this quarter")
         yield KeyBar()
 
     def on_mount(self) -> None:
         self.sub_title = "Portfolio"
-        self.query_one("#top-accounts", Static).update("Loading the portfolio…")
+        top = self.query_one("#top-accounts", DataTable)
+        top.add_columns("#", "Account", "Tier", "Revenue", "Share", "Cum.")
+        top.add_row("", "Loading the portfolio…", "", "", "", "")
+        self.query_one("#tier-moves", DataTable).add_columns("", "Account", "Move", "When")
         # The first figures come with the ScreenResume that follows the mount.
+
+    # --- what is behind a figure ---------------------------------------------------------------
+
+    @on(KpiTile.Chosen)
+    async def _tile_chosen(self, event: KpiTile.Chosen) -> None:
+        """Each tile opens the accounts it counts, in the order its figure reads."""
+        queries = {
+            "kpi-accounts": AccountListQuery(),
+            "kpi-key": AccountListQuery(key_only=True),
+            "kpi-key-share": AccountListQuery(key_only=True),
+            "kpi-revenue": AccountListQuery(sort="revenue"),
+        }
+        query = queries.get(event.tile.id or "")
+        if query is not None:
+            await self.kam.show_accounts(query)
+
+    @on(DataTable.RowSelected)
+    def _row_chosen(self, event: DataTable.RowSelected) -> None:
+        key = event.row_key.value
+        if key:  # the account on that row (a placeholder row has none)
+            self.kam.open_account(uuid.UUID(key.split(":")[0]))
 
     def on_screen_resume(self) -> None:
         self._refresh(headline=False)
@@ -208,40 +235,36 @@ class DashboardScreen(KamScreen):
             )
         self.query_one("#by-tier", Static).update(by_tier)
 
-        top = Table(title="Top accounts", expand=True, box=None, title_justify="left")
-        top.add_column("#", justify="right", width=3)
-        top.add_column("Account", ratio=1, no_wrap=True, overflow="ellipsis")
-        top.add_column("Tier", no_wrap=True)
-        top.add_column("Revenue", justify="right")
-        top.add_column("Share", justify="right")
-        top.add_column("Cum.", justify="right")
+        top = self.query_one("#top-accounts", DataTable)
+        top.clear()
         for rank, account in enumerate(data.top, start=1):
             top.add_row(
                 str(rank),
                 account.name,
                 tier_badge(account.tier, settings.label(account.tier)),
-                money(account.revenue_minor),
-                percent(account.share),
-                percent(account.cumulative_share),
+                Text(money(account.revenue_minor), justify="right"),
+                Text(percent(account.share), justify="right"),
+                Text(percent(account.cumulative_share), justify="right"),
+                key=str(account.id),
             )
         if not data.top:
             top.add_row("", "No revenue yet: import revenue or run `kam demo`.", "", "", "", "")
-        self.query_one("#top-accounts", Static).update(top)
-        self.query_one("#tier-moves", Static).update(_moves_table(moves, settings))
+        _fill_moves(self.query_one("#tier-moves", DataTable), moves, settings)
 
 
-def _moves_table(moves: portfolio.Moves, settings) -> Table:
-    table = Table(
-        title=f"Moves since {moves.since:%d %b %Y}: ▲ {moves.up:,} up  ▼ {moves.down:,} down",
-        expand=True,
-        box=None,
-        title_justify="left",
+def _panel_table(id: str, title: str) -> DataTable:
+    """A short list on the dashboard: rows to move through and open, in a titled panel."""
+    table = DataTable(id=id, classes="panel dashboard-list", cursor_type="row", zebra_stripes=True)
+    table.border_title = title
+    return table
+
+
+def _fill_moves(table: DataTable, moves: portfolio.Moves, settings) -> None:
+    table.border_title = (
+        f"Moves since {moves.since:%d %b %Y}: ▲ {moves.up:,} up  ▼ {moves.down:,} down"
     )
-    table.add_column("", width=1)
-    table.add_column("Account", ratio=1, no_wrap=True, overflow="ellipsis")
-    table.add_column("Move", no_wrap=True)
-    table.add_column("When", no_wrap=True)
-    for move in moves.latest:
+    table.clear()
+    for number, move in enumerate(moves.latest):
         parts = []
         if move.field in ("account_class", "both"):
             parts.append(f"{move.from_value or '—'} → {move.to_value}")
@@ -252,10 +275,10 @@ def _moves_table(moves: portfolio.Moves, settings) -> Table:
             move.name,
             " · ".join(parts),
             f"{move.on:%d %b}",
+            key=f"{move.account_id}:{number}",  # an account may move twice in a quarter
         )
     if not moves.latest:
         table.add_row("", Text("No class or tier moves this quarter.", "dim"), "", "")
-    return table
 
 
 def _tier(settings, value: str | None) -> str:

@@ -60,6 +60,7 @@ class AccountListQuery:
     descending: bool = True
     account_class: AccountClass | None = None
     tier: ValueTier | None = None
+    key_only: bool = False  # key accounts only: any class but general, or strategic
     archived: bool = False  # the archive instead of the live accounts
 
     def __post_init__(self) -> None:
@@ -68,7 +69,22 @@ class AccountListQuery:
 
     @property
     def filtered(self) -> bool:
-        return bool(self.text.strip()) or self.account_class is not None or self.tier is not None
+        return bool(self.text.strip()) or self.classified_filter
+
+    @property
+    def classified_filter(self) -> bool:
+        """Whether the list is narrowed by what the classification says (class, tier, key)."""
+        return self.account_class is not None or self.tier is not None or self.key_only
+
+    @property
+    def described(self) -> str:
+        """The class, tier and key filters in words (empty when there are none)."""
+        parts = ["key accounts"] if self.key_only else []
+        if self.account_class is not None:
+            parts.append(f"class {self.account_class.value}")
+        if self.tier is not None:
+            parts.append(f"tier {self.tier.value}")
+        return ", ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -137,7 +153,7 @@ def name_contains(conn: sa.Connection, text: str) -> sa.ColumnElement[bool]:
 def _filtered(conn: sa.Connection, select: sa.Select, query: AccountListQuery) -> sa.Select:
     if query.archived:  # the archive is small and unclassified: name filter only
         select = select.where(_acct.c.archived_at.is_not(None))
-        query = replace(query, account_class=None, tier=None)
+        query = replace(query, account_class=None, tier=None, key_only=False)
     else:
         select = select.where(_acct.c.archived_at.is_(None))
     if query.text.strip():
@@ -146,12 +162,16 @@ def _filtered(conn: sa.Connection, select: sa.Select, query: AccountListQuery) -
         select = select.where(_cls.c.account_class == query.account_class.value)
     if query.tier is not None:
         select = select.where(_cls.c.tier == query.tier.value)
+    if query.key_only:
+        select = select.where(
+            sa.or_(_cls.c.account_class != AccountClass.general.value, _cls.c.strategic.is_(True))
+        )
     return select
 
 
 def count_accounts(session: Session, query: AccountListQuery) -> int:
     select = sa.select(sa.func.count()).select_from(_acct)
-    if not query.archived and (query.account_class is not None or query.tier is not None):
+    if not query.archived and query.classified_filter:
         select = select.select_from(_acct.join(_cls, _cls.c.account_id == _acct.c.id))
     conn = session.connection()
     return int(conn.execute(_filtered(conn, select, query)).scalar_one())
