@@ -553,3 +553,73 @@ async def test_dashboard_tiles_and_lists_open_what_is_behind_them(moved_path: Pa
         await settle(pilot)
         assert isinstance(app.screen, AccountScreen)
         assert app.screen.workspace.detail.account.name in {"Acme 北京", "Bolt AB"}
+
+
+# --- 9. 80 columns and wide terminals ---------------------------------------------------------
+
+
+def test_a_long_e_mail_breaks_after_its_at_sign_not_inside_a_name() -> None:
+    import io
+
+    from rich.console import Console
+
+    from kam.widgets.pairs import Pairs
+
+    pairs = Pairs()
+    pairs.add_row("E-mail", "felix.walsh0@example.com")
+    console = Console(width=22, file=io.StringIO(), record=True)
+    console.print(pairs)
+    lines = [line.rstrip() for line in console.export_text().splitlines()]
+    assert lines == ["E-mail  felix.walsh0@", "        example.com"]
+
+
+async def test_at_80_columns_the_keys_to_every_key_and_the_deal_owner_stay_in_view(
+    db_path: Path,
+) -> None:
+    from textual.widgets import DataTable
+
+    from kam.widgets.keybar import KeyBar
+
+    app = make_app(db_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_account(pilot, "Acme", "p")
+        bar = str(screen.query_one(KeyBar).render())
+        assert "? Keys" in bar  # whatever else gives way
+        table = screen.query_one("#deal-table", DataTable)
+        labels = [str(c.label) for c in table.columns.values()]
+        assert "Owner" in labels and "Weighted" not in labels
+        assert table.virtual_size.width <= table.size.width  # no column cut at the edge
+        await pilot.resize_terminal(200, 40)
+        await settle(pilot)
+        assert "Weighted" in [str(c.label) for c in table.columns.values()]
+        assert "1-6 Screens  q Quit" in str(screen.query_one(KeyBar).render())
+
+
+async def test_the_board_names_its_marks_and_scrolls_by_whole_cards(db_path: Path) -> None:
+    from kam.screens.pipeline import CardList
+
+    database = open_database(f"sqlite:///{db_path}")
+    with database.write() as session:
+        acme = pipeline.account_by_name(session, "Acme 北京")
+        for n in range(12):
+            pipeline.create_deal(
+                session,
+                acme,
+                {"title": f"Deal {n}", "amount_minor": str(1000 + n), "stage": "proposal",
+                 "expected_close": "2026-11-01"},
+                USER,
+                date(2026, 10, 1),
+            )  # fmt: skip
+    database.dispose()
+    app = make_app(db_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        totals = shown(app.screen.query_one("#pipeline-totals", Static))
+        assert "! 12 overdue" in totals  # the legend of a narrow card's `!`
+        column = app.screen.query_one("#col-proposal", CardList)
+        column.focus()
+        for _ in range(10):
+            await pilot.press("down")
+        await pilot.pause()
+        assert column.scroll_y > 0 and column.scroll_y % CardList.ROW_HEIGHT == 0

@@ -342,7 +342,7 @@ async def test_forecast_view_keeps_every_heading_whole_at_80_columns(db_path: Pa
         console.print(static.content)  # as wide as it is on screen
         body = console.export_text()
         heading = next(line for line in body.splitlines() if "Owner" in line)
-        for name in ("Open", "Amount", "Weighted", "Won 2026", "Forecast", "Stale", "Late"):
+        for name in ("Open", "Amount", "Weighted", "Won 2026", "Forecast", "Stale", "Overdue"):
             assert name in heading
         owner = next(line for line in body.splitlines() if "Maximilian" in line)
         assert "…" in owner and "Konstantinopoulos" not in body  # cut, not wrapped

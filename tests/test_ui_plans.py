@@ -87,7 +87,7 @@ async def test_log_the_overdue_visit_from_the_agenda(db_path: Path) -> None:
         counts = shown(screen.query_one("#agenda-counts", Static))
         assert "Ann Lee:" in counts and "Overdue 1" in counts and "This week 1" in counts
         assert [table.row_at(i).kind.value for i in range(table.row_count)] == ["visit", "call"]
-        assert table.cells_of(table.row_at(0), 0)[0][0] == "3d late"
+        assert table.cells_of(table.row_at(0), 0)[0][0] == "3d overdue"
 
         await pilot.press("l")
         await settle(pilot)

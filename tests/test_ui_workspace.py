@@ -479,19 +479,27 @@ async def test_tabs_are_built_when_first_shown_and_follow_keys_clicks_and_a_narr
         screen = await open_account(pilot, "Acme")
         switcher = screen.query_one("#account-tabs")
         assert [pane.id for pane in switcher.children] == ["overview"]
-        assert strip_text(screen).startswith(" Overview  Team ")
-        assert strip_text(screen).endswith("›")  # more tabs to the right
+        # Every title whole at 80 columns, a space apart.
+        assert strip_text(screen) == (
+            "Overview Team Contacts Revenue Pipeline Plan Wallet Health Account plan History "
+        )
 
-        await pilot.press("h")  # the last tab: the strip shows it whole at 80 columns
+        await pilot.resize_terminal(60, 24)  # narrower: short titles, and the strip scrolls
+        await settle(pilot)
+        assert strip_text(screen).startswith("Overview Team ")
+        assert strip_text(screen).endswith("›")  # more tabs to the right
+        await pilot.press("h")  # the last tab: the strip shows it whole
         await settle(pilot)
         assert screen.tab == "history" and screen.query_one("#history-table", DataTable)
-        assert strip_text(screen).endswith(" History ")
+        assert strip_text(screen).endswith(" Acct plan History ")
         assert strip_text(screen).startswith("‹")  # more tabs to the left
         assert screen.query_one(ContentSwitcher).current == "history"
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
 
         await pilot.press("tab")  # round to the first
         await settle(pilot)
-        assert screen.tab == "overview" and strip_text(screen).startswith(" Overview ")
+        assert screen.tab == "overview" and strip_text(screen).startswith("Overview ")
 
         strip = screen.query_one(TabStrip)
         strip.focus()
@@ -499,7 +507,7 @@ async def test_tabs_are_built_when_first_shown_and_follow_keys_clicks_and_a_narr
         await settle(pilot)
         assert screen.tab == "team" and screen.query_one("#team-table", DataTable).has_focus
 
-        await pilot.click(TabStrip, offset=(20, 0))  # " Contacts " sits in cells 16-25
+        await pilot.click(TabStrip, offset=(20, 0))  # "Contacts " sits in cells 14-22
         await settle(pilot)
         assert screen.tab == "contacts" and screen.query_one("#org", Tree).has_focus
         assert [pane.id for pane in switcher.children] == [
@@ -510,10 +518,10 @@ async def test_tabs_are_built_when_first_shown_and_follow_keys_clicks_and_a_narr
         ]
 
         def team_title_style():
-            return next(seg.style for seg in strip.render_line(0) if seg.text == " Team ")
+            return next(seg.style for seg in strip.render_line(0) if seg.text == "Team ")
 
         resting = team_title_style()
-        await pilot.hover(TabStrip, offset=(12, 0))  # " Team " sits in cells 10-15
+        await pilot.hover(TabStrip, offset=(12, 0))  # "Team " sits in cells 9-13
         assert team_title_style() != resting  # lit under the mouse
         await pilot.hover(TabStrip, offset=(12, 1))  # the bar below it: not a title
         assert team_title_style() == resting

@@ -95,6 +95,7 @@ ACTION_TABS = {
 PLAN_COLUMNS = ("Due", "Kind", "Cadence", "With", "Owner", "From")
 ACTIVITY_COLUMNS = ("Date", "Kind", "With", "Our side", "Summary", "Mood")
 DEAL_COLUMNS = ("Stage", "Deal", "Amount", "Prob", "Weighted", "Close", "Days", "Owner", "")
+DEAL_COLUMNS_NARROW = tuple(c for c in DEAL_COLUMNS if c != "Weighted")
 
 
 class AccountScreen(KamScreen):
@@ -164,7 +165,11 @@ class AccountScreen(KamScreen):
     def compose(self) -> ComposeResult:
         yield TitleBar()
         yield Static("", id="account-banner")
-        yield TabStrip([(pane, title) for pane, title, _key in TABS], self.initial_tab)
+        yield TabStrip(
+            [(pane, title) for pane, title, _key in TABS],
+            self.initial_tab,
+            short={"reviews": "Acct plan"},
+        )
         with ContentSwitcher(initial=self.initial_tab, id="account-tabs"):
             yield self._pane(self.initial_tab)
         yield KeyBar(last=("tab", "escape"))
@@ -311,7 +316,11 @@ class AccountScreen(KamScreen):
         self.call_after_refresh(self._focus_tab)
 
     def on_resize(self) -> None:
-        self.set_class(self.size.width < 100, "-narrow")
+        narrow = self.size.width < 100
+        if narrow != self.has_class("-narrow"):
+            self.set_class(narrow, "-narrow")
+            if "pipeline" in self._built and self.workspace is not None:
+                self._show_deals()  # its columns follow the width
 
     # --- data -------------------------------------------------------------------------------
 
@@ -459,20 +468,28 @@ class AccountScreen(KamScreen):
         self.query_one("#deal-summary", Static).update(summary)
         table = self.query_one("#deal-table", DataTable)
         selected = self.selected_deal()
-        table.clear()
+        # On a narrow terminal the weighted amount (amount x probability, in the totals and
+        # on the deal's card) gives its room to the owner.
+        columns = DEAL_COLUMNS_NARROW if self.size.width < 100 else DEAL_COLUMNS
+        if [str(c.label) for c in table.columns.values()] != list(columns):
+            table.clear(columns=True)
+            table.add_columns(*columns)
+        else:
+            table.clear()
         text = self.filters.get("pipeline", "").lower()
         for deal in ws.deals:
-            cells = (
-                stage_words(deal.stage),
-                deal.title,
-                Text(money(deal.amount_minor), justify="right"),
-                Text(f"{deal.probability}%", justify="right"),
-                Text(money(deal.weighted_minor) if deal.open else "", justify="right"),
-                str(deal.closed_on or deal.expected_close or ""),
-                Text(str(deal.days_in_stage) if deal.open else "", justify="right"),
-                deal.owner or "",
-                deal_views.flags(deal),
-            )
+            by_column = {
+                "Stage": stage_words(deal.stage),
+                "Deal": deal.title,
+                "Amount": Text(money(deal.amount_minor), justify="right"),
+                "Prob": Text(f"{deal.probability}%", justify="right"),
+                "Weighted": Text(money(deal.weighted_minor) if deal.open else "", justify="right"),
+                "Close": str(deal.closed_on or deal.expected_close or ""),
+                "Days": Text(str(deal.days_in_stage) if deal.open else "", justify="right"),
+                "Owner": deal.owner or "",
+                "": deal_views.flags(deal),
+            }
+            cells = tuple(by_column[name] for name in columns)
             words = f"{deal.title} {deal.stage.value} {deal.owner or ''} {deal.category or ''}"
             if text and text not in words.lower():
                 continue

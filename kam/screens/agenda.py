@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from kam.db import Database
 
 COLUMNS = [
-    Column("due", "Due", 11),
+    Column("due", "Due", 12),
     Column("kind", "Kind", 17),
     Column("account", "Account", 20, grow=4),
     Column("contact", "With", 12, grow=2),
@@ -70,7 +70,7 @@ class AgendaTable(LazyTable):
         due = row.next_due
         before = self.row_at(index - 1) if index else None
         if due < today:
-            label = f"{(today - due).days}d late"
+            label = f"{(today - due).days}d overdue"
         elif isinstance(before, AgendaRow) and before.next_due == due:
             label = ""
         elif due == today:

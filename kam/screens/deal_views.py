@@ -23,8 +23,9 @@ def flags(deal: DealRow) -> Text:
     return text
 
 
-def totals(row: ForecastRow, won_period: str, *, short: bool = False) -> Text:
-    """One line: open deals, amount, weighted, won in the period, forecast, warnings."""
+def totals(row: ForecastRow, won_period: str, *, short: bool = False, marks: bool = False) -> Text:
+    """One line: open deals, amount, weighted, won in the period, forecast, warnings; with
+    `marks`, each warning with the mark a narrow board card shows for it (its legend)."""
     cash = money_short if short else money
     text = Text()
     text.append(f"{row.open_deals:,} open", "bold")
@@ -35,9 +36,9 @@ def totals(row: ForecastRow, won_period: str, *, short: bool = False) -> Text:
     if not short:  # narrow screens leave it to the forecast view
         text.append(f" · forecast {cash(row.forecast_minor)}")
     if row.stale:
-        text.append(f" · {row.stale:,} stale", STALE_STYLE)
+        text.append(f" · {'~ ' if marks else ''}{row.stale:,} stale", STALE_STYLE)
     if row.overdue:
-        text.append(f" · {row.overdue:,} overdue", OVERDUE_STYLE)
+        text.append(f" · {'! ' if marks else ''}{row.overdue:,} overdue", OVERDUE_STYLE)
     return text
 
 

@@ -131,7 +131,7 @@ class CardList(LazyTable):
         shown = [
             (word, mark, style)
             for word, mark, style, on_ in (
-                ("late", "!", deal_views.OVERDUE_STYLE, deal.overdue),
+                ("overdue", "!", deal_views.OVERDUE_STYLE, deal.overdue),
                 ("stale", "~", deal_views.STALE_STYLE, deal.stale),
             )
             if on_
@@ -332,7 +332,9 @@ class PipelineScreen(KamScreen):
         stages, more = loaded
         self.forecast = stages
         short = self.size.width < 110
-        line = deal_views.totals(stages.total, stages.won_period, short=short)
+        line = deal_views.totals(
+            stages.total, stages.won_period, short=short, marks=self.view == "board"
+        )
         if not stages.total.open_deals and not stages.total.won_deals:
             line = Text("No deals match" if self._filtered else "No deals yet: n adds one")
         if self.view == "table" and self.state != "open":
@@ -656,12 +658,12 @@ def forecast_table(result: Forecast, title: str, *, short: bool) -> Table:
     )
     # The names give way (cut with an ellipsis), never the figures or their headings.
     table.add_column(
-        result.by.capitalize(), overflow="ellipsis", no_wrap=True, max_width=16 if short else 24
+        result.by.capitalize(), overflow="ellipsis", no_wrap=True, max_width=13 if short else 24
     )
     for name in ("Open", "Amount", "Weighted", f"Won {result.won_period}", "Forecast"):
         table.add_column(name, justify="right", no_wrap=True, min_width=len(name))
     table.add_column("Stale", justify="right", style=deal_views.STALE_STYLE, min_width=5)
-    table.add_column("Late", justify="right", style=deal_views.OVERDUE_STYLE, min_width=4)
+    table.add_column("Overdue", justify="right", style=deal_views.OVERDUE_STYLE, min_width=7)
     for row in [*result.rows, result.total]:
         table.add_row(
             Text(row.label, style="bold" if row is result.total else ""),

@@ -399,12 +399,15 @@ class LazyTable(ScrollView, can_focus=True):
     # --- keys and mouse ------------------------------------------------------------------
 
     def watch_cursor_row(self, old: int, new: int) -> None:
-        top = round(self.scroll_offset.y)
-        first, last = new * self.ROW_HEIGHT, (new + 1) * self.ROW_HEIGHT
-        if first < top:
-            self.scroll_to(y=first, animate=False)
-        elif last > top + self._body_lines:
-            self.scroll_to(y=last - self._body_lines, animate=False)
+        # Scrolled by whole rows, so a row of several lines (a board card) is never shown
+        # cut, its first lines (the account, the deal) above the top edge.
+        height = self.ROW_HEIGHT
+        top_row = -(-round(self.scroll_offset.y) // height)  # the first row shown whole
+        shown = self._body_height
+        if new < top_row:
+            self.scroll_to(y=new * height, animate=False)
+        elif new >= top_row + shown:
+            self.scroll_to(y=(new - shown + 1) * height, animate=False)
         self.refresh()
 
     def action_cursor(self, delta: int) -> None:

@@ -8,6 +8,7 @@ account spent a good part of its time measuring these panels.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from rich.console import Console, ConsoleOptions
@@ -18,6 +19,39 @@ from rich.text import Text
 from kam.services.formatting import cell_len
 
 GAP = 2
+BREAK_AFTER = "@./-_"  # where a word too long for its line is best broken: an e-mail, a URL
+
+
+def _break_long_words(value: Text, width: int) -> Text:
+    """`value` with line breaks after `@`, `.`, `/`, `-` or `_` in words wider than `width`,
+    so `dana.lee@example.com` breaks as `dana.lee@` / `example.com`, not in the middle of a
+    name; a word with no such place is left to be folded."""
+    plain = value.plain
+    cuts: list[int] = []
+    for match in re.finditer(r"\S+", plain):
+        start, end = match.span()
+        while cell_len(plain[start:end]) > width:
+            best, used = None, 0
+            for i in range(start, end - 1):
+                used += cell_len(plain[i])
+                if used > width:
+                    break
+                if plain[i] in BREAK_AFTER:
+                    best = i + 1
+            if best is None:
+                break
+            cuts.append(best)
+            start = best
+    if not cuts:
+        return value
+    broken = Text(style=value.style, end=value.end)
+    last = 0
+    for cut in cuts:
+        broken.append_text(value[last:cut])
+        broken.append("\n")
+        last = cut
+    broken.append_text(value[last:])
+    return broken
 
 
 class Pairs:
@@ -56,7 +90,8 @@ class Pairs:
         # The values' column is as wide as its widest line, or the room there is.
         width = max(1, min(options.max_width - label_width - GAP, self._value_width()))
         wrapped = [
-            (label, value.wrap(console, width, overflow="fold")) for label, value in self.rows
+            (label, _break_long_words(value, width).wrap(console, width, overflow="fold"))
+            for label, value in self.rows
         ]
         label_style = console.get_style(self.label_style)
         blank = " " * (label_width + GAP)

@@ -79,22 +79,41 @@ class TabStrip(Widget, can_focus=True):
             return self.strip
 
     def __init__(
-        self, tabs: Sequence[tuple[str, str]], active: str, *, id: str | None = None
+        self,
+        tabs: Sequence[tuple[str, str]],
+        active: str,
+        *,
+        short: dict[str, str] | None = None,
+        id: str | None = None,
     ) -> None:
-        """`tabs`: (id, title) pairs, in order."""
+        """`tabs`: (id, title) pairs, in order; `short`: shorter titles for some tabs, used
+        when the full ones do not fit even closer together."""
         super().__init__(id=id)
         self.tabs = list(tabs)
+        self.short = dict(short or {})
         self.set_reactive(TabStrip.active, active)
         self._hover: str | None = None  # the tab under the mouse
 
     # --- geometry -------------------------------------------------------------------------
 
+    def _layout(self) -> tuple[list[tuple[str, str]], int]:
+        """The titles and the spaces around each that fit the width: full titles with a
+        space either side, else a space after each, else the short titles; the last that
+        fits none scrolls."""
+        width = self.size.width
+        short = [(tab, self.short.get(tab, title)) for tab, title in self.tabs]
+        for titles, pad in ((self.tabs, 2), (self.tabs, 1), (short, 1)):
+            if sum(len(title) + pad for _tab, title in titles) <= width:
+                return titles, pad
+        return short, 1
+
     def _spans(self) -> list[tuple[str, int, int]]:
-        """(id, first cell, cells) of each tab, a title with a space either side."""
+        """(id, first cell, cells) of each tab: its title and the spaces around it."""
+        titles, pad = self._layout()
         spans, x = [], 0
-        for tab, title in self.tabs:
-            spans.append((tab, x, len(title) + 2))
-            x += len(title) + 2
+        for tab, title in titles:
+            spans.append((tab, x, len(title) + pad))
+            x += len(title) + pad
         return spans
 
     def _offset(self) -> int:
@@ -115,12 +134,14 @@ class TabStrip(Widget, can_focus=True):
             plain = self.get_component_rich_style("tab-strip--tab")
             active = self.get_component_rich_style("tab-strip--active")
             hover = self.get_component_rich_style("tab-strip--hover")
+            titles, pad = self._layout()
+            lead = " " if pad == 2 else ""
             segments = [
                 Segment(
-                    f" {title} ",
+                    f"{lead}{title} ",
                     active if tab == self.active else hover if tab == self._hover else plain,
                 )
-                for tab, title in self.tabs
+                for tab, title in titles
             ]
             line = Strip(segments).crop_extend(offset, offset + width, base)
             # Marks where titles lie beyond an edge, so a person knows there are more tabs.
@@ -143,9 +164,10 @@ class TabStrip(Widget, can_focus=True):
         lit = paper + Style.from_color(styles.color)
         dim = paper + Style.from_color(styles.bgcolor)
         start = end = 0
+        lead = 1 if self._layout()[1] == 2 else 0
         for tab, first, cells in self._spans():
             if tab == self.active:  # under the title, not its spaces
-                start, end = first + 1, first + cells - 1
+                start, end = first + lead, first + cells - 1
         segments = [Segment(BAR * max(0, start - 1), dim)]
         if start > 0:
             segments.append(Segment(HALF_RIGHT, dim))
