@@ -623,3 +623,127 @@ async def test_the_board_names_its_marks_and_scrolls_by_whole_cards(db_path: Pat
             await pilot.press("down")
         await pilot.pause()
         assert column.scroll_y > 0 and column.scroll_y % CardList.ROW_HEIGHT == 0
+
+
+# --- 11. the Pareto report's `of ranked` adds up; ids in one form ----------------------------
+
+
+def test_the_pareto_classes_share_the_ranked_accounts_and_ids_have_dashes(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import csv
+    import io
+    import json
+
+    database = open_database(db_url)
+    with database.write() as session:
+        for n in range(1, 21):
+            account = account_edit.create_account(session, f"Buyer {n:02}")
+            add_revenue(session, account.id, date(2026, 6, 1), n * 1_000_00)
+        for n in range(5):
+            account_edit.create_account(session, f"Silent {n}")  # no revenue: not ranked
+        emerging = account_edit.create_account(session, "Promise", emerging=True)
+        ids = {str(a) for a in _ids(session, account_edit.Account)}
+        assert emerging.id
+    database.dispose()
+    code, out, _err = run(capsys, "report", "pareto", "--db", db_url, "--as-of", "2026-11-22")
+    assert code == 0
+    summary = out[out.index("Class     Accounts") :].splitlines()
+    shares = [float(line.split()[2].rstrip("%")) for line in summary[2:6]]
+    assert sum(shares) == pytest.approx(100, abs=0.2)
+    assert "6 accounts without revenue in the window count under Accounts" in out
+    code, out, _err = run(
+        capsys, "report", "pareto", "--db", db_url, "--as-of", "2026-11-22", "--format", "csv"
+    )
+    listed = {row["account_id"] for row in csv.DictReader(io.StringIO(out))}
+    assert listed == ids  # dashed on SQLite as on PostgreSQL, as exports write them
+    code, out, _err = run(
+        capsys, "report", "pareto", "--db", db_url, "--as-of", "2026-11-22", "--format", "json"
+    )
+    assert {a["account_id"] for a in json.loads(out)["accounts"]} == ids
+
+
+# --- 14. a running year is compared at its run rate, and says so ------------------------------
+
+
+def test_a_running_year_grows_at_its_run_rate_like_the_wallet() -> None:
+    from kam.services.revenue import revenue_years
+
+    rows = revenue_years([(2025, 100_00, 0), (2026, 60_00, 10_00)], date(2026, 7, 2))
+    last, running = rows
+    assert not last.running and last.growth is None
+    # 182 of 365 days gone, 60 so far: 120.3 at the run rate against 100, not 60 against 100.
+    assert running.running and running.growth == pytest.approx(0.203, abs=0.001)
+    assert running.margin == pytest.approx(5 / 6)
+    over = revenue_years([(2025, 100_00, 0), (2026, 60_00, 0)], date(2027, 1, 5))[1]
+    assert not over.running and over.growth == pytest.approx(-0.4)
+
+
+async def test_the_revenue_tab_marks_the_running_year(db_path: Path) -> None:
+    app = make_app(db_path)
+    async with app.run_test(size=(120, 35)) as pilot:
+        screen = await open_account(pilot, "Acme", "r")
+        years = shown(screen.query_one("#revenue-years", Static))
+    assert "2026*" in years
+    assert "* 2026 to 23 Nov: growth at its run rate" in years
+
+
+# --- 15. no data is not good news ---------------------------------------------------------------
+
+
+def test_an_account_without_revenue_is_never_green_however_well_the_rest_scores(
+    database,
+) -> None:
+    from kam.models.enums import HealthBand
+    from kam.services import health
+
+    with database.write() as session:
+        ann = team.create_member(session, {"name": USER}).id
+        bo = team.create_member(session, {"name": "Bo Berg"}).id
+        new = account_edit.create_account(session, "Newco", strategic=True, owner_id=ann).id
+        team.add_to_team(session, new, {"member_id": str(bo), "role": "sales"}, USER)
+        for name, role, attitude in (("Dee", "decision_maker", "supporter"),
+                                     ("Cham", "influencer", "champion")):  # fmt: skip
+            contacts.create_contact(
+                session,
+                new,
+                {"name": name, "buying_role": role, "attitude": attitude, "owner_id": str(bo)},
+                USER,
+            )
+        plans.log_activity(
+            session, new, {"kind": "visit", "member_ids": [str(ann), str(bo)]}, USER, TODAY
+        )
+        classify.refresh(session, TODAY)
+    with database.read() as session:
+        found = health.account_health(session, new, TODAY)
+    assert found is not None
+    assert found.band != HealthBand.green and found.capped_by == "no revenue to judge it by"
+    assert found.reasons == "no revenue to judge it by"
+
+
+def test_an_account_that_stopped_buying_is_not_an_upgrade(database) -> None:
+    from datetime import UTC, datetime
+
+    from kam.services import portfolio
+
+    with database.write() as session:
+        costly = account_edit.create_account(session, "Costly").id
+        for n in range(3):
+            other = account_edit.create_account(session, f"Other {n}").id
+            for year in (2025, 2026):  # the same in both windows: they do not move
+                add_revenue(session, other, date(year, 6, 1), 1_000_00)
+        # Cost more to serve than it brought: problem, a year ago.
+        add_revenue(session, costly, date(2025, 1, 10), 100_00, cost_minor=500_00)
+        classify.refresh(session, date(2025, 11, 1), moved_at=datetime(2025, 11, 1, tzinfo=UTC))
+        # A year on it has bought nothing and cost nothing within the window: general.
+        classify.refresh(session, TODAY, moved_at=datetime(2026, 11, 20, tzinfo=UTC))
+    with database.read() as session:
+        moves = portfolio.tier_moves(session, TODAY)
+    mine = [m for m in moves.latest if m.name == "Costly"]
+    assert mine and mine[0].tier_from == "problem" and mine[0].tier_to == "general"
+    assert not mine[0].up and moves.up == 0 and moves.down >= 1
+    assert (
+        classify.is_upgrade("tier", "problem", "general", "revenue 100 → 0; rank #4 → no purchases")
+        is False
+    )
+    assert classify.is_upgrade("tier", "gold", "diamond", "revenue 1 → 2; rank #2 → #1") is True

@@ -170,7 +170,7 @@ async def test_the_at_risk_view_lists_the_fading_account_with_its_reason(db_path
         table = screen.query_one("#risk", LazyTable)
         rows = [table.row_at(i) for i in range(table.row_count)]
         fading = next(r for r in rows if r.name == "Fading GmbH")
-        assert "revenue -91% year on year (880.0k → 80.0k)" in fading.reasons
+        assert "revenue -91% in 12 months, year on year (880.0k → 80.0k)" in fading.reasons
         assert fading.why_listed.startswith("red")
         assert rows[0].score <= rows[-1].score  # worst first
         summary = shown(screen.query_one("#risk-summary", Static))

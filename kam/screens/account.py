@@ -380,7 +380,7 @@ class AccountScreen(KamScreen):
     def _show_revenue(self) -> None:
         ws = self.workspace
         assert ws is not None
-        self._panel("#revenue-years", views.revenue_years(ws), "Revenue by year")
+        self._panel("#revenue-years", views.revenue_years(ws, self.kam.today), "Revenue by year")
         self._panel("#revenue-categories", views.revenue_categories(ws), "Revenue by category")
 
     def _panel(self, selector: str, renderable: object, title: str) -> None:

@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from kam.models.enums import Attitude, RelationshipStrength
+from kam.services import revenue as revenue_service
 from kam.services.contacts import ContactRow
 from kam.services.formatting import money, percent
 from kam.services.history import as_words
@@ -118,24 +119,29 @@ def warnings(ws: Workspace) -> RenderableType:
     return Group(*(Text(f"⚠ {w}", style="yellow") for w in found))
 
 
-def revenue_years(ws: Workspace) -> Table:
+def revenue_years(ws: Workspace, as_of: date) -> Table:
     table = Table(expand=True, box=None)
     for label, justify in (("Year", "left"), ("Revenue", "right"), ("Cost", "right"),
                            ("Margin", "right"), ("Growth", "right")):  # fmt: skip
         table.add_column(label, justify=justify)  # type: ignore[arg-type]
-    previous = None
-    for year, revenue, cost in ws.detail.revenue_by_year:
-        growth = (revenue - previous) / previous if previous else None
+    rows = revenue_service.revenue_years(ws.detail.revenue_by_year, as_of)
+    for row in rows:
+        growth = percent(row.growth)
         table.add_row(
-            str(year),
-            money(revenue),
-            money(cost),
-            percent((revenue - cost) / revenue if revenue else None),
-            percent(growth),
+            f"{row.year}*" if row.running else str(row.year),
+            money(row.revenue_minor),
+            money(row.cost_minor),
+            percent(row.margin),
+            f"{growth}*" if row.running and row.growth is not None else growth,
         )
-        previous = revenue
-    if not ws.detail.revenue_by_year:
+    if not rows:
         table.add_row("—", "no revenue recorded", "", "", "")
+    elif rows[-1].running:
+        table.caption = (
+            f"* {rows[-1].year} to {as_of:%d %b}: growth at its run rate (so far, scaled to "
+            "the whole year)"
+        )
+        table.caption_justify = "left"
     return table
 
 

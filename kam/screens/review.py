@@ -266,9 +266,14 @@ class ReviewScreen(KamScreen):
         text = Text()
         text.append("\nRevenue ", "bold")
         text.append(f"{today.year} to date {money_short(card.ytd_minor)}")
-        text.append(f" vs {money_short(card.same_period_last_year_minor)} a year before")
+        text.append(
+            f" vs {money_short(card.same_period_last_year_minor)} in the same days of "
+            f"{today.year - 1}"
+        )
         if card.growth is not None:
-            text.append(f" ({card.growth:+.0%})", "green" if card.growth >= 0 else "red")
+            text.append(
+                f" ({card.growth:+.0%} year to date)", "green" if card.growth >= 0 else "red"
+            )
         last_full = [r for y, r, _ in card.revenue_by_year if y == today.year - 1]
         if last_full:
             text.append(f" · {today.year - 1} {money_short(last_full[0])}")

@@ -86,7 +86,9 @@ class ClassSummary:
     revenue_minor: int
     share: float
     cumulative_share: float
-    account_share: float  # this class's accounts as a share of active (ranked) accounts
+    # This class's ranked accounts (with revenue in the window) as a share of all ranked
+    # ones: the column adds up to 100%, whatever number of accounts bought nothing.
+    account_share: float
 
 
 @dataclass(frozen=True)
@@ -320,9 +322,12 @@ def summarize_classes(
 ) -> list[ClassSummary]:
     """Each class as a whole, so a team sees whether its 5% really bring half."""
     counts = dict.fromkeys(CLASS_ORDER, 0)
+    ranked_in = dict.fromkeys(CLASS_ORDER, 0)  # those with revenue in the window
     revenue = dict.fromkeys(CLASS_ORDER, 0)
     for account in accounts:
         counts[account.account_class] += 1
+        if account.rank is not None:
+            ranked_in[account.account_class] += 1
         revenue[account.account_class] += account.revenue_minor
     summaries, running = [], 0
     for cls in CLASS_ORDER:
@@ -334,7 +339,7 @@ def summarize_classes(
                 revenue[cls],
                 revenue[cls] / total if total else 0.0,
                 running / total if total else 0.0,
-                counts[cls] / ranked if ranked else 0.0,
+                ranked_in[cls] / ranked if ranked else 0.0,
             )
         )
     return summaries
@@ -446,6 +451,28 @@ def _record_moves(session: Session, window: Window, moved_at: datetime) -> int:
     return len(changes)
 
 
+STOPPED_BUYING = "no purchases"  # how a move's reason says the account bought nothing since
+
+
+def is_upgrade(field: str, from_value: str | None, to_value: str, reason: str) -> bool:
+    """Whether a class or tier move is an upgrade: a better place in the order (core before
+    general, diamond before problem), unless the account stopped buying. An account whose
+    revenue went to nothing leaves `problem` for `general` because it costs nothing either,
+    which is no good news."""
+    if reason.endswith(f"→ {STOPPED_BUYING}"):
+        return False
+    order = (
+        [c.value for c in AccountClass]
+        if field == "account_class"
+        else [t.value for t in ValueTier]
+    )
+
+    def place(value: str | None) -> int:
+        return order.index(value) if value in order else len(order)
+
+    return place(to_value) < place(from_value)
+
+
 def _move_reason(row: Any, window: Window) -> str:
     """Why an account moved, in words: its revenue and rank before and after."""
     old_revenue, new_revenue, cost, old_rank, new_rank = (int(v or 0) for v in row[5:])
@@ -457,7 +484,7 @@ def _move_reason(row: Any, window: Window) -> str:
         )
 
     def place(rank: int) -> str:
-        return f"#{rank:,}" if rank else "no purchases"
+        return f"#{rank:,}" if rank else STOPPED_BUYING
 
     return (
         f"revenue {money_short(old_revenue)} → {money_short(new_revenue)} over {span}; "

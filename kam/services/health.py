@@ -183,7 +183,7 @@ class Health:
     def reasons(self) -> str:
         weak = self.weak[:3]
         if not weak:
-            return "nothing stands out"
+            return self.capped_by or "nothing stands out"
         return "; ".join(s.evidence for s in weak)
 
     @property
@@ -192,11 +192,14 @@ class Health:
         return _mean(self.signals)
 
 
+NO_EVIDENCE = 50  # the score when no signal has data: no evidence either way, not good news
+
+
 def _mean(signals: list[Signal]) -> int:
-    """The weighted mean of the signals that apply (100 when none does)."""
+    """The weighted mean of the signals that apply (NO_EVIDENCE when none does)."""
     weighed = [(s.weight, s.score) for s in signals if s.score is not None and s.weight]
     total = sum(w for w, _ in weighed)
-    return _clamp(sum(w * s for w, s in weighed) / total) if total else 100
+    return _clamp(sum(w * s for w, s in weighed) / total) if total else NO_EVIDENCE
 
 
 def band_of(score: int, settings: HealthSettings) -> HealthBand:
@@ -439,7 +442,7 @@ class _Span:
     compared: str
 
 
-_YEAR = _Span("in 12 months", "the year before", "year on year")
+_YEAR = _Span("in 12 months", "the year before", "in 12 months, year on year")
 _QUARTER = _Span("in 3 months", "the same 3 months a year before", "in 3 months, year on year")
 
 
@@ -618,6 +621,11 @@ def _cap(signals: list[Signal], settings: HealthSettings) -> tuple[int, str] | N
         return settings.red_below - 1, "revenue fell by a third or more"
     if alarms:
         return settings.amber_below - 1, alarms[0].title.lower()
+    revenue = [s for s in signals if s.key in ("revenue_year", "revenue_quarter")]
+    if revenue and all(s.score is None for s in revenue):
+        # No revenue in two years: nothing shows the account is healthy, whatever else
+        # scores well (a new strategic account, one that stopped buying long ago).
+        return settings.amber_below - 1, "no revenue to judge it by"
     return None
 
 

@@ -44,6 +44,15 @@ class Period:
         return self.label
 
 
+def run_rate(amount: int, period: Period, as_of: date) -> int:
+    """`amount` so far scaled to the whole period while it runs (the amount itself once it
+    is over): how a running year or quarter is compared with a whole one, everywhere."""
+    part = period.elapsed(as_of)
+    if part >= 1.0 or part <= 0.0:
+        return amount
+    return round(amount / part)
+
+
 def _shift(first_of_month: date, months: int) -> date:
     """The first of the month `months` away (periods start on the first of a month)."""
     index = first_of_month.year * 12 + first_of_month.month - 1 + months

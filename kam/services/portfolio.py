@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from kam.models import Account, AccountClassification, TierChange
 from kam.models.enums import AccountClass, ValueTier
+from kam.services import classify
 from kam.services import settings as settings_service
 from kam.services.accounts import archived_ids
 
@@ -156,15 +157,6 @@ class Moves:
     latest: list[Move]
 
 
-def _rank(field: str, value: str | None) -> int:
-    order = (
-        [c.value for c in AccountClass]
-        if field == "account_class"
-        else [t.value for t in ValueTier]
-    )
-    return order.index(value) if value in order else len(order)
-
-
 def quarter_start(day: date) -> date:
     return date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
 
@@ -184,27 +176,29 @@ def tier_moves(session: Session, today: date, limit: int = 12) -> Moves:
     def part(field: str, column: sa.ColumnElement) -> Any:
         return sa.func.max(sa.case((tc.c.field == field, column)))
 
+    stopped = f"%→ {classify.STOPPED_BUYING}"
     each = (
         sa.select(
             part("account_class", tc.c.from_value).label("class_from"),
             part("account_class", tc.c.to_value).label("class_to"),
             part("tier", tc.c.from_value).label("tier_from"),
             part("tier", tc.c.to_value).label("tier_to"),
+            sa.func.max(sa.case((tc.c.reason.like(stopped), 1), else_=0)).label("stopped"),
         )
         .where(live)
         .group_by(tc.c.account_id, tc.c.changed_at)
         .subquery("each_move")
     )
     up = down = 0
-    for class_from, class_to, tier_from, tier_to, n in conn.execute(
-        sa.select(
-            each.c.class_from, each.c.class_to, each.c.tier_from, each.c.tier_to, sa.func.count()
-        ).group_by(each.c.class_from, each.c.class_to, each.c.tier_from, each.c.tier_to)
+    groups = (each.c.class_from, each.c.class_to, each.c.tier_from, each.c.tier_to, each.c.stopped)
+    for class_from, class_to, tier_from, tier_to, stop, n in conn.execute(
+        sa.select(*groups, sa.func.count()).group_by(*groups)
     ):
+        reason = f"→ {classify.STOPPED_BUYING}" if stop else ""
         if class_to is not None:
-            rising = _rank("account_class", class_to) < _rank("account_class", class_from)
+            rising = classify.is_upgrade("account_class", class_from, class_to, reason)
         else:
-            rising = _rank("tier", tier_to) < _rank("tier", tier_from)
+            rising = classify.is_upgrade("tier", tier_from, tier_to, reason)
         if rising:
             up += int(n)
         else:
@@ -227,7 +221,7 @@ def tier_moves(session: Session, today: date, limit: int = 12) -> Moves:
     moves: list[Move] = []
     for r in rows:
         on = r.changed_at.date() if isinstance(r.changed_at, datetime) else r.changed_at
-        rising = _rank(r.field, r.to_value) < _rank(r.field, r.from_value)
+        rising = classify.is_upgrade(r.field, r.from_value, r.to_value, r.reason or "")
         last = moves[-1] if moves else None
         if last is not None and last.account_id == r.account_id and last.on == on:
             # One reclassification moved class and tier: one move, told as one.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kam.config import ClassificationSettings
 from kam.models.enums import Segment, ValueTier
+from kam.services.bulk import dashed
 from kam.services.classify import Classification
 from kam.services.formatting import cell_len, fit, money, percent, text_table
 from kam.services.health import HealthSummary, RiskRow
@@ -47,7 +48,7 @@ def pareto_report(result: Classification, settings: ClassificationSettings, fmt:
                 "accounts": [
                     {
                         "rank": a.rank,
-                        "account_id": str(a.account_id),
+                        "account_id": dashed(a.account_id),
                         "name": a.name,
                         "revenue_minor": a.revenue_minor,
                         "cost_minor": a.cost_minor,
@@ -80,7 +81,7 @@ def pareto_report(result: Classification, settings: ClassificationSettings, fmt:
             (
                 [
                     "" if a.rank is None else a.rank,
-                    a.account_id,
+                    dashed(a.account_id),
                     a.name,
                     a.revenue_minor,
                     a.cost_minor,
@@ -118,6 +119,18 @@ def pareto_report(result: Classification, settings: ClassificationSettings, fmt:
         + body
         + "\n* strategic by judgement   † tier set by hand\n\n"
         + summary
+        + _unranked_note(result)
+    )
+
+
+def _unranked_note(result: Classification) -> str:
+    unranked = len(result.accounts) - result.ranked_accounts
+    if not unranked:
+        return ""
+    return (
+        f"\n{unranked:,} account{'s' if unranked > 1 else ''} without revenue in the window "
+        "count under Accounts but are not ranked;\n"
+        f"`of ranked` is each class's share of the {result.ranked_accounts:,} with revenue.\n"
     )
 
 

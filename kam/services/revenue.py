@@ -3,13 +3,48 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date
 
 from sqlmodel import Session
 
 from kam.errors import InputError
 from kam.models import Account, RevenueLine
+from kam.models.enums import PeriodKind
 from kam.services import settings as settings_service
+from kam.services.periods import period_of, run_rate
+
+
+@dataclass(frozen=True)
+class RevenueYear:
+    year: int
+    revenue_minor: int
+    cost_minor: int
+    growth: float | None  # against the year before; a running year at its run rate
+    running: bool  # the year is not over on the reference date
+
+    @property
+    def margin(self) -> float | None:
+        return (
+            (self.revenue_minor - self.cost_minor) / self.revenue_minor
+            if self.revenue_minor
+            else None
+        )
+
+
+def revenue_years(by_year: list[tuple[int, int, int]], as_of: date) -> list[RevenueYear]:
+    """Each year's revenue, cost and growth. A year still running is compared at its run
+    rate (so far, scaled to the whole year), as the wallet compares it, never eleven months
+    against twelve."""
+    rows, previous = [], None
+    for year, revenue, cost in by_year:
+        period = period_of(date(year, 1, 1), PeriodKind.year)
+        running = period.elapsed(as_of) < 1.0
+        now = run_rate(revenue, period, as_of) if running else revenue
+        growth = now / previous - 1 if previous else None
+        rows.append(RevenueYear(year, revenue, cost, growth, running))
+        previous = revenue
+    return rows
 
 
 def add_revenue(

@@ -17,13 +17,12 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from kam.models import Account, Review, TierChange
-from kam.models.enums import ClassificationField, ValueTier
+from kam.models.enums import ClassificationField
 from kam.services import health, indicators, review
+from kam.services.classify import is_upgrade
 from kam.services.formatting import percent
 from kam.services.history import as_words
 from kam.services.tabular import private_file
-
-_TIER_ORDER = {t.value: i for i, t in enumerate(ValueTier)}  # diamond 0 .. problem 5
 
 
 @dataclass
@@ -50,8 +49,7 @@ class TierMove:
 
     @property
     def upgrade(self) -> bool:
-        old = _TIER_ORDER.get(self.from_value or "general", 4)
-        return _TIER_ORDER.get(self.to_value, 4) < old
+        return is_upgrade("tier", self.from_value or "general", self.to_value, self.reason)
 
 
 @dataclass

@@ -26,7 +26,7 @@ from kam.services.bulk import as_uuid, id_forms
 from kam.services.edits import Base, FormReader, merge
 from kam.services.formatting import money, percent
 from kam.services.parsing import parse_amount
-from kam.services.periods import Period
+from kam.services.periods import Period, run_rate
 
 _est = WalletEstimate.__table__
 _comp = WalletCompetitor.__table__
@@ -137,13 +137,6 @@ class WalletView:
 # --- reading -------------------------------------------------------------------------------
 
 
-def _run_rate(ours: int, period: Period, as_of: date) -> int:
-    part = period.elapsed(as_of)
-    if part >= 1.0 or part <= 0.0:
-        return ours
-    return round(ours / part)
-
-
 def _growth(now: int | None, before: int | None) -> float | None:
     if not now and not before:
         return None
@@ -242,7 +235,7 @@ def _build(
                 period,
                 estimate.total_spend_minor if estimate else None,
                 mine,
-                _run_rate(mine, period, as_of),
+                run_rate(mine, period, as_of),
                 estimate_id=estimate.id if estimate else None,
                 competitors=competitors.get(estimate.id, []) if estimate else [],
             )
