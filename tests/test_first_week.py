@@ -747,3 +747,35 @@ def test_an_account_that_stopped_buying_is_not_an_upgrade(database) -> None:
         is False
     )
     assert classify.is_upgrade("tier", "gold", "diamond", "revenue 1 → 2; rank #2 → #1") is True
+
+
+# --- 16. the customer's own annual revenue is shown and edited -----------------------------------
+
+
+async def test_their_annual_revenue_is_edited_in_the_form_and_shown_on_the_overview(
+    db_path: Path,
+) -> None:
+    app = make_app(db_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_account(pilot, "Acme")
+        await pilot.press("e")
+        await settle(pilot)
+        await type_into(pilot, "#field-annual_revenue_minor", "-5")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, FormScreen)
+        assert "cannot be negative" in str(
+            app.screen.query_one("#error-annual_revenue_minor", Static).render()
+        )
+        await type_into(pilot, "#field-annual_revenue_minor", "250,000,000")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+        profile = [
+            " ".join(line.split()) for line in shown(screen.query_one("#profile")).splitlines()
+        ]
+        assert "Their revenue 250.0M a year" in profile
+
+    acme = read(db_path, lambda s: pipeline.account_by_name(s, "Acme 北京"))
+    found = read(db_path, lambda s: s.get(account_edit.Account, acme).annual_revenue_minor)
+    assert found == 250_000_000_00

@@ -11,7 +11,7 @@ from rich.text import Text
 from kam.models.enums import Attitude, RelationshipStrength
 from kam.services import revenue as revenue_service
 from kam.services.contacts import ContactRow
-from kam.services.formatting import money, percent
+from kam.services.formatting import money, money_short, percent
 from kam.services.history import as_words
 from kam.services.segments import SEGMENT_WORDS
 from kam.services.workspace import Workspace
@@ -51,6 +51,8 @@ def profile(ws: Workspace) -> Pairs:
         ("Customer since", account.customer_since),
     ]:
         grid.add_row(label, words(value))
+    if account.annual_revenue_minor is not None:  # their own size, not what they buy from us
+        grid.add_row("Their revenue", f"{money_short(account.annual_revenue_minor)} a year")
     status = Text(words(account.status), style=STATUS_STYLES[account.status])
     if account.archived_at is not None:
         status.append(f"  archived {account.archived_at:%Y-%m-%d}", "bold red")

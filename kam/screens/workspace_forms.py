@@ -77,6 +77,12 @@ def account_fields(members: list[MemberChoice]) -> list[FieldSpec]:
         FieldSpec("tier_override", "Tier set by hand", "choice", choices_of(ValueTier), "computed"),
         FieldSpec("tier_override_reason", "Why set by hand"),
         FieldSpec("customer_since", "Customer since", "date"),
+        FieldSpec(
+            "annual_revenue_minor",
+            "Their annual revenue",
+            "money",
+            placeholder="the customer's own size, e.g. 250,000,000",
+        ),
         FieldSpec("notes", "Notes", "long"),
     ]
 

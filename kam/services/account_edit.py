@@ -50,6 +50,7 @@ ACCOUNT_FIELDS = (
     "tier_override",
     "tier_override_reason",
     "customer_since",
+    "annual_revenue_minor",
     "notes",
 )
 # What the classification reads: changing one of these makes the stored one stale.
@@ -134,6 +135,7 @@ def read_account_form(
         "tier_override": r.choice("tier_override", ValueTier),
         "tier_override_reason": r.text("tier_override_reason", limit=500),
         "customer_since": r.day("customer_since", not_after=today),
+        "annual_revenue_minor": r.money("annual_revenue_minor"),
         "notes": r.long_text("notes"),
     }
     if values["tier_override"] is not None and not values["tier_override_reason"]:

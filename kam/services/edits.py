@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from kam.errors import ConflictError, InputError, InputErrors
 from kam.services.history import as_words
-from kam.services.parsing import DATE_HINT, is_email, parse_date
+from kam.services.parsing import DATE_HINT, is_email, parse_amount, parse_date
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -140,6 +140,24 @@ class FormReader:
             self.fail(field, f"not a known {what}")
             return None
         return ident
+
+    def money(self, field: str, *, required: str | None = None) -> int | None:
+        """An amount in minor units, never negative; blank is None (or `required`'s
+        message)."""
+        text = str(self.raw.get(field) or "").strip()
+        if not text:
+            if required:
+                self.fail(field, required)
+            return None
+        try:
+            value = parse_amount(text, field)
+        except InputError as exc:
+            self.fail(field, str(exc).removeprefix(f"{field}: "))
+            return None
+        if value < 0:
+            self.fail(field, "an amount cannot be negative")
+            return None
+        return value
 
     def email(self, field: str) -> str | None:
         value = self.text(field, limit=200)

@@ -674,8 +674,8 @@ def _settle(
     plan.updates.append(change)
 
 
-# What an import compares and updates: the account form's fields and the two it does not show.
-_ACCOUNT_COLUMNS = (*ACCOUNT_FIELDS, "external_ref", "annual_revenue_minor")
+# What an import compares and updates: the account form's fields and the one it does not show.
+_ACCOUNT_COLUMNS = (*ACCOUNT_FIELDS, "external_ref")
 _ACCOUNT_DEFAULTS = {
     "status": AccountStatus.active,
     "relationship_stage": RelationshipStage.transactional,
