@@ -273,7 +273,11 @@ async def test_the_team_tab_names_the_owner_as_lead_and_the_lone_carrier(db_path
     async with app.run_test(size=(120, 35)) as pilot:
         screen = await open_account(pilot, "Acme", "t")
         said = shown(screen.query_one("#threading", Static))
+        await pilot.press("o")
+        await settle(pilot)
+        standing = shown(screen.query_one("#standing")).splitlines()
     assert "Account lead: Ann Lee, the owner, until someone else is named" in said
+    assert "Account lead Ann Lee (the owner)" in [" ".join(line.split()) for line in standing]
     assert "⚠ Single-threaded: Ann Lee alone carries this account on our side" in said
     assert "More than one" not in said
 

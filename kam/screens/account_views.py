@@ -87,7 +87,10 @@ def standing(ws: Workspace) -> Pairs:
     else:
         grid.add_row("Class", "not classified (archived)")
     lead = next((t.member for t in ws.team if t.role.value == "account_lead"), None)
-    grid.add_row("Account lead", lead or Text("none", style="yellow"))
+    if lead is None and detail.owner:  # the owner leads until someone else is named
+        grid.add_row("Account lead", Text.assemble(detail.owner, (" (the owner)", "dim")))
+    else:
+        grid.add_row("Account lead", lead or Text("none", style="yellow"))
     people = len({t.member_id for t in ws.team})
     grid.add_row("Team", f"{_count(len(ws.team), 'role')} · {_count(people, 'person', 'people')}")
     current = sum(1 for p in ws.contacts if p.current)
