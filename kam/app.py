@@ -109,6 +109,7 @@ class KamApp(App[None]):
         self._last_input = 0.0  # time.monotonic() of the last key press or click
         self.sub_title = database.display_name
         self.crash: tuple[BaseException, Path | None] | None = None  # the error that ended it
+        self.start_up_finished = False  # the background work after the first frame is done
         self._holds: set[str] = set()  # why keys are held now (see hold_keys)
         self._held_keys: list[events.Key] = []
         self._held_timer: Timer | None = None
@@ -186,6 +187,7 @@ class KamApp(App[None]):
                 # collector's full passes, which otherwise pause the interface for ~100-200 ms.
                 gc.collect()
                 gc.freeze()
+                self.start_up_finished = True
 
             steps = [
                 *(partial(import_module, f"kam.screens.{module}") for module in PRELOADED),

@@ -23,10 +23,27 @@ def run(capsys, *args: str) -> tuple[int, str, str]:
 
 
 async def settle(pilot) -> None:
-    """Let workers finish and their results reach the screen."""
+    """Let the workers of what the test did finish and their results reach the screen.
+
+    The start-up's background work (the "preload" group) is left out: it waits for quiet
+    moments, so waiting for it would tie a test to how fast the machine is."""
     for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
+        mine = [w for w in pilot.app.workers if w.group != "preload"]
+        if mine:  # (an empty list would mean every worker to wait_for_complete)
+            await pilot.app.workers.wait_for_complete(mine)
         await pilot.pause()
+
+
+async def finish_start_up(pilot, *, most: int = 600) -> None:
+    """Wait until the start-up's background work has run to its end (it begins half a second
+    in and goes on in quiet moments); at most `most` short pauses, so one that never
+    finishes fails instead of hanging."""
+    for _ in range(most):
+        if pilot.app.start_up_finished:
+            await pilot.pause()
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("the start-up's background work did not finish")
 
 
 def app_on_copy(demo_path: Path, folder: Path) -> KamApp:

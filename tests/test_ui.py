@@ -20,7 +20,7 @@ from kam.widgets.keybar import KeyBar
 from kam.widgets.kpi import KpiTile
 from kam.widgets.lazy_table import LazyTable
 from kam.widgets.title_bar import TitleBar
-from tests.support import TODAY, app_on_copy, settle
+from tests.support import TODAY, app_on_copy, finish_start_up, settle
 from tests.test_ui_workspace import shown
 
 SECTIONS = {"This screen", "Here", "Everywhere"}
@@ -198,8 +198,7 @@ async def test_a_failing_read_ahead_at_start_up_leaves_the_rest_of_it_done(
     gc.unfreeze()
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        await pilot.pause(0.6)  # the start-up's background work begins half a second in
-        await settle(pilot)
+        await finish_start_up(pilot)
         assert gc.get_freeze_count() > 0  # its last step ran
         assert isinstance(app.screen, DashboardScreen)
     gc.unfreeze()
