@@ -286,15 +286,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except KeyboardInterrupt:
         return 130
-    except Exception as exc:  # a driver error on a corrupt or vanished database
+    except OSError as exc:  # a name too long, a full disk, a vanished folder
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"kam: {exc.strerror or exc}{where}", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as exc:
         import sqlalchemy.exc
 
-        if isinstance(exc, sqlalchemy.exc.DBAPIError):
+        if isinstance(exc, sqlalchemy.exc.DBAPIError):  # a corrupt or vanished database
             from kam.db import describe_database_error
 
             print(f"kam: {describe_database_error(exc, 'the database')}", file=sys.stderr)
             return EXIT_USAGE
-        raise
+        # Anything else is kam's fault: one line, the traceback in a log file.
+        from kam.crash import crash_line, write_crash_log
+
+        print(crash_line(exc, write_crash_log(exc)), file=sys.stderr)
+        return EXIT_CRASH
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -630,6 +638,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _copy(args: argparse.Namespace) -> int:
+    from kam.config import resolve_database
     from kam.services import maintenance
 
     database = _open(args.db)
@@ -638,7 +647,7 @@ def _copy(args: argparse.Namespace) -> int:
         print(f"kam: copying {table}: {rows:,} rows", file=sys.stderr, flush=True)
 
     try:
-        counts = maintenance.copy_database(database, args.to, progress)
+        counts = maintenance.copy_database(database, resolve_database(args.to), progress)
     finally:
         database.dispose()
     total = sum(counts.values())

@@ -119,6 +119,10 @@ def resolve_database(db: str | None, *, demo: bool = False) -> str:
 
     The demo never falls back to $KAM_DATABASE, so it cannot overwrite a real database.
     """
+    if db is not None and not db.strip():
+        from kam.errors import KamError
+
+        raise KamError("--db is empty: name a database file or URL, or leave --db out")
     value = db or (None if demo else os.environ.get(ENV_DATABASE))
     if value and is_url(value):
         return value

@@ -8,8 +8,10 @@ transactions so that two processes queue for the lock instead of failing on upgr
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -32,8 +34,32 @@ WRITE_WAIT_S = 120.0
 WRITE_OPTION = "kam_write"
 
 
+POSTGRES_DRIVER = "postgresql+psycopg"
+
+
+def masked(url: str) -> str:
+    """`url` with its password hidden, however the URL is malformed: for every message."""
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL SQLAlchemy reads: hide what stands between : and @
+        return re.sub(r"(://[^/:@]*:)[^@/]*@", r"\1***@", url)
+
+
+def parse_url(url: str) -> sa.engine.URL:
+    """The URL as SQLAlchemy reads it, or DatabaseOpenError naming what is wrong (password
+    hidden). `postgres://` and `postgresql://` mean the PostgreSQL driver kam installs."""
+    try:
+        parsed = sa.engine.make_url(url)
+        if parsed.drivername in ("postgres", "postgresql"):
+            parsed = parsed.set(drivername=POSTGRES_DRIVER)
+        parsed.port  # noqa: B018 (a port that is not a number fails here, not later)
+    except (sa.exc.ArgumentError, ValueError, TypeError) as exc:
+        raise DatabaseOpenError(f"not a database URL: {masked(url)} ({exc})") from None
+    return parsed
+
+
 def sqlite_path(url: str) -> Path | None:
-    parsed = sa.engine.make_url(url)
+    parsed = parse_url(url)
     if parsed.get_backend_name() != "sqlite" or not parsed.database:
         return None
     if parsed.database == ":memory:":
@@ -60,18 +86,24 @@ def _on_sqlite_begin(conn: sa.Connection) -> None:
 
 
 def make_engine(url: str) -> Engine:
-    if sqlite_path(url) is not None or url.startswith("sqlite"):
+    parsed = parse_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.query:
+            raise DatabaseOpenError(
+                f"a SQLite URL takes no options ({', '.join(parsed.query)}): {masked(url)}"
+            )
         engine = sa.create_engine(
-            url,
+            parsed,
             connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
         )
         event.listen(engine, "connect", _on_sqlite_connect)
         event.listen(engine, "begin", _on_sqlite_begin)
         return engine
     try:
-        return sa.create_engine(url, pool_pre_ping=True)
-    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
-        raise DatabaseOpenError(f"cannot use database URL {url!r}: {exc}") from None
+        return sa.create_engine(parsed, pool_pre_ping=True)
+    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ValueError, TypeError) as exc:
+        text = str(exc).replace(url, masked(url))
+        raise DatabaseOpenError(f"cannot use database URL {masked(url)}: {text}") from None
     except ModuleNotFoundError as exc:
         raise DatabaseOpenError(
             f"the driver for {url.split(':', 1)[0]} is not installed ({exc.name}); "
@@ -101,8 +133,59 @@ def _check_sqlite_file(path: Path, *, create: bool) -> None:
         raise DatabaseOpenError(f"database file is read-only: {path}")
     with path.open("rb") as fh:
         header = fh.read(len(SQLITE_HEADER))
-    if header and header != SQLITE_HEADER:
+    if not header:
+        # kam never leaves an empty file behind: one is a database that lost its content
+        # (a full disk, a bad copy), not a new one to fill silently.
+        raise DatabaseOpenError(
+            f"database file is empty (0 bytes): {path}; restore a backup, or delete the file "
+            "to start a new database"
+        )
+    if header != SQLITE_HEADER:
         raise DatabaseOpenError(f"not a kam database (not an SQLite file): {path}")
+
+
+def open_mark_path(path: Path) -> Path:
+    """The file whose shared lock says a kam process has the database at `path` open."""
+    return path.with_name(f"{path.name}-open")
+
+
+def mark_open(path: Path) -> int | None:
+    """Take a shared lock for as long as the database is open (released with the returned
+    descriptor, or when the process ends, however it ends). A separate file, never the
+    database itself: closing a descriptor of the database would drop SQLite's own locks."""
+    try:
+        import fcntl
+    except ImportError:  # no flock (Windows): restores cannot see open windows there
+        return None
+    try:
+        fd = os.open(open_mark_path(path), os.O_CREAT | os.O_RDWR, 0o600)
+    except OSError:  # a read-only folder: nothing to restore into there either
+        return None
+    fcntl.flock(fd, fcntl.LOCK_SH)
+    return fd
+
+
+@contextmanager
+def exclusive_use(path: Path) -> Iterator[None]:
+    """No other kam process has the database at `path` open, and none opens it meanwhile;
+    else DatabaseOpenError. For replacing the file (restore)."""
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    fd = os.open(open_mark_path(path), os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise DatabaseOpenError(
+                f"kam has {path} open elsewhere (a window or a command): close it first, "
+                "or its later saves would go to the file being replaced"
+            ) from None
+        yield
+    finally:
+        os.close(fd)
 
 
 class Database:
@@ -112,6 +195,10 @@ class Database:
         self.engine = engine
         self.url = url
         self._write_engine = engine.execution_options(**{WRITE_OPTION: True})
+        path = sqlite_path(url)
+        mark = mark_open(path) if path is not None else None
+        # Released on dispose, or when the object is collected undisposed.
+        self._open_mark = weakref.finalize(self, os.close, mark) if mark is not None else None
 
     @property
     def is_sqlite(self) -> bool:
@@ -181,6 +268,8 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._open_mark is not None:
+            self._open_mark()  # the shared lock: a restore may replace the file now
 
 
 def _schema_revision(conn: sa.Connection) -> tuple[str | None, bool]:
@@ -232,8 +321,19 @@ def open_database(url: str, *, create: bool = True) -> Database:
     database: a missing directory, a read-only or foreign or corrupt file, a newer schema.
     """
     path = sqlite_path(url)
+    new = path is not None and not path.exists()
     if path is not None:
         _check_sqlite_file(path, create=create)
+    try:
+        return _open(url, path)
+    except BaseException:
+        if new and path is not None:  # no empty or half-made database left behind
+            for leftover in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm"))):
+                leftover.unlink(missing_ok=True)
+        raise
+
+
+def _open(url: str, path: Path | None) -> Database:
     engine = make_engine(url)
     database = Database(engine, url)
     try:

@@ -23,7 +23,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
-from kam.db import Database, open_database, sqlite_path
+from kam.db import Database, exclusive_use, open_database, sqlite_path
 from kam.errors import KamError
 from kam.models import (
     Account,
@@ -1025,6 +1025,7 @@ def create_demo_database(
             existing.dispose()
     if not path.parent.is_dir():
         raise KamError(f"directory does not exist: {path.parent}")
+    _remove_abandoned_builds(path)
     temp = path.with_name(f".{path.name}.building-{os.getpid()}")
     _remove_sqlite_files(temp)
     try:
@@ -1035,16 +1036,37 @@ def create_demo_database(
                 conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             database.dispose()
-        _remove_sqlite_files(path)
-        os.replace(temp, path)
+        with exclusive_use(path):  # not under a kam window that has the demo open
+            _remove_sqlite_files(path, keep_mark=True)
+            os.replace(temp, path)
     finally:
         _remove_sqlite_files(temp)
     return counts
 
 
-def _remove_sqlite_files(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm"):
+def _remove_sqlite_files(path: Path, *, keep_mark: bool = False) -> None:
+    for suffix in ("", "-wal", "-shm", *(() if keep_mark else ("-open",))):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def _remove_abandoned_builds(path: Path) -> None:
+    """What a build that was stopped half-way (killed, a full disk) left beside the demo."""
+    for leftover in path.parent.glob(f".{path.name}.building-*"):
+        pid = leftover.name.rsplit("-", 1)[-1]
+        if not pid.isdigit():  # a -wal, -shm or -open beside one: goes with it
+            pid = leftover.name.split(".building-", 1)[1].split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            leftover.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
 
 
 def _refuse_non_demo(database: Database) -> None:

@@ -19,12 +19,27 @@ import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
 import kam.models  # noqa: F401  (every table registered in the metadata)
-from kam.db import SQLITE_HEADER, Database, _is_known_revision, open_database, sqlite_path
+from kam.db import (
+    SQLITE_HEADER,
+    Database,
+    _is_known_revision,
+    exclusive_use,
+    open_database,
+    sqlite_path,
+)
 from kam.errors import DatabaseOpenError, KamError
 from kam.migrations import SCHEMA_HEAD
-from kam.models import Account, Contact, Opportunity, WalletCompetitor
+from kam.models import (
+    Account,
+    Contact,
+    Opportunity,
+    RevenueLine,
+    WalletCompetitor,
+    WalletEstimate,
+)
 from kam.models.account import name_key
 from kam.models.enums import OPEN_STAGES, OpportunityStage
+from kam.services.parsing import MAX_AMOUNT_MINOR, SUM_LIMIT_MINOR
 
 COPY_BATCH = 2000
 
@@ -93,6 +108,11 @@ def restore(source: Path, target: Path) -> Path | None:
         raise KamError("the backup and the database are the same file")
     if not target.parent.is_dir():
         raise DatabaseOpenError(f"directory does not exist: {target.parent}")
+    with exclusive_use(target):
+        return _replace(source, target)
+
+
+def _replace(source: Path, target: Path) -> Path | None:
     fd, temp_name = tempfile.mkstemp(
         prefix=f".{target.name}.", suffix=".restore", dir=target.parent
     )
@@ -245,6 +265,7 @@ def _consistency(session: Session, report: CheckReport) -> None:
         list(bad_deals),
         "deals whose stage, close date and probability disagree",
     )
+    report.add("amounts", _oversized(conn), "money columns beyond what sums can hold")
     comp = WalletCompetitor.__table__
     over = conn.execute(
         sa.select(comp.c.estimate_id)
@@ -254,6 +275,28 @@ def _consistency(session: Session, report: CheckReport) -> None:
     report.add(
         "competitor shares", [str(e) for e in over], "wallet estimates whose shares pass 100%"
     )
+
+
+def _oversized(conn: sa.Connection) -> list[str]:
+    """Money columns holding a figure beyond one amount's bound, or whose sum passes a 64-bit
+    integer (on SQLite every report would stop on "integer overflow"). Summed as floats,
+    which cannot overflow."""
+    found = []
+    for table, column in (
+        (RevenueLine.__table__, "amount_minor"),
+        (RevenueLine.__table__, "cost_minor"),
+        (Opportunity.__table__, "amount_minor"),
+        (WalletEstimate.__table__, "total_spend_minor"),
+    ):
+        values = table.c[column]
+        biggest, total = conn.execute(
+            sa.select(sa.func.max(sa.func.abs(values)), sa.func.sum(sa.cast(values, sa.Float)))
+        ).one()
+        if biggest is not None and biggest > MAX_AMOUNT_MINOR:
+            found.append(f"{table.name}.{column}: a figure of {biggest / 100:,.0f}")
+        if total is not None and abs(total) > SUM_LIMIT_MINOR:
+            found.append(f"{table.name}.{column}: the sum passes what reports can add up")
+    return found
 
 
 def _loops(bosses: dict) -> list[str]:

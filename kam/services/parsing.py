@@ -132,10 +132,18 @@ _AMOUNT = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^\d+(?:\.\d+)?$|^\.\d+$")
 _CURRENCY_MARKS = "¥￥$€£"
 
 
-def parse_amount(text: str, field: str = "amount") -> int:
+# The largest amount one figure may hold, in minor units: 100 billion in the reporting
+# currency. Sums are 64-bit integers in the database (SQLite stops every report on an
+# overflow); at this bound it takes 900,000 such figures in one sum to reach the limit.
+MAX_AMOUNT_MINOR = 10**13
+SUM_LIMIT_MINOR = 2**63 - 1
+
+
+def parse_amount(text: str, field: str = "amount", *, limit: int = MAX_AMOUNT_MINOR) -> int:
     """An amount of money as minor units (cents): `12500`, `12,500.50`, `¥1,234.50`, a
     leading minus or accounting brackets for negatives. Shorthand such as `1.2k` is refused
-    rather than guessed; more than two decimals are refused rather than rounded."""
+    rather than guessed; more than two decimals are refused rather than rounded; more than
+    `limit` (either way) is refused as a typing mistake."""
     cleaned = (text or "").strip()
     if not cleaned:
         raise InputError(f"{field}: an amount is required", field)
@@ -154,5 +162,9 @@ def parse_amount(text: str, field: str = "amount") -> int:
     whole, _, fraction = cleaned.replace(",", "").partition(".")
     if len(fraction) > 2:
         raise InputError(f"{field}: {text.strip()!r} has more than two decimals", field)
+    if len(whole.lstrip("0")) > len(str(limit // 100)):  # before int() of 30 digits
+        raise InputError(f"{field}: {text.strip()!r} is more than {limit // 100:,}", field)
     minor = int(whole or "0") * 100 + int((fraction + "00")[:2])
+    if minor > limit:
+        raise InputError(f"{field}: {text.strip()!r} is more than {limit // 100:,}", field)
     return -minor if negative else minor

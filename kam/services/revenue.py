@@ -12,6 +12,7 @@ from kam.errors import InputError
 from kam.models import Account, RevenueLine
 from kam.models.enums import PeriodKind
 from kam.services import settings as settings_service
+from kam.services.parsing import MAX_AMOUNT_MINOR
 from kam.services.periods import period_of, run_rate
 
 
@@ -60,6 +61,8 @@ def add_revenue(
         raise InputError("account: no such account", "account")
     if amount_minor < 0:
         raise InputError("amount: must not be negative", "amount")
+    if max(amount_minor, cost_minor) > MAX_AMOUNT_MINOR:
+        raise InputError(f"amount: more than {MAX_AMOUNT_MINOR // 100:,}", "amount")
     if cost_minor < 0:
         raise InputError("cost: must not be negative", "cost")
     category = " ".join((category or "").split())

@@ -164,12 +164,19 @@ def read_table(path: Path, sheet: str | None = None) -> Table:
     return read_csv(path)
 
 
+MAX_FILE_BYTES = 2 * 1024**3  # larger is not a spreadsheet a team keeps: refused, not read
+
+
 def _read_bytes(path: Path, *, only_check: bool = False) -> bytes:
-    if not path.exists():
-        raise FileProblem(f"no such file: {path}")
-    if path.is_dir():
-        raise FileProblem(f"{path} is a directory, not a file")
     try:
+        if not path.exists():
+            raise FileProblem(f"no such file: {path}")
+        if path.is_dir():
+            raise FileProblem(f"{path} is a directory, not a file")
+        if not path.is_file():  # a FIFO would wait for ever, /dev/zero never end
+            raise FileProblem(f"{path} is not a regular file (a pipe or a device)")
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise FileProblem(f"{path} is larger than {MAX_FILE_BYTES // 1024**3} GB")
         return b"" if only_check else path.read_bytes()
     except OSError as exc:
         raise FileProblem(f"cannot read {path}: {exc.strerror}") from None

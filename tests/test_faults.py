@@ -1,0 +1,191 @@
+"""Faults, races and bad input: each case refused in one line, nothing lost, nothing wrong."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from kam.db import open_database
+from kam.errors import InputError
+from kam.models import RevenueLine
+from kam.services import account_edit, maintenance
+from kam.services.parsing import MAX_AMOUNT_MINOR, parse_amount
+from kam.services.revenue import add_revenue
+from tests.support import run
+
+# --- amounts bounded to what sums can hold --------------------------------------------------
+
+
+def test_amounts_are_bounded_at_input() -> None:
+    assert parse_amount("100,000,000,000.00") == MAX_AMOUNT_MINOR
+    for text in ("100,000,000,000.01", "123456789012345678901234567890", "-9" * 1 + "9" * 20):
+        with pytest.raises(InputError, match="is more than 100,000,000,000"):
+            parse_amount(text)
+    for text in ("1e400", "NaN", "inf", "1.2k"):
+        with pytest.raises(InputError):
+            parse_amount(text)
+
+
+def test_check_finds_figures_sums_cannot_hold(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "kam.db"
+    database = open_database(f"sqlite:///{path}")
+    with database.write() as session:
+        acme = account_edit.create_account(session, "Acme").id
+        add_revenue(session, acme, date(2026, 1, 1), 100_00)
+        with pytest.raises(InputError):
+            add_revenue(session, acme, date(2026, 1, 2), MAX_AMOUNT_MINOR + 1)
+    with database.write() as session:  # written around kam's checks, as an old kam could
+        line = RevenueLine.__table__
+        session.connection().execute(sa.update(line).values(amount_minor=2**62))
+        add_revenue(session, acme, date(2026, 1, 3), 100_00)
+        session.connection().execute(
+            sa.update(line).where(line.c.booked_on == date(2026, 1, 3)).values(amount_minor=2**62)
+        )
+    report = maintenance.check(database)
+    database.dispose()
+    amounts = next(p for p in report.problems if p.startswith("amounts:"))
+    assert "revenue_line.amount_minor: a figure of 46,116,860,184,273,880" in amounts
+    assert "revenue_line.amount_minor: the sum passes what reports can add up" in amounts
+    code, out, _err = run(capsys, "check", "--db", str(path))
+    assert code == 1 and "money columns beyond what sums can hold" in out
+
+
+# --- errors that escaped: one line, exit 2, the password never shown ---------------------------
+
+BAD_URLS = [
+    "postgres://u:s3cr3tpw@127.0.0.1:1/kam",
+    "postgresql://u:s3cr3tpw@[::1:5432/kam",
+    "postgresql://u:s3cr3tpw@localhost:99999/kam",
+    "postgresql://u:s3cr3tpw@localhost:port/kam",
+    "postgresql+psycopg://u:s3cr3tpw@127.0.0.1:1/kam",
+    "nosuchdriver://u:s3cr3tpw@host/kam",
+    "mysql://u:s3cr3tpw@host/kam",
+    "sqlite:///x.db?timeout=abc",
+    "://u:s3cr3tpw@host",
+    "postgresql://u:s3cr3tpw@/kam?host=/nonexistent",
+]
+
+
+@pytest.mark.parametrize("url", BAD_URLS)
+def test_a_bad_database_url_is_one_line_without_the_password(
+    url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PGCONNECT_TIMEOUT", "2")
+    code, out, err = run(capsys, "report", "pareto", "--db", url)
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and err.startswith("kam: ")
+    assert "s3cr3tpw" not in err and "Traceback" not in err
+
+
+def test_copy_to_a_plain_path_and_an_empty_db_are_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "kam.db"
+    database = open_database(f"sqlite:///{source}")
+    with database.write() as session:
+        account_edit.create_account(session, "Acme")
+    database.dispose()
+    code, out, err = run(capsys, "copy", "--db", str(source), "--to", str(tmp_path / "x.db"))
+    assert code == 0 and "copied" in out
+    code, _out, err = run(capsys, "--db", "", "report", "pareto")
+    assert (
+        code == 2 and err == "kam: --db is empty: name a database file or URL, or leave --db out\n"
+    )
+
+
+def test_an_empty_database_file_is_refused_not_filled(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "kam.db"
+    empty.write_bytes(b"")
+    code, _out, err = run(capsys, "check", "--db", str(empty))
+    assert code == 2 and "database file is empty (0 bytes)" in err
+    assert empty.stat().st_size == 0  # left as it was
+
+
+def test_a_pipe_a_device_or_a_name_too_long_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import os
+
+    fifo = tmp_path / "fifo.csv"
+    os.mkfifo(fifo)
+    db = str(tmp_path / "kam.db")
+    for path, said in (
+        (str(fifo), "is not a regular file"),
+        ("/dev/zero", "is not a regular file"),
+        (str(tmp_path / ("a" * 300 + ".csv")), "File name too long"),
+    ):
+        code, _out, err = run(capsys, "import", "accounts", path, "--db", db)
+        assert code == 2 and said in err and len(err.splitlines()) == 1
+
+
+def _subcommands() -> list[list[str]]:
+    from kam.cli import build_parser
+
+    found = []
+
+    def walk(parser, prefix):
+        for action in parser._actions:
+            if action.__class__.__name__ == "_SubParsersAction":
+                for name, sub in action.choices.items():
+                    walk(sub, [*prefix, name])
+                return
+        found.append(prefix)
+
+    walk(build_parser(), [])
+    return found
+
+
+@pytest.mark.parametrize("command", _subcommands(), ids=" ".join)
+def test_every_subcommand_given_bad_arguments_says_so_in_one_line(
+    command: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for bad in (
+        ["--no-such-option"],
+        ["--db", str(tmp_path / "missing" / "kam.db")],
+        ["--db", "postgresql://u:s3cr3tpw@[::1/kam"],
+        ["--as-of", "2026-02-30"],
+        ["--format", "docx"],
+    ):
+        code, _out, err = run(capsys, *command, *bad)
+        assert code == 2, (command, bad, err)
+        assert "Traceback" not in err and "s3cr3tpw" not in err
+        assert len(err.strip().splitlines()) == 1, (command, bad, err)
+
+
+# --- restore never replaces a database kam has open ----------------------------------------------
+
+
+def test_restore_refuses_while_kam_has_the_database_open(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "kam.db"
+    database = open_database(f"sqlite:///{path}")
+    with database.write() as session:
+        account_edit.create_account(session, "Before the backup")
+    code, _out, err = run(capsys, "backup", str(tmp_path / "b.db"), "--db", str(path))
+    assert code == 0, err
+    with database.write() as session:
+        account_edit.create_account(session, "Typed in the open window")
+    # The window is still open: its later saves would go to the replaced file.
+    code, _out, err = run(capsys, "restore", str(tmp_path / "b.db"), "--db", str(path))
+    assert code == 2 and "open elsewhere" in err
+    with database.read() as session:
+        names = {a.name for a in session.exec(sa.select(account_edit.Account)).scalars()}
+    assert names == {"Before the backup", "Typed in the open window"}  # untouched
+    database.dispose()  # the window closes
+    code, _out, err = run(capsys, "restore", str(tmp_path / "b.db"), "--db", str(path))
+    assert code == 0, err
+    again = open_database(f"sqlite:///{path}")
+    with again.read() as session:
+        names = {a.name for a in session.exec(sa.select(account_edit.Account)).scalars()}
+    again.dispose()
+    assert names == {"Before the backup"}
