@@ -144,6 +144,18 @@ def _check_sqlite_file(path: Path, *, create: bool) -> None:
         raise DatabaseOpenError(f"not a kam database (not an SQLite file): {path}")
 
 
+# Work that must not run twice at once on a shared database: one PostgreSQL advisory lock
+# each (on SQLite every write transaction is serialised already, by BEGIN IMMEDIATE).
+SERIALIZED = {"import": 7301, "classification": 7302, "health": 7303, "indicators": 7304}
+
+
+def serialize(session: Session, what: str) -> None:
+    """Wait, inside the session's transaction, until no other process does `what`; released
+    at commit or rollback. Whoever waited then reads what the first one wrote."""
+    if session.connection().dialect.name == "postgresql":
+        session.connection().exec_driver_sql(f"SELECT pg_advisory_xact_lock({SERIALIZED[what]})")
+
+
 def open_mark_path(path: Path) -> Path:
     """The file whose shared lock says a kam process has the database at `path` open."""
     return path.with_name(f"{path.name}-open")

@@ -20,6 +20,7 @@ from dateutil.relativedelta import relativedelta
 from sqlmodel import Session
 
 from kam.config import ClassificationSettings
+from kam.db import serialize
 from kam.errors import InputError
 from kam.models import Account, AccountClassification, RevenueLine, TierChange
 from kam.models.base import utcnow
@@ -378,6 +379,7 @@ def refresh(
     """Rebuild the stored classification when its inputs changed (revenue, flags, settings or
     the date); record every class or tier move as a TierChange row (dated `moved_at`, default
     now); rebuild the behaviour segments from the same data. Returns the moves."""
+    serialize(session, "classification")  # another process rebuilding it: wait, then see
     settings = settings_service.classification_settings(session)
     wanted = _state_key(as_of, settings, settings_service.data_version(session))
     previous_state = settings_service.get_value(session, STATE_KEY)

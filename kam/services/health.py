@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 from sqlmodel import Session
 
+from kam.db import serialize
 from kam.errors import InputErrors
 from kam.models import (
     Account,
@@ -800,6 +801,7 @@ def refresh(session: Session, as_of: date, *, force: bool = False) -> int:
     """Bring the stored health up to date and keep this week's score in the history: only the
     accounts whose data changed since, when that can be told, else every watched account.
     Returns how many accounts were scored (0 when the stored health was current)."""
+    serialize(session, "health")  # another process rebuilding it: wait, then see
     wanted = _state(session, as_of)
     previous = settings_service.get_value(session, STATE_KEY)
     if not force and previous == wanted:

@@ -21,6 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from kam.db import serialize
 from kam.models import Account, AccountClassification, RevenueLine, WalletEstimate
 from kam.models.enums import AccountClass, PeriodKind
 from kam.services import settings as settings_service
@@ -250,6 +251,7 @@ def current_headline(
 
 def store_headline(session: Session, inputs: Inputs, data: Headline) -> None:
     """Keep `data`, worked out from `inputs`, for whoever asks next with the same inputs."""
+    serialize(session, "indicators")
     settings_service.set_value(session, STORED_KEY, {"inputs": inputs, "headline": _to_json(data)})
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from kam.config import DEFAULT_TIER_LABELS, ClassificationSettings
@@ -17,20 +18,34 @@ CLASSIFICATION_KEY = "classification"
 DATA_VERSION_KEY = "data_version"
 
 
+_setting = Setting.__table__
+
+
 def get_value(session: Session, key: str, default: Any = None) -> Any:
-    row = session.get(Setting, key)
-    return default if row is None else json.loads(row.value)
+    text = (
+        session.connection()
+        .execute(sa.select(_setting.c.value).where(_setting.c.key == key))
+        .scalar_one_or_none()
+    )
+    return default if text is None else json.loads(text)
 
 
 def set_value(session: Session, key: str, value: Any) -> None:
-    row = session.get(Setting, key)
+    """Written in one statement (insert, or update when the key is there), so two processes
+    saving the same key for the first time at once both succeed on PostgreSQL too."""
     text = json.dumps(value, ensure_ascii=False, sort_keys=True)
-    if row is None:
-        session.add(Setting(key=key, value=text))
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
     else:
-        row.value = text
-        row.updated_at = utcnow()
-    session.flush()
+        from sqlalchemy.dialects.sqlite import insert
+    now = utcnow()
+    statement = insert(_setting).values(key=key, value=text, updated_at=now)
+    conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=[_setting.c.key], set_={"value": text, "updated_at": now}
+        )
+    )
 
 
 def classification_settings(session: Session) -> ClassificationSettings:

@@ -22,6 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
+from kam.db import serialize
 from kam.errors import InputError, KamError
 from kam.models import (
     Account,
@@ -1075,7 +1076,10 @@ class Source:
 
 def plan_import(session: Session, sources: Sequence[Source], options: Options) -> ImportPlan:
     """Read, check and match every row of every source (in the order accounts come first);
-    nothing is written."""
+    nothing is written. One import at a time on a team database: a second one waits, then
+    matches its rows against what the first wrote (so the same file twice is refused, not
+    written twice)."""
+    serialize(session, "import")
     plan = ImportPlan()
     lookup = Lookup(session)
     for source in sorted(sources, key=lambda s: KINDS.index(s.kind)):
