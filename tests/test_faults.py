@@ -287,3 +287,73 @@ def test_two_clients_starting_a_new_day_at_once_both_get_their_report(
             *(["report", "health", "--as-of", day, "--db", postgres_url] for _ in range(2))
         )
         assert [code for code, _err in results] == [0, 0], results
+
+
+# --- files kam writes and reads back ---------------------------------------------------------
+
+
+def test_kam_s_own_json_export_with_empty_kinds_imports_back(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "a.db"
+    database = open_database(f"sqlite:///{source}")
+    with database.write() as session:
+        account_edit.create_account(session, "Acme 北京")
+    database.dispose()
+    out = tmp_path / "all.json"
+    code, _out, err = run(
+        capsys, "export", "all", "--format", "json", "-o", str(out), "--db", str(source)
+    )
+    assert code == 0, err
+    code, said, err = run(capsys, "import", "all", str(out), "--db", str(tmp_path / "b.db"))
+    assert code == 0, err
+    assert "created 1" in said
+
+
+def test_an_xlsx_formula_without_a_saved_value_is_refused_with_its_cell(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Kunden"
+    sheet.append(["Account Name", "Annual Revenue"])
+    sheet.append(["Acme", 1000])
+    sheet.append(["Bolt", "=B2*2"])  # openpyxl saves formulas without their values
+    path = tmp_path / "accounts.xlsx"
+    book.save(path)
+    code, _out, err = run(capsys, "import", "accounts", str(path), "--db", str(tmp_path / "k.db"))
+    assert code == 2
+    assert err.strip() == (
+        "kam: accounts.xlsx: sheet 'Kunden' cell B3 is a formula with no saved value (=B2*2); "
+        "open the workbook in a spreadsheet program and save it, or paste values"
+    )
+
+
+def test_csv_cells_a_spreadsheet_could_split_into_a_formula_are_quoted_and_round_trip(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kam.services import contacts
+
+    source = tmp_path / "a.db"
+    database = open_database(f"sqlite:///{source}")
+    with database.write() as session:
+        acme = account_edit.create_account(session, "Acme").id
+        for name, title in (("x;=1+1", "a;@SUM(A1)"), ("'=genuine", "=HYPERLINK(1)")):
+            contacts.create_contact(session, acme, {"name": name, "title": title}, "t")
+    database.dispose()
+    folder = tmp_path / "out"
+    code, _out, err = run(capsys, "export", "all", "-o", str(folder), "--db", str(source))
+    assert code == 0, err
+    text = (folder / "contacts.csv").read_text(encoding="utf-8-sig")
+    assert '"x;=1+1"' in text  # quoted: one cell whatever the list separator
+    assert "'=HYPERLINK(1)" in text and "''=genuine" in text
+    assert '"a;@SUM(A1)"' in text
+    code, _out, err = run(capsys, "import", "all", str(folder), "--db", str(tmp_path / "b.db"))
+    assert code == 0, err
+    database = open_database(f"sqlite:///{tmp_path / 'b.db'}")
+    with database.read() as session:
+        got = {(c.name, c.title) for c in session.exec(sa.select(contacts.Contact)).scalars()}
+    database.dispose()
+    assert got == {("x;=1+1", "a;@SUM(A1)"), ("'=genuine", "=HYPERLINK(1)")}

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from kam.errors import KamError
-from kam.services.io import FORMULA_STARTS, safe_cell
+from kam.services.io import FORMULA_STARTS, safe_cell, write_row
 
 ENCODINGS = ("utf-8", "gb18030")  # Excel in China saves CSV as GBK, which GB18030 contains
 DELIMITERS = (",", ";", "\t")
@@ -50,8 +50,9 @@ class Table:
 
 
 def unneutralise(text: str) -> str:
-    """Undo what export did to a cell a spreadsheet would have run: `'=x` reads as `=x`."""
-    if len(text) > 1 and text[0] == "'" and text[1] in "".join(FORMULA_STARTS):
+    """Undo what export did to a cell a spreadsheet would have run: `'=x` reads as `=x`,
+    and `''=x` (a value that had its own quote) as `'=x`."""
+    if text.startswith("'") and text.lstrip("'").startswith(FORMULA_STARTS):
         return text[1:]
     return text
 
@@ -119,19 +120,34 @@ def read_xlsx(path: Path, sheet: str | None = None) -> Table:
     import zipfile
 
     from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
 
     _read_bytes(path, only_check=True)
     try:
         book = load_workbook(path, read_only=True, data_only=True)
+        # The formulas too: a formula whose value was never saved (a workbook written by a
+        # program, not Excel) reads as blank, and its row would be imported without it.
+        formulas = load_workbook(path, read_only=True, data_only=False)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise FileProblem(f"{path.name}: not a readable .xlsx workbook ({exc})") from None
     try:
         if sheet is not None and sheet not in book.sheetnames:
             raise FileProblem(f"{path.name}: has no sheet called {sheet!r}")
         ws = book[sheet] if sheet is not None else book.worksheets[0]
+        wf = formulas[ws.title]
         header: tuple[str, ...] | None = None
         rows: list[Row] = []
-        for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+        for number, (values, written) in enumerate(
+            zip(ws.iter_rows(values_only=True), wf.iter_rows(values_only=True), strict=False),
+            start=1,
+        ):
+            for column, (value, raw) in enumerate(zip(values, written, strict=False), start=1):
+                if value is None and isinstance(raw, str) and raw.startswith("="):
+                    raise FileProblem(
+                        f"{path.name}: sheet {ws.title!r} cell {get_column_letter(column)}"
+                        f"{number} is a formula with no saved value ({raw[:40]}); open the "
+                        "workbook in a spreadsheet program and save it, or paste values"
+                    )
             cells = tuple(_sheet_text(v) for v in values)
             if not any(c.strip() for c in cells):
                 continue
@@ -141,6 +157,7 @@ def read_xlsx(path: Path, sheet: str | None = None) -> Table:
             rows.append(Row(number, cells))
     finally:
         book.close()
+        formulas.close()
     if header is None:
         raise FileProblem(f"{path.name}: the sheet is empty (a header row is needed)")
     return Table(path, header, rows, "row")
@@ -206,7 +223,7 @@ def write_csv(out: IO[str], header: Sequence[str], rows: Iterable[Sequence[Any]]
     writer.writerow(header)
     count = 0
     for row in rows:
-        writer.writerow(["" if v is None else safe_cell(v) for v in row])
+        write_row(out, writer, ["" if v is None else safe_cell(v) for v in row], "\r\n")
         count += 1
     return count
 

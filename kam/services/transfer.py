@@ -1325,6 +1325,8 @@ def _json_sources(path: Path) -> list[Source]:
             continue
         if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
             raise FileProblem(f"{path.name}: {kind} is not a list of objects")
+        if not items:  # an empty kind (no wallet estimates yet): nothing to read
+            continue
         header = tuple(dict.fromkeys(k for item in items for k in item))
         rows = [
             Row(n, tuple("" if item.get(h) is None else _json_text(item.get(h)) for h in header))
