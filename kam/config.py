@@ -80,8 +80,11 @@ def save_configured(key: str, value: str) -> None:
 
 
 def private_folder(path: Path) -> Path:
-    """A folder of kam's (data, config, logs): created readable by its owner only."""
+    """A folder of kam's (data, config, logs): readable by its owner only, made so if it was
+    made otherwise before."""
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.stat().st_mode & 0o077 and path.stat().st_uid == os.getuid():
+        path.chmod(0o700)
     return path
 
 
@@ -128,7 +131,7 @@ def resolve_database(db: str | None, *, demo: bool = False) -> str:
         return value
     path = Path(value).expanduser() if value else default_database_path(demo=demo)
     if not value:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(path.parent)
     return f"sqlite:///{path.resolve()}"
 
 

@@ -131,6 +131,10 @@ def _check_sqlite_file(path: Path, *, create: bool) -> None:
         raise DatabaseOpenError(f"database file is not readable: {path}")
     if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
         raise DatabaseOpenError(f"database file is read-only: {path}")
+    if path.stat().st_mode & 0o077 and path.stat().st_uid == os.getuid():
+        # Customer data, readable by its owner only; SQLite gives its -wal and -shm files
+        # the database file's permissions.
+        path.chmod(0o600)
     with path.open("rb") as fh:
         header = fh.read(len(SQLITE_HEADER))
     if not header:
@@ -261,18 +265,44 @@ class Database:
         """A consistent copy of a SQLite database while it is in use (VACUUM INTO)."""
         if not self.is_sqlite:
             raise DatabaseOpenError("backups of a server database are the server's job (pg_dump)")
-        if dest.exists():
+        if dest.exists() or dest.is_symlink():
             raise DatabaseOpenError(f"backup target exists already: {dest}")
-        os.close(os.open(dest, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        # Written under a temporary name, checked, flushed, then renamed: a killed backup
+        # or a full disk never leaves a partial file under the backup's name.
+        temp = dest.with_name(f".{dest.name}.{os.getpid()}.part")
+        os.close(os.open(temp, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600))
         raw = self.engine.raw_connection()
         try:
-            target = sqlite3.connect(dest)
+            target = sqlite3.connect(temp)
             try:
                 raw.driver_connection.backup(target)  # type: ignore[union-attr]
+                integrity = target.execute("PRAGMA integrity_check").fetchone()[0]
             finally:
                 target.close()
+            if integrity != "ok":
+                first = next(
+                    (line for line in integrity.splitlines() if not line.startswith("***")),
+                    integrity,
+                )
+                raise DatabaseOpenError(
+                    f"the database is damaged ({first.strip()}); no backup was written. "
+                    "Restore an earlier backup (kam restore)"
+                )
+            with open(temp, "rb") as written:
+                os.fsync(written.fileno())
+            os.replace(temp, dest)
+        except sqlite3.DatabaseError as exc:
+            temp.unlink(missing_ok=True)
+            raise DatabaseOpenError(
+                f"the database is damaged ({exc}); no backup was written"
+            ) from None
+        except OSError as exc:
+            temp.unlink(missing_ok=True)
+            raise DatabaseOpenError(
+                f"cannot write the backup {dest}: {exc.strerror or exc}; nothing was written"
+            ) from None
         except BaseException:
-            dest.unlink(missing_ok=True)
+            temp.unlink(missing_ok=True)
             raise
         finally:
             raw.close()

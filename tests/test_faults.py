@@ -357,3 +357,79 @@ def test_csv_cells_a_spreadsheet_could_split_into_a_formula_are_quoted_and_round
         got = {(c.name, c.title) for c in session.exec(sa.select(contacts.Contact)).scalars()}
     database.dispose()
     assert got == {("x;=1+1", "a;@SUM(A1)"), ("'=genuine", "=HYPERLINK(1)")}
+
+
+# --- what kam writes: its owner's only, whole or not at all ---------------------------------------
+
+
+def test_the_data_folder_database_and_its_journal_are_the_owner_s_only(
+    tmp_path: Path, monkeypatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import os
+    import stat
+
+    data = tmp_path / "home" / "data"
+    monkeypatch.setenv("XDG_DATA_HOME", str(data))
+    monkeypatch.delenv("KAM_DATABASE", raising=False)
+    code, _out, err = run(capsys, "check")
+    assert code == 0, err
+    folder = data / "kam"
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    db = folder / "kam.db"
+    assert stat.S_IMODE(db.stat().st_mode) == 0o600
+    os.chmod(db, 0o644)
+    os.chmod(folder, 0o755)
+    code, _out, err = run(capsys, "check")
+    assert code == 0, err
+    assert stat.S_IMODE(db.stat().st_mode) == 0o600
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    database = open_database(f"sqlite:///{db}")
+    with database.write() as session:
+        account_edit.create_account(session, "Acme")
+        for journal in (folder / "kam.db-wal", folder / "kam.db-shm"):
+            if journal.exists():
+                assert stat.S_IMODE(journal.stat().st_mode) == 0o600
+    database.dispose()
+
+
+def test_an_export_to_a_symlink_is_refused_and_a_failed_one_leaves_no_part_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "kam.db"
+    database = open_database(f"sqlite:///{db}")
+    with database.write() as session:
+        account_edit.create_account(session, "Acme")
+    database.dispose()
+    target = tmp_path / "precious.txt"
+    target.write_text("keep me")
+    link = tmp_path / "accounts.csv"
+    link.symlink_to(target)
+    code, _out, err = run(capsys, "export", "accounts", "-o", str(link), "--db", str(db))
+    assert code == 2 and "symbolic link" in err
+    assert target.read_text() == "keep me"
+    out = tmp_path / "out.csv"
+    code, _out, err = run(capsys, "export", "accounts", "-o", str(out), "--db", str(db))
+    assert code == 0 and out.read_text().startswith("kam_id,")
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
+
+
+def test_a_backup_of_a_damaged_database_is_refused_and_leaves_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "kam.db"
+    database = open_database(f"sqlite:///{db}")
+    with database.write() as session:
+        for n in range(400):
+            account_edit.create_account(session, f"Account {n} " + "x" * 100)
+    database.dispose()
+    data = bytearray(db.read_bytes())
+    page = 4096
+    for offset in range(page * 3, min(len(data), page * 12), 7):  # trample index and table pages
+        data[offset] = 0xFF
+    db.write_bytes(bytes(data))
+    backup = tmp_path / "b.db"
+    code, _out, err = run(capsys, "backup", str(backup), "--db", str(db))
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "damaged" in err or "corrupt" in err or "malformed" in err
+    assert not backup.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]

@@ -264,8 +264,8 @@ def export(session: Session, kinds: list[str], fmt: str, path: Path | None, out=
         book.save(path)
         return counts
     if fmt == "json":
-        stream = private_file(path) if path is not None else out
-        try:
+
+        def write_json(stream) -> None:
             stream.write("{")
             for n, kind in enumerate(kinds):
                 stream.write(f'{"," if n else ""}\n"{kind}": ')
@@ -273,9 +273,12 @@ def export(session: Session, kinds: list[str], fmt: str, path: Path | None, out=
                     stream, header(kind), rows(session, kind, for_json=True)
                 )
             stream.write("\n}\n")
-        finally:
-            if path is not None:
-                stream.close()
+
+        if path is None:
+            write_json(out)
+        else:
+            with private_file(path) as stream:
+                write_json(stream)
         return counts
     if len(kinds) > 1:
         if path is None:

@@ -11,7 +11,9 @@ import csv
 import io
 import json
 import os
+import tempfile
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -202,20 +204,41 @@ def _read_bytes(path: Path, *, only_check: bool = False) -> bytes:
 # --- writing --------------------------------------------------------------------------------
 
 
-def private_file(path: Path, mode: str = "w") -> IO[Any]:
-    """Open a new file readable by its owner only (customer data)."""
+@contextmanager
+def private_file(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
+    """A file of customer data, readable by its owner only, that appears whole or not at all:
+    written under a temporary name beside it, flushed to the disk, then renamed into place.
+    A killed export or a full disk leaves the old file (or none), never a truncated one that
+    looks complete. A symbolic link is refused, not written through."""
+    if path.is_symlink():
+        raise FileProblem(f"{path} is a symbolic link; kam does not write through links")
     if path.is_dir():
         raise FileProblem(f"{path} is a directory")
     if not path.parent.is_dir():
         raise FileProblem(f"directory does not exist: {path.parent}")
     try:
-        fd = os.open(path, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
+        fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     except OSError as exc:
         raise FileProblem(f"cannot write {path}: {exc.strerror}") from None
-    os.chmod(path, 0o600)
-    if "b" in mode:
-        return os.fdopen(fd, mode)
-    return os.fdopen(fd, mode, encoding="utf-8", newline="")
+    temp = Path(temp_name)
+    os.chmod(temp, 0o600)
+    handle = (
+        os.fdopen(fd, mode) if "b" in mode else os.fdopen(fd, mode, encoding="utf-8", newline="")
+    )
+    try:
+        with handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except OSError as exc:
+        temp.unlink(missing_ok=True)
+        raise FileProblem(
+            f"cannot write {path}: {exc.strerror or exc}; nothing was written"
+        ) from None
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
 
 
 def write_csv(out: IO[str], header: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
