@@ -433,3 +433,105 @@ def test_a_backup_of_a_damaged_database_is_refused_and_leaves_nothing(
     assert "damaged" in err or "corrupt" in err or "malformed" in err
     assert not backup.exists()
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
+
+
+# --- hostile files: each refused with its place named, nothing written ------------------------
+
+
+def _hostile(folder: Path) -> dict[str, tuple[str, bytes, str]]:
+    """name -> (kind, content, the exact message)."""
+    import io
+    import zipfile
+
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("hello.txt", "hi")
+    text = "name,region\nMüller GmbH,Nord\n"
+    return {
+        "utf16.csv": ("accounts", text.encode("utf-16-le"),
+                      "kam: utf16.csv: looks like UTF-16 text without a byte-order mark; save "
+                      "it as CSV UTF-8 (or Unicode text with its BOM)"),
+        "nul.csv": ("accounts", b"name,region\nAcme\x00,Nord\n",
+                    "kam: nul.csv: holds NUL bytes; this is not a CSV text file"),
+        "big.csv": ("accounts", b"name,notes\nAcme," + b"x" * 10_000_000 + b"\n",
+                    "kam: big.csv:2: a cell of 10,000,000 characters (at most 100,000)"),
+        "twice.csv": ("accounts", b"name,Name,region\nAcme,Acme 2,Nord\n",
+                      "kam: twice.csv:1: the column 'Name' appears twice; rename one"),
+        "empty.csv": ("accounts", b"",
+                      "kam: empty.csv: the file is empty (a header row is needed)"),
+        "junk.csv": ("accounts", bytes(range(256)) * 50,
+                     "kam: junk.csv: not UTF-8, and neither GB18030 nor Windows-1252 reads it "
+                     "cleanly; save it as CSV UTF-8"),
+        "zip.xlsx": ("accounts", archive.getvalue(),
+                     "kam: zip.xlsx: not a readable .xlsx workbook (\"There is no item named "
+                     "'[Content_Types].xml' in the archive\")"),
+        "missing.csv": ("accounts", b"region,industry\nNord,Steel\n",
+                        "missing.csv: no column gives the name of the accounts; its columns are "
+                        "region, industry; name one with --map COLUMN=name"),
+        "day.csv": ("revenue", b"account,date,amount,category\nAcme,2026-02-30,100,Parts\n",
+                    "day.csv:2: column 'date': '2026-02-30' is not a date (try 2026-03-05)"),
+        "huge.csv": ("revenue", b"account,date,amount,category\nAcme,2026-02-03,1e400,Parts\n",
+                     "huge.csv:2: column 'amount': '1e400' is not an amount (try 12,500.00)"),
+        "nan.csv": ("revenue", b"account,date,amount,category\nAcme,2026-02-03,NaN,Parts\n",
+                    "nan.csv:2: column 'amount': 'NaN' is not an amount (try 12,500.00)"),
+        "digits.csv": ("revenue",
+                       b"account,date,amount,category\nAcme,2026-02-03," + b"1" * 30 + b",Parts\n",
+                       f"digits.csv:2: column 'amount': '{'1' * 30}' is more than "
+                       "100,000,000,000"),
+    }  # fmt: skip
+
+
+def test_hostile_files_are_refused_with_the_place_named_and_nothing_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "kam.db"
+    database = open_database(f"sqlite:///{db}")
+    with database.write() as session:
+        account_edit.create_account(session, "Acme")
+    database.dispose()
+    for name, (kind, content, message) in _hostile(tmp_path).items():
+        path = tmp_path / name
+        path.write_bytes(content)
+        code, _out, err = run(capsys, "import", kind, str(path), "--db", str(db))
+        assert code == 2, (name, err)
+        assert message in [line.strip() for line in err.splitlines()], (name, err)
+        assert "Traceback" not in err
+    database = open_database(f"sqlite:///{db}")
+    with database.read() as session:
+        conn = session.connection()
+        accounts = conn.execute(sa.select(account_edit.Account.__table__.c.name)).scalars()
+        lines = conn.execute(sa.select(sa.func.count()).select_from(RevenueLine.__table__))
+        assert (list(accounts), lines.scalar_one()) == (["Acme"], 0)
+    database.dispose()
+
+
+@pytest.mark.parametrize(
+    ("encoding", "bom"),
+    [
+        ("utf-8", b""),
+        ("utf-8", b"\xef\xbb\xbf"),
+        ("utf-16", b""),
+        ("cp1252", b""),
+        ("gb18030", b""),
+    ],
+)
+def test_csv_in_the_encodings_spreadsheets_save_reads_every_name_right(
+    encoding: str, bom: bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    names = ["Café Crème SARL", "Müller GmbH", "Ørsted Åland"]
+    if encoding in ("gb18030", "utf-8", "utf-16"):
+        names += ["北京腾飞食品股份有限公司"] if encoding != "cp1252" else []
+    path = tmp_path / "accounts.csv"
+    path.write_bytes(
+        bom + ("name,region\n" + "".join(f"{n},Nord\n" for n in names)).encode(encoding)
+    )
+    db = tmp_path / "kam.db"
+    code, _out, err = run(capsys, "import", "accounts", str(path), "--db", str(db))
+    assert code == 0, err
+    database = open_database(f"sqlite:///{db}")
+    with database.read() as session:
+        got = sorted(
+            session.connection().execute(sa.select(account_edit.Account.__table__.c.name)).scalars()
+        )
+    database.dispose()
+    assert got == sorted(names)

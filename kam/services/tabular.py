@@ -23,7 +23,10 @@ from typing import IO, Any
 from kam.errors import KamError
 from kam.services.io import FORMULA_STARTS, safe_cell, write_row
 
-ENCODINGS = ("utf-8", "gb18030")  # Excel in China saves CSV as GBK, which GB18030 contains
+# Besides UTF-8: Excel in China saves CSV as GBK (which GB18030 contains), Excel in Western
+# Europe as Windows-1252.
+LEGACY_ENCODINGS = {"gb18030": "GB18030", "cp1252": "Windows-1252"}
+MAX_CELL_CHARS = 100_000  # a cell longer than this is not a value a person typed
 DELIMITERS = (",", ";", "\t")
 csv.field_size_limit(10 * 1024 * 1024)
 
@@ -60,14 +63,35 @@ def unneutralise(text: str) -> str:
 
 
 def _decode(data: bytes, path: Path) -> str:
+    """The file's text: UTF-8 (with or without a BOM) or UTF-16 with its BOM as they are;
+    otherwise the likelier of GB18030 (Chinese Excel) and Windows-1252 (Western European
+    Excel), as a maintained detector (charset-normalizer) judges; never a guess that turns
+    `Müller` into `M黮ler` without a word."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    for encoding in ENCODINGS:
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise FileProblem(f"{path.name}: not UTF-8 or GBK/GB18030 text; save it as CSV UTF-8")
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise FileProblem(f"{path.name}: broken UTF-16 text ({exc.reason})") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    if data.count(b"\x00") * 4 > len(data):
+        raise FileProblem(
+            f"{path.name}: looks like UTF-16 text without a byte-order mark; save it as "
+            "CSV UTF-8 (or Unicode text with its BOM)"
+        )
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data, cp_isolation=list(LEGACY_ENCODINGS)).best()
+    if best is None or best.encoding not in LEGACY_ENCODINGS:
+        raise FileProblem(
+            f"{path.name}: not UTF-8, and neither GB18030 nor Windows-1252 reads it cleanly; "
+            "save it as CSV UTF-8"
+        )
+    return str(best)
 
 
 def _delimiter(text: str) -> str:
@@ -92,8 +116,15 @@ def read_csv(path: Path) -> Table:
             line, start = start, reader.line_num + 1
             if not any(cell.strip() for cell in record):
                 continue
+            long = next((c for c in record if len(c) > MAX_CELL_CHARS), None)
+            if long is not None:
+                raise FileProblem(
+                    f"{path.name}:{line}: a cell of {len(long):,} characters "
+                    f"(at most {MAX_CELL_CHARS:,})"
+                )
             if header is None:
                 header = tuple(cell.strip() for cell in record)
+                _unique_header(header, f"{path.name}:{line}")
                 continue
             rows.append(Row(line, tuple(record)))
     except csv.Error as exc:
@@ -101,6 +132,16 @@ def read_csv(path: Path) -> Table:
     if header is None:
         raise FileProblem(f"{path.name}: the file is empty (a header row is needed)")
     return Table(path, header, rows, "line")
+
+
+def _unique_header(header: tuple[str, ...], place: str) -> None:
+    """Two columns of the same name: which one holds the value is anybody's guess."""
+    seen: set[str] = set()
+    for name in header:
+        key = " ".join(name.casefold().split())
+        if key and key in seen:
+            raise FileProblem(f"{place}: the column {name!r} appears twice; rename one")
+        seen.add(key)
 
 
 def _sheet_text(value: Any) -> str:
@@ -155,6 +196,7 @@ def read_xlsx(path: Path, sheet: str | None = None) -> Table:
                 continue
             if header is None:
                 header = tuple(c.strip() for c in cells)
+                _unique_header(header, f"{path.name}: sheet {ws.title!r} row {number}")
                 continue
             rows.append(Row(number, cells))
     finally:
