@@ -279,7 +279,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         return _dispatch(args)
     except KamError as exc:
-        print(f"kam: {exc}" if not str(exc).startswith("kam") else str(exc), file=sys.stderr)
+        from kam.services.formatting import terminal_safe
+
+        text = terminal_safe(str(exc))
+        print(f"kam: {text}" if not text.startswith("kam") else text, file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:
         sys.stderr.close()  # output piped into `head`: not an error
@@ -585,10 +588,12 @@ def _import(args: argparse.Namespace) -> int:
                     transfer.apply_plan(session, plan, options, progress)
     finally:
         database.dispose()
+    from kam.services.formatting import terminal_safe
+
     if not plan.ok:
-        print(plan.describe(), file=sys.stderr)
+        print(terminal_safe(plan.describe()), file=sys.stderr)
         return EXIT_USAGE
-    print(plan.describe(applied=not args.dry_run))
+    print(terminal_safe(plan.describe(applied=not args.dry_run)))
     if args.dry_run:
         print("dry run: nothing was written")
     return 0

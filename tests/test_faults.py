@@ -535,3 +535,37 @@ def test_csv_in_the_encodings_spreadsheets_save_reads_every_name_right(
         )
     database.dispose()
     assert got == sorted(names)
+
+
+def test_escape_sequences_in_headers_and_file_names_are_printed_escaped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "evil\x1b]0;owned\x07.csv"
+    path.write_text("name,\x1b[2Jnote\nAcme,hi\n")
+    code, out, err = run(capsys, "import", "accounts", str(path), "--db", str(tmp_path / "k.db"))
+    assert code == 0, err
+    assert "\x1b" not in out + err and "\x07" not in out + err
+    assert "\\x1b[2Jnote" in out  # the column not imported, named harmlessly
+    code, _out, err = run(capsys, "import", "accounts", str(tmp_path / "no\x1b[2J.csv"))
+    assert code == 2 and "\x1b" not in err and "no\\x1b[2J.csv" in err
+
+
+def test_a_database_from_a_newer_kam_is_refused_and_left_untouched(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sqlite3
+
+    path = tmp_path / "kam.db"
+    open_database(f"sqlite:///{path}").dispose()
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE alembic_version SET version_num = '0099'")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text("name\nAcme\n")
+    for command in (["check"], ["report", "pareto"], ["import", "accounts", str(accounts)]):
+        code, _out, err = run(capsys, *command, "--db", str(path))
+        assert code == 2 and "written by a newer kam (schema 0099); upgrade kam" in err
+    assert path.read_bytes() == before
+    assert not list(tmp_path.glob("*.bak"))

@@ -22,6 +22,17 @@ _NARROW = "[\u00a1-\u00ff\u2010-\u2027\u2030-\u205e\u2190-\u21ff\u2500-\u257f]"
 _PLAIN_WIDE = re.compile(f"^(?:[\\x20-\\x7e]|{_NARROW}|{_WIDE.pattern})*$")
 
 
+# Control characters but the line break and the tab: C0, DEL and C1 (ESC starts the
+# sequences that recolour, move or retitle a terminal).
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def terminal_safe(text: str) -> str:
+    """`text` with control characters written as escapes (`\\x1b`), so a header or a file
+    name from someone else's file cannot drive the terminal it is printed on."""
+    return _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def cell_len(text: str) -> int:
     """Terminal cells `text` takes: wide characters count twice. A regex count for the
     common cases (ASCII, Latin-1, punctuation, arrows and CJK), Rich's table for anything else
