@@ -95,7 +95,12 @@ def test_a_csv_written_by_a_spreadsheet_reads_back(tmp_path_factory, rows, delim
         path.write_bytes(buffer.getvalue().encode(encoding))
     except UnicodeEncodeError:
         return  # text GB18030 cannot hold is not what such a file contains
-    table = read_csv(path)
+    try:
+        table = read_csv(path)
+    except FileProblem as problem:
+        # A legacy encoding kam cannot tell for sure is refused by name; never read wrong.
+        assert encoding == "gb18030" and "save it as CSV UTF-8" in str(problem)
+        return
     assert table.header == tuple(header)
     kept = [r for r in rows if any(c.strip() for c in r)]  # blank rows are skipped
     assert [list(r.cells) for r in table.rows] == kept

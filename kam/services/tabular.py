@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -27,6 +28,9 @@ from kam.services.io import FORMULA_STARTS, safe_cell, write_row
 # Europe as Windows-1252.
 LEGACY_ENCODINGS = {"gb18030": "GB18030", "cp1252": "Windows-1252"}
 MAX_CELL_CHARS = 100_000  # a cell longer than this is not a value a person typed
+_LATIN_RUN = re.compile(
+    "[\u0080-\u00ff\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u2122]{3,}"
+)
 DELIMITERS = (",", ";", "\t")
 csv.field_size_limit(10 * 1024 * 1024)
 
@@ -91,7 +95,15 @@ def _decode(data: bytes, path: Path) -> str:
             f"{path.name}: not UTF-8, and neither GB18030 nor Windows-1252 reads it cleanly; "
             "save it as CSV UTF-8"
         )
-    return str(best)
+    text = str(best)
+    if best.encoding == "cp1252" and _LATIN_RUN.search(text):
+        # Three or more accented letters in a row is how Chinese text reads as Windows-1252
+        # (名称 as Ãû³Æ): too unsure to import, and a wrong guess would be silent.
+        raise FileProblem(
+            f"{path.name}: not UTF-8, and kam cannot tell whether it is GB18030 (Chinese "
+            "Excel) or Windows-1252 (Western European Excel); save it as CSV UTF-8"
+        )
+    return text
 
 
 def _delimiter(text: str) -> str:
