@@ -16,6 +16,17 @@ from kam.services.parsing import MAX_AMOUNT_MINOR, parse_amount
 from kam.services.revenue import add_revenue
 from tests.support import run
 
+
+def _db_with(path: Path, *names: str) -> Path:
+    """A SQLite database at `path` holding accounts of these names."""
+    database = open_database(f"sqlite:///{path}")
+    with database.write() as session:
+        for name in names:
+            account_edit.create_account(session, name)
+    database.dispose()
+    return path
+
+
 # --- amounts bounded to what sums can hold --------------------------------------------------
 
 
@@ -86,11 +97,7 @@ def test_a_bad_database_url_is_one_line_without_the_password(
 def test_copy_to_a_plain_path_and_an_empty_db_are_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    source = tmp_path / "kam.db"
-    database = open_database(f"sqlite:///{source}")
-    with database.write() as session:
-        account_edit.create_account(session, "Acme")
-    database.dispose()
+    source = _db_with(tmp_path / "kam.db", "Acme")
     code, out, err = run(capsys, "copy", "--db", str(source), "--to", str(tmp_path / "x.db"))
     assert code == 0 and "copied" in out
     code, _out, err = run(capsys, "--db", "", "report", "pareto")
@@ -295,11 +302,7 @@ def test_two_clients_starting_a_new_day_at_once_both_get_their_report(
 def test_kam_s_own_json_export_with_empty_kinds_imports_back(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    source = tmp_path / "a.db"
-    database = open_database(f"sqlite:///{source}")
-    with database.write() as session:
-        account_edit.create_account(session, "Acme 北京")
-    database.dispose()
+    source = _db_with(tmp_path / "a.db", "Acme 北京")
     out = tmp_path / "all.json"
     code, _out, err = run(
         capsys, "export", "all", "--format", "json", "-o", str(out), "--db", str(source)
@@ -395,11 +398,7 @@ def test_the_data_folder_database_and_its_journal_are_the_owner_s_only(
 def test_an_export_to_a_symlink_is_refused_and_a_failed_one_leaves_no_part_file(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    db = tmp_path / "kam.db"
-    database = open_database(f"sqlite:///{db}")
-    with database.write() as session:
-        account_edit.create_account(session, "Acme")
-    database.dispose()
+    db = _db_with(tmp_path / "kam.db", "Acme")
     target = tmp_path / "precious.txt"
     target.write_text("keep me")
     link = tmp_path / "accounts.csv"
@@ -484,11 +483,7 @@ def _hostile(folder: Path) -> dict[str, tuple[str, bytes, str]]:
 def test_hostile_files_are_refused_with_the_place_named_and_nothing_written(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    db = tmp_path / "kam.db"
-    database = open_database(f"sqlite:///{db}")
-    with database.write() as session:
-        account_edit.create_account(session, "Acme")
-    database.dispose()
+    db = _db_with(tmp_path / "kam.db", "Acme")
     for name, (kind, content, message) in _hostile(tmp_path).items():
         path = tmp_path / name
         path.write_bytes(content)
