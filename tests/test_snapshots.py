@@ -8,7 +8,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input
 
 from kam.demo import create_demo_database
 from tests.support import TODAY, app_on_copy, settle
@@ -22,6 +21,27 @@ def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 make_app = app_on_copy
+
+
+@pytest.fixture
+def snap_compare(snap_compare):
+    """The plugin's comparison, with every text cursor held still before the picture is taken.
+
+    A blinking cursor is drawn or not depending on how long the run took, so a slow machine
+    would see a different picture.
+    """
+
+    def compare(app, *, run_before=None, **options):
+        async def steady(pilot) -> None:
+            if run_before is not None:
+                await run_before(pilot)
+            for widget in pilot.app.screen.query("Input, TextArea"):
+                widget.cursor_blink = False
+            await pilot.pause()
+
+        return snap_compare(app, run_before=steady, **options)
+
+    return compare
 
 
 def test_dashboard(snap_compare, demo_path: Path, tmp_path: Path) -> None:
@@ -42,8 +62,6 @@ def test_accounts_narrow_with_filter(snap_compare, demo_path: Path, tmp_path: Pa
     async def filtered(pilot) -> None:
         await pilot.press("2")
         await settle(pilot)
-        # A blinking cursor would be drawn or not depending on how long the run took.
-        pilot.app.screen.query_one("#filter", Input).cursor_blink = False
         await pilot.press("slash", "m", "o")
         await settle(pilot)
 
