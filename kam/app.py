@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import sqlite3
 import sys
 import threading
 import time
@@ -25,7 +26,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 
 from kam.db import Database, describe_database_error
-from kam.errors import KamError
+from kam.errors import DatabaseOpenError, KamError
 from kam.services import accounts as account_service
 from kam.services import classify
 
@@ -166,6 +167,40 @@ class KamApp(App[None]):
         # Once the dashboard is drawn, load the other screens' code while the person reads
         # it, so the first switch to each one does not wait for its imports.
         self.set_timer(0.5, self._preload_screens)
+        if self.database.read_only is not None:
+            self._say_read_only()
+
+    @property
+    def database_mark(self) -> str:
+        """What the title line says about the database: "" when it can be changed."""
+        if self.database.read_only is None:
+            return ""
+        return "read-only" if self.database.stores_derived else "damaged"
+
+    def _say_read_only(self) -> None:
+        self.notify(
+            f"{self.database.read_only}. You can browse and report; nothing can be changed "
+            "or saved.",
+            title="Read-only",
+            severity="warning",
+            timeout=12,
+        )
+
+    def _check_pages(self) -> None:
+        """SQLite's quick check of every page, in the background once the start-up is done:
+        a damaged file is shown as such and nothing more is written into it."""
+        if self.database.read_only is not None:
+            return  # browsed in a fresh copy, or found damaged already
+        try:
+            self.database.check_pages()
+        except DatabaseOpenError as exc:
+            self.database.refuse_writes(f"{self.database.display_name} is damaged")
+            self.call_from_thread(self._say_damaged, str(exc))
+
+    def _say_damaged(self, message: str) -> None:
+        self.notify(message, title="Database damaged", severity="error", timeout=60)
+        for bar in self.screen.query("TitleBar"):
+            bar.refresh()
 
     def _preload_screens(self) -> None:
         def load() -> None:
@@ -195,6 +230,7 @@ class KamApp(App[None]):
                 # reads without the ORM, so that would otherwise fall to the first account.
                 configure_mappers,
                 read_ahead,
+                self._check_pages,
                 keep,
             ]
             for step in steps:
@@ -273,6 +309,14 @@ class KamApp(App[None]):
     def push_screen(self, screen, *args, **kwargs):  # type: ignore[no-untyped-def]
         from kam.screens.base import DataMixin
 
+        if self.database.read_only is not None and getattr(screen, "CHANGES_DATA", False):
+            self.drop_held_keys()  # what was typed for the form has nowhere to go
+            self.notify(
+                f"{self.database.read_only}: you can browse and report, not change anything",
+                title="Read-only",
+                severity="warning",
+            )
+            return None
         if isinstance(screen, DataMixin):
             self.hold_keys()  # released when it is shown (see DataMixin._shown)
         return super().push_screen(screen, *args, **kwargs)
@@ -401,7 +445,9 @@ class KamApp(App[None]):
             with self.database.read() as session:
                 if is_current(session, self.today):
                     return
-            with self.database.write() as session:
+            if not self.database.stores_derived:
+                return  # a damaged file: the figures as they were last stored
+            with self.database.write(derived=True) as session:
                 refresh(session, self.today)
 
     def read_ahead(self, key: str, query: Callable[[Session], object]) -> None:
@@ -437,6 +483,6 @@ def friendly_error(exc: BaseException) -> str:
         return str(exc)
     import sqlalchemy.exc
 
-    if isinstance(exc, sqlalchemy.exc.DBAPIError):
+    if isinstance(exc, sqlalchemy.exc.DBAPIError | sqlite3.Error):
         return describe_database_error(exc, "the database")
     return f"unexpected error: {type(exc).__name__}: {exc}"

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
+import sqlite3
 import sys
 import time
 from collections.abc import Sequence
@@ -56,6 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"kam {__version__}")
     _add_db(parser, top=True)
     _add_user(parser, top=True)
+    parser.add_argument(
+        "--read-only",
+        action="store_true",
+        help="browse and report without changing the database (a file you cannot write "
+        "opens this way by itself)",
+    )
     commands = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
     tui = commands.add_parser("tui", help="open the app (the default)")
@@ -296,7 +304,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         import sqlalchemy.exc
 
-        if isinstance(exc, sqlalchemy.exc.DBAPIError):  # a corrupt or vanished database
+        if isinstance(exc, sqlalchemy.exc.DBAPIError | sqlite3.Error):  # corrupt, vanished
             from kam.db import describe_database_error
 
             print(f"kam: {describe_database_error(exc, 'the database')}", file=sys.stderr)
@@ -322,14 +330,15 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _export(args) if args.export == "agenda" else _export_data(args)
     if command in _MAINTENANCE:
         return _MAINTENANCE[command](args)
-    return _tui(args.db, user=args.user)
+    return _tui(args, user=args.user)
 
 
-def _open(db: str | None, *, demo: bool = False):
+def _open(args: argparse.Namespace, *, demo: bool = False):
     from kam.config import resolve_database
     from kam.db import open_database
 
-    return open_database(resolve_database(db, demo=demo))
+    read_only = getattr(args, "read_only", False)
+    return open_database(resolve_database(args.db, demo=demo), read_only=read_only)
 
 
 def _need_terminal() -> None:
@@ -339,10 +348,10 @@ def _need_terminal() -> None:
         )
 
 
-def _tui(db: str | None, *, demo: bool = False, user: str | None = None) -> int:
+def _tui(args: argparse.Namespace, *, demo: bool = False, user: str | None = None) -> int:
     _need_terminal()
     gc.enable()
-    database = _open(db, demo=demo)
+    database = _open(args, demo=demo)
     from kam.app import KamApp
     from kam.config import current_user
 
@@ -375,7 +384,7 @@ def _demo(args: argparse.Namespace) -> int:
     )
     if args.no_tui:
         return 0
-    return _tui(args.db, demo=True, user=args.user)
+    return _tui(args, demo=True, user=args.user)
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -391,7 +400,7 @@ def _report(args: argparse.Namespace) -> int:
     from kam.services import settings as settings_service
     from kam.services.reports import pareto_report
 
-    database = _open(args.db)
+    database = _open(args)
     try:
         with database.read() as session:
             settings = settings_service.classification_settings(session)
@@ -409,7 +418,7 @@ def _pipeline_report(args: argparse.Namespace) -> int:
 
     as_of = args.as_of or date.today()
     quarter = pipeline.Quarter.parse(args.quarter) if args.quarter else None
-    database = _open(args.db)
+    database = _open(args)
     try:
         _bring_up_to_date(database, as_of)
         with database.read() as session:
@@ -433,7 +442,8 @@ def _bring_up_to_date(database, as_of: date, *, health: bool = False) -> None:
             not health or health_service.is_current(session, as_of)
         )
     if not current:
-        with database.write() as session:
+        database.check_pages()  # what is worked out is not written into a damaged file
+        with database.write(derived=True) as session:
             classify.refresh(session, as_of)
             if health:
                 health_service.refresh(session, as_of)
@@ -443,7 +453,7 @@ def _insight_report(args: argparse.Namespace) -> int:
     from kam.services import health, reports, segments, wallet
 
     as_of = args.as_of or date.today()
-    database = _open(args.db)
+    database = _open(args)
     try:
         _bring_up_to_date(database, as_of, health=args.report == "health")
         with database.read() as session:
@@ -479,7 +489,7 @@ def _review_report(args: argparse.Namespace) -> int:
 
     as_of = args.as_of or date.today()
     week = review.check_week(args.week) if args.week else review.iso_week(as_of)
-    database = _open(args.db)
+    database = _open(args)
     try:
         _bring_up_to_date(database, as_of, health=True)
         with database.read() as session:
@@ -497,7 +507,7 @@ def _agenda_report(args: argparse.Namespace) -> int:
     from kam.services.reports import agenda_report
 
     today = args.as_of or date.today()
-    database = _open(args.db)
+    database = _open(args)
     try:
         with database.read() as session:
             owner = plans.check_member_name(session, args.user) if args.user else None
@@ -513,7 +523,7 @@ def _export(args: argparse.Namespace) -> int:
     from kam.services import plans
     from kam.services.calendar import agenda_calendar
 
-    database = _open(args.db)
+    database = _open(args)
     try:
         with database.read() as session:
             owner = plans.check_member_name(session, args.user) if args.user else None
@@ -539,7 +549,7 @@ def _export_data(args: argparse.Namespace) -> int:
     path = Path(args.output) if args.output else None
     if path is None and args.format == "csv" and len(kinds) > 1:
         path = Path(f"kam-export-{date.today().isoformat()}")
-    database = _open(args.db)
+    database = _open(args)
     try:
         with database.read() as session:
             counts = exporting.export(session, kinds, args.format, path, sys.stdout)
@@ -555,7 +565,11 @@ def _export_data(args: argparse.Namespace) -> int:
 def _import(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from sqlalchemy.exc import DBAPIError
+
     from kam.config import current_user
+    from kam.db import describe_database_error
+    from kam.errors import DatabaseOpenError
     from kam.services import transfer
 
     options = transfer.Options(
@@ -572,12 +586,13 @@ def _import(args: argparse.Namespace) -> int:
         sources = [transfer.Source(args.kind, read_table(path, args.sheet))]
     else:
         sources = transfer.sources_for(args.kind, path)
-    database = _open(args.db)
+    database = _open(args)
 
     def progress(done: int, total: int) -> None:
         print(f"kam: writing {done:,} of {total:,} rows…", file=sys.stderr, flush=True)
 
     try:
+        database.check_pages()  # never write into (or plan from) a damaged file
         if args.dry_run:
             with database.read() as session:
                 plan = transfer.plan_import(session, sources, options)
@@ -586,17 +601,34 @@ def _import(args: argparse.Namespace) -> int:
                 plan = transfer.plan_import(session, sources, options)
                 if plan.ok:
                     transfer.apply_plan(session, plan, options, progress)
+    except DBAPIError as exc:  # a full disk, a vanished file: rolled back whole
+        raise DatabaseOpenError(describe_database_error(exc, database.display_name)) from None
     finally:
         database.dispose()
     from kam.services.formatting import terminal_safe
 
     if not plan.ok:
-        print(terminal_safe(plan.describe()), file=sys.stderr)
+        # The first hundred: a file wrong throughout would otherwise bury the summary.
+        print(terminal_safe(plan.describe(limit=PROBLEMS_SHOWN)), file=sys.stderr)
         return EXIT_USAGE
-    print(terminal_safe(plan.describe(applied=not args.dry_run)))
+    report = terminal_safe(plan.describe(applied=not args.dry_run))
     if args.dry_run:
-        print("dry run: nothing was written")
+        report += "\ndry run: nothing was written"
+    try:
+        print(report, flush=True)
+    except OSError as exc:  # the import is committed: say so, whatever became of stdout
+        if args.dry_run:
+            raise
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115  (nothing more may go to it)
+        print(
+            f"kam: {plan.summary()}, but the report could not be written to the output: "
+            f"{exc.strerror or exc}",
+            file=sys.stderr,
+        )
     return 0
+
+
+PROBLEMS_SHOWN = 100
 
 
 def _backup(args: argparse.Namespace) -> int:
@@ -604,7 +636,7 @@ def _backup(args: argparse.Namespace) -> int:
 
     from kam.services import maintenance
 
-    database = _open(args.db)
+    database = _open(args)
     try:
         written = maintenance.backup(database, Path(args.path) if args.path else None)
     finally:
@@ -624,7 +656,7 @@ def _restore(args: argparse.Namespace) -> int:
     if target is None:
         raise KamError("restore works on a SQLite file; a server database restores with its tools")
     kept = maintenance.restore(Path(args.path), target)
-    _open(args.db).dispose()  # migrates an older backup, with its own backup first
+    _open(args).dispose()  # migrates an older backup, with its own backup first
     note = f"; the replaced database is kept as {kept}" if kept else ""
     print(f"kam: restored {target} from {args.path}{note}", file=sys.stderr)
     return 0
@@ -633,7 +665,7 @@ def _restore(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     from kam.services import maintenance
 
-    database = _open(args.db)
+    database = _open(args)
     try:
         report = maintenance.check(database)
     finally:
@@ -646,7 +678,7 @@ def _copy(args: argparse.Namespace) -> int:
     from kam.config import resolve_database
     from kam.services import maintenance
 
-    database = _open(args.db)
+    database = _open(args)
 
     def progress(table: str, rows: int) -> None:
         print(f"kam: copying {table}: {rows:,} rows", file=sys.stderr, flush=True)

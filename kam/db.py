@@ -7,9 +7,12 @@ transactions so that two processes queue for the lock instead of failing on upgr
 
 from __future__ import annotations
 
+import glob
 import os
 import re
+import shutil
 import sqlite3
+import tempfile
 import time
 import weakref
 from collections.abc import Iterator
@@ -24,7 +27,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session
 
-from kam.errors import DatabaseOpenError
+from kam.errors import DatabaseOpenError, ReadOnlyError
 from kam.migrations import SCHEMA_HEAD
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -111,8 +114,9 @@ def make_engine(url: str) -> Engine:
         ) from None
 
 
-def _check_sqlite_file(path: Path, *, create: bool) -> None:
-    """Refuse, with one line, what SQLite would only fail on later or half-way."""
+def _check_sqlite_file(path: Path, *, create: bool) -> bool:
+    """Refuse, with one line, what SQLite would only fail on later or half-way; True if the
+    file (new or existing) can be written, False if it can only be read."""
     if not path.parent.is_dir():
         raise DatabaseOpenError(f"directory does not exist: {path.parent}")
     if not path.exists():
@@ -124,14 +128,13 @@ def _check_sqlite_file(path: Path, *, create: bool) -> None:
             )
         # Customer data: readable by its owner only.
         os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-        return
+        return True
     if path.is_dir():
         raise DatabaseOpenError(f"{path} is a directory, not a database file")
     if not os.access(path, os.R_OK):
         raise DatabaseOpenError(f"database file is not readable: {path}")
-    if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
-        raise DatabaseOpenError(f"database file is read-only: {path}")
-    if path.stat().st_mode & 0o077 and path.stat().st_uid == os.getuid():
+    writable = os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+    if writable and path.stat().st_mode & 0o077 and path.stat().st_uid == os.getuid():
         # Customer data, readable by its owner only; SQLite gives its -wal and -shm files
         # the database file's permissions.
         path.chmod(0o600)
@@ -146,6 +149,7 @@ def _check_sqlite_file(path: Path, *, create: bool) -> None:
         )
     if header != SQLITE_HEADER:
         raise DatabaseOpenError(f"not a kam database (not an SQLite file): {path}")
+    return writable
 
 
 # Work that must not run twice at once on a shared database: one PostgreSQL advisory lock
@@ -204,6 +208,35 @@ def exclusive_use(path: Path) -> Iterator[None]:
         os.close(fd)
 
 
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def part_name(path: Path) -> str:
+    """The prefix of the temporary files a whole-or-nothing write of `path` uses; the
+    process id in it tells an abandoned one (its writer killed) from one being written."""
+    return f".{path.name}.{os.getpid()}-"
+
+
+def _remove_with_journal(path: Path) -> None:
+    for leftover in (path, path.with_name(path.name + "-journal")):
+        leftover.unlink(missing_ok=True)
+
+
+def remove_abandoned_parts(path: Path) -> None:
+    """The temporary files that killed writes of `path` (a backup, an export) left beside it."""
+    for leftover in path.parent.glob(f".{glob.escape(path.name)}.*-*.part*"):
+        pid = leftover.name[len(path.name) + 2 :].split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not process_alive(int(pid)):
+            leftover.unlink(missing_ok=True)
+
+
 class Database:
     """An open, migrated kam database: the engine and the way to get sessions from it."""
 
@@ -215,6 +248,12 @@ class Database:
         mark = mark_open(path) if path is not None else None
         # Released on dispose, or when the object is collected undisposed.
         self._open_mark = weakref.finalize(self, os.close, mark) if mark is not None else None
+        # Why nothing may be saved (None: writable), and whether derived figures may still be
+        # stored (in the private copy a read-only file is browsed in, not in a damaged file).
+        self.read_only: str | None = None
+        self._derived_writes = True
+        self._source: Path | None = None  # the file a private copy was taken of
+        self._cleanup: weakref.finalize | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -222,8 +261,20 @@ class Database:
 
     @property
     def display_name(self) -> str:
+        if self._source is not None:
+            return str(self._source)
         path = sqlite_path(self.url)
         return str(path) if path else sa.engine.make_url(self.url).render_as_string()
+
+    @property
+    def stores_derived(self) -> bool:
+        """Whether kam may store the figures it works out (not into a damaged file)."""
+        return self.read_only is None or self._derived_writes
+
+    def refuse_writes(self, reason: str, *, derived_too: bool = True) -> None:
+        """From now on every write fails with `reason` before touching the database."""
+        self.read_only = reason
+        self._derived_writes = self._derived_writes and not derived_too
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -232,8 +283,13 @@ class Database:
             yield session
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
-        """A write transaction, committed at the end or rolled back whole on any error."""
+    def write(self, *, derived: bool = False) -> Iterator[Session]:
+        """A write transaction, committed at the end or rolled back whole on any error.
+
+        `derived`: it only stores what kam works out from the data (classification, health,
+        headline figures), which a read-only database keeps in its private copy."""
+        if self.read_only is not None and not (derived and self._derived_writes):
+            raise ReadOnlyError(f"{self.read_only}: nothing was saved")
         with Session(self._write_engine, expire_on_commit=False) as session:
             self._take_write_lock(session)
             try:
@@ -269,7 +325,8 @@ class Database:
             raise DatabaseOpenError(f"backup target exists already: {dest}")
         # Written under a temporary name, checked, flushed, then renamed: a killed backup
         # or a full disk never leaves a partial file under the backup's name.
-        temp = dest.with_name(f".{dest.name}.{os.getpid()}.part")
+        remove_abandoned_parts(dest)
+        temp = dest.with_name(f"{part_name(dest)}backup.part")
         os.close(os.open(temp, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600))
         raw = self.engine.raw_connection()
         try:
@@ -292,26 +349,52 @@ class Database:
                 os.fsync(written.fileno())
             os.replace(temp, dest)
         except sqlite3.DatabaseError as exc:
-            temp.unlink(missing_ok=True)
+            _remove_with_journal(temp)
+            text = str(exc)
+            if any(sign in text for sign in ("disk I/O", "disk is full", "unable to open")):
+                raise DatabaseOpenError(
+                    f"cannot write the backup {dest} ({text}; is the disk full?); "
+                    "nothing was written, the database is as it was"
+                ) from None
             raise DatabaseOpenError(
-                f"the database is damaged ({exc}); no backup was written"
+                f"the database is damaged ({text}); no backup was written"
             ) from None
         except OSError as exc:
-            temp.unlink(missing_ok=True)
+            _remove_with_journal(temp)
             raise DatabaseOpenError(
                 f"cannot write the backup {dest}: {exc.strerror or exc}; nothing was written"
             ) from None
         except BaseException:
-            temp.unlink(missing_ok=True)
+            _remove_with_journal(temp)
             raise
         finally:
             raw.close()
         return dest
 
+    def check_pages(self) -> None:
+        """Refuse to write into a SQLite file with damaged pages (SQLite's quick_check), so
+        that an import never spreads the damage."""
+        if not self.is_sqlite:
+            return
+        try:
+            with self.engine.connect() as conn:
+                found = [row[0] for row in conn.exec_driver_sql("PRAGMA quick_check(3)")]
+        except DBAPIError as exc:
+            found = [str(exc.orig).strip().splitlines()[0]]
+        if found != ["ok"]:
+            lines = [line.strip() for text in found for line in text.splitlines() if line.strip()]
+            first = next((line for line in lines if not line.startswith("***")), lines[0])
+            raise DatabaseOpenError(
+                f"{self.display_name} is damaged ({first.strip()}); nothing was written. "
+                "Restore a backup (kam restore)"
+            )
+
     def dispose(self) -> None:
         self.engine.dispose()
         if self._open_mark is not None:
             self._open_mark()  # the shared lock: a restore may replace the file now
+        if self._cleanup is not None:
+            self._cleanup()  # the private copy of a read-only file
 
 
 def _schema_revision(conn: sa.Connection) -> tuple[str | None, bool]:
@@ -356,16 +439,25 @@ def _check_after_migration(conn: sa.Connection) -> None:
         )
 
 
-def open_database(url: str, *, create: bool = True) -> Database:
+def open_database(url: str, *, create: bool = True, read_only: bool = False) -> Database:
     """Open a kam database, creating or migrating its schema; never drops data.
 
+    A SQLite file that cannot be written (or `read_only`) is browsed in a private copy:
+    everything reads and reports, nothing is saved (`Database.read_only` says why).
     Raises DatabaseOpenError with a one-line reason for anything that is not a usable kam
-    database: a missing directory, a read-only or foreign or corrupt file, a newer schema.
+    database: a missing directory, a foreign or corrupt file, a newer schema.
     """
     path = sqlite_path(url)
+    if read_only and path is None:
+        raise DatabaseOpenError("read-only opening is for a SQLite file")
     new = path is not None and not path.exists()
     if path is not None:
-        _check_sqlite_file(path, create=create)
+        if read_only and new:
+            raise DatabaseOpenError(f"no database at {path}")
+        writable = _check_sqlite_file(path, create=create)
+        if read_only or not writable:
+            why = "opened read-only" if read_only else "the file is read-only"
+            return _open_private_copy(path, f"{path.name} {why}")
     try:
         return _open(url, path)
     except BaseException:
@@ -407,6 +499,45 @@ def _open(url: str, path: Path | None) -> Database:
     return database
 
 
+def _open_private_copy(path: Path, reason: str) -> Database:
+    """The database at `path` copied into a private temporary folder and opened there, with
+    every write but kam's derived figures refused; the copy goes when it is closed."""
+    folder = Path(tempfile.mkdtemp(prefix="kam-read-only-"))  # 0700
+    copy = folder / path.name
+    try:
+        _copy_without_writing(path, copy)
+        database = _open(f"sqlite:///{copy}", copy)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    database._source = path
+    database._cleanup = weakref.finalize(database, shutil.rmtree, folder, True)
+    database.refuse_writes(reason, derived_too=False)
+    return database
+
+
+def _copy_without_writing(source: Path, target: Path) -> None:
+    """SQLite's online backup of a file this process may not write. In a folder it cannot
+    write either, a WAL database can only be read as immutable (nobody writes it there)."""
+    failure: sqlite3.Error | None = None
+    for mode in ("mode=ro", "immutable=1"):
+        target.unlink(missing_ok=True)
+        try:
+            reading = sqlite3.connect(f"{source.resolve().as_uri()}?{mode}", uri=True)
+            try:
+                writing = sqlite3.connect(target)
+                try:
+                    reading.backup(writing)
+                finally:
+                    writing.close()
+            finally:
+                reading.close()
+            return
+        except sqlite3.Error as exc:
+            failure = exc
+    raise DatabaseOpenError(describe_database_error(failure, str(source)))
+
+
 def _is_known_revision(revision: str) -> bool:
     versions = Path(__file__).parent / "migrations" / "versions"
     return any(p.name.startswith(f"{revision}_") for p in versions.glob("*.py"))
@@ -425,4 +556,16 @@ def describe_database_error(exc: Exception, where: str) -> str:
         return f"database is read-only: {where}"
     if "unable to open" in lowered:
         return f"cannot open database file: {where}"
+    if "could not decode to utf-8" in lowered:
+        column = re.search(r"column '([^']*)'", text)
+        named = f" (in column {column.group(1)})" if column else ""
+        return (
+            f"{where} holds text that is not UTF-8{named}, written by another program; "
+            "`kam check` lists where"
+        )
+    if "disk i/o error" in lowered or "disk is full" in lowered:
+        return (
+            f"cannot write to {where} ({text}: is the disk full?); the change was rolled back "
+            "whole, the database is as it was"
+        )
     return f"database error on {where}: {text}"

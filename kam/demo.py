@@ -23,7 +23,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
-from kam.db import Database, exclusive_use, open_database, sqlite_path
+from kam.db import Database, exclusive_use, open_database, process_alive, sqlite_path
 from kam.errors import KamError
 from kam.models import (
     Account,
@@ -1055,18 +1055,8 @@ def _remove_abandoned_builds(path: Path) -> None:
         pid = leftover.name.rsplit("-", 1)[-1]
         if not pid.isdigit():  # a -wal, -shm or -open beside one: goes with it
             pid = leftover.name.split(".building-", 1)[1].split("-", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and not process_alive(int(pid)):
             leftover.unlink(missing_ok=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process
-        return True
-    return True
 
 
 def _refuse_non_demo(database: Database) -> None:

@@ -9,6 +9,10 @@ class DatabaseOpenError(KamError):
     """The database cannot be opened or is not a kam database."""
 
 
+class ReadOnlyError(KamError):
+    """A write to a database opened read-only, or one found damaged: nothing was saved."""
+
+
 class InputError(KamError):
     """Bad input; `field` names where, so a form can show the message beside it."""
 

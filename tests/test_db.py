@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 import kam.models
-from kam.db import Database, open_database
+from kam.db import Database, open_database, sqlite_path
 from kam.errors import DatabaseOpenError
 from kam.migrations import SCHEMA_HEAD
 from kam.services.account_edit import create_account
@@ -346,35 +347,91 @@ def _as_unprivileged(check) -> bool:
             os.setuid(nobody.pw_uid)
             os._exit(0 if check() else 1)
         except BaseException:
+            import traceback
+
+            traceback.print_exc()  # shown by pytest with the failure
             os._exit(2)
     _, status = os.waitpid(pid, 0)
     return os.waitstatus_to_exitcode(status) == 0
 
 
-def test_a_read_only_file_is_refused_in_one_line() -> None:
+@pytest.mark.parametrize("folder_mode", [0o755, 0o555], ids=["file", "file-and-folder"])
+def test_a_read_only_file_opens_read_only_reads_everything_and_saves_nothing(
+    folder_mode: int,
+) -> None:
+    """A file this user cannot write (a colleague's, a backup kept read-only) is browsed in a
+    private copy: lists and derived figures work, every edit is refused in one line, the file
+    is byte for byte as it was, and the copy is gone once closed. In a folder that cannot be
+    written either, SQLite cannot open the WAL's index; kam still reads it."""
     import tempfile
+
+    from kam.errors import ReadOnlyError
+    from kam.services import account_edit, classify
 
     folder = Path(tempfile.mkdtemp(prefix="kam-ro-"))
     try:
         folder.chmod(0o755)
         path = folder / "kam.db"
-        open_database(f"sqlite:///{path}").dispose()
+        database = open_database(f"sqlite:///{path}")
+        with database.write() as session:
+            account_edit.create_account(session, "Acme 北京")
+        database.dispose()
+        for leftover in folder.glob("kam.db-*"):
+            leftover.unlink()
         path.chmod(0o444)
+        folder.chmod(folder_mode)
         before = path.read_bytes()
 
-        def refused() -> bool:
+        def browsed() -> bool:
+            database = open_database(f"sqlite:///{path}")
+            copy_folder = sqlite_path(database.url).parent
             try:
-                open_database(f"sqlite:///{path}")
-            except DatabaseOpenError as exc:
-                return "read-only" in str(exc) and "\n" not in str(exc)
-            return False
+                assert database.read_only == "kam.db the file is read-only"
+                assert database.display_name == str(path)
+                with database.read() as session:
+                    names = session.exec(sa.select(kam.models.Account.name)).scalars().all()
+                assert names == ["Acme 北京"]
+                with database.write(derived=True) as session:  # kept in the copy only
+                    classify.refresh(session, date(2026, 12, 2))
+                try:
+                    with database.write() as session:
+                        account_edit.create_account(session, "Lost Ltd")
+                except ReadOnlyError as exc:
+                    assert str(exc) == "kam.db the file is read-only: nothing was saved"
+                else:
+                    return False
+            finally:
+                database.dispose()
+            return not copy_folder.exists()
 
-        assert _as_unprivileged(refused)
+        assert _as_unprivileged(browsed)
+        folder.chmod(0o755)
         assert path.read_bytes() == before
+        assert sorted(p.name for p in folder.iterdir()) == ["kam.db"]
     finally:
         import shutil
 
+        folder.chmod(0o755)
         shutil.rmtree(folder)
+
+
+def test_opening_read_only_on_request_leaves_a_writable_file_untouched(tmp_path: Path) -> None:
+    from kam.errors import ReadOnlyError
+    from kam.services import account_edit
+
+    path = tmp_path / "kam.db"
+    open_database(f"sqlite:///{path}").dispose()
+    before = path.read_bytes()
+    database = open_database(f"sqlite:///{path}", read_only=True)
+    try:
+        assert database.read_only == "kam.db opened read-only"
+        with pytest.raises(ReadOnlyError), database.write() as session:
+            account_edit.create_account(session, "Lost Ltd")
+    finally:
+        database.dispose()
+    assert path.read_bytes() == before
+    with pytest.raises(DatabaseOpenError, match="no database at"):
+        open_database(f"sqlite:///{tmp_path / 'none.db'}", read_only=True)
 
 
 def test_a_database_written_by_the_previous_kam_opens_with_every_row_kept(

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from kam.db import open_database
 from kam.errors import InputError
-from kam.models import RevenueLine
+from kam.models import Account, RevenueLine
 from kam.services import account_edit, maintenance
 from kam.services.parsing import MAX_AMOUNT_MINOR, parse_amount
 from kam.services.revenue import add_revenue
@@ -412,10 +412,9 @@ def test_an_export_to_a_symlink_is_refused_and_a_failed_one_leaves_no_part_file(
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
 
 
-def test_a_backup_of_a_damaged_database_is_refused_and_leaves_nothing(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    db = tmp_path / "kam.db"
+def _damaged(db: Path) -> Path:
+    """A kam database of 400 accounts whose index and table pages were trampled on (what a
+    failing disk or a bad copy leaves); it still opens."""
     database = open_database(f"sqlite:///{db}")
     with database.write() as session:
         for n in range(400):
@@ -423,15 +422,90 @@ def test_a_backup_of_a_damaged_database_is_refused_and_leaves_nothing(
     database.dispose()
     data = bytearray(db.read_bytes())
     page = 4096
-    for offset in range(page * 3, min(len(data), page * 12), 7):  # trample index and table pages
+    for offset in range(page * 3, min(len(data), page * 12), 7):
         data[offset] = 0xFF
     db.write_bytes(bytes(data))
+    return db
+
+
+def test_a_backup_of_a_damaged_database_is_refused_and_leaves_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = _damaged(tmp_path / "kam.db")
     backup = tmp_path / "b.db"
     code, _out, err = run(capsys, "backup", str(backup), "--db", str(db))
     assert code == 2 and len(err.strip().splitlines()) == 1
     assert "damaged" in err or "corrupt" in err or "malformed" in err
     assert not backup.exists()
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
+
+
+def test_an_import_into_a_damaged_database_is_refused_before_writing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = _damaged(tmp_path / "kam.db")
+    before = db.read_bytes()
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text("name\nNew Co\n")
+    code, _out, err = run(capsys, "import", "accounts", str(accounts), "--db", str(db))
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert f"{db} is damaged (" in err and "nothing was written" in err
+    assert db.read_bytes() == before
+
+
+async def test_a_damaged_database_is_found_at_start_and_nothing_more_is_written(
+    tmp_path: Path,
+) -> None:
+    from kam.app import KamApp
+    from kam.errors import ReadOnlyError
+    from tests.support import finish_start_up
+
+    db = _damaged(tmp_path / "kam.db")
+    app = KamApp(open_database(f"sqlite:///{db}"), today=date(2026, 11, 22))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await finish_start_up(pilot)
+        assert app.database_mark == "damaged"
+        assert "damaged" in str(app.screen.query_one("TitleBar").render())
+        shown = [n for n in app._notifications if n.title == "Database damaged"]
+        assert shown and "is damaged (" in shown[0].message and "kam restore" in shown[0].message
+        refused = pytest.raises(ReadOnlyError, match="is damaged: nothing was saved")
+        with refused, app.database.write() as session:
+            account_edit.create_account(session, "New Co")
+        assert not app.database.stores_derived
+    app.database.dispose()
+
+
+async def test_a_read_only_database_is_browsed_with_a_banner_and_edits_are_refused(
+    tmp_path: Path,
+) -> None:
+    from kam.app import KamApp
+    from kam.screens.form import FormScreen
+    from tests.support import finish_start_up, settle
+
+    db = _db_with(tmp_path / "kam.db", "Acme 北京", "Zed GmbH")
+    before = db.read_bytes()
+    app = KamApp(open_database(f"sqlite:///{db}", read_only=True), today=date(2026, 11, 22))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await finish_start_up(pilot)
+        assert app.database_mark == "read-only"
+        assert "read-only" in str(app.screen.query_one("TitleBar").render())
+        banner = [n for n in app._notifications if n.title == "Read-only"]
+        assert banner and banner[0].message.startswith("kam.db opened read-only. You can browse")
+        await pilot.press("2")
+        await settle(pilot)
+        table = app.screen.query_one("#accounts")
+        assert table.row_count == 2
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("e")  # edit the account: no form opens
+        await settle(pilot)
+        assert not isinstance(app.screen, FormScreen)
+        refused = [n for n in app._notifications if n.title == "Read-only"]
+        assert refused[-1].message == (
+            "kam.db opened read-only: you can browse and report, not change anything"
+        )
+    app.database.dispose()
+    assert db.read_bytes() == before
 
 
 # --- hostile files: each refused with its place named, nothing written ------------------------
@@ -564,3 +638,65 @@ def test_a_database_from_a_newer_kam_is_refused_and_left_untouched(
         assert code == 2 and "written by a newer kam (schema 0099); upgrade kam" in err
     assert path.read_bytes() == before
     assert not list(tmp_path.glob("*.bak"))
+
+
+def test_text_another_program_wrote_as_not_utf8_is_named_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sqlite3
+
+    db = _db_with(tmp_path / "kam.db", "Acme", "Zed")
+    raw = sqlite3.connect(db)
+    raw.execute("UPDATE account SET name = CAST(x'41ff42' AS TEXT) WHERE name = 'Acme'")
+    raw.commit()
+    (key,) = raw.execute("SELECT id FROM account WHERE name <> 'Zed'").fetchone()
+    raw.close()
+    code, out, _err = run(capsys, "check", "--db", str(db))
+    assert code == 1
+    import uuid
+
+    assert "text encoding (UTF-8): 1 values that are not UTF-8 text: account.name id " in out
+    assert f"{uuid.UUID(key)}: 'A\ufffdB'" in out
+    for command in (["report", "pareto"], ["export", "accounts"]):
+        code, _out, err = run(capsys, *command, "--db", str(db))
+        assert code == 2 and len(err.strip().splitlines()) == 1, command
+        assert "holds text that is not UTF-8 (in column name)" in err and "kam check" in err
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+def test_an_import_whose_report_cannot_be_printed_still_says_it_was_written(
+    tmp_path: Path,
+) -> None:
+    import subprocess
+    import sys
+
+    from tests.support import KAM_PROCESS
+
+    db = _db_with(tmp_path / "kam.db", "Acme")
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text("name\nNew Co\n")
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                KAM_PROCESS,
+                "--db",
+                str(db),
+                "import",
+                "accounts",
+                str(accounts),
+            ],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    assert done.returncode == 0 and "Traceback" not in done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("kam: Imported 1 accounts new") and "No space left on device" in last
+    database = open_database(f"sqlite:///{db}")
+    with database.read() as session:
+        names = session.exec(sa.select(Account.name)).scalars().all()
+    database.dispose()
+    assert sorted(names) == ["Acme", "New Co"]

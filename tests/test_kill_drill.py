@@ -106,9 +106,73 @@ def test_backups_killed_at_random_moments_leave_a_whole_backup_or_none(tmp_path:
     _length("demo", "--no-tui", "--accounts", "400", "--db", str(db), "--as-of", "2026-11-22")
     length = _length("--db", str(db), "backup", str(tmp_path / "probe.backup.db"))
     pick = random.Random(9)
+    target = tmp_path / "b.db"
     for n in range(KILLS):
-        target = tmp_path / f"b-{n}.db"
         _killed_at(pick.uniform(0.0, length), "--db", str(db), "backup", str(target))
         if target.exists():
             assert _accounts(target) == 400, n  # whole, checked
+            target.unlink()
     assert _accounts(db) == 400
+    # The next backup clears what the killed ones left under temporary names.
+    assert _length("--db", str(db), "backup", str(target))
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".b.db")) == []
+
+
+# --- a full disk: the write fails half-way, the database is as it was ---------------------------
+
+# `kam` with the size any file it writes may reach (RLIMIT_FSIZE): past it a write fails as on
+# a full disk (EFBIG; Python ignores SIGXFSZ), and SQLite sees the same I/O error.
+KAM_ON_A_FULL_DISK = (
+    "import resource, sys; limit = int(sys.argv.pop(1)); "
+    "resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit)); " + KAM_PROCESS
+)
+
+
+def _on_a_full_disk(room: int, *args: str) -> tuple[int, str]:
+    done = subprocess.run(
+        [sys.executable, "-c", KAM_ON_A_FULL_DISK, str(room), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return done.returncode, done.stderr
+
+
+def test_a_full_disk_during_an_import_or_a_backup_leaves_the_database_as_it_was(
+    tmp_path: Path,
+) -> None:
+    from kam.services import account_edit
+
+    db = tmp_path / "kam.db"
+    database = open_database(f"sqlite:///{db}")
+    with database.write() as session:
+        for n in range(40):
+            account_edit.create_account(session, f"Buyer {n:02}")
+    database.dispose()
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text(
+        "customer,date,amount,category\n"
+        + "".join(
+            f"Buyer {n % 40:02},2026-{n % 12 + 1:02}-{n % 28 + 1:02},{100 + n},Parts\n"
+            for n in range(30000)
+        )
+    )
+    before = db.read_bytes()
+
+    # The import's journal outgrows what the disk has left, half-way through writing.
+    code, err = _on_a_full_disk(
+        db.stat().st_size + 200_000, "--db", str(db), "import", "revenue", str(ledger)
+    )
+    last = err.strip().splitlines()[-1]
+    assert code == 2 and "Traceback" not in err
+    assert last.startswith(f"kam: cannot write to {db} (disk I/O error: is the disk full?)")
+    assert "the database is as it was" in last
+    assert db.read_bytes() == before and _accounts(db) == 40
+
+    # A backup that does not fit: one line, nothing under its name or a temporary one.
+    backup = tmp_path / "b.db"
+    code, err = _on_a_full_disk(db.stat().st_size // 2, "--db", str(db), "backup", str(backup))
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert err.startswith(f"kam: cannot write the backup {backup} (") and "disk full" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kam.db", "kam.db-open", "ledger.csv"]
+    assert db.read_bytes() == before

@@ -31,6 +31,7 @@ class DataMixin:
         *,
         group: str,
         write: bool = False,
+        derived: bool = False,
         failed: Callable[[BaseException], Any] | None = None,
         classified: bool = True,
         ahead: str | None = None,
@@ -38,6 +39,7 @@ class DataMixin:
         """Run `query` with its own session in a thread; hand its result to `then` on the UI
         thread. A failure goes to `failed`, else becomes a notification, never a traceback.
         A write commits only if `query` returns; any error rolls all of it back.
+        `derived`: the write only stores figures kam works out (kept even when read-only).
         `classified` first brings the stored classification up to date (for what shows it).
         `ahead` names a read the app may have started already (`KamApp.read_ahead`) of the
         same query: its result is taken instead of reading again."""
@@ -53,7 +55,8 @@ class DataMixin:
                     return
                 if classified:
                     kam.ensure_classified()
-                with kam.database.write() if write else kam.database.read() as session:
+                opened = kam.database.write(derived=derived) if write else kam.database.read()
+                with opened as session:
                     result = query(session)
             except Exception as exc:
                 kam.call_from_thread(on_error, exc)

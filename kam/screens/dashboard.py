@@ -149,6 +149,7 @@ class DashboardScreen(KamScreen):
                 lambda _: None,
                 group="headline-store",
                 write=True,
+                derived=True,
                 classified=False,
                 failed=lambda _exc: None,
             )

@@ -82,6 +82,8 @@ SaveFn = Callable[[Session, Raw, Base | None], Any]
 class FormScreen(KamModal):
     """Returns what `save` returned, or None when cancelled."""
 
+    CHANGES_DATA = True  # not opened on a read-only database (KamApp.push_screen)
+
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", priority=True),
         Binding("escape", "cancel", "Cancel"),
@@ -319,7 +321,12 @@ class FormScreen(KamModal):
                 self.dismiss(None)
 
         self.app.push_screen(
-            ConfirmScreen("Throw away the changes in this form?", yes="Discard", no="Keep editing"),
+            ConfirmScreen(
+                "Throw away the changes in this form?",
+                yes="Discard",
+                no="Keep editing",
+                changes_data=False,
+            ),
             answered,
         )
 
@@ -332,9 +339,12 @@ class ConfirmScreen(KamModal):
         Binding("n,escape", "answer(False)", "No", show=False),
     ]
 
-    def __init__(self, question: str, *, yes: str = "Yes", no: str = "No") -> None:
+    def __init__(
+        self, question: str, *, yes: str = "Yes", no: str = "No", changes_data: bool = True
+    ) -> None:
         super().__init__()
         self.question, self.yes, self.no = question, yes, no
+        self.CHANGES_DATA = changes_data  # a yes that writes is not asked on a read-only file
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm"):

@@ -24,6 +24,8 @@ PREVIEW_LINES = 200
 class ImportScreen(KamModal):
     """Returns the applied ImportPlan, or None when closed without importing."""
 
+    CHANGES_DATA = True
+
     BINDINGS = [
         Binding("ctrl+r", "preview", "Preview", priority=True),
         Binding("ctrl+s", "run_import", "Import", priority=True),

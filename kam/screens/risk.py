@@ -102,7 +102,7 @@ class RiskScreen(KamScreen):
 
         def ready() -> None:
             if force:
-                with kam.database.write() as session:
+                with kam.database.write(derived=True) as session:
                     health.refresh(session, today, force=True)
             else:
                 kam.ensure_health()

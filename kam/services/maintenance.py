@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import tempfile
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -200,6 +201,10 @@ def check(database: Database) -> CheckReport:
                 [f"{r[0]} row {r[1]} -> {r[2]}" for r in broken],
                 "broken references",
             )
+            not_utf8 = _text_not_utf8(conn.connection.driver_connection)
+            report.add("text encoding (UTF-8)", not_utf8, "values that are not UTF-8 text")
+            if not_utf8:  # kam's own checks would stop on the first of them
+                return report
         revision = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
         report.add(
             "schema version",
@@ -208,6 +213,40 @@ def check(database: Database) -> CheckReport:
         )
         _consistency(session, report)
     return report
+
+
+def _text_not_utf8(raw: sqlite3.Connection) -> list[str]:
+    """Text that is not UTF-8, which kam never writes but another program may have: SQLite
+    keeps it as it came, and reading it fails. Each value named by table, column and row."""
+    found = []
+    cursor = raw.cursor()
+    previous, raw.text_factory = raw.text_factory, bytes
+    try:
+        for table in SQLModel.metadata.sorted_tables:
+            for column in table.columns:
+                stored = getattr(column.type, "impl", column.type)  # under a TypeDecorator
+                if not isinstance(stored, sa.String):
+                    continue
+                # Only values with a byte beyond printable ASCII can be wrong: those few are
+                # read as bytes and tried.
+                key = "id" if "id" in table.columns else "rowid"
+                rows = cursor.execute(
+                    f'SELECT {key}, "{column.name}" FROM "{table.name}" '
+                    f"WHERE \"{column.name}\" GLOB '*[^ -~]*'"
+                )
+                for row_key, value in rows:
+                    try:
+                        value.decode("utf-8")
+                    except UnicodeDecodeError:
+                        shown = value.decode("utf-8", "replace")[:40]
+                        where = (
+                            f"id {uuid.UUID(row_key.decode())}" if key == "id" else f"row {row_key}"
+                        )
+                        found.append(f"{table.name}.{column.name} {where}: {shown!r}")
+    finally:
+        raw.text_factory = previous
+        cursor.close()
+    return found
 
 
 def _consistency(session: Session, report: CheckReport) -> None:

@@ -21,6 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
+from kam.db import part_name, remove_abandoned_parts
 from kam.errors import KamError
 from kam.services.io import FORMULA_STARTS, safe_cell, write_row
 
@@ -270,8 +271,9 @@ def private_file(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
         raise FileProblem(f"{path} is a directory")
     if not path.parent.is_dir():
         raise FileProblem(f"directory does not exist: {path.parent}")
+    remove_abandoned_parts(path)
     try:
-        fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+        fd, temp_name = tempfile.mkstemp(prefix=part_name(path), suffix=".part", dir=path.parent)
     except OSError as exc:
         raise FileProblem(f"cannot write {path}: {exc.strerror}") from None
     temp = Path(temp_name)

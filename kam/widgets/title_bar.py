@@ -14,7 +14,7 @@ from textual.widget import Widget
 
 ICON = "⭘"
 ICON_WIDTH = 8  # the icon's cell, padded as Textual's header pads it
-RIGHT_WIDTH = 10  # kept blank, as by Textual's header without its clock
+RIGHT_WIDTH = 10  # where Textual's header has its clock: what state the database is in
 
 
 class TitleBar(Widget):
@@ -61,8 +61,15 @@ class TitleBar(Widget):
         if title.cell_length > middle:
             title = title.truncate(middle, ellipsis=True)
         left = (middle - title.cell_length) // 2
+        mark = getattr(self.app, "database_mark", "")[: RIGHT_WIDTH - 1]
+        right = Content.styled(mark, "bold $text-warning") if mark else Content("")
         return Content.assemble(
-            icon, " " * left, title, " " * (middle - left - title.cell_length + RIGHT_WIDTH)
+            icon,
+            " " * left,
+            title,
+            " " * (middle - left - title.cell_length + RIGHT_WIDTH - right.cell_length - 1),
+            right,
+            " ",
         )
 
     def _over_icon(self, x: int) -> bool:
