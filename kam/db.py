@@ -103,7 +103,11 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "begin", _on_sqlite_begin)
         return engine
     try:
-        return sa.create_engine(parsed, pool_pre_ping=True)
+        # UTF-8 on the wire whatever the server's default, so that even a database that
+        # stores something else can be named as such (see _check_server_encoding).
+        return sa.create_engine(
+            parsed, pool_pre_ping=True, connect_args={"client_encoding": "utf8"}
+        )
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ValueError, TypeError) as exc:
         text = str(exc).replace(url, masked(url))
         raise DatabaseOpenError(f"cannot use database URL {masked(url)}: {text}") from None
@@ -472,6 +476,7 @@ def _open(url: str, path: Path | None) -> Database:
     database = Database(engine, url)
     try:
         with engine.connect() as conn:
+            _check_server_encoding(conn, database.display_name)
             revision, has_tables = _schema_revision(conn)
         if revision == SCHEMA_HEAD:
             return database
@@ -536,6 +541,21 @@ def _copy_without_writing(source: Path, target: Path) -> None:
         except sqlite3.Error as exc:
             failure = exc
     raise DatabaseOpenError(describe_database_error(failure, str(source)))
+
+
+def _check_server_encoding(conn: sa.Connection, where: str) -> None:
+    """kam keeps names in any script: a PostgreSQL database must store UTF-8. One created as
+    SQL_ASCII hands back raw bytes that no client can read as text reliably."""
+    if conn.dialect.name != "postgresql":
+        return
+    encoding = conn.exec_driver_sql("SHOW server_encoding").scalar()
+    if isinstance(encoding, bytes):  # SQL_ASCII: psycopg does not decode at all
+        encoding = encoding.decode("ascii", "replace")
+    if str(encoding).upper() not in {"UTF8", "UTF-8"}:
+        raise DatabaseOpenError(
+            f"{where} stores text as {encoding}; kam needs a UTF8 database: "
+            "CREATE DATABASE kam ENCODING 'UTF8' TEMPLATE template0"
+        )
 
 
 def _is_known_revision(revision: str) -> bool:

@@ -700,3 +700,18 @@ def test_an_import_whose_report_cannot_be_printed_still_says_it_was_written(
         names = session.exec(sa.select(Account.name)).scalars().all()
     database.dispose()
     assert sorted(names) == ["Acme", "New Co"]
+
+
+def test_a_postgresql_database_that_does_not_store_utf8_is_refused_in_one_line(
+    postgres_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A database created as SQL_ASCII hands back raw bytes (SQLAlchemy itself failed on its
+    first connection): kam names the encoding and how to make a UTF8 database."""
+    from tests.conftest import _admin
+
+    base, _, name = postgres_url.rpartition("/")
+    _admin(base + "/", f"DROP DATABASE {name}")
+    _admin(base + "/", f"CREATE DATABASE {name} ENCODING 'SQL_ASCII' TEMPLATE template0")
+    code, _out, err = run(capsys, "check", "--db", postgres_url)
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "stores text as SQL_ASCII; kam needs a UTF8 database: CREATE DATABASE" in err
