@@ -290,7 +290,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from kam.services.formatting import terminal_safe
 
         text = terminal_safe(str(exc))
-        print(f"kam: {text}" if not text.startswith("kam") else text, file=sys.stderr)
+        print(text if text.startswith(("kam:", "kam ")) else f"kam: {text}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:
         sys.stderr.close()  # output piped into `head`: not an error

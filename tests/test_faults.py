@@ -715,3 +715,30 @@ def test_a_postgresql_database_that_does_not_store_utf8_is_refused_in_one_line(
     code, _out, err = run(capsys, "check", "--db", postgres_url)
     assert code == 2 and len(err.strip().splitlines()) == 1
     assert "stores text as SQL_ASCII; kam needs a UTF8 database: CREATE DATABASE" in err
+
+
+def test_reports_run_on_a_database_opened_read_only_and_leave_it_as_it_was(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "kam.db"
+    database = open_database(f"sqlite:///{db}")
+    with database.write() as session:
+        account = account_edit.create_account(session, "Acme 北京")
+        add_revenue(session, account.id, date(2026, 5, 1), 120_000_00)
+    database.dispose()
+    before = db.read_bytes()
+    code, out, _err = run(
+        capsys, "--read-only", "--db", str(db), "report", "pareto", "--as-of", "2026-11-22"
+    )
+    assert code == 0 and "Acme 北京" in out
+    code, _out, err = run(
+        capsys, "--read-only", "--db", str(db), "import", "accounts", str(_accounts_file(tmp_path))
+    )
+    assert code == 2 and err.strip() == "kam: kam.db opened read-only: nothing was saved"
+    assert db.read_bytes() == before
+
+
+def _accounts_file(folder: Path) -> Path:
+    path = folder / "accounts.csv"
+    path.write_text("name\nNew Co\n")
+    return path
