@@ -94,10 +94,10 @@ def fresh_sql(db: Path, as_of: date) -> str:
     from sqlalchemy.dialects import sqlite
 
     from kam.config import ClassificationSettings
-    from kam.services import classify
+    from kam.services.classify import pareto
 
-    window = classify.make_window(as_of, "12m")
-    query = classify.classification_select(window, ClassificationSettings()).subquery("c")
+    window = pareto.make_window(as_of, "12m")
+    query = pareto.classification_select(window, ClassificationSettings()).subquery("c")
     statement = sa.select(query).order_by(query.c.position)
     return str(statement.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}))
 
@@ -157,14 +157,14 @@ def pandas_classification(db: Path, as_of: date, runs: int) -> tuple[float, floa
 
 def classify_in_process(db: Path, as_of: date, runs: int) -> float:
     from kam.db import open_database
-    from kam.services import classify
+    from kam.services.classify import pareto
 
     database = open_database(f"sqlite:///{db}")
 
     def once() -> float:
         started = time.perf_counter()
         with database.read() as session:
-            classify.classify(session, as_of)  # not the stored date: computed afresh
+            pareto.classify(session, as_of)  # not the stored date: computed afresh
         return time.perf_counter() - started
 
     try:
@@ -306,19 +306,22 @@ def review_in_process(db: Path, runs: int) -> dict[str, float]:
     """The review queue, one card and the headline indicators, with health current (as the
     review screen has it)."""
     from kam.db import open_database
-    from kam.services import classify, health, indicators, review
+    from kam.services.classify import pareto
+    from kam.services.health import score
+    from kam.services.portfolio import indicators
+    from kam.services.review import meeting
 
     database = open_database(f"sqlite:///{db}")
     try:
         with database.write() as session:
-            classify.refresh(session, AS_OF)
-            health.refresh(session, AS_OF)
+            pareto.refresh(session, AS_OF)
+            score.refresh(session, AS_OF)
         with database.read() as session:
-            first = review.queue_order(session, AS_OF).ids[0]
+            first = meeting.queue_order(session, AS_OF).ids[0]
 
         def queue(session) -> None:  # what the screen reads: the order, then the first page
-            order = review.queue_order(session, AS_OF)
-            review.queue_rows(session, AS_OF, review.QueueFilter(), order.ids[:100])
+            order = meeting.queue_order(session, AS_OF)
+            meeting.queue_rows(session, AS_OF, meeting.QueueFilter(), order.ids[:100])
 
         def timed(work: Callable[[object], object]) -> float:
             started = time.perf_counter()
@@ -329,7 +332,7 @@ def review_in_process(db: Path, runs: int) -> dict[str, float]:
         return {
             "review_queue_ms": 1000 * median_of(runs, lambda: timed(queue)),
             "review_card_ms": 1000
-            * median_of(runs, lambda: timed(lambda s: review.review_card(s, first, AS_OF))),
+            * median_of(runs, lambda: timed(lambda s: meeting.review_card(s, first, AS_OF))),
             "headline_s": median_of(runs, lambda: timed(lambda s: indicators.headline(s, AS_OF))),
         }
     finally:

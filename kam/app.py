@@ -27,8 +27,8 @@ from textual.timer import Timer
 
 from kam.db import Database, describe_database_error
 from kam.errors import DatabaseOpenError, KamError
-from kam.services import accounts as account_service
-from kam.services import classify
+from kam.services.accounts import listing as account_service
+from kam.services.classify import pareto
 
 
 class AccountSearch(Provider):
@@ -430,11 +430,11 @@ class KamApp(App[None]):
 
     def ensure_classified(self) -> None:
         """Refresh the stored classification if revenue, flags, settings or the date moved."""
-        self._ensure(classify.is_current, classify.refresh)
+        self._ensure(pareto.is_current, pareto.refresh)
 
     def ensure_health(self) -> None:
         """Refresh the stored health (and the classification under it) if anything moved."""
-        from kam.services import health
+        from kam.services.health import score as health
 
         self.ensure_classified()
         self._ensure(health.is_current, health.refresh)

@@ -274,7 +274,7 @@ def _positive_int(text: str) -> int:
 
 
 def _date_arg(text: str) -> date:
-    from kam.services.parsing import parse_date
+    from kam.services.values.parsing import parse_date
 
     try:
         return parse_date(text, "date")
@@ -287,7 +287,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         return _dispatch(args)
     except KamError as exc:
-        from kam.services.formatting import terminal_safe
+        from kam.services.values.formatting import terminal_safe
 
         text = terminal_safe(str(exc))
         print(text if text.startswith(("kam:", "kam ")) else f"kam: {text}", file=sys.stderr)
@@ -396,9 +396,9 @@ def _report(args: argparse.Namespace) -> int:
         return _review_report(args)
     if args.report in ("wallet", "health", "segments"):
         return _insight_report(args)
-    from kam.services import classify
+    from kam.reports.text import pareto_report
     from kam.services import settings as settings_service
-    from kam.services.reports import pareto_report
+    from kam.services.classify import pareto as classify
 
     database = _open(args)
     try:
@@ -413,8 +413,8 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _pipeline_report(args: argparse.Namespace) -> int:
-    from kam.services import pipeline
-    from kam.services.reports import pipeline_report
+    from kam.reports.text import pipeline_report
+    from kam.services.pipeline import deals as pipeline
 
     as_of = args.as_of or date.today()
     quarter = pipeline.Quarter.parse(args.quarter) if args.quarter else None
@@ -434,8 +434,8 @@ def _pipeline_report(args: argparse.Namespace) -> int:
 def _bring_up_to_date(database, as_of: date, *, health: bool = False) -> None:
     """Refresh the stored classification and segments (and health) if their inputs moved, as
     the app does, so reports and screens show the same numbers."""
-    from kam.services import classify
-    from kam.services import health as health_service
+    from kam.services.classify import pareto as classify
+    from kam.services.health import score as health_service
 
     with database.read() as session:
         current = classify.is_current(session, as_of) and (
@@ -450,7 +450,10 @@ def _bring_up_to_date(database, as_of: date, *, health: bool = False) -> None:
 
 
 def _insight_report(args: argparse.Namespace) -> int:
-    from kam.services import health, reports, segments, wallet
+    from kam.reports import text as reports
+    from kam.services.classify import segments
+    from kam.services.health import score as health
+    from kam.services.wallet import share_of_wallet as wallet
 
     as_of = args.as_of or date.today()
     database = _open(args)
@@ -459,7 +462,7 @@ def _insight_report(args: argparse.Namespace) -> int:
         with database.read() as session:
             if args.report == "wallet":
                 if args.account:
-                    from kam.services.pipeline import account_by_name
+                    from kam.services.pipeline.deals import account_by_name
 
                     account_id = account_by_name(session, args.account)
                     view = wallet.account_wallet(session, account_id, as_of)
@@ -485,10 +488,11 @@ def _insight_report(args: argparse.Namespace) -> int:
 
 
 def _review_report(args: argparse.Namespace) -> int:
-    from kam.services import review, review_report
+    from kam.reports import review as review_report
+    from kam.services.review import meeting
 
     as_of = args.as_of or date.today()
-    week = review.check_week(args.week) if args.week else review.iso_week(as_of)
+    week = meeting.check_week(args.week) if args.week else meeting.iso_week(as_of)
     database = _open(args)
     try:
         _bring_up_to_date(database, as_of, health=True)
@@ -503,8 +507,8 @@ def _review_report(args: argparse.Namespace) -> int:
 def _agenda_report(args: argparse.Namespace) -> int:
     from datetime import timedelta
 
-    from kam.services import plans
-    from kam.services.reports import agenda_report
+    from kam.reports.text import agenda_report
+    from kam.services.contact_plan import plans
 
     today = args.as_of or date.today()
     database = _open(args)
@@ -520,8 +524,8 @@ def _agenda_report(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from kam.services import plans
-    from kam.services.calendar import agenda_calendar
+    from kam.files.ics import agenda_calendar
+    from kam.services.contact_plan import plans
 
     database = _open(args)
     try:
@@ -543,7 +547,7 @@ def _export(args: argparse.Namespace) -> int:
 def _export_data(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from kam.services import exporting
+    from kam.files import exports as exporting
 
     kinds = exporting.kinds_for(args.export)
     path = Path(args.output) if args.output else None
@@ -570,22 +574,22 @@ def _import(args: argparse.Namespace) -> int:
     from kam.config import current_user
     from kam.db import describe_database_error
     from kam.errors import DatabaseOpenError
-    from kam.services import transfer
+    from kam.files import imports
 
-    options = transfer.Options(
+    options = imports.Options(
         update=args.update,
         dayfirst=args.dayfirst,
-        mapping=transfer.parse_mapping(args.map),
+        mapping=imports.parse_mapping(args.map),
         user=current_user(args.user),
     )
     path = Path(args.file)
     if args.sheet and args.kind != "all":
-        from kam.services.tabular import read_table
+        from kam.files.tabular import read_table
 
-        transfer.check_kind(args.kind)
-        sources = [transfer.Source(args.kind, read_table(path, args.sheet))]
+        imports.check_kind(args.kind)
+        sources = [imports.Source(args.kind, read_table(path, args.sheet))]
     else:
-        sources = transfer.sources_for(args.kind, path)
+        sources = imports.sources_for(args.kind, path)
     database = _open(args)
 
     def progress(done: int, total: int) -> None:
@@ -595,17 +599,17 @@ def _import(args: argparse.Namespace) -> int:
         database.check_pages()  # never write into (or plan from) a damaged file
         if args.dry_run:
             with database.read() as session:
-                plan = transfer.plan_import(session, sources, options)
+                plan = imports.plan_import(session, sources, options)
         else:
             with database.write() as session:
-                plan = transfer.plan_import(session, sources, options)
+                plan = imports.plan_import(session, sources, options)
                 if plan.ok:
-                    transfer.apply_plan(session, plan, options, progress)
+                    imports.apply_plan(session, plan, options, progress)
     except DBAPIError as exc:  # a full disk, a vanished file: rolled back whole
         raise DatabaseOpenError(describe_database_error(exc, database.display_name)) from None
     finally:
         database.dispose()
-    from kam.services.formatting import terminal_safe
+    from kam.services.values.formatting import terminal_safe
 
     if not plan.ok:
         # The first hundred: a file wrong throughout would otherwise bury the summary.
@@ -708,7 +712,7 @@ def _write_output(text: str, output: str | None) -> None:
         return
     from pathlib import Path
 
-    from kam.services.tabular import private_file
+    from kam.files.tabular import private_file
 
     with private_file(Path(output)) as out:  # customer data: readable by its owner only
         out.write(text)

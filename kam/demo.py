@@ -61,8 +61,9 @@ from kam.models.enums import (
     Sentiment,
     TeamRole,
 )
-from kam.services import classify, health
 from kam.services import settings as settings_service
+from kam.services.classify import pareto
+from kam.services.health import score
 
 DEMO_MARKER = "demo"
 PARETO_ALPHA = 1.25
@@ -497,18 +498,18 @@ def build_demo(
         say("classifying")
         # A quarter ago first, so the tier moves since then are in the history.
         quarter_ago = as_of - timedelta(days=91)
-        classify.refresh(
+        pareto.refresh(
             session,
             quarter_ago,
             force=True,
             moved_at=datetime.combine(quarter_ago, now.timetz()),
             with_segments=False,  # made afresh for today just below
         )
-        classify.refresh(session, as_of, force=True, moved_at=now)
+        pareto.refresh(session, as_of, force=True, moved_at=now)
         say("scoring health")
         # Four weeks ago first, so the history shows which accounts are falling.
-        health.record_week(session, as_of - timedelta(days=28))
-        health.refresh(session, as_of, force=True)
+        score.record_week(session, as_of - timedelta(days=28))
+        score.refresh(session, as_of, force=True)
     return counts
 
 

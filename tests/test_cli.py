@@ -15,8 +15,8 @@ import pytest
 import sqlalchemy as sa
 
 from kam.db import open_database
-from kam.services.account_edit import create_account
-from kam.services.revenue import add_revenue
+from kam.services.accounts.account_edit import create_account
+from kam.services.wallet.revenue import add_revenue
 from tests.support import run
 
 
@@ -55,7 +55,7 @@ def test_pareto_table(small_db: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert "华东精密机械有限公司" in rows[1]
     assert "No Sales Yet" in rows[3]
     # Wide characters keep the columns aligned: every row's revenue ends in the same column.
-    from kam.services.formatting import cell_len
+    from kam.services.values.formatting import cell_len
 
     ends = {cell_len(r[: r.index("%")]) for r in rows[:3]}
     assert len(ends) == 1
@@ -227,11 +227,11 @@ def pipeline_json(capsys: pytest.CaptureFixture[str], db: Path, *args: str) -> d
 def test_pipeline_report_agrees_with_the_forecast_every_screen_reads(
     demo_db: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from kam.services import pipeline
+    from kam.services.pipeline import deals
 
     database = open_database(f"sqlite:///{demo_db}")
     with database.read() as session:
-        board = pipeline.forecast(session, pipeline.DealFilter(), date(2026, 11, 22), "stage")
+        board = deals.forecast(session, deals.DealFilter(), date(2026, 11, 22), "stage")
     database.dispose()
     assert board.total.open_deals > 20 and board.total.won_minor > 0  # a real test
     for by in ("stage", "owner", "quarter", "account", "key"):
@@ -275,7 +275,7 @@ def _report_json(capsys, db: Path, name: str, *args: str) -> dict:
 def test_health_report_agrees_with_the_account_screen(
     demo_db: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from kam.services import health
+    from kam.services.health import score
 
     report = _report_json(capsys, demo_db, "health")
     assert report["at_risk"] == len(report["accounts"]) > 0
@@ -283,7 +283,7 @@ def test_health_report_agrees_with_the_account_screen(
     database = open_database(f"sqlite:///{demo_db}")
     with database.read() as session:
         for row in report["accounts"][:5]:
-            live = health.account_health(session, uuid.UUID(row["account_id"]), date(2026, 11, 22))
+            live = score.account_health(session, uuid.UUID(row["account_id"]), date(2026, 11, 22))
             assert live is not None and live.score == row["score"], row["account"]
             assert row["reasons"] == live.reasons
     database.dispose()
@@ -296,14 +296,14 @@ def test_health_report_agrees_with_the_account_screen(
 def test_wallet_report_agrees_with_the_wallet_tab(
     demo_db: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from kam.services import wallet
+    from kam.services.wallet import share_of_wallet
 
     report = _report_json(capsys, demo_db, "wallet")
     assert report["accounts"]
     first = report["accounts"][0]
     database = open_database(f"sqlite:///{demo_db}")
     with database.read() as session:
-        (row,) = wallet.portfolio_wallet(
+        (row,) = share_of_wallet.portfolio_wallet(
             session, date(2026, 11, 22), accounts=[uuid.UUID(first["account_id"])]
         )
     database.dispose()
@@ -361,7 +361,7 @@ def test_cell_width_agrees_with_rich_for_every_character_it_counts_itself() -> N
     a terminal uses, as Rich measures them; anything else is left to Rich."""
     from rich.cells import cell_len as rich_cell_len
 
-    from kam.services.formatting import _NARROW, _WIDE, cell_len
+    from kam.services.values.formatting import _NARROW, _WIDE, cell_len
 
     assigned = [chr(c) for c in range(0x20, 0x10000) if unicodedata.category(chr(c)) != "Cn"]
     narrow = [c for c in assigned if re.fullmatch(_NARROW, c)]
@@ -389,7 +389,7 @@ def test_a_cell_is_cut_or_padded_to_its_width_as_rich_would(text: str, width: in
     from rich.cells import cell_len as rich_cell_len
     from rich.cells import set_cell_size
 
-    from kam.services.formatting import fit
+    from kam.services.values.formatting import fit
 
     for right in (False, True):
         cut = fit(text, width, right=right)

@@ -19,7 +19,7 @@ import kam.models
 from kam.db import Database, open_database, sqlite_path
 from kam.errors import DatabaseOpenError
 from kam.migrations import SCHEMA_HEAD
-from kam.services.account_edit import create_account
+from kam.services.accounts.account_edit import create_account
 
 
 def test_schema_head_matches_the_migration_scripts() -> None:
@@ -366,7 +366,8 @@ def test_a_read_only_file_opens_read_only_reads_everything_and_saves_nothing(
     import tempfile
 
     from kam.errors import ReadOnlyError
-    from kam.services import account_edit, classify
+    from kam.services.accounts import account_edit
+    from kam.services.classify import pareto
 
     folder = Path(tempfile.mkdtemp(prefix="kam-ro-"))
     try:
@@ -392,7 +393,7 @@ def test_a_read_only_file_opens_read_only_reads_everything_and_saves_nothing(
                     names = session.exec(sa.select(kam.models.Account.name)).scalars().all()
                 assert names == ["Acme 北京"]
                 with database.write(derived=True) as session:  # kept in the copy only
-                    classify.refresh(session, date(2026, 12, 2))
+                    pareto.refresh(session, date(2026, 12, 2))
                 try:
                     with database.write() as session:
                         account_edit.create_account(session, "Lost Ltd")
@@ -417,7 +418,7 @@ def test_a_read_only_file_opens_read_only_reads_everything_and_saves_nothing(
 
 def test_opening_read_only_on_request_leaves_a_writable_file_untouched(tmp_path: Path) -> None:
     from kam.errors import ReadOnlyError
-    from kam.services import account_edit
+    from kam.services.accounts import account_edit
 
     path = tmp_path / "kam.db"
     open_database(f"sqlite:///{path}").dispose()

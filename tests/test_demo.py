@@ -13,8 +13,8 @@ from kam.db import Database, open_database
 from kam.demo import build_demo, create_demo_database
 from kam.errors import KamError
 from kam.models.enums import AccountClass, OpportunityStage
-from kam.services import classify
-from kam.services.account_edit import create_account
+from kam.services.accounts.account_edit import create_account
+from kam.services.classify import pareto
 
 AS_OF = date(2026, 11, 22)
 
@@ -29,7 +29,7 @@ def test_demo_builds_a_varied_pareto_portfolio(database: Database) -> None:
     assert counts["account"] == 400
     assert 15 * 400 <= counts["revenue_line"] <= 25 * 400
     with database.read() as session:
-        result = classify.classify(session, AS_OF)
+        result = pareto.classify(session, AS_OF)
         names = [a.name for a in result.accounts]
         stages = set(
             session.connection()
@@ -91,7 +91,7 @@ def test_demo_stored_classification_is_current(tmp_path: Path) -> None:
     create_demo_database(f"sqlite:///{tmp_path / 'demo.db'}", 50, as_of=AS_OF)
     db = open_database(f"sqlite:///{tmp_path / 'demo.db'}")
     with db.read() as session:
-        assert classify.is_current(session, AS_OF)
+        assert pareto.is_current(session, AS_OF)
     db.dispose()
 
 

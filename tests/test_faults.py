@@ -11,9 +11,10 @@ import sqlalchemy as sa
 from kam.db import open_database
 from kam.errors import InputError
 from kam.models import Account, RevenueLine
-from kam.services import account_edit, maintenance
-from kam.services.parsing import MAX_AMOUNT_MINOR, parse_amount
-from kam.services.revenue import add_revenue
+from kam.services import maintenance
+from kam.services.accounts import account_edit
+from kam.services.values.parsing import MAX_AMOUNT_MINOR, parse_amount
+from kam.services.wallet.revenue import add_revenue
 from tests.support import run
 
 
@@ -337,7 +338,7 @@ def test_an_xlsx_formula_without_a_saved_value_is_refused_with_its_cell(
 def test_csv_cells_a_spreadsheet_could_split_into_a_formula_are_quoted_and_round_trip(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from kam.services import contacts
+    from kam.services.people import contacts
 
     source = tmp_path / "a.db"
     database = open_database(f"sqlite:///{source}")

@@ -18,10 +18,15 @@ from kam.errors import InputErrors
 from kam.models import ActionItem, Opportunity, PlanItem
 from kam.screens.account import AccountScreen
 from kam.screens.form import FormScreen
-from kam.services import account_edit, accounts, classify, contacts, pipeline, plans, review, team
-from kam.services.accounts import AccountListQuery
-from kam.services.parsing import parse_date, relative_date
-from kam.services.revenue import add_revenue
+from kam.services.accounts import account_edit, listing
+from kam.services.accounts.listing import AccountListQuery
+from kam.services.classify import pareto
+from kam.services.contact_plan import plans
+from kam.services.people import contacts, team
+from kam.services.pipeline import deals
+from kam.services.review import meeting
+from kam.services.values.parsing import parse_date, relative_date
+from kam.services.wallet.revenue import add_revenue
 from kam.widgets.lazy_table import LazyTable
 from tests.support import run, settle
 from tests.test_ui_workspace import open_account, shown, type_into
@@ -43,7 +48,7 @@ def db_path(tmp_path: Path) -> Path:
         bolt = account_edit.create_account(session, "Bolt AB")
         add_revenue(session, acme.id, date(2026, 6, 1), 900_000_00)
         add_revenue(session, bolt.id, date(2026, 6, 1), 1_000_00)
-        pipeline.create_deal(
+        deals.create_deal(
             session,
             acme.id,
             {"title": "Retrofit", "amount_minor": "30000", "stage": "negotiation"},
@@ -57,7 +62,7 @@ def db_path(tmp_path: Path) -> Path:
             USER,
             TODAY,
         )
-        classify.refresh(session, TODAY)
+        pareto.refresh(session, TODAY)
     database.dispose()
     return path
 
@@ -112,18 +117,18 @@ async def test_won_from_the_account_pipeline_tab_saves_and_the_app_carries_on(
 # --- 2. the accounts filter under every sort -------------------------------------------------
 
 
-@pytest.mark.parametrize("sort", sorted(accounts.SORT_COLUMNS))
+@pytest.mark.parametrize("sort", sorted(listing.SORT_COLUMNS))
 def test_the_accounts_filter_works_under_every_sort(database, sort: str) -> None:
     with database.write() as session:
         for name in ("Acme 北京", "Acme Steel", "Bolt AB"):
             account = account_edit.create_account(session, name)
             add_revenue(session, account.id, date(2026, 6, 1), 1_000_00)
-        classify.refresh(session, TODAY)
+        pareto.refresh(session, TODAY)
     with database.read() as session:
         for descending in (True, False):
             query = AccountListQuery(text="acme", sort=sort, descending=descending)
-            matches = accounts.count_accounts(session, query)
-            rows = accounts.list_accounts(session, query, 0, 50, matches=matches)
+            matches = listing.count_accounts(session, query)
+            rows = listing.list_accounts(session, query, 0, 50, matches=matches)
             assert sorted(r.name for r in rows) == ["Acme Steel", "Acme 北京"]
 
 
@@ -134,12 +139,12 @@ def test_a_review_action_typed_without_a_date_is_due_in_the_team_s_span(database
     with database.write() as session:
         ann = team.create_member(session, {"name": USER})
         acme = account_edit.create_account(session, "Acme", owner_id=ann.id)
-        week = review.iso_week(TODAY)
-        review.add_action(
+        week = meeting.iso_week(TODAY)
+        meeting.add_action(
             session, acme.id, week, {"title": "Call back", "owner": USER}, USER, TODAY
         )
-        review.save_action_due_days(session, 3)
-        review.add_action(
+        meeting.save_action_due_days(session, 3)
+        meeting.add_action(
             session, acme.id, week, {"title": "Send prices", "owner": USER}, USER, TODAY
         )
     with database.read() as session:
@@ -482,7 +487,7 @@ async def test_the_screen_keys_show_their_screen_whatever_was_opened_over_it(
     from kam.screens.accounts import AccountsScreen
     from kam.screens.agenda import AgendaScreen
 
-    acme = read(db_path, lambda s: pipeline.account_by_name(s, "Acme 北京"))
+    acme = read(db_path, lambda s: deals.account_by_name(s, "Acme 北京"))
     app = make_app(db_path)
     async with app.run_test(size=(120, 35)) as pilot:
         await pilot.press("4")
@@ -509,9 +514,9 @@ def moved_path(db_path: Path) -> Path:
 
     database = open_database(f"sqlite:///{db_path}")
     with database.write() as session:
-        bolt = pipeline.account_by_name(session, "Bolt AB")
+        bolt = deals.account_by_name(session, "Bolt AB")
         add_revenue(session, bolt, date(2026, 11, 1), 2_000_000_00)
-        classify.refresh(session, TODAY, moved_at=datetime(2026, 11, 23, 9, tzinfo=UTC))
+        pareto.refresh(session, TODAY, moved_at=datetime(2026, 11, 23, 9, tzinfo=UTC))
     database.dispose()
     return db_path
 
@@ -604,9 +609,9 @@ async def test_the_board_names_its_marks_and_scrolls_by_whole_cards(db_path: Pat
 
     database = open_database(f"sqlite:///{db_path}")
     with database.write() as session:
-        acme = pipeline.account_by_name(session, "Acme 北京")
+        acme = deals.account_by_name(session, "Acme 北京")
         for n in range(12):
-            pipeline.create_deal(
+            deals.create_deal(
                 session,
                 acme,
                 {"title": f"Deal {n}", "amount_minor": str(1000 + n), "stage": "proposal",
@@ -671,7 +676,7 @@ def test_the_pareto_classes_share_the_ranked_accounts_and_ids_have_dashes(
 
 
 def test_a_running_year_grows_at_its_run_rate_like_the_wallet() -> None:
-    from kam.services.revenue import revenue_years
+    from kam.services.wallet.revenue import revenue_years
 
     rows = revenue_years([(2025, 100_00, 0), (2026, 60_00, 10_00)], date(2026, 7, 2))
     last, running = rows
@@ -699,7 +704,7 @@ def test_an_account_without_revenue_is_never_green_however_well_the_rest_scores(
     database,
 ) -> None:
     from kam.models.enums import HealthBand
-    from kam.services import health
+    from kam.services.health import score
 
     with database.write() as session:
         ann = team.create_member(session, {"name": USER}).id
@@ -717,9 +722,9 @@ def test_an_account_without_revenue_is_never_green_however_well_the_rest_scores(
         plans.log_activity(
             session, new, {"kind": "visit", "member_ids": [str(ann), str(bo)]}, USER, TODAY
         )
-        classify.refresh(session, TODAY)
+        pareto.refresh(session, TODAY)
     with database.read() as session:
-        found = health.account_health(session, new, TODAY)
+        found = score.account_health(session, new, TODAY)
     assert found is not None
     assert found.band != HealthBand.green and found.capped_by == "no revenue to judge it by"
     assert found.reasons == "no revenue to judge it by"
@@ -728,7 +733,7 @@ def test_an_account_without_revenue_is_never_green_however_well_the_rest_scores(
 def test_an_account_that_stopped_buying_is_not_an_upgrade(database) -> None:
     from datetime import UTC, datetime
 
-    from kam.services import portfolio
+    from kam.services.portfolio import overview
 
     with database.write() as session:
         costly = account_edit.create_account(session, "Costly").id
@@ -738,19 +743,19 @@ def test_an_account_that_stopped_buying_is_not_an_upgrade(database) -> None:
                 add_revenue(session, other, date(year, 6, 1), 1_000_00)
         # Cost more to serve than it brought: problem, a year ago.
         add_revenue(session, costly, date(2025, 1, 10), 100_00, cost_minor=500_00)
-        classify.refresh(session, date(2025, 11, 1), moved_at=datetime(2025, 11, 1, tzinfo=UTC))
+        pareto.refresh(session, date(2025, 11, 1), moved_at=datetime(2025, 11, 1, tzinfo=UTC))
         # A year on it has bought nothing and cost nothing within the window: general.
-        classify.refresh(session, TODAY, moved_at=datetime(2026, 11, 20, tzinfo=UTC))
+        pareto.refresh(session, TODAY, moved_at=datetime(2026, 11, 20, tzinfo=UTC))
     with database.read() as session:
-        moves = portfolio.tier_moves(session, TODAY)
+        moves = overview.tier_moves(session, TODAY)
     mine = [m for m in moves.latest if m.name == "Costly"]
     assert mine and mine[0].tier_from == "problem" and mine[0].tier_to == "general"
     assert not mine[0].up and moves.up == 0 and moves.down >= 1
     assert (
-        classify.is_upgrade("tier", "problem", "general", "revenue 100 → 0; rank #4 → no purchases")
+        pareto.is_upgrade("tier", "problem", "general", "revenue 100 → 0; rank #4 → no purchases")
         is False
     )
-    assert classify.is_upgrade("tier", "gold", "diamond", "revenue 1 → 2; rank #2 → #1") is True
+    assert pareto.is_upgrade("tier", "gold", "diamond", "revenue 1 → 2; rank #2 → #1") is True
 
 
 # --- 16. the customer's own annual revenue is shown and edited -----------------------------------
@@ -780,6 +785,6 @@ async def test_their_annual_revenue_is_edited_in_the_form_and_shown_on_the_overv
         ]
         assert "Their revenue 250.0M a year" in profile
 
-    acme = read(db_path, lambda s: pipeline.account_by_name(s, "Acme 北京"))
+    acme = read(db_path, lambda s: deals.account_by_name(s, "Acme 北京"))
     found = read(db_path, lambda s: s.get(account_edit.Account, acme).annual_revenue_minor)
     assert found == 250_000_000_00

@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from kam.errors import InputError
-from kam.services.parsing import parse_amount, parse_date
-from kam.services.tabular import FileProblem, read_csv
+from kam.files.tabular import FileProblem, read_csv
+from kam.services.values.parsing import parse_amount, parse_date
 
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -141,7 +141,7 @@ def _on_a_full_disk(room: int, *args: str) -> tuple[int, str]:
 def test_a_full_disk_during_an_import_or_a_backup_leaves_the_database_as_it_was(
     tmp_path: Path,
 ) -> None:
-    from kam.services import account_edit
+    from kam.services.accounts import account_edit
 
     db = tmp_path / "kam.db"
     database = open_database(f"sqlite:///{db}")

@@ -15,9 +15,10 @@ import sqlalchemy as sa
 
 from kam.db import Database, open_database
 from kam.demo import build_demo
+from kam.files import exports, imports
 from kam.models import Account, RevenueLine, TeamMember
-from kam.services import exporting, maintenance, transfer
-from kam.services.account_edit import create_account
+from kam.services import maintenance
+from kam.services.accounts.account_edit import create_account
 from tests.support import run
 
 TODAY = date(2026, 11, 22)
@@ -154,12 +155,12 @@ def test_kam_copy_moves_everything_into_postgresql_and_back(
     )
     import io
 
-    for kind in transfer.KINDS:
+    for kind in imports.KINDS:
         texts = []
         for database in (source, server, copy):
             out_text = io.StringIO()
             with database.read() as session:
-                exporting.export(session, [kind], "csv", None, out_text)
+                exports.export(session, [kind], "csv", None, out_text)
             texts.append(out_text.getvalue())
         assert texts[0] == texts[1] == texts[2], kind
     for database in (source, server, copy):
@@ -211,7 +212,7 @@ import sys, time
 from datetime import date
 from kam.db import open_database
 from kam.models import Account
-from kam.services.revenue import add_revenue
+from kam.services.wallet.revenue import add_revenue
 import sqlalchemy as sa
 database = open_database(sys.argv[1])
 with database.write() as session:

@@ -13,8 +13,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from kam.db import Database
 from kam.errors import InputError
 from kam.models import Account, Opportunity, RevenueLine, name_key
-from kam.services.account_edit import create_account
-from kam.services.revenue import add_revenue
+from kam.services.accounts.account_edit import create_account
+from kam.services.wallet.revenue import add_revenue
 
 
 def insert(database: Database, table: str, **values: object) -> None:

@@ -10,16 +10,17 @@ from sqlmodel import select
 from kam.db import Database
 from kam.models import Account, name_key
 from kam.models.enums import AccountClass, AccountStatus, ValueTier
-from kam.services import classify, health
-from kam.services.account_edit import archive_account, create_account
-from kam.services.accounts import (
+from kam.services.accounts.account_edit import archive_account, create_account
+from kam.services.accounts.listing import (
     SORT_COLUMNS,
     AccountListQuery,
     count_accounts,
     list_accounts,
     search,
 )
-from kam.services.revenue import add_revenue
+from kam.services.classify import pareto
+from kam.services.health import score
+from kam.services.wallet.revenue import add_revenue
 
 TODAY = date(2026, 11, 22)
 NAMES = [
@@ -53,7 +54,7 @@ def listed(database: Database) -> Database:
             amount = [900, 500, 500, 300, 0, 120, 80, 60, 40, 0, 20, 10][i]
             if amount:
                 add_revenue(session, account.id, date(2026, 5, 1), amount, cost_minor=amount // 3)
-        classify.refresh(session, TODAY)
+        pareto.refresh(session, TODAY)
     return database
 
 
@@ -94,7 +95,7 @@ def test_default_order_is_revenue_descending_then_name(listed: Database) -> None
 def test_each_sort_orders_all_pages(listed: Database, sort: str, descending: bool) -> None:
     if sort == "health":
         with listed.write() as session:
-            assert health.refresh(session, date.today()) > 0
+            assert score.refresh(session, date.today()) > 0
     rows = every_row(listed, AccountListQuery(sort=sort, descending=descending))
     key = {
         "name": lambda r: r.name.casefold(),
@@ -160,7 +161,7 @@ def test_the_name_filter_follows_renames_and_archiving(listed: Database) -> None
     assert names_matching(listed, "ex ste") == ["Apex Steel"]
     with listed.write() as session:
         archive_account(session, steel_id, "kam")
-        classify.refresh(session, TODAY)
+        pareto.refresh(session, TODAY)
     assert names_matching(listed, "apex") == []
     assert names_matching(listed, "apex", archived=True) == ["Apex Steel"]
 
@@ -183,7 +184,7 @@ def test_the_name_index_finds_what_reading_every_name_finds(sqlite_database: Dat
     ]
     with sqlite_database.write() as session:
         ids = {name: create_account(session, name).id for name in names}
-        classify.refresh(session, TODAY)
+        pareto.refresh(session, TODAY)
     with sqlite_database.write() as session:
         moved = session.get(Account, ids["Crème Brûlée"])
         moved.name, moved.name_key = "Crema Catalana", name_key("Crema Catalana")
@@ -191,7 +192,7 @@ def test_the_name_index_finds_what_reading_every_name_finds(sqlite_database: Dat
         session.connection().exec_driver_sql(
             "DELETE FROM account WHERE id = ?", (ids["上海物流"].hex,)
         )
-        classify.refresh(session, TODAY)
+        pareto.refresh(session, TODAY)
     with sqlite_database.read() as session:
         indexed = (
             session.connection()

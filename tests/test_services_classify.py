@@ -12,10 +12,10 @@ from kam.db import Database
 from kam.errors import InputError
 from kam.models import TierChange
 from kam.models.enums import AccountClass, ValueTier
-from kam.services import classify
 from kam.services import settings as settings_service
-from kam.services.account_edit import create_account
-from kam.services.revenue import add_revenue
+from kam.services.accounts.account_edit import create_account
+from kam.services.classify import pareto
+from kam.services.wallet.revenue import add_revenue
 
 AS_OF = date(2026, 11, 22)
 IN_WINDOW = date(2026, 6, 1)
@@ -35,7 +35,7 @@ def portfolio(database: Database, revenue: dict[str, int], **flags: dict) -> dic
 
 def result(database: Database, **kwargs):
     with database.read() as session:
-        return classify.classify(session, AS_OF, **kwargs)
+        return pareto.classify(session, AS_OF, **kwargs)
 
 
 def by_name(res) -> dict:
@@ -178,7 +178,7 @@ def test_impossible_cut_offs_are_refused(database: Database, bad: Classification
 @pytest.mark.parametrize("text", ["12x", "0m", "", "twelve months"])
 def test_bad_window_is_refused(text: str) -> None:
     with pytest.raises(InputError, match="window"):
-        classify.parse_window(text)
+        pareto.parse_window(text)
 
 
 def test_stored_classification_matches_a_fresh_computation(database: Database) -> None:
@@ -189,10 +189,10 @@ def test_stored_classification_matches_a_fresh_computation(database: Database) -
     )
     fresh = result(database)
     with database.write() as session:
-        classify.refresh(session, AS_OF)
+        pareto.refresh(session, AS_OF)
     with database.read() as session:
-        assert classify.is_current(session, AS_OF)
-        stored = classify.classify(session, AS_OF)
+        assert pareto.is_current(session, AS_OF)
+        stored = pareto.classify(session, AS_OF)
     assert [
         (a.name, a.rank, a.account_class, a.tier, a.revenue_minor) for a in stored.accounts
     ] == [(a.name, a.rank, a.account_class, a.tier, a.revenue_minor) for a in fresh.accounts]
@@ -201,22 +201,22 @@ def test_stored_classification_matches_a_fresh_computation(database: Database) -
 def test_new_revenue_makes_the_stored_classification_stale(database: Database) -> None:
     ids = portfolio(database, {"Grower": 1, "Leader": 100})
     with database.write() as session:
-        classify.refresh(session, AS_OF)
+        pareto.refresh(session, AS_OF)
     with database.write() as session:
         add_revenue(session, ids["Grower"], IN_WINDOW, 1000)
     with database.read() as session:
-        assert not classify.is_current(session, AS_OF)
+        assert not pareto.is_current(session, AS_OF)
     assert by_name(result(database))["Grower"].rank == 1
 
 
 def test_refresh_records_tier_moves_as_history(database: Database) -> None:
     ids = portfolio(database, {"Grower": 1, "Leader": 100})
     with database.write() as session:
-        assert classify.refresh(session, AS_OF) == 0  # first classification: nothing moved
+        assert pareto.refresh(session, AS_OF) == 0  # first classification: nothing moved
     with database.write() as session:
         add_revenue(session, ids["Grower"], IN_WINDOW, 1000)
     with database.write() as session:
-        moves = classify.refresh(session, AS_OF)
+        moves = pareto.refresh(session, AS_OF)
     assert moves == 4  # both accounts changed class and tier
     with database.read() as session:
         rows = session.exec(select(TierChange).where(TierChange.account_id == ids["Grower"])).all()
@@ -233,8 +233,8 @@ def test_the_classification_sums_each_account_from_its_own_index_range(
     (summing through the whole index, then joining, took ~0.12 s more at 100k accounts)."""
     database = sqlite_database
     portfolio(database, {"Acme": 10, "Bolt": 5, "Cobalt": 0})
-    statement = classify.classification_select(
-        classify.make_window(AS_OF, "12m"), ClassificationSettings()
+    statement = pareto.classification_select(
+        pareto.make_window(AS_OF, "12m"), ClassificationSettings()
     )
     with database.read() as session:
         conn = session.connection()

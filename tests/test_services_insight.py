@@ -14,21 +14,16 @@ from kam.db import Database
 from kam.errors import InputError, InputErrors
 from kam.models import Account, AccountClassification, TierChange
 from kam.models.enums import AccountClass, HealthBand, PeriodKind, RelationalGroup, Segment
-from kam.services import (
-    account_edit,
-    classify,
-    contacts,
-    feedback,
-    health,
-    periods,
-    plans,
-    portfolio,
-    segments,
-    team,
-    wallet,
-    workspace,
-)
-from kam.services.revenue import add_revenue
+from kam.services import workspace
+from kam.services.accounts import account_edit
+from kam.services.classify import pareto, segments
+from kam.services.contact_plan import plans
+from kam.services.health import feedback, score
+from kam.services.people import contacts, team
+from kam.services.portfolio import overview as portfolio
+from kam.services.values import periods
+from kam.services.wallet import share_of_wallet
+from kam.services.wallet.revenue import add_revenue
 
 TODAY = date(2026, 11, 22)
 ME = "Ann Lee"
@@ -49,7 +44,7 @@ def _revenue(database: Database, account_id: uuid.UUID, lines: list[tuple[date, 
 
 def _estimate(database: Database, account_id: uuid.UUID, **raw) -> uuid.UUID:
     with database.write() as session:
-        return wallet.create_estimate(session, account_id, raw).id
+        return share_of_wallet.create_estimate(session, account_id, raw).id
 
 
 def _monthly(year: int, amount: int, category: str = "Equipment", months=range(1, 13)):
@@ -117,7 +112,7 @@ def book(database: Database) -> dict[str, uuid.UUID]:
             ME,
             TODAY,
         )
-        classify.refresh(session, TODAY)
+        pareto.refresh(session, TODAY)
     return ids
 
 
@@ -157,7 +152,7 @@ def test_growing_slower_than_the_customer_is_falling_behind(database: Database, 
         competitors="Acme 40%, 正泰 20%",
     )
     with database.read() as session:
-        view = wallet.account_wallet(session, grower, TODAY)
+        view = share_of_wallet.account_wallet(session, grower, TODAY)
     cell = view.cell("Equipment", periods.parse_period("2025"))
     assert cell is not None
     assert cell.ours_minor == 1_320_000  # 12 x 1,100.00
@@ -168,7 +163,7 @@ def test_growing_slower_than_the_customer_is_falling_behind(database: Database, 
     assert cell.growth_gap == pytest.approx(-0.20)
     assert cell.behind(view.settings)
     assert cell.competitors == [("Acme", 0.4), ("正泰", 0.2)]
-    notes = wallet.describe_cell(cell, view.settings)
+    notes = share_of_wallet.describe_cell(cell, view.settings)
     assert "falling behind: we grow +10%, they grow +30%" in notes
 
 
@@ -179,8 +174,8 @@ def test_whitespace_and_a_period_still_running(database: Database, book) -> None
     )
     _estimate(database, white, category="Service", period="2026", spend="5,000")
     with database.read() as session:
-        view = wallet.account_wallet(session, white, TODAY)
-        (row,) = wallet.portfolio_wallet(session, TODAY, accounts=[white])
+        view = share_of_wallet.account_wallet(session, white, TODAY)
+        (row,) = share_of_wallet.portfolio_wallet(session, TODAY, accounts=[white])
     year = periods.parse_period("2026")
     equipment, service = view.cell("Equipment", year), view.cell("Service", year)
     assert view.partial(year)
@@ -194,14 +189,14 @@ def test_whitespace_and_a_period_still_running(database: Database, book) -> None
     assert row.spend_minor == 2_500_000
     # The portfolio report says the same as the tab.
     with database.read() as session:
-        portfolio = {r.account_id: r for r in wallet.portfolio_wallet(session, TODAY)}
+        portfolio = {r.account_id: r for r in share_of_wallet.portfolio_wallet(session, TODAY)}
     assert portfolio[white] == row
 
 
 def test_wallet_input_is_checked_and_nothing_is_saved(database: Database, book) -> None:
     white = book["white"]
     with pytest.raises(InputErrors) as caught, database.write() as session:
-        wallet.create_estimate(
+        share_of_wallet.create_estimate(
             session,
             white,
             {
@@ -222,9 +217,11 @@ def test_wallet_input_is_checked_and_nothing_is_saved(database: Database, book) 
     assert "more than 100%" in caught.value.errors["competitors"]
     _estimate(database, white, category="Equipment", period="2026", spend="1,000")
     with pytest.raises(InputError, match="has an estimate already"), database.write() as s:
-        wallet.create_estimate(s, white, {"category": "equipment", "period": "2026", "spend": "9"})
+        share_of_wallet.create_estimate(
+            s, white, {"category": "equipment", "period": "2026", "spend": "9"}
+        )
     with database.read() as session:
-        view = wallet.account_wallet(session, white, TODAY)
+        view = share_of_wallet.account_wallet(session, white, TODAY)
     assert [c.spend_minor for c in view.cells.values() if c.spend_minor] == [100_000]
 
 
@@ -232,21 +229,23 @@ def test_editing_an_estimate_keeps_what_another_person_changed(database: Databas
     white = book["white"]
     estimate_id = _estimate(database, white, category="Equipment", period="2026", spend="1,000")
     with database.read() as session:
-        base = wallet.open_estimate_form(session, estimate_id)
+        base = share_of_wallet.open_estimate_form(session, estimate_id)
     with database.write() as session:  # someone else changes the competitors meanwhile
-        other = wallet.open_estimate_form(session, estimate_id)
-        wallet.update_estimate(
+        other = share_of_wallet.open_estimate_form(session, estimate_id)
+        share_of_wallet.update_estimate(
             session, estimate_id, other, {**other.values, "competitors": "Acme 30%"}
         )
     with database.write() as session:
-        wallet.update_estimate(session, estimate_id, base, {**base.values, "spend": "2,000"})
+        share_of_wallet.update_estimate(
+            session, estimate_id, base, {**base.values, "spend": "2,000"}
+        )
     with database.read() as session:
-        form = wallet.open_estimate_form(session, estimate_id)
+        form = share_of_wallet.open_estimate_form(session, estimate_id)
     assert form.values["spend"] == "2,000" and form.values["competitors"] == "Acme 30%"
     with database.write() as session:
-        wallet.remove_estimate(session, estimate_id)
+        share_of_wallet.remove_estimate(session, estimate_id)
     with database.read() as session:
-        assert wallet.account_wallet(session, white, TODAY).periods == []
+        assert share_of_wallet.account_wallet(session, white, TODAY).periods == []
 
 
 # --- segments -------------------------------------------------------------------------------
@@ -286,7 +285,7 @@ def test_a_relational_account_losing_value_is_told_apart(database: Database) -> 
     price = _account(database, "Price Buyer", relationship_type="transactional")
     _revenue(database, price, _monthly(2025, 2000) + _monthly(2026, 2000, months=range(1, 12)))
     with database.write() as session:
-        classify.refresh(session, TODAY)
+        pareto.refresh(session, TODAY)
     with database.read() as session:
         lost = segments.account_behaviour(session, falling)
         buyer = segments.account_behaviour(session, price)
@@ -306,7 +305,7 @@ def test_a_class_move_is_recorded_with_its_reason(database: Database, book) -> N
         small = _named(session, "Small 05")
     _revenue(database, small, [(date(2026, 11, 1), 90_000, "Equipment")])
     with database.write() as session:
-        assert classify.refresh(session, TODAY, moved_at=moved_at) > 0
+        assert pareto.refresh(session, TODAY, moved_at=moved_at) > 0
     with database.read() as session:
         moves = session.exec(select(TierChange).where(TierChange.account_id == small)).all()
     by_field = {m.field.value: m for m in moves}
@@ -341,14 +340,14 @@ def test_a_class_move_is_recorded_with_its_reason(database: Database, book) -> N
 # --- health ---------------------------------------------------------------------------------
 
 
-def _health(database: Database, account_id: uuid.UUID) -> health.Health:
+def _health(database: Database, account_id: uuid.UUID) -> score.Health:
     with database.read() as session:
-        found = health.account_health(session, account_id, TODAY)
+        found = score.account_health(session, account_id, TODAY)
     assert found is not None
     return found
 
 
-def _signal(h: health.Health, key: str) -> health.Signal:
+def _signal(h: score.Health, key: str) -> score.Signal:
     return next(s for s in h.signals if s.key == key)
 
 
@@ -376,14 +375,14 @@ def test_the_silent_account_is_watched_and_red(database: Database, book) -> None
 
 
 def test_revenue_evidence_says_which_period_had_what() -> None:
-    def said(now: int, before: int, span=health._QUARTER) -> str:
-        return health._growth_signal("revenue_quarter", now, before, span, 7, 150).evidence
+    def said(now: int, before: int, span=score._QUARTER) -> str:
+        return score._growth_signal("revenue_quarter", now, before, span, 7, 150).evidence
 
     assert said(74_640_00, 0) == (
         "new revenue: 74.6k in 3 months, none the same 3 months a year before"
     )
-    assert said(0, 0, health._YEAR) == "no revenue in 12 months nor the year before"
-    assert said(0, 88_000_00, health._YEAR) == "no revenue in 12 months (88.0k the year before)"
+    assert said(0, 0, score._YEAR) == "no revenue in 12 months nor the year before"
+    assert said(0, 88_000_00, score._YEAR) == "no revenue in 12 months (88.0k the year before)"
     assert said(50_00, 100_00) == "revenue -50% in 3 months, year on year (100 → 50)"
 
 
@@ -408,7 +407,7 @@ def test_a_former_key_account_is_watched_once_it_slips(database: Database, book)
         ids[name] = _account(database, name)  # nothing bought in the last twelve months
         _revenue(database, ids[name], [(date(2025, 6, 1), before, "Equipment")])
     with database.write() as session:
-        classify.refresh(session, TODAY)
+        pareto.refresh(session, TODAY)
     assert min(_key_revenue(database)) == floor * 100
     with database.read() as session:
         watched = {name for name, account in ids.items() if account_health(session, account)}
@@ -425,14 +424,14 @@ def test_with_no_major_account_the_smallest_core_one_sets_the_floor(database: Da
         [(date(2025, 6, 1), 1300, "Equipment"), (date(2026, 6, 1), 10, "Equipment")],
     )
     with database.write() as session:
-        classify.refresh(session, TODAY)
+        pareto.refresh(session, TODAY)
     assert _key_revenue(database) == [1200_00]  # one core account, no major one
     with database.read() as session:
         assert account_health(session, faded) is not None
 
 
-def account_health(session, account_id: uuid.UUID) -> health.Health | None:
-    return health.account_health(session, account_id, TODAY)
+def account_health(session, account_id: uuid.UUID) -> score.Health | None:
+    return score.account_health(session, account_id, TODAY)
 
 
 def test_single_threading_and_a_key_contact_leaving_are_named(database: Database, book) -> None:
@@ -476,12 +475,12 @@ def test_the_at_risk_list_and_stored_health_agree_with_the_live_score(
     database: Database, book
 ) -> None:
     with database.write() as session:
-        scored = health.refresh(session, TODAY)
-        assert health.refresh(session, TODAY) == 0  # nothing moved: kept
+        scored = score.refresh(session, TODAY)
+        assert score.refresh(session, TODAY) == 0  # nothing moved: kept
     assert scored >= 4
     with database.read() as session:
-        stored = health.stored(session)
-        risky = {r.account_id: r for r in health.at_risk(session)}
+        stored = score.stored(session)
+        risky = {r.account_id: r for r in score.at_risk(session)}
     for key in ("grower", "silent", "single", "white"):
         assert stored[book[key]].score == _health(database, book[key]).score
     assert "red" in risky[book["silent"]].why_listed
@@ -491,7 +490,7 @@ def test_the_at_risk_list_and_stored_health_agree_with_the_live_score(
     # A change anywhere behind a signal makes the stored health stale.
     with database.write() as session:
         feedback.open_complaint(session, book["white"], {"summary": "Wrong invoice"}, TODAY)
-        assert not health.is_current(session, TODAY)
+        assert not score.is_current(session, TODAY)
 
 
 def test_a_fall_over_four_weeks_is_seen(database: Database, book) -> None:
@@ -499,41 +498,41 @@ def test_a_fall_over_four_weeks_is_seen(database: Database, book) -> None:
         plans.log_activity(
             session, book["white"], {"kind": "call", "occurred_on": "2026-10-20"}, ME, TODAY
         )
-        health.record_week(session, date(2026, 10, 25))
+        score.record_week(session, date(2026, 10, 25))
         feedback.open_complaint(
             session, book["white"], {"severity": "high", "summary": "Outage"}, TODAY
         )
         feedback.open_complaint(
             session, book["white"], {"severity": "high", "summary": "Outage again"}, TODAY
         )
-        health.refresh(session, TODAY)
+        score.refresh(session, TODAY)
     with database.read() as session:
-        white = health.stored(session)[book["white"]]
-        by_fall = health.at_risk(session, order="fall")
+        white = score.stored(session)[book["white"]]
+        by_fall = score.at_risk(session, order="fall")
     assert white.previous_score is not None and white.change is not None and white.change < 0
     assert by_fall[0].change is not None and by_fall[0].change <= by_fall[-1].change
 
 
 def test_settings_are_checked() -> None:
     with pytest.raises(InputErrors):
-        health.HealthSettings(red_below=80, amber_below=70).check()
+        score.HealthSettings(red_below=80, amber_below=70).check()
     with pytest.raises(InputErrors):
         segments.SegmentSettings(high_value_top=0).check()
 
 
 def test_an_edit_rescores_only_the_accounts_it_touched(database: Database, book) -> None:
     with database.write() as session:
-        everyone = health.refresh(session, TODAY)
+        everyone = score.refresh(session, TODAY)
     assert everyone >= 4
     with database.write() as session:
         feedback.open_complaint(
             session, book["white"], {"severity": "high", "summary": "Outage"}, TODAY
         )
     with database.write() as session:
-        assert health.refresh(session, TODAY) == 1  # only Whitespace GmbH again
-        assert health.is_current(session, TODAY)
+        assert score.refresh(session, TODAY) == 1  # only Whitespace GmbH again
+        assert score.is_current(session, TODAY)
     with database.read() as session:
-        stored = health.stored(session)
+        stored = score.stored(session)
     assert len(stored) == everyone  # the others kept their scores
     assert stored[book["white"]].score == _health(database, book["white"]).score
     assert next(s for s in stored[book["white"]].signals if s.key == "complaints").score == 0
@@ -541,13 +540,13 @@ def test_an_edit_rescores_only_the_accounts_it_touched(database: Database, book)
     with database.write() as session:
         item = plans.create_item(session, book["grower"], {"kind": "call"}, ME, TODAY)
     with database.write() as session:
-        assert health.refresh(session, TODAY) == 1
+        assert score.refresh(session, TODAY) == 1
         plans.remove_item(session, item.id, ME)
     with database.write() as session:
-        assert health.refresh(session, TODAY) == 1
+        assert score.refresh(session, TODAY) == 1
     # Another day: everyone again.
     with database.write() as session:
-        assert health.refresh(session, date(2026, 11, 23)) == everyone
+        assert score.refresh(session, date(2026, 11, 23)) == everyone
 
 
 def test_one_accounts_screen_reads_its_own_rows_not_the_portfolios(
@@ -560,7 +559,7 @@ def test_one_accounts_screen_reads_its_own_rows_not_the_portfolios(
     _revenue(database, mine, _monthly(2025, 100) + _monthly(2026, 90, months=range(1, 12)))
     with database.write() as session:
         plans.create_item(session, mine, {"kind": "call", "next_due": "2026-10-01"}, ME, TODAY)
-        classify.refresh(session, TODAY)
+        pareto.refresh(session, TODAY)
     portfolio_wide = ["ix_plan_item_active_due", "ix_account_classification_class_tier"]
     with database.write() as session:
         # Made last, an index wins SQLite's ties between equally good plans; which index of a

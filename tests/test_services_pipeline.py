@@ -14,8 +14,12 @@ from kam.db import Database
 from kam.errors import InputErrors, KamError
 from kam.models import Activity, Opportunity
 from kam.models.enums import ActivityKind, OpportunityStage
-from kam.services import account_edit, classify, history, pipeline, team
-from kam.services.pipeline import DealFilter, Quarter
+from kam.services.accounts import account_edit
+from kam.services.classify import pareto
+from kam.services.history import changes as history
+from kam.services.people import team
+from kam.services.pipeline import deals
+from kam.services.pipeline.deals import DealFilter, Quarter
 
 TODAY = date(2026, 11, 22)
 ME = "Ann Lee"
@@ -29,7 +33,7 @@ def _account(database: Database, name: str, **fields) -> uuid.UUID:
 def _deal(database: Database, account_id: uuid.UUID | None, **fields) -> uuid.UUID:
     raw = {"title": "Deal", "amount_minor": "1000", "stage": "prospecting", **fields}
     with database.write() as session:
-        return pipeline.create_deal(session, account_id, raw, ME, TODAY).id
+        return deals.create_deal(session, account_id, raw, ME, TODAY).id
 
 
 def _set(database: Database, deal_id: uuid.UUID, **columns) -> None:
@@ -40,16 +44,16 @@ def _set(database: Database, deal_id: uuid.UUID, **columns) -> None:
             setattr(deal, key, value)
 
 
-def _forecast(database: Database, by: str = "stage", **filters) -> pipeline.Forecast:
+def _forecast(database: Database, by: str = "stage", **filters) -> deals.Forecast:
     with database.write() as session:
-        classify.refresh(session, TODAY)
+        pareto.refresh(session, TODAY)
     with database.read() as session:
-        return pipeline.forecast(session, DealFilter(**filters), TODAY, by)
+        return deals.forecast(session, DealFilter(**filters), TODAY, by)
 
 
-def _rows(database: Database, **filters) -> list[pipeline.DealRow]:
+def _rows(database: Database, **filters) -> list[deals.DealRow]:
     with database.read() as session:
-        return pipeline.list_deals(session, DealFilter(**filters), TODAY, 0, 100)
+        return deals.list_deals(session, DealFilter(**filters), TODAY, 0, 100)
 
 
 @pytest.fixture
@@ -77,7 +81,7 @@ def book(database: Database) -> dict[str, uuid.UUID]:
     ids["lost"] = _deal(database, small, title="Pilot", amount_minor="5000")
     with database.write() as session:
         for deal, won in (("won", True), ("won_last_year", True), ("lost", False)):
-            pipeline.close_deal(
+            deals.close_deal(
                 session, ids[deal], {"close_reason": "decided"}, won=won, user=ME, today=TODAY
             )
     _set(database, ids["won"], closed_on=date(2026, 8, 1))
@@ -101,7 +105,7 @@ def test_weighted_forecast_counts_open_deals_at_their_probability_and_won_ones_i
 def test_forecast_groups_agree_with_the_total(
     database: Database, book: dict[str, uuid.UUID]
 ) -> None:
-    for by in pipeline.GROUPINGS:
+    for by in deals.GROUPINGS:
         result = _forecast(database, by)
         assert sum(r.weighted_minor for r in result.rows) == result.total.weighted_minor, by
         assert sum(r.won_minor for r in result.rows) == result.total.won_minor, by
@@ -116,7 +120,7 @@ def test_forecast_groups_agree_with_the_total(
         ("2026-Q3", 0, 700_000),  # won in August
         ("2026-Q4", 500_000, 0),
         ("2027-Q1", 1_800_000, 0),
-        (pipeline.NO_DATE, 10_000, 0),
+        (deals.NO_DATE, 10_000, 0),
     ]
     owners = {r.label: r.weighted_minor for r in _forecast(database, "owner").rows}
     assert owners == {"Bo Chen": 1_800_000, "Li Wei": 510_000, "(no owner)": 0}
@@ -205,8 +209,8 @@ def test_a_deal_goes_stale_after_its_stage_threshold_without_a_move_or_an_activi
     assert _forecast(database).total.stale == 0
 
     with database.write() as session:  # negotiation may sit 20 days only
-        values = pipeline.pipeline_settings(session).values()
-        pipeline.save_pipeline_settings(session, {**values, "stale_negotiation": "20"})
+        values = deals.pipeline_settings(session).values()
+        deals.save_pipeline_settings(session, {**values, "stale_negotiation": "20"})
     assert {r.title: r for r in _rows(database)}["Plant"].stale
     assert _forecast(database).row("negotiation").stale == 1
 
@@ -227,29 +231,27 @@ def test_probability_follows_the_stage_setting_unless_set_by_hand(
     database: Database, book: dict[str, uuid.UUID]
 ) -> None:
     with database.write() as session:
-        values = pipeline.pipeline_settings(session).values()
-        pipeline.save_pipeline_settings(
-            session, {**values, "p_proposal": "60", "p_negotiation": "70"}
-        )
+        values = deals.pipeline_settings(session).values()
+        deals.save_pipeline_settings(session, {**values, "p_proposal": "60", "p_negotiation": "70"})
     rows = {r.title: r for r in _rows(database)}
     assert rows["Line upgrade"].probability == 60  # follows its stage
     assert rows["Plant"].probability == 90  # set by hand, kept
     with database.write() as session:
-        moved = pipeline.move_deal(session, book["prospect"], 1, ME, TODAY)
+        moved = deals.move_deal(session, book["prospect"], 1, ME, TODAY)
     assert moved.stage == OpportunityStage.qualification
     assert {r.title: r for r in _rows(database)}["Trial"].probability == 20
 
 
 def test_bad_stage_settings_are_named_and_nothing_is_saved(database: Database) -> None:
     with database.write() as session:
-        values = pipeline.pipeline_settings(session).values()
+        values = deals.pipeline_settings(session).values()
     with pytest.raises(InputErrors) as caught, database.write() as session:
-        pipeline.save_pipeline_settings(
+        deals.save_pipeline_settings(
             session, {**values, "p_proposal": "150", "stale_qualification": "soon"}
         )
     assert set(caught.value.errors) == {"p_proposal", "stale_qualification"}
     with database.read() as session:
-        assert pipeline.pipeline_settings(session).probability[OpportunityStage.proposal] == 50
+        assert deals.pipeline_settings(session).probability[OpportunityStage.proposal] == 50
 
 
 def test_every_bad_field_of_a_deal_is_named_and_nothing_is_saved(database: Database) -> None:
@@ -296,11 +298,11 @@ def test_stage_moves_are_history_rows_with_who_and_when(
     database: Database, book: dict[str, uuid.UUID]
 ) -> None:
     with database.write() as session:
-        pipeline.move_deal(session, book["prospect"], 1, "Li Wei", TODAY)
-        pipeline.move_deal(session, book["prospect"], 1, "Li Wei", TODAY)
-        pipeline.move_deal(session, book["prospect"], -1, ME, TODAY)
+        deals.move_deal(session, book["prospect"], 1, "Li Wei", TODAY)
+        deals.move_deal(session, book["prospect"], 1, "Li Wei", TODAY)
+        deals.move_deal(session, book["prospect"], -1, ME, TODAY)
     with database.read() as session:
-        path = pipeline.stage_path(session, book["prospect"])
+        path = deals.stage_path(session, book["prospect"])
         changes = history.account_history(session, book["small"])
     assert [(s.from_stage, s.to_stage, s.changed_by) for s in path] == [
         (None, OpportunityStage.prospecting, ME),
@@ -319,15 +321,15 @@ def test_stage_moves_are_history_rows_with_who_and_when(
 
 def test_closed_deals_do_not_move(database: Database, book: dict[str, uuid.UUID]) -> None:
     with pytest.raises(KamError, match="closed deal does not move"), database.write() as s:
-        pipeline.move_deal(s, book["won"], 1, ME, TODAY)
+        deals.move_deal(s, book["won"], 1, ME, TODAY)
     with pytest.raises(KamError, match="W marks it won"), database.write() as s:
-        pipeline.move_deal(s, book["negotiation"], 1, ME, TODAY)
+        deals.move_deal(s, book["negotiation"], 1, ME, TODAY)
     with database.read() as session:
-        base = pipeline.open_deal_form(session, book["lost"])
+        base = deals.open_deal_form(session, book["lost"])
     raw = {k: getattr(v, "value", v) for k, v in base.values.items()}
     raw.update(stage="proposal", amount_minor="5000")
     with pytest.raises(InputErrors) as caught, database.write() as session:
-        pipeline.update_deal(session, book["lost"], base, raw, ME, TODAY)
+        deals.update_deal(session, book["lost"], base, raw, ME, TODAY)
     assert "does not move" in caught.value.errors["stage"]
 
 
@@ -335,23 +337,23 @@ def test_winning_and_losing_need_a_reason_and_set_the_outcome(
     database: Database, book: dict[str, uuid.UUID]
 ) -> None:
     with pytest.raises(InputErrors) as caught, database.write() as session:
-        pipeline.close_deal(
+        deals.close_deal(
             session, book["proposal"], {"close_reason": " "}, won=True, user=ME, today=TODAY
         )
     assert "why" in caught.value.errors["close_reason"]
     with pytest.raises(InputErrors) as caught, database.write() as session:
-        pipeline.close_deal(
+        deals.close_deal(
             session, book["negotiation"], {"close_reason": "Price", "closed_on": "2026-11-20"},
             won=False, user=ME, today=TODAY,
         )  # fmt: skip
     assert "opened on 2026-11-22" in caught.value.errors["closed_on"]
     _set(database, book["negotiation"], opened_on=date(2026, 10, 1))
     with database.write() as session:
-        pipeline.close_deal(
+        deals.close_deal(
             session, book["proposal"], {"close_reason": "Best value"}, won=True, user=ME,
             today=TODAY,
         )  # fmt: skip
-        pipeline.close_deal(
+        deals.close_deal(
             session, book["negotiation"], {"close_reason": "Price", "closed_on": "2026-11-20"},
             won=False, user=ME, today=TODAY,
         )  # fmt: skip
@@ -369,15 +371,15 @@ def test_editing_a_deal_merges_with_a_save_made_meanwhile(
     database: Database, book: dict[str, uuid.UUID]
 ) -> None:
     with database.read() as session:
-        base = pipeline.open_deal_form(session, book["proposal"])
+        base = deals.open_deal_form(session, book["proposal"])
     raw = {k: getattr(v, "value", v) for k, v in base.values.items()}
     raw["amount_minor"] = "10,000.00"
     with database.write() as session:  # someone else moves the next step meanwhile
-        pipeline.update_deal(
+        deals.update_deal(
             session, book["proposal"], base, {**raw, "next_step": "Call the CFO"}, "Bo", TODAY
         )
     with database.write() as session:
-        pipeline.update_deal(
+        deals.update_deal(
             session, book["proposal"], base, {**raw, "amount_minor": "12,500.50"}, ME, TODAY
         )
     row = next(r for r in _rows(database) if r.title == "Line upgrade")
@@ -391,12 +393,12 @@ def test_a_board_column_knows_where_a_moved_deal_lands(
     for amount in ("500", "2000", "3000"):
         _deal(database, account, title=f"Q{amount}", amount_minor=amount, stage="qualification")
     with database.write() as session:
-        pipeline.move_deal(session, book["prospect"], 1, ME, TODAY)  # 1,000 -> qualification
+        deals.move_deal(session, book["prospect"], 1, ME, TODAY)  # 1,000 -> qualification
     column = DealFilter(stage=OpportunityStage.qualification)
     titles = [r.title for r in _rows(database, stage=OpportunityStage.qualification)]
     assert titles == ["Q3000", "Q2000", "Trial", "Q500"]
     with database.read() as session:
-        assert pipeline.deal_position(session, column, book["prospect"]) == 2
+        assert deals.deal_position(session, column, book["prospect"]) == 2
 
 
 def test_first_cards_of_every_column_match_each_column_read_alone(
@@ -406,13 +408,13 @@ def test_first_cards_of_every_column_match_each_column_read_alone(
         _deal(database, book["small"], title=f"more {amount}", amount_minor=amount, stage=stage)
     with database.read() as session:
         for f in (DealFilter(), DealFilter(text="co"), DealFilter(text="small", key=False)):
-            together = pipeline.first_cards(session, f, TODAY, limit=2)
+            together = deals.first_cards(session, f, TODAY, limit=2)
             for stage, cards in together.items():
-                alone = pipeline.list_deals(session, replace(f, stage=stage), TODAY, 0, 2)
+                alone = deals.list_deals(session, replace(f, stage=stage), TODAY, 0, 2)
                 assert [c.id for c in cards] == [c.id for c in alone], (f, stage)
         assert [
             c.title
-            for c in pipeline.first_cards(session, DealFilter(text="co"), TODAY)[
+            for c in deals.first_cards(session, DealFilter(text="co"), TODAY)[
                 OpportunityStage.proposal
             ]
         ] == ["more 20000", "Line upgrade", "more 300"]
@@ -438,7 +440,7 @@ def test_the_totals_and_a_text_filter_read_the_deals_index_alone(
         with database.read() as session:
             for f in (DealFilter(), DealFilter(text="line"), DealFilter(text="l")):
                 for by in ("stage", "owner", "quarter", "key"):
-                    pipeline.forecast(session, f, TODAY, by)
+                    deals.forecast(session, f, TODAY, by)
     finally:
         sa_event.remove(database.engine, "before_cursor_execute", seen)
     with database.read() as session:

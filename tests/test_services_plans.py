@@ -13,12 +13,15 @@ from icalendar import Calendar
 
 from kam.db import Database
 from kam.errors import InputError, InputErrors
+from kam.files.ics import agenda_calendar
 from kam.models import Account, AccountClassification, PlanItem
 from kam.models.enums import AccountStatus, ActivityKind
-from kam.services import account_edit, cadence, classify, contacts, plans, team
-from kam.services.calendar import agenda_calendar
-from kam.services.plans import AgendaQuery
-from kam.services.revenue import add_revenue
+from kam.services.accounts import account_edit
+from kam.services.classify import pareto
+from kam.services.contact_plan import cadence, plans
+from kam.services.contact_plan.plans import AgendaQuery
+from kam.services.people import contacts, team
+from kam.services.wallet.revenue import add_revenue
 
 TODAY = date(2026, 11, 23)  # a Monday
 ME = "Ann Lee"
@@ -118,7 +121,7 @@ def acme(database: Database) -> dict[str, uuid.UUID]:
         account = account_edit.create_account(session, "Acme", owner_id=ann)
         add_revenue(session, account.id, date(2026, 6, 1), 1_000_000_00)
         contact = contacts.create_contact(session, account.id, {"name": "Wang Li"}, ME)
-        classify.refresh(session, TODAY)
+        pareto.refresh(session, TODAY)
     return {"account": account.id, "ann": ann, "contact": contact.id}
 
 

@@ -34,19 +34,16 @@ from kam.models.enums import (
     RelationshipStage,
     ValueTier,
 )
-from kam.services import (
-    account_edit,
-    accounts,
-    classify,
-    indicators,
-    pipeline,
-    plans,
-    review,
-    review_report,
-    team,
-    wallet,
-)
-from kam.services.revenue import add_revenue
+from kam.reports import review as review_report
+from kam.services.accounts import account_edit, listing
+from kam.services.classify import pareto
+from kam.services.contact_plan import plans
+from kam.services.people import team
+from kam.services.pipeline import deals
+from kam.services.portfolio import indicators
+from kam.services.review import meeting
+from kam.services.wallet import share_of_wallet
+from kam.services.wallet.revenue import add_revenue
 
 TODAY = date(2026, 11, 18)  # a Wednesday of 2026-W47
 WEEK = "2026-W47"
@@ -84,7 +81,7 @@ def book(database: Database) -> dict[str, uuid.UUID]:
             add_revenue(session, account.id, date(2025, 6, 1), revenue * 90)
             ids[name] = account.id
     with database.write() as session:
-        classify.refresh(session, TODAY)
+        pareto.refresh(session, TODAY)
         for account_id in ids.values():
             # Everyone reviewed three weeks ago, so only the hand-made reasons put them on.
             session.add(Review(account_id=account_id, week="2026-W44",
@@ -128,7 +125,7 @@ def test_the_queue_ranks_red_then_tier_then_overdue_then_deals_then_unreviewed(
     database: Database, book: dict[str, uuid.UUID]
 ) -> None:
     with database.read() as session:
-        queue = review.review_queue(session, TODAY)
+        queue = meeting.review_queue(session, TODAY)
     names = [r.name for r in queue]
     assert names == [
         "Red Health",
@@ -152,16 +149,16 @@ def test_the_queue_filters_by_owner_class_and_tier_and_the_setting(
     database: Database, book: dict[str, uuid.UUID]
 ) -> None:
     with database.write() as session:
-        review.save_unreviewed_weeks(session, 2)
+        meeting.save_unreviewed_weeks(session, 2)
         with pytest.raises(InputError):
-            review.save_unreviewed_weeks(session, 0)
+            meeting.save_unreviewed_weeks(session, 0)
     with database.read() as session:
         bo = team.members(session)[0]
         assert bo.name == "Ann Lee"
-        everyone = {r.name for r in review.review_queue(session, TODAY)}
+        everyone = {r.name for r in meeting.review_queue(session, TODAY)}
         bo_id = next(m.id for m in team.members(session) if m.name == "Bo Berg")
-        bos = review.review_queue(session, TODAY, review.QueueFilter(owner_id=bo_id))
-        gold = review.review_queue(session, TODAY, review.QueueFilter(tier=ValueTier.diamond))
+        bos = meeting.review_queue(session, TODAY, meeting.QueueFilter(owner_id=bo_id))
+        gold = meeting.review_queue(session, TODAY, meeting.QueueFilter(tier=ValueTier.diamond))
     assert "Bo Owns This" in everyone  # three weeks without review is too long at 2 weeks
     assert [r.name for r in bos] == ["Bo Owns This"]
     assert all(r.tier == ValueTier.diamond for r in gold)
@@ -172,9 +169,9 @@ def test_the_card_agrees_with_the_detailed_screens(
 ) -> None:
     account_id = book["Deal Moved"]
     with database.read() as session:
-        card = review.review_card(session, account_id, TODAY)
-        detail = accounts.account_detail(session, account_id, TODAY)
-        forecast = pipeline.forecast(session, pipeline.DealFilter(account_id=account_id), TODAY,
+        card = meeting.review_card(session, account_id, TODAY)
+        detail = listing.account_detail(session, account_id, TODAY)
+        forecast = deals.forecast(session, deals.DealFilter(account_id=account_id), TODAY,
                                      "stage")  # fmt: skip
     assert card.revenue_by_year == detail.revenue_by_year
     assert card.ytd_minor == 200_00 and card.same_period_last_year_minor == 180_00
@@ -190,30 +187,30 @@ def test_the_meeting_writes_note_decisions_actions_stage_tier_and_reviewed(
 ) -> None:
     account_id = book["Red Health"]
     with database.write() as session:
-        review.save_note(session, account_id, WEEK, "Revenue fell; 李娜 left.")
-        review.save_note(session, account_id, WEEK, "Revenue fell; 李娜 left. Meet the CFO.")
-        review.add_decision(session, account_id, WEEK, "Offer a service review")
-        action = review.add_action(
+        meeting.save_note(session, account_id, WEEK, "Revenue fell; 李娜 left.")
+        meeting.save_note(session, account_id, WEEK, "Revenue fell; 李娜 left. Meet the CFO.")
+        meeting.add_decision(session, account_id, WEEK, "Offer a service review")
+        action = meeting.add_action(
             session, account_id, WEEK,
             {"title": "Call the CFO", "owner": "bo berg", "due_on": "2026-11-25"}, ME, TODAY,
         )  # fmt: skip
-        old = review.add_action(session, account_id, WEEK, {"title": "Old thing"}, ME, TODAY)
-        review.close_action(session, old.id, ActionStatus.done, TODAY)
-        review.set_stage_or_tier(
+        old = meeting.add_action(session, account_id, WEEK, {"title": "Old thing"}, ME, TODAY)
+        meeting.close_action(session, old.id, ActionStatus.done, TODAY)
+        meeting.set_stage_or_tier(
             session, account_id, WEEK,
             {"relationship_stage": "value", "tier_override": "gold", "reason": "at risk"},
             ME, TODAY,
         )  # fmt: skip
-        review.mark_reviewed(session, account_id, WEEK, ME, TODAY)
+        meeting.mark_reviewed(session, account_id, WEEK, ME, TODAY)
         with pytest.raises(InputErrors) as caught:
-            review.add_action(session, account_id, WEEK,
+            meeting.add_action(session, account_id, WEEK,
                               {"title": "", "owner": "Nobody", "due_on": "2026-13-45"}, ME, TODAY)  # fmt: skip
         assert set(caught.value.errors) == {"title", "owner", "due_on"}
         with pytest.raises(InputError):
-            review.set_stage_or_tier(session, account_id, WEEK, {"relationship_stage": "value"},
+            meeting.set_stage_or_tier(session, account_id, WEEK, {"relationship_stage": "value"},
                                      ME, TODAY)  # fmt: skip
     with database.read() as session:
-        card = review.review_card(session, account_id, TODAY)
+        card = meeting.review_card(session, account_id, TODAY)
         account = session.get(Account, account_id)
         agenda = plans.list_agenda(session, plans.AgendaQuery(until=date(2026, 12, 31)), 0, 50)
         reviews = session.exec(sa.select(Review).where(Review.account_id == account_id,
@@ -236,7 +233,7 @@ def test_the_meeting_writes_note_decisions_actions_stage_tier_and_reviewed(
     assert len(on_agenda) == 1 and on_agenda[0].owner == "Bo Berg"
     assert on_agenda[0].next_due == date(2026, 11, 25)
     with database.write() as session:
-        review.close_action(session, action.id, ActionStatus.done, TODAY)
+        meeting.close_action(session, action.id, ActionStatus.done, TODAY)
     with database.read() as session:
         agenda = plans.list_agenda(session, plans.AgendaQuery(until=date(2026, 12, 31)), 0, 50)
         assert session.get(ActionItem, action.id).done_on == TODAY
@@ -246,19 +243,19 @@ def test_the_meeting_writes_note_decisions_actions_stage_tier_and_reviewed(
 def test_the_account_plan_and_its_objectives(database: Database, book) -> None:
     account_id = book["Tier Moved"]
     with database.write() as session:
-        review.save_plan(session, account_id, {
+        meeting.save_plan(session, account_id, {
             "strategy": "Become their sole supplier of service in 2029; no low-margin parts.",
             "desired_stage": "strategic_partnership",
             "customer_goals": "Cut plant downtime by 20%",
         })  # fmt: skip
-        review.save_objective(session, account_id, {
+        meeting.save_objective(session, account_id, {
             "title": "Service share", "measure": "share of wallet in Service", "target": "40%",
             "due_on": "2027-12-31", "status": "on_track",
         })  # fmt: skip
         with pytest.raises(InputErrors):
-            review.save_objective(session, account_id, {"title": "", "due_on": "soon"})
+            meeting.save_objective(session, account_id, {"title": "", "due_on": "soon"})
     with database.read() as session:
-        plan = review.plan_view(session, account_id)
+        plan = meeting.plan_view(session, account_id)
     assert plan.desired_stage == RelationshipStage.strategic_partnership
     assert plan.strategy.startswith("Become their sole supplier")
     assert [(o.title, o.target, o.due_on) for o in plan.objectives] == [
@@ -277,7 +274,7 @@ def test_headline_indicators_on_hand_made_revenue(database: Database) -> None:
             if i != 1:  # account 1 stops buying
                 add_revenue(session, account.id, date(2026, 3, 1), (100 - i) * 100)
             add_revenue(session, account.id, date(2025, 3, 1), (100 - i * 5) * 100)
-        classify.refresh(session, TODAY)
+        pareto.refresh(session, TODAY)
     with database.read() as session:
         h = indicators.headline(session, TODAY)
     current = h.current
@@ -306,7 +303,7 @@ def test_headline_indicators_are_kept_until_what_they_come_from_changes(
             ids.append(account.id)
             add_revenue(session, account.id, date(2026, 3, 1), (10 - i) * 1000)
             add_revenue(session, account.id, date(2025, 3, 1), (10 + i) * 1000)
-        classify.refresh(session, TODAY)
+        pareto.refresh(session, TODAY)
     with database.read() as session:
         inputs, worked_out, fresh = indicators.current_headline(session, TODAY)
     assert fresh
@@ -322,13 +319,13 @@ def test_headline_indicators_are_kept_until_what_they_come_from_changes(
     # Revenue, a wallet estimate: each makes the stored ones out of date.
     with database.write() as session:
         add_revenue(session, ids[5], date(2026, 11, 1), 50_000)
-        classify.refresh(session, TODAY)
+        pareto.refresh(session, TODAY)
     with database.read() as session:
         moved = indicators.current_headline(session, TODAY)
     assert moved[2] is True and moved[1].current != worked_out.current
     with database.write() as session:
         indicators.store_headline(session, moved[0], moved[1])
-        wallet.create_estimate(
+        share_of_wallet.create_estimate(
             session, ids[0], {"category": "Gears", "period": "2026", "spend": "5"}
         )
     with database.read() as session:
@@ -338,13 +335,13 @@ def test_headline_indicators_are_kept_until_what_they_come_from_changes(
 
 def test_the_report_holds_the_week(database: Database, book, tmp_path: Path) -> None:
     with database.write() as session:
-        review.save_note(session, book["Red Health"], WEEK, "Revenue fell sharply.")
-        review.add_decision(session, book["Red Health"], WEEK, "Escalate to the sponsor")
-        review.add_action(session, book["Red Health"], WEEK,
+        meeting.save_note(session, book["Red Health"], WEEK, "Revenue fell sharply.")
+        meeting.add_decision(session, book["Red Health"], WEEK, "Escalate to the sponsor")
+        meeting.add_action(session, book["Red Health"], WEEK,
                           {"title": "Sponsor call", "owner": ME, "due_on": "2026-11-30"}, ME,
                           TODAY)  # fmt: skip
-        review.mark_reviewed(session, book["Red Health"], WEEK, ME, TODAY)
-        review.save_plan(session, book["Red Health"], {"strategy": "Win back the service line"})
+        meeting.mark_reviewed(session, book["Red Health"], WEEK, ME, TODAY)
+        meeting.save_plan(session, book["Red Health"], {"strategy": "Win back the service line"})
     with database.read() as session:
         report = review_report.build(session, WEEK, TODAY)
     md = review_report.render(report, "md")
@@ -369,8 +366,8 @@ def _chromium() -> str | None:
 @pytest.mark.skipif(_chromium() is None, reason="no headless Chromium on this machine")
 def test_the_html_report_loads_in_a_browser(database: Database, book, tmp_path: Path) -> None:
     with database.write() as session:
-        review.save_note(session, book["Red Health"], WEEK, "Note <b>not bold</b> & kept")
-        review.mark_reviewed(session, book["Red Health"], WEEK, ME, TODAY)
+        meeting.save_note(session, book["Red Health"], WEEK, "Note <b>not bold</b> & kept")
+        meeting.mark_reviewed(session, book["Red Health"], WEEK, ME, TODAY)
     with database.read() as session:
         report = review_report.build(session, WEEK, TODAY)
     path = tmp_path / "review.html"
@@ -397,14 +394,14 @@ def test_within_a_reason_the_queue_runs_by_revenue_then_name_and_pages_agree(
             if revenue:
                 add_revenue(session, account.id, date(2026, 6, 1), revenue * 100)
     with database.write() as session:
-        classify.refresh(session, TODAY)
+        pareto.refresh(session, TODAY)
     with database.read() as session:
-        order = review.queue_order(session, TODAY)
-        whole = [r.name for r in review.review_queue(session, TODAY)]
+        order = meeting.queue_order(session, TODAY)
+        whole = [r.name for r in meeting.review_queue(session, TODAY)]
         pages = [
             r.name
             for start in range(0, len(order.ids), 2)
-            for r in review.queue_rows(session, TODAY, review.QueueFilter(), order.ids[start : start + 2])
+            for r in meeting.queue_rows(session, TODAY, meeting.QueueFilter(), order.ids[start : start + 2])
         ]  # fmt: skip
         first = order.ids[0]
     # all never reviewed: revenue down, equal revenue by name, no revenue last

@@ -17,10 +17,13 @@ from kam.models.enums import (
     TeamRole,
     ValueTier,
 )
-from kam.services import account_edit, classify, contacts, history, team
-from kam.services.accounts import AccountListQuery, count_accounts
-from kam.services.edits import EditConflict
-from kam.services.revenue import add_revenue
+from kam.services.accounts import account_edit
+from kam.services.accounts.listing import AccountListQuery, count_accounts
+from kam.services.classify import pareto
+from kam.services.history import changes as history
+from kam.services.history.edits import EditConflict
+from kam.services.people import contacts, team
+from kam.services.wallet.revenue import add_revenue
 
 TODAY = date(2026, 11, 22)
 ME = "Ann"
@@ -139,7 +142,7 @@ def test_a_tier_set_by_hand_applies_at_once_and_is_a_tier_move(database: Databas
     account_id = _new(database, "Acme")
     with database.write() as session:
         add_revenue(session, account_id, date(2026, 6, 1), 100_00)
-        classify.refresh(session, TODAY)
+        pareto.refresh(session, TODAY)
     base = _form(database, account_id)
     _edit(database, account_id, base, tier_override="strategic", tier_override_reason="new plant")
     with database.read() as session:
@@ -347,7 +350,7 @@ def test_the_standing_panel_gives_share_and_cumulative_share_alike(database: Dat
     with database.write() as session:
         add_revenue(session, top, date(2026, 6, 1), 6543)
         add_revenue(session, other, date(2026, 6, 1), 3457)
-        classify.refresh(session, TODAY)
+        pareto.refresh(session, TODAY)
     with database.read() as session:
         rows = dict(standing(workspace.load_workspace(session, top, TODAY)).rows)
     assert rows["Rank"].plain == "1"

@@ -13,11 +13,11 @@ from openpyxl import Workbook, load_workbook
 
 from kam.db import Database, open_database
 from kam.demo import build_demo
+from kam.files import exports, imports
+from kam.files.tabular import FileProblem, read_table
 from kam.models import Account, ChangeRecord, Contact, Opportunity, RevenueLine, TeamMember
 from kam.models.enums import OpportunityStage
-from kam.services import exporting, transfer
-from kam.services.account_edit import create_account
-from kam.services.tabular import FileProblem, read_table
+from kam.services.accounts.account_edit import create_account
 from tests.support import KAM_PROCESS, run
 
 TODAY = date(2026, 11, 22)
@@ -25,13 +25,13 @@ TODAY = date(2026, 11, 22)
 
 def import_file(
     database: Database, kind: str, path: Path, *, apply: bool = True, **options
-) -> transfer.ImportPlan:
-    opts = transfer.Options(today=TODAY, **options)
+) -> imports.ImportPlan:
+    opts = imports.Options(today=TODAY, **options)
     if not apply:
         with database.read() as session:
-            return transfer.import_file(session, kind, path, opts, apply=False)
+            return imports.import_file(session, kind, path, opts, apply=False)
     with database.write() as session:
-        return transfer.import_file(session, kind, path, opts, apply=True)
+        return imports.import_file(session, kind, path, opts, apply=True)
 
 
 def count(database: Database, model) -> int:
@@ -45,7 +45,7 @@ def csv_export(database: Database, kind: str) -> str:
 
     out = io.StringIO()
     with database.read() as session:
-        exporting.export(session, [kind], "csv", None, out)
+        exports.export(session, [kind], "csv", None, out)
     return out.getvalue()
 
 
@@ -63,18 +63,18 @@ def test_what_export_writes_import_reads_back_to_the_same_data(
     build_demo(database, 40, seed=5, as_of=TODAY)
     path = tmp_path / ("export" if fmt == "csv" else f"export.{fmt}")
     with database.read() as session:
-        counts = exporting.export(session, list(transfer.KINDS), fmt, path)
+        counts = exports.export(session, list(imports.KINDS), fmt, path)
     assert counts["accounts"] == 40 and counts["revenue"] > 400
     target = fresh(tmp_path)
     with target.write() as session:
-        plan = transfer.import_file(session, "all", path, transfer.Options(today=TODAY), apply=True)
+        plan = imports.import_file(session, "all", path, imports.Options(today=TODAY), apply=True)
     assert plan.ok, plan.describe()
-    for kind in transfer.KINDS:
+    for kind in imports.KINDS:
         assert csv_export(target, kind) == csv_export(database, kind), kind
     # Importing the same export again with --update finds nothing to change.
     with target.write() as session:
-        again = transfer.import_file(
-            session, "all", path, transfer.Options(today=TODAY, update=True), apply=True
+        again = imports.import_file(
+            session, "all", path, imports.Options(today=TODAY, update=True), apply=True
         )
     assert again.ok and again.writes == 0
     assert sum(k.unchanged for k in again.kinds) == sum(counts.values())
@@ -88,8 +88,8 @@ def test_cells_a_spreadsheet_would_run_are_neutralised_and_read_back(
         create_account(session, '=HYPERLINK("http://x")', industry="+SUM(A1)", region="@evil")
     (tmp_path / "out").mkdir()
     with sqlite_database.read() as session:
-        exporting.export(session, ["accounts"], "csv", tmp_path / "out" / "a.csv")
-        exporting.export(session, ["accounts"], "xlsx", tmp_path / "out" / "a.xlsx")
+        exports.export(session, ["accounts"], "csv", tmp_path / "out" / "a.csv")
+        exports.export(session, ["accounts"], "xlsx", tmp_path / "out" / "a.xlsx")
     text = (tmp_path / "out" / "a.csv").read_text()
     assert "'=HYPERLINK" in text and "'+SUM(A1)" in text and "'@evil" in text
     sheet = load_workbook(tmp_path / "out" / "a.xlsx").active
@@ -107,9 +107,9 @@ def test_cells_a_spreadsheet_would_run_are_neutralised_and_read_back(
 
 def test_exports_are_readable_by_their_owner_only(sqlite_database: Database, tmp_path: Path):
     with sqlite_database.read() as session:
-        exporting.export(session, list(transfer.KINDS), "csv", tmp_path / "all")
-        exporting.export(session, ["accounts"], "xlsx", tmp_path / "a.xlsx")
-        exporting.export(session, ["accounts"], "json", tmp_path / "a.json")
+        exports.export(session, list(imports.KINDS), "csv", tmp_path / "all")
+        exports.export(session, ["accounts"], "xlsx", tmp_path / "a.xlsx")
+        exports.export(session, ["accounts"], "json", tmp_path / "a.json")
     files = [*(tmp_path / "all").iterdir(), tmp_path / "a.xlsx", tmp_path / "a.json"]
     for path in files:
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o600, path

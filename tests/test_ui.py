@@ -14,8 +14,8 @@ from kam.screens.account import AccountScreen
 from kam.screens.accounts import AccountsScreen
 from kam.screens.dashboard import DashboardScreen
 from kam.screens.keys import KeysScreen
-from kam.services import accounts as account_service
-from kam.services.accounts import AccountListQuery
+from kam.services.accounts import listing as account_service
+from kam.services.accounts.listing import AccountListQuery
 from kam.widgets.keybar import KeyBar
 from kam.widgets.kpi import KpiTile
 from kam.widgets.lazy_table import LazyTable
@@ -464,10 +464,10 @@ async def test_dashboard_figures_are_read_while_the_app_starts_then_the_headline
     heavy headline indicators only after the figures are on screen, not beside them."""
     import threading
 
-    from kam.services import indicators, portfolio
+    from kam.services.portfolio import indicators, overview
 
     events: list[tuple[str, str]] = []
-    real_dashboard, real_headline = portfolio.dashboard, indicators.headline
+    real_dashboard, real_headline = overview.dashboard, indicators.headline
 
     def dashboard(session, today, *args):
         events.append(("figures", threading.current_thread().name))
@@ -477,7 +477,7 @@ async def test_dashboard_figures_are_read_while_the_app_starts_then_the_headline
         events.append(("headline", threading.current_thread().name))
         return real_headline(session, today)
 
-    monkeypatch.setattr(portfolio, "dashboard", dashboard)
+    monkeypatch.setattr(overview, "dashboard", dashboard)
     monkeypatch.setattr(indicators, "headline", headline)
     async with app.run_test(size=(120, 35)) as pilot:
         await settle(pilot)
@@ -494,12 +494,12 @@ async def test_dashboard_read_failing_at_start_is_a_message(
     app: KamApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from kam.errors import KamError
-    from kam.services import portfolio
+    from kam.services.portfolio import overview
 
     def broken(session, today, *args):
         raise KamError("the portfolio could not be read")
 
-    monkeypatch.setattr(portfolio, "dashboard", broken)
+    monkeypatch.setattr(overview, "dashboard", broken)
     async with app.run_test(size=(120, 35)) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, DashboardScreen)
@@ -510,7 +510,8 @@ async def test_dashboard_read_failing_at_start_is_a_message(
 async def test_dashboard_works_out_the_headline_once_on_start_and_again_on_r(
     app: KamApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from kam.services import indicators, wallet
+    from kam.services.portfolio import indicators
+    from kam.services.wallet import share_of_wallet
 
     calls = []
     real = indicators.headline
@@ -534,7 +535,7 @@ async def test_dashboard_works_out_the_headline_once_on_start_and_again_on_r(
         with app.database.read() as session:
             top = account_service.list_accounts(session, AccountListQuery(), 0, 1)[0]
         with app.database.write() as session:
-            wallet.create_estimate(
+            share_of_wallet.create_estimate(
                 session, top.id, {"category": "Gearboxes", "period": "2026", "spend": "1"}
             )
         await pilot.press("2", "1")

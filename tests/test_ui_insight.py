@@ -13,8 +13,13 @@ from kam.db import open_database
 from kam.screens.account import AccountScreen
 from kam.screens.form import FormScreen
 from kam.screens.risk import RiskScreen
-from kam.services import account_edit, classify, contacts, health, plans, team, wallet
-from kam.services.revenue import add_revenue
+from kam.services.accounts import account_edit
+from kam.services.classify import pareto
+from kam.services.contact_plan import plans
+from kam.services.health import score
+from kam.services.people import contacts, team
+from kam.services.wallet import share_of_wallet
+from kam.services.wallet.revenue import add_revenue
 from kam.widgets.lazy_table import LazyTable
 from tests.support import settle
 from tests.test_ui_workspace import error_text, open_account, shown, type_into
@@ -53,10 +58,10 @@ def db_path(tmp_path: Path) -> Path:
             USER,
             TODAY,
         )
-        wallet.create_estimate(
+        share_of_wallet.create_estimate(
             session, acme.id, {"category": "Equipment", "period": "2025", "spend": "4,000,000"}
         )
-        classify.refresh(session, TODAY)
+        pareto.refresh(session, TODAY)
     database.dispose()
     return path
 
@@ -117,7 +122,7 @@ async def test_wallet_estimates_are_entered_and_read_as_share_and_growth(db_path
 
     database = open_database(f"sqlite:///{db_path}")
     with database.read() as session:
-        view = wallet.account_wallet(session, screen.account_id, TODAY)
+        view = share_of_wallet.account_wallet(session, screen.account_id, TODAY)
     database.dispose()
     assert view.whitespace == ["Service"]
 
@@ -187,7 +192,7 @@ async def test_the_at_risk_view_lists_the_fading_account_with_its_reason(db_path
 
     database = open_database(f"sqlite:///{db_path}")
     with database.read() as session:
-        assert health.is_current(session, TODAY)  # the view brought it up to date
+        assert score.is_current(session, TODAY)  # the view brought it up to date
     database.dispose()
 
 

@@ -20,9 +20,11 @@ from kam.models.enums import OpportunityStage
 from kam.screens.account import AccountScreen
 from kam.screens.form import FormScreen
 from kam.screens.pipeline import CardList, PipelineScreen
-from kam.services import account_edit, pipeline, team
-from kam.services.pipeline import DealFilter
-from kam.services.revenue import add_revenue
+from kam.services.accounts import account_edit
+from kam.services.people import team
+from kam.services.pipeline import deals as pipeline
+from kam.services.pipeline.deals import DealFilter
+from kam.services.wallet.revenue import add_revenue
 from kam.widgets.lazy_table import LazyTable
 from tests.support import TODAY, settle
 from tests.test_ui_workspace import USER, choose, error_text, make_app, shown, type_into

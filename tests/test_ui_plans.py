@@ -16,8 +16,11 @@ from kam.models import PlanItem
 from kam.screens.account import AccountScreen
 from kam.screens.agenda import AgendaScreen
 from kam.screens.form import ConfirmScreen, FormScreen
-from kam.services import account_edit, classify, contacts, plans, team
-from kam.services.revenue import add_revenue
+from kam.services.accounts import account_edit
+from kam.services.classify import pareto
+from kam.services.contact_plan import plans
+from kam.services.people import contacts, team
+from kam.services.wallet.revenue import add_revenue
 from kam.widgets.lazy_table import LazyTable
 from tests.support import settle
 from tests.test_ui_workspace import choose, error_text, shown, type_into
@@ -49,7 +52,7 @@ def db_path(tmp_path: Path) -> Path:
                        "owner_id": str(bo)}),
         ):  # fmt: skip
             plans.create_item(session, account, raw, USER, TODAY)
-        classify.refresh(session, TODAY)
+        pareto.refresh(session, TODAY)
     database.dispose()
     return path
 

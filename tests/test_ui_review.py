@@ -13,7 +13,8 @@ from kam.db import open_database
 from kam.demo import create_demo_database
 from kam.screens.form import FormScreen
 from kam.screens.review import ReviewScreen
-from kam.services import plans, review
+from kam.services.contact_plan import plans
+from kam.services.review import meeting
 from kam.widgets.lazy_table import LazyTable
 from tests.support import TODAY, settle
 
@@ -101,7 +102,7 @@ async def test_review_two_accounts_quit_and_find_everything(demo: Path, tmp_path
         await pilot.press("escape")
         await pilot.press("m")
         await settle(pilot)
-    week = review.iso_week(TODAY)
+    week = meeting.iso_week(TODAY)
 
     again = app_on(db)
     async with again.run_test(size=(120, 35)) as pilot:
@@ -120,7 +121,7 @@ async def test_review_two_accounts_quit_and_find_everything(demo: Path, tmp_path
         assert card.review.reviewed_on == TODAY and card.review.reviewer == lead(db)
     database = open_database(f"sqlite:///{db}")
     with database.read() as session:
-        second_card = review.review_card(session, second.account_id, TODAY)
+        second_card = meeting.review_card(session, second.account_id, TODAY)
         agenda = plans.list_agenda(session, plans.AgendaQuery(until=TODAY.replace(day=30)), 0, 500)
     database.dispose()
     assert second_card.review.note == "Second account fine"

@@ -17,8 +17,9 @@ from kam.db import Database, open_database
 from kam.models import Account, AccountTeamMember, ChangeRecord, Contact
 from kam.screens.account import AccountScreen
 from kam.screens.form import ConfirmScreen, FormScreen
-from kam.services import account_edit, contacts, team
-from kam.services.revenue import add_revenue
+from kam.services.accounts import account_edit
+from kam.services.people import contacts, team
+from kam.services.wallet.revenue import add_revenue
 from kam.widgets.lazy_table import LazyTable
 from kam.widgets.tab_strip import TabStrip
 from tests.support import TODAY, settle

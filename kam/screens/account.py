@@ -30,11 +30,15 @@ from kam.screens import deal_forms, deal_views, insight_forms, insight_views, pl
 from kam.screens import workspace_forms as forms
 from kam.screens.base import KamScreen
 from kam.screens.form import ConfirmScreen
-from kam.services import account_edit, contacts, pipeline, plans, team, wallet
-from kam.services.contacts import ContactRow
-from kam.services.formatting import money
-from kam.services.history import HISTORY_PAGE
-from kam.services.pipeline import DealRow, stage_words
+from kam.services.accounts import account_edit
+from kam.services.contact_plan import plans
+from kam.services.history.changes import HISTORY_PAGE
+from kam.services.people import contacts, team
+from kam.services.people.contacts import ContactRow
+from kam.services.pipeline import deals
+from kam.services.pipeline.deals import DealRow, stage_words
+from kam.services.values.formatting import money
+from kam.services.wallet import share_of_wallet
 from kam.services.workspace import Workspace, load_insight, load_workspace
 from kam.widgets.badges import tier_badge
 from kam.widgets.keybar import KeyBar
@@ -756,11 +760,11 @@ class AccountScreen(KamScreen):
     # --- the account plan and its reviews ---------------------------------------------------
 
     def _load_account_plan(self) -> None:
-        from kam.services import review
+        from kam.services.review import meeting
 
         account_id = self.account_id
         self.load(
-            lambda s: (review.plan_view(s, account_id), review.account_reviews(s, account_id)),
+            lambda s: (meeting.plan_view(s, account_id), meeting.account_reviews(s, account_id)),
             self._show_account_plan,
             group="account-plan",
         )
@@ -1044,7 +1048,7 @@ class AccountScreen(KamScreen):
         user, today = self.kam.user, self.kam.today
         self.wanted_deal = deal.id
         self.load(
-            lambda session: pipeline.move_deal(session, deal.id, step, user, today),
+            lambda session: deals.move_deal(session, deal.id, step, user, today),
             lambda moved: (
                 self.notify(f"{moved.title} → {stage_words(moved.stage)}", timeout=2),
                 self.action_refresh(),
@@ -1062,7 +1066,7 @@ class AccountScreen(KamScreen):
         self._confirm(
             f"Remove the deal {deal.title} for good? A deal that did not happen is rather "
             "marked lost (L), which keeps it in the win/loss figures.",
-            lambda session: pipeline.remove_deal(session, deal.id, user),
+            lambda session: deals.remove_deal(session, deal.id, user),
             "Deal removed",
             yes="Remove",
         )
@@ -1170,7 +1174,7 @@ class AccountScreen(KamScreen):
         estimate_id = cell.estimate_id
         self._confirm(
             f"Remove the estimate of {cell.category} in {cell.period.label} and its competitors?",
-            lambda session: wallet.remove_estimate(session, estimate_id),
+            lambda session: share_of_wallet.remove_estimate(session, estimate_id),
             "Estimate removed",
             yes="Remove",
         )

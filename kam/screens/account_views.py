@@ -9,11 +9,11 @@ from rich.table import Table
 from rich.text import Text
 
 from kam.models.enums import Attitude, RelationshipStrength
-from kam.services import revenue as revenue_service
-from kam.services.contacts import ContactRow
-from kam.services.formatting import money, money_short, percent
-from kam.services.history import as_words
-from kam.services.segments import SEGMENT_WORDS
+from kam.services.classify.segments import SEGMENT_WORDS
+from kam.services.history.changes import as_words
+from kam.services.people.contacts import ContactRow
+from kam.services.values.formatting import money, money_short, percent
+from kam.services.wallet import revenue as revenue_service
 from kam.services.workspace import Workspace
 from kam.widgets.badges import STATUS_STYLES, class_badge, health_badge, tier_badge
 from kam.widgets.pairs import Pairs

@@ -15,11 +15,11 @@ from kam.config import ClassificationSettings
 from kam.screens import workspace_forms as forms
 from kam.screens.base import KamScreen
 from kam.screens.form import ConfirmScreen
-from kam.services import account_edit
-from kam.services import accounts as account_service
 from kam.services import settings as settings_service
-from kam.services.accounts import AccountListQuery, AccountRow
-from kam.services.formatting import money, money_short, percent
+from kam.services.accounts import account_edit
+from kam.services.accounts import listing as account_service
+from kam.services.accounts.listing import AccountListQuery, AccountRow
+from kam.services.values.formatting import money, money_short, percent
 from kam.widgets.badges import STATUS_STYLES, WARNING_STYLE, class_cell, health_cell, tier_cell
 from kam.widgets.keybar import KeyBar
 from kam.widgets.lazy_table import Column, LazyTable

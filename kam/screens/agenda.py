@@ -18,8 +18,8 @@ from textual.widgets import Input, Static
 
 from kam.screens import plan_forms
 from kam.screens.base import KamScreen
-from kam.services import plans
-from kam.services.plans import AgendaQuery, AgendaRow, section_of, words
+from kam.services.contact_plan import plans
+from kam.services.contact_plan.plans import AgendaQuery, AgendaRow, section_of, words
 from kam.widgets.keybar import KeyBar
 from kam.widgets.lazy_table import Column, LazyTable
 from kam.widgets.title_bar import TitleBar

@@ -18,10 +18,10 @@ from textual.widgets import DataTable, Static
 from kam.config import ClassificationSettings
 from kam.models.enums import AccountClass, ValueTier
 from kam.screens.base import KamScreen
-from kam.services import indicators, portfolio
 from kam.services import settings as settings_service
-from kam.services.accounts import AccountListQuery
-from kam.services.formatting import money, money_short, percent
+from kam.services.accounts.listing import AccountListQuery
+from kam.services.portfolio import indicators, overview
+from kam.services.values.formatting import money, money_short, percent
 from kam.widgets.badges import class_badge, tier_badge
 from kam.widgets.keybar import KeyBar
 from kam.widgets.kpi import KpiTile
@@ -41,12 +41,12 @@ class DashboardBody(VerticalScroll):
 
 def read_portfolio(
     session: Session, today: date
-) -> tuple[portfolio.Dashboard, ClassificationSettings, portfolio.Moves]:
+) -> tuple[overview.Dashboard, ClassificationSettings, overview.Moves]:
     """What the dashboard shows but the headline indicators."""
     return (
-        portfolio.dashboard(session, today),
+        overview.dashboard(session, today),
         settings_service.classification_settings(session),
-        portfolio.tier_moves(session, today),
+        overview.tier_moves(session, today),
     )
 
 
@@ -260,7 +260,7 @@ def _panel_table(id: str, title: str) -> DataTable:
     return table
 
 
-def _fill_moves(table: DataTable, moves: portfolio.Moves, settings) -> None:
+def _fill_moves(table: DataTable, moves: overview.Moves, settings) -> None:
     table.border_title = (
         f"Moves since {moves.since:%d %b %Y}: ▲ {moves.up:,} up  ▼ {moves.down:,} down"
     )

@@ -16,9 +16,11 @@ from kam.models.enums import OPEN_STAGES, BuyingFactor, OpportunityStage
 from kam.screens.base import DataMixin
 from kam.screens.form import FieldSpec, FormScreen, choices_of
 from kam.screens.workspace_forms import Done, _open_form, _people
-from kam.services import accounts, pipeline, team
-from kam.services.pipeline import PipelineSettings, stage_words
-from kam.services.team import MemberChoice
+from kam.services.accounts import listing
+from kam.services.people import team
+from kam.services.people.team import MemberChoice
+from kam.services.pipeline import deals
+from kam.services.pipeline.deals import PipelineSettings, stage_words
 
 if TYPE_CHECKING:
     from kam.db import Database
@@ -34,7 +36,7 @@ class AccountNames(Suggester):
     async def get_suggestion(self, value: str) -> str | None:
         def read() -> str | None:
             with self.database.read() as session:
-                return accounts.complete_name(session, value)
+                return listing.complete_name(session, value)
 
         try:
             found = await asyncio.to_thread(read)
@@ -100,7 +102,7 @@ def new_deal(
     def query(session):
         members = team.members(session)
         me = next((m.id for m in members if m.name == user), None)
-        return members, pipeline.pipeline_settings(session), owner_id or me
+        return members, deals.pipeline_settings(session), owner_id or me
 
     def build(loaded) -> FormScreen:
         members, settings, owner = loaded
@@ -117,7 +119,7 @@ def new_deal(
             title,
             fields,
             values,
-            lambda session, raw, _b: pipeline.create_deal(session, account_id, raw, user, today),
+            lambda session, raw, _b: deals.create_deal(session, account_id, raw, user, today),
         )
 
     _open_form(screen, query, build, done)
@@ -127,9 +129,9 @@ def edit_deal(screen: DataMixin, deal_id: uuid.UUID, done: Done) -> None:
     user, today = screen.kam.user, screen.kam.today
 
     def query(session):
-        base = pipeline.open_deal_form(session, deal_id)
+        base = deals.open_deal_form(session, deal_id)
         members = team.members(session, include=base.values["owner_id"])
-        return base, members, pipeline.pipeline_settings(session)
+        return base, members, deals.pipeline_settings(session)
 
     def build(loaded) -> FormScreen:
         base, members, settings = loaded
@@ -137,7 +139,7 @@ def edit_deal(screen: DataMixin, deal_id: uuid.UUID, done: Done) -> None:
             f"Edit deal: {base.values['title']}",
             deal_fields(members, settings),
             base.values,
-            lambda session, raw, b: pipeline.update_deal(session, deal_id, b, raw, user, today),
+            lambda session, raw, b: deals.update_deal(session, deal_id, b, raw, user, today),
             base=base,
         )
 
@@ -157,7 +159,7 @@ def close_deal(
                 FieldSpec("closed_on", "Closed on", "date"),
             ],
             {"closed_on": today},
-            lambda session, raw, _b: pipeline.close_deal(
+            lambda session, raw, _b: deals.close_deal(
                 session, deal_id, raw, won=won, user=user, today=today
             ),
         ),
@@ -177,7 +179,7 @@ def stage_settings(screen: DataMixin, done: Done) -> None:
             "Pipeline stages: probability and when a deal goes stale",
             fields,
             settings.values(),
-            lambda session, raw, _b: pipeline.save_pipeline_settings(session, raw),
+            lambda session, raw, _b: deals.save_pipeline_settings(session, raw),
         )
 
-    _open_form(screen, pipeline.pipeline_settings, build, done)
+    _open_form(screen, deals.pipeline_settings, build, done)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from rich.console import Group, RenderableType
 from rich.text import Text
 
-from kam.services.formatting import fit, money, money_short
-from kam.services.pipeline import DealRow, ForecastRow, StageStep, stage_words
+from kam.services.pipeline.deals import DealRow, ForecastRow, StageStep, stage_words
+from kam.services.values.formatting import fit, money, money_short
 from kam.widgets.pairs import Pairs
 
 STALE_STYLE = "yellow"

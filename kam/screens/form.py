@@ -33,10 +33,10 @@ from textual.widgets import (
 
 from kam.errors import InputError, InputErrors
 from kam.screens.base import KamModal
-from kam.services.edits import Base, EditConflict
-from kam.services.formatting import money_exact
-from kam.services.history import as_words
-from kam.services.parsing import parse_date
+from kam.services.history.changes import as_words
+from kam.services.history.edits import Base, EditConflict
+from kam.services.values.formatting import money_exact
+from kam.services.values.parsing import parse_date
 
 Raw = dict[str, Any]
 

@@ -15,8 +15,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from kam.errors import KamError
+from kam.files import imports
 from kam.screens.base import KamModal
-from kam.services import transfer
 
 PREVIEW_LINES = 200
 
@@ -47,7 +47,7 @@ class ImportScreen(KamModal):
             with Horizontal(classes="form-row"):
                 yield Label("It holds", classes="form-label")
                 yield Select(
-                    [(k, k) for k in (*transfer.KINDS, "all")],
+                    [(k, k) for k in (*imports.KINDS, "all")],
                     value=self.kind,
                     allow_blank=False,
                     id="import-kind",
@@ -94,15 +94,15 @@ class ImportScreen(KamModal):
         """Anything changed since the preview: it has to be previewed again."""
         self.query_one("#import-run", Button).disabled = self._inputs() != self.previewed
 
-    def _options(self, inputs: tuple) -> tuple[Path, str, transfer.Options]:
+    def _options(self, inputs: tuple) -> tuple[Path, str, imports.Options]:
         path_text, kind, mapping, update, dayfirst = inputs
         if not path_text:
             raise KamError("which file? type its path")
         items = [m for m in mapping.replace(";", ",").split(",") if m.strip()]
-        options = transfer.Options(
+        options = imports.Options(
             update=update,
             dayfirst=dayfirst,
-            mapping=transfer.parse_mapping(items),
+            mapping=imports.parse_mapping(items),
             user=self.kam.user,
         )
         return Path(path_text).expanduser(), kind, options
@@ -126,7 +126,7 @@ class ImportScreen(KamModal):
         self.busy = True
         self._message("Checking the file…")
 
-        def shown(plan: transfer.ImportPlan) -> None:
+        def shown(plan: imports.ImportPlan) -> None:
             self.busy = False
             self._show(plan, applied=False)
             self.previewed = inputs if plan.ok and plan.writes else None
@@ -139,7 +139,7 @@ class ImportScreen(KamModal):
                 self._message("Fix the rows listed, then preview again.", "error")
 
         self.load(
-            lambda session: transfer.import_file(session, kind, path, options, apply=False),
+            lambda session: imports.import_file(session, kind, path, options, apply=False),
             shown,
             group="import",
             failed=self._failed,
@@ -157,7 +157,7 @@ class ImportScreen(KamModal):
         self.busy = True
         self._message("Importing…")
 
-        def done(plan: transfer.ImportPlan) -> None:
+        def done(plan: imports.ImportPlan) -> None:
             self.busy = False
             if not plan.ok:  # the data changed since the preview
                 self._show(plan, applied=False)
@@ -170,7 +170,7 @@ class ImportScreen(KamModal):
             self.dismiss(plan)
 
         self.load(
-            lambda session: transfer.import_file(session, kind, path, options, apply=True),
+            lambda session: imports.import_file(session, kind, path, options, apply=True),
             done,
             group="import",
             write=True,
@@ -178,7 +178,7 @@ class ImportScreen(KamModal):
             classified=False,
         )
 
-    def _show(self, plan: transfer.ImportPlan, *, applied: bool) -> None:
+    def _show(self, plan: imports.ImportPlan, *, applied: bool) -> None:
         self.query_one("#import-report", Static).update(
             plan.describe(applied=applied, limit=PREVIEW_LINES)
         )

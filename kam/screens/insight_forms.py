@@ -9,7 +9,8 @@ from kam.models.enums import ComplaintSeverity
 from kam.screens.base import DataMixin
 from kam.screens.form import FieldSpec, FormScreen, choices_of
 from kam.screens.workspace_forms import Done, _open_form
-from kam.services import feedback, wallet
+from kam.services.health import feedback
+from kam.services.wallet import share_of_wallet
 
 ESTIMATE_FIELDS = [
     FieldSpec("category", "Category", placeholder="what they buy, e.g. Spare parts"),
@@ -29,7 +30,7 @@ def new_estimate(
             "New wallet estimate",
             ESTIMATE_FIELDS,
             preset,
-            lambda session, raw, _b: wallet.create_estimate(session, account_id, raw),
+            lambda session, raw, _b: share_of_wallet.create_estimate(session, account_id, raw),
         ),
         done,
     )
@@ -41,11 +42,16 @@ def edit_estimate(screen: DataMixin, estimate_id: uuid.UUID, done: Done) -> None
             f"Edit wallet estimate: {base.values['category']} {base.values['period']}",
             ESTIMATE_FIELDS,
             base.values,
-            lambda session, raw, b: wallet.update_estimate(session, estimate_id, b, raw),
+            lambda session, raw, b: share_of_wallet.update_estimate(session, estimate_id, b, raw),
             base=base,
         )
 
-    _open_form(screen, lambda session: wallet.open_estimate_form(session, estimate_id), build, done)
+    _open_form(
+        screen,
+        lambda session: share_of_wallet.open_estimate_form(session, estimate_id),
+        build,
+        done,
+    )
 
 
 def new_complaint(screen: DataMixin, account_id: uuid.UUID, done: Done) -> None:

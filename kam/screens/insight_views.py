@@ -6,13 +6,13 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from kam.services import wallet
-from kam.services.accounts import TierMove
-from kam.services.feedback import ComplaintRow, SurveyRow
-from kam.services.formatting import money, money_short, percent
-from kam.services.health import Health
-from kam.services.segments import SEGMENT_WORDS, Behaviour
-from kam.services.wallet import WalletCell, WalletView
+from kam.services.accounts.listing import TierMove
+from kam.services.classify.segments import SEGMENT_WORDS, Behaviour
+from kam.services.health.feedback import ComplaintRow, SurveyRow
+from kam.services.health.score import Health
+from kam.services.values.formatting import money, money_short, percent
+from kam.services.wallet import share_of_wallet
+from kam.services.wallet.share_of_wallet import WalletCell, WalletView
 from kam.widgets.badges import BAND_STYLES, health_badge
 
 WHITESPACE = "magenta"
@@ -36,7 +36,7 @@ def wallet_cell(cell: WalletCell | None, view: WalletView) -> Text:
         return Text(f"whitespace {money_short(cell.spend_minor)}", WHITESPACE)
     text = Text(percent(cell.share, 0))
     if cell.our_growth is not None:
-        text.append(f" {wallet.signed_percent(cell.our_growth)}")
+        text.append(f" {share_of_wallet.signed_percent(cell.our_growth)}")
     if cell.lost_share(view.settings):
         text.stylize(LOST)
     elif cell.behind(view.settings):
@@ -73,15 +73,16 @@ def wallet_detail(view: WalletView, category: str) -> RenderableType:
             money(cell.spend_minor) if cell.spend_minor is not None else "no estimate",
             money(cell.run_rate_minor),
             percent(cell.share, 0),
-            wallet.points(cell.share_change),
-            wallet.signed_percent(cell.our_growth),
-            wallet.signed_percent(cell.customer_growth),
+            share_of_wallet.points(cell.share_change),
+            share_of_wallet.signed_percent(cell.our_growth),
+            share_of_wallet.signed_percent(cell.customer_growth),
         )
         if cell.competitors:
             notes.append(
-                Text(f"{period.label} competitors: {wallet.competitors_text(cell.competitors)}")
+                Text(f"{period.label} competitors: ")
+                + Text(share_of_wallet.competitors_text(cell.competitors))
             )
-        for note in wallet.describe_cell(cell, view.settings):
+        for note in share_of_wallet.describe_cell(cell, view.settings):
             style = WHITESPACE if note.startswith("whitespace") else LOST
             if note.startswith("falling behind"):
                 style = BEHIND

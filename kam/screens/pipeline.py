@@ -29,10 +29,11 @@ from kam.models.enums import OPEN_STAGES, AccountClass, OpportunityStage, ValueT
 from kam.screens import deal_forms, deal_views
 from kam.screens.base import KamScreen
 from kam.screens.form import ConfirmScreen
-from kam.services import pipeline, team
 from kam.services import settings as settings_service
-from kam.services.formatting import fit, money, money_short
-from kam.services.pipeline import DealFilter, DealRow, Forecast, Quarter, stage_words
+from kam.services.people import team
+from kam.services.pipeline import deals
+from kam.services.pipeline.deals import DealFilter, DealRow, Forecast, Quarter, stage_words
+from kam.services.values.formatting import fit, money, money_short
 from kam.widgets.keybar import KeyBar
 from kam.widgets.lazy_table import Column, LazyTable
 from kam.widgets.title_bar import TitleBar
@@ -81,11 +82,11 @@ class DealSource:
         if _reads_classification(self.query):
             self.prepare()  # bring the stored classification up to date first
         with self.database.read() as session:
-            return pipeline.count_deals(session, self.query)
+            return deals.count_deals(session, self.query)
 
     def fetch(self, offset: int, limit: int) -> Sequence[DealRow]:
         with self.database.read() as session:
-            return pipeline.list_deals(
+            return deals.list_deals(
                 session,
                 self.query,
                 self.today,
@@ -247,12 +248,12 @@ class PipelineScreen(KamScreen):
         cursors = {c.stage: c.cursor_row if keep_cursors else 0 for c in self._columns()}
 
         def cards(session) -> dict:
-            firsts = pipeline.first_cards(session, f, today, size)
+            firsts = deals.first_cards(session, f, today, size)
             pages = {}
             for stage, cursor in cursors.items():
                 page = cursor // size
                 if page:  # a column scrolled down: the page its cursor is on
-                    rows = pipeline.list_deals(
+                    rows = deals.list_deals(
                         session, replace(f, stage=stage), today, page * size, size
                     )
                 else:
@@ -322,7 +323,7 @@ class PipelineScreen(KamScreen):
 
         for by in groupings:
             self.load(
-                lambda session, by=by: pipeline.forecast(session, f, today, by),
+                lambda session, by=by: deals.forecast(session, f, today, by),
                 lambda result, by=by: arrive(by, result),
                 group=f"deal-totals-{by}",
                 classified=needs,
@@ -501,7 +502,7 @@ class PipelineScreen(KamScreen):
     @on(LazyTable.HeaderClicked, "#deal-list")
     def _header_clicked(self, event: LazyTable.HeaderClicked) -> None:
         key = event.column.key
-        if key not in pipeline.SORTS:
+        if key not in deals.SORTS:
             return
         if key == self.sort:
             self.descending = not self.descending
@@ -575,7 +576,7 @@ class PipelineScreen(KamScreen):
         def answered(sure: bool | None) -> None:
             if sure:
                 self.load(
-                    lambda session: pipeline.remove_deal(session, deal.id, user),
+                    lambda session: deals.remove_deal(session, deal.id, user),
                     lambda _: self._saved(True),
                     group="write",
                     write=True,
@@ -601,14 +602,14 @@ class PipelineScreen(KamScreen):
         target_stage_index = OPEN_STAGES.index(deal.stage) + step
         user, today, f = self.kam.user, self.kam.today, self.query_state
 
-        def query(session) -> tuple[pipeline.Moved, int | None]:
-            moved = pipeline.move_deal(session, deal.id, step, user, today)
-            where = pipeline.deal_position(session, replace(f, stage=moved.stage), deal.id)
+        def query(session) -> tuple[deals.Moved, int | None]:
+            moved = deals.move_deal(session, deal.id, step, user, today)
+            where = deals.deal_position(session, replace(f, stage=moved.stage), deal.id)
             return moved, where
 
         source = columns[OPEN_STAGES.index(deal.stage)]
 
-        def done(result: tuple[pipeline.Moved, int | None]) -> None:
+        def done(result: tuple[deals.Moved, int | None]) -> None:
             moved, where = result
             source.reload()
             target = columns[target_stage_index]

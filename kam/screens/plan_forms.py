@@ -13,8 +13,9 @@ from kam.models.enums import ActivityKind, Sentiment
 from kam.screens.base import DataMixin
 from kam.screens.form import ConfirmScreen, FieldSpec, FormScreen, choices_of
 from kam.screens.workspace_forms import Done, _open_form, _people
-from kam.services import contacts, plans, team
-from kam.services.plans import POLICY_NAMES, words
+from kam.services.contact_plan import plans
+from kam.services.contact_plan.plans import POLICY_NAMES, words
+from kam.services.people import contacts, team
 
 KINDS = choices_of(ActivityKind)
 

@@ -32,9 +32,9 @@ from kam.models.enums import (
 )
 from kam.screens.base import KamScreen
 from kam.screens.form import FieldSpec, FormScreen, choices_of
-from kam.services import review
-from kam.services.formatting import money_short, percent
-from kam.services.history import as_words
+from kam.services.history.changes import as_words
+from kam.services.review import meeting
+from kam.services.values.formatting import money_short, percent
 from kam.widgets.badges import BAND_STYLES, class_badge, health_badge, tier_badge
 from kam.widgets.keybar import KeyBar
 from kam.widgets.lazy_table import Column, LazyTable
@@ -62,16 +62,16 @@ class QueueSource:
     """The queue's order is worked out once per refresh by the database; each page's rows and
     reasons are read when the page is shown."""
 
-    def __init__(self, database, order: review.QueueOrder, f: review.QueueFilter, today) -> None:
+    def __init__(self, database, order: meeting.QueueOrder, f: meeting.QueueFilter, today) -> None:
         self.database, self.order, self.filter, self.today = database, order, f, today
 
     def count(self) -> int:
         return len(self.order.ids)
 
-    def fetch(self, offset: int, limit: int) -> Sequence[review.QueueRow]:
+    def fetch(self, offset: int, limit: int) -> Sequence[meeting.QueueRow]:
         with self.database.read() as session:
             ids = self.order.ids[offset : offset + limit]
-            return review.queue_rows(session, self.today, self.filter, ids)
+            return meeting.queue_rows(session, self.today, self.filter, ids)
 
 
 class ReviewScreen(KamScreen):
@@ -94,8 +94,8 @@ class ReviewScreen(KamScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.filter = review.QueueFilter()
-        self.card: review.ReviewCard | None = None
+        self.filter = meeting.QueueFilter()
+        self.card: meeting.ReviewCard | None = None
         self.note_for: Any = None  # the account the note box holds
         self.note_timer: Timer | None = None
         self.note_dirty = False
@@ -128,7 +128,7 @@ class ReviewScreen(KamScreen):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        self.sub_title = f"Review {review.iso_week(self.kam.today)}"
+        self.sub_title = f"Review {meeting.iso_week(self.kam.today)}"
         table = self.query_one("#review-queue", LazyTable)
         self.watch(table, "cursor_row", self._cursor_moved, init=False)
         self.load(_members, self._members_loaded, group="members", classified=False)
@@ -156,7 +156,7 @@ class ReviewScreen(KamScreen):
 
         owner = value("#review-owner")
         cls, tier = value("#review-class"), value("#review-tier")
-        self.filter = review.QueueFilter(
+        self.filter = meeting.QueueFilter(
             _uuid(owner) if owner else None,
             AccountClass(cls) if cls else None,
             ValueTier(tier) if tier else None,
@@ -168,9 +168,9 @@ class ReviewScreen(KamScreen):
 
         def query(session):
             kam.ensure_health()
-            return review.queue_order(session, today, f)
+            return meeting.queue_order(session, today, f)
 
-        def show(order: review.QueueOrder) -> None:
+        def show(order: meeting.QueueOrder) -> None:
             table = self.query_one("#review-queue", LazyTable)
             table.set_source(QueueSource(kam.database, order, f, today), keep_cursor=keep_cursor)
             self.query_one("#review-status", Static).update(
@@ -181,7 +181,7 @@ class ReviewScreen(KamScreen):
 
         self.load(query, show, group="queue")
 
-    def _cells(self, row: review.QueueRow) -> list[tuple[str, object]]:
+    def _cells(self, row: meeting.QueueRow) -> list[tuple[str, object]]:
         mark = ("✓", DONE) if row.reviewed else ("●", BAND_STYLES.get(row.band, DIM))
         return [mark, (row.name, None), (row.reasons[0] if row.reasons else "done", DIM)]
 
@@ -205,7 +205,7 @@ class ReviewScreen(KamScreen):
     def _load_card(self, account_id: Any) -> None:
         today = self.kam.today
         self.load(
-            lambda session: review.review_card(session, account_id, today),
+            lambda session: meeting.review_card(session, account_id, today),
             self._show_card,
             group="card",
         )
@@ -217,7 +217,7 @@ class ReviewScreen(KamScreen):
 
     # --- the card -------------------------------------------------------------------------
 
-    def _show_card(self, card: review.ReviewCard | None) -> None:
+    def _show_card(self, card: meeting.ReviewCard | None) -> None:
         self.card = card
         head = self.query_one("#card-head", Static)
         if card is None:
@@ -240,7 +240,7 @@ class ReviewScreen(KamScreen):
             self.note_for = card.account_id
             self.note_dirty = False
 
-    def _head(self, card: review.ReviewCard) -> Text:
+    def _head(self, card: meeting.ReviewCard) -> Text:
         text = Text(card.name, "bold")
         text.append("  ")
         if card.account_class:
@@ -261,7 +261,7 @@ class ReviewScreen(KamScreen):
             text.append(f"\nwhy now: {'; '.join(row.reasons)}", "yellow")
         return text
 
-    def _figures(self, card: review.ReviewCard) -> Text:
+    def _figures(self, card: meeting.ReviewCard) -> Text:
         today = self.kam.today
         text = Text()
         text.append("\nRevenue ", "bold")
@@ -317,7 +317,7 @@ class ReviewScreen(KamScreen):
             text.append(f" {card.health.reasons}", "dim")
         return text
 
-    def _plan(self, card: review.ReviewCard) -> Text:
+    def _plan(self, card: meeting.ReviewCard) -> Text:
         plan = card.plan
         text = Text("\nPlan     ", "bold")
         if plan.empty:
@@ -334,7 +334,7 @@ class ReviewScreen(KamScreen):
             text.append(f"[{as_words(obj.status)}]", style or "dim")
         return text
 
-    def _actions(self, card: review.ReviewCard) -> Text:
+    def _actions(self, card: meeting.ReviewCard) -> Text:
         today = self.kam.today
         open_ = [a for a in card.actions if a.status == ActionStatus.open]
         text = Text(f"\nActions  {len(open_)} open", "bold")
@@ -347,7 +347,7 @@ class ReviewScreen(KamScreen):
             text.append(f"\n  {mark} {action.title[:50]} · {action.owner or 'nobody'}{due}", style)
         return text
 
-    def _decisions(self, card: review.ReviewCard) -> Text:
+    def _decisions(self, card: meeting.ReviewCard) -> Text:
         text = Text("Decisions", "bold")
         if not card.review.decisions:
             text.append("  none yet (d records one)", "dim")
@@ -390,7 +390,7 @@ class ReviewScreen(KamScreen):
         if self.note_dirty and self.note_for is not None:
             text = self.query_one("#review-note", TextArea).text
             self.note_unsaved[self.note_for] = text
-            self.note_queue[self.note_for] = (review.iso_week(self.kam.today), text)
+            self.note_queue[self.note_for] = (meeting.iso_week(self.kam.today), text)
             self.note_dirty = False
         if self.note_saving or not self.note_queue:
             return
@@ -412,7 +412,7 @@ class ReviewScreen(KamScreen):
             self.kam.show_error(exc)
 
         self.load(
-            lambda session: review.save_note(session, account_id, week, text),
+            lambda session: meeting.save_note(session, account_id, week, text),
             saved,
             group="note",
             write=True,
@@ -429,7 +429,7 @@ class ReviewScreen(KamScreen):
         self._save_note_now()
         self.app.push_screen(FormScreen(title, fields, values, save), self._form_done(self.card))
 
-    def _form_done(self, card: review.ReviewCard) -> Callable[[Any], None]:
+    def _form_done(self, card: meeting.ReviewCard) -> Callable[[Any], None]:
         def done(result: Any) -> None:
             if result is not None:
                 self._load_card(card.account_id)
@@ -438,7 +438,7 @@ class ReviewScreen(KamScreen):
         return done
 
     def _week(self) -> str:
-        return review.iso_week(self.kam.today)
+        return meeting.iso_week(self.kam.today)
 
     def action_decision(self) -> None:
         card, week = self.card, self._week()
@@ -448,7 +448,7 @@ class ReviewScreen(KamScreen):
             f"Decision on {card.name}",
             [FieldSpec("text", "Decision", "long", required=True)],
             {},
-            lambda s, raw, _b: review.add_decision(s, card.account_id, week, raw["text"]) or True,
+            lambda s, raw, _b: meeting.add_decision(s, card.account_id, week, raw["text"]) or True,
         )
 
     def action_add_action(self) -> None:
@@ -465,12 +465,12 @@ class ReviewScreen(KamScreen):
                     FieldSpec("due_on", "Due", "date"),
                 ],
                 {"owner": card.owner or "", "due_on": due},
-                lambda s, raw, _b: review.add_action(s, card.account_id, week, raw, user, today),
+                lambda s, raw, _b: meeting.add_action(s, card.account_id, week, raw, user, today),
             )
 
         self._save_note_now()
         self.open_when_loaded(
-            lambda session: review.default_action_due(session, today),
+            lambda session: meeting.default_action_due(session, today),
             build,
             self._form_done(card),
             group="action-form",
@@ -493,7 +493,7 @@ class ReviewScreen(KamScreen):
                           required=True),
             ],
             {"action": str(open_[0].id), "status": "done"},
-            lambda s, raw, _b: review.close_action(
+            lambda s, raw, _b: meeting.close_action(
                 s, _uuid(raw["action"]), ActionStatus(raw["status"]), today
             ),
         )  # fmt: skip
@@ -512,7 +512,7 @@ class ReviewScreen(KamScreen):
                 FieldSpec("reason", "Why", "long"),
             ],
             {"relationship_stage": card.stage.value},
-            lambda s, raw, _b: review.set_stage_or_tier(s, card.account_id, week, raw, user, today)
+            lambda s, raw, _b: meeting.set_stage_or_tier(s, card.account_id, week, raw, user, today)
             or True,
         )  # fmt: skip
 
@@ -528,7 +528,7 @@ class ReviewScreen(KamScreen):
             self._load_queue(keep_cursor=True)
 
         self.load(
-            lambda s: review.mark_reviewed(s, card.account_id, week, user, today),
+            lambda s: meeting.mark_reviewed(s, card.account_id, week, user, today),
             done,
             group="mark",
             write=True,
@@ -562,7 +562,7 @@ class ReviewScreen(KamScreen):
             self._load_card(self.card.account_id)
 
     def action_export_report(self) -> None:
-        from kam.services import review_report
+        from kam.reports import review as review_report
 
         week, today = self._week(), self.kam.today
         self._save_note_now()
@@ -583,7 +583,7 @@ class ReviewScreen(KamScreen):
 
 
 def _members(session) -> list[tuple[str, str]]:
-    from kam.services import team
+    from kam.services.people import team
 
     return [(m.name, str(m.id)) for m in team.members(session)]
 
@@ -597,7 +597,7 @@ def _uuid(text: str):
 # --- the account plan's forms and text, shared with the account screen's Plan tab ------------
 
 
-def plan_form(account_id, plan: review.PlanView) -> FormScreen:
+def plan_form(account_id, plan: meeting.PlanView) -> FormScreen:
     return FormScreen(
         "Account plan",
         [
@@ -611,7 +611,7 @@ def plan_form(account_id, plan: review.PlanView) -> FormScreen:
             "desired_stage": plan.desired_stage,
             "customer_goals": plan.customer_goals,
         },
-        lambda s, raw, _b: review.save_plan(s, account_id, raw),
+        lambda s, raw, _b: meeting.save_plan(s, account_id, raw),
     )  # fmt: skip
 
 
@@ -630,11 +630,11 @@ def objective_form(account_id) -> FormScreen:
         "New objective",
         _OBJECTIVE_FIELDS,
         {"status": ObjectiveStatus.open},
-        lambda s, raw, _b: review.save_objective(s, account_id, raw),
+        lambda s, raw, _b: meeting.save_objective(s, account_id, raw),
     )
 
 
-def objective_update_form(plan: review.PlanView) -> FormScreen:
+def objective_update_form(plan: meeting.PlanView) -> FormScreen:
     """Progress on one objective: its status and a line on where it stands."""
     first = plan.objectives[0]
     choices = [(o.title, str(o.id)) for o in plan.objectives]
@@ -643,9 +643,9 @@ def objective_update_form(plan: review.PlanView) -> FormScreen:
 
     def save(session, raw, _base):
         objective_id = _uuid(raw["objective"])
-        values = review.objective_values(session, objective_id)
+        values = meeting.objective_values(session, objective_id)
         values.update(status=raw["status"], progress=raw["progress"])
-        return review.save_objective(session, None, values, objective_id=objective_id)
+        return meeting.save_objective(session, None, values, objective_id=objective_id)
 
     return FormScreen(
         "Progress on an objective",
@@ -655,7 +655,7 @@ def objective_update_form(plan: review.PlanView) -> FormScreen:
     )
 
 
-def plan_text(plan: review.PlanView) -> Text:
+def plan_text(plan: meeting.PlanView) -> Text:
     if plan.empty:
         return Text("No account plan yet: e writes the strategy, n adds an objective.", "dim")
     text = Text("Strategy\n", "bold")
@@ -678,7 +678,7 @@ def plan_text(plan: review.PlanView) -> Text:
     return text
 
 
-def reviews_text(reviews: list[review.WeekReview]) -> Text:
+def reviews_text(reviews: list[meeting.WeekReview]) -> Text:
     if not reviews:
         return Text("Not reviewed yet.", "dim")
     text = Text()

@@ -14,8 +14,8 @@ from textual.binding import Binding
 from textual.widgets import Static
 
 from kam.screens.base import KamScreen
-from kam.services import health
-from kam.services.health import RiskRow
+from kam.services.health import score
+from kam.services.health.score import RiskRow
 from kam.widgets.badges import BAND_STYLES, health_cell
 from kam.widgets.keybar import KeyBar
 from kam.widgets.lazy_table import Column, LazyTable
@@ -44,11 +44,11 @@ class RiskSource:
 
     def count(self) -> int:
         with self.database.read() as session:
-            return health.count_at_risk(session)
+            return score.count_at_risk(session)
 
     def fetch(self, offset: int, limit: int) -> Sequence[Any]:
         with self.database.read() as session:
-            return health.at_risk(session, self.order, offset, limit)
+            return score.at_risk(session, self.order, offset, limit)
 
 
 class RiskScreen(KamScreen):
@@ -98,12 +98,12 @@ class RiskScreen(KamScreen):
         order, today, kam = self.order, self.kam.today, self.kam
 
         def query(session):
-            return health.summary(session)
+            return score.summary(session)
 
         def ready() -> None:
             if force:
                 with kam.database.write(derived=True) as session:
-                    health.refresh(session, today, force=True)
+                    score.refresh(session, today, force=True)
             else:
                 kam.ensure_health()
 
@@ -119,11 +119,11 @@ class RiskScreen(KamScreen):
 
         self.load(work, show, group="risk")
 
-    def _show_summary(self, summary: health.HealthSummary) -> None:
+    def _show_summary(self, summary: score.HealthSummary) -> None:
         line = Text(f"{summary.at_risk:,} at risk", style="bold")
         line.append(f" of {summary.watched:,} watched accounts:  ")
         for band in ("red", "amber", "green"):
-            line.append(f"● {summary.bands[band]:,} {band}  ", BAND_STYLES[health.HealthBand(band)])
+            line.append(f"● {summary.bands[band]:,} {band}  ", BAND_STYLES[score.HealthBand(band)])
         line.append(f"· {ORDERS[self.order]} · as of {self.kam.today}", "dim")
         self.query_one("#risk-summary", Static).update(line)
 

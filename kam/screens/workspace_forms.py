@@ -27,10 +27,11 @@ from kam.models.enums import (
 )
 from kam.screens.base import DataMixin
 from kam.screens.form import FieldSpec, FormScreen, choices_of
-from kam.services import account_edit, contacts, team
-from kam.services.contacts import ContactRow
-from kam.services.history import as_words
-from kam.services.team import MemberChoice
+from kam.services.accounts import account_edit
+from kam.services.history.changes import as_words
+from kam.services.people import contacts, team
+from kam.services.people.contacts import ContactRow
+from kam.services.people.team import MemberChoice
 
 Done = Callable[[Any], None]
 

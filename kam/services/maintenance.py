@@ -40,7 +40,7 @@ from kam.models import (
 )
 from kam.models.account import name_key
 from kam.models.enums import OPEN_STAGES, OpportunityStage
-from kam.services.parsing import MAX_AMOUNT_MINOR, SUM_LIMIT_MINOR
+from kam.services.values.parsing import MAX_AMOUNT_MINOR, SUM_LIMIT_MINOR
 
 COPY_BATCH = 2000
 

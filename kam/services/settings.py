@@ -65,7 +65,7 @@ def classification_settings(session: Session) -> ClassificationSettings:
 def save_classification_settings(session: Session, settings: ClassificationSettings) -> None:
     if not 0 < settings.core_bp <= settings.major_bp <= 10000:
         raise InputError("cut-offs must satisfy 0 < core share <= major share <= 100%", "core_bp")
-    from kam.services.classify import parse_window
+    from kam.services.classify.pareto import parse_window
 
     parse_window(settings.window)
     set_value(

@@ -12,24 +12,21 @@ from sqlmodel import Session
 
 from kam.config import ClassificationSettings
 from kam.models.enums import AccountClass
-from kam.services import (
-    accounts,
-    contacts,
-    feedback,
-    health,
-    history,
-    pipeline,
-    plans,
-    segments,
-    team,
-    wallet,
-)
 from kam.services import settings as settings_service
-from kam.services.accounts import AccountDetail
-from kam.services.contacts import ContactRow
-from kam.services.history import HistoryRow
-from kam.services.pipeline import DealFilter, DealRow, Forecast, StageStep
-from kam.services.team import TeamRow, Threading
+from kam.services.accounts import listing
+from kam.services.accounts.listing import AccountDetail
+from kam.services.classify import segments
+from kam.services.contact_plan import plans
+from kam.services.health import feedback
+from kam.services.health import score as health
+from kam.services.history import changes as history
+from kam.services.history.changes import HistoryRow
+from kam.services.people import contacts, team
+from kam.services.people.contacts import ContactRow
+from kam.services.people.team import TeamRow, Threading
+from kam.services.pipeline import deals as pipeline
+from kam.services.pipeline.deals import DealFilter, DealRow, Forecast, StageStep
+from kam.services.wallet import share_of_wallet as wallet
 
 ACTIVITY_LIMIT = 200  # the newest activities an account screen lists
 DEAL_LIMIT = 500  # open deals, and again closed ones, an account screen lists
@@ -86,7 +83,7 @@ class Workspace:
 
 
 def load_workspace(session: Session, account_id: uuid.UUID, today: date) -> Workspace:
-    detail = accounts.account_detail(session, account_id, today)
+    detail = listing.account_detail(session, account_id, today)
     mine = DealFilter(account_id=account_id)
     deals = pipeline.list_deals(session, mine, today, 0, DEAL_LIMIT) + pipeline.list_deals(
         session, replace(mine, state="closed"), today, 0, DEAL_LIMIT, sort="close"
@@ -128,7 +125,7 @@ def load_insight(session: Session, account_id: uuid.UUID, today: date) -> dict[s
 def warm_up(session: Session, today: date) -> None:
     """Read the account at the top of the list as its screen would, and drop it: the first
     account a person opens then finds its ~60 statements compiled (~40 ms at 100k)."""
-    first = accounts.list_accounts(session, accounts.AccountListQuery(), 0, 1)
+    first = listing.list_accounts(session, listing.AccountListQuery(), 0, 1)
     if first:
         load_account(session, first[0].id, today)
 

@@ -23,7 +23,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from kam.services.formatting import fit
+from kam.services.values.formatting import fit
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from rich.measure import Measurement
 from rich.segment import Segment
 from rich.text import Text
 
-from kam.services.formatting import cell_len
+from kam.services.values.formatting import cell_len
 
 GAP = 2
 BREAK_AFTER = "@./-_"  # where a word too long for its line is best broken: an e-mail, a URL

@@ -37,10 +37,11 @@ from kam.models.enums import (
     Sentiment,
     ValueTier,
 )
-from kam.services import cadence, history
 from kam.services import settings as settings_service
-from kam.services.accounts import archived_ids, name_contains
-from kam.services.edits import Base, FormReader, merge
+from kam.services.accounts.listing import archived_ids, name_contains
+from kam.services.contact_plan import cadence
+from kam.services.history import changes as history
+from kam.services.history.edits import Base, FormReader, merge
 
 _plan = PlanItem.__table__
 _act = Activity.__table__

@@ -14,7 +14,7 @@ from sqlmodel import Session
 from kam.errors import InputError, KamError
 from kam.models import Account, Complaint, SatisfactionScore
 from kam.models.enums import ComplaintSeverity
-from kam.services.edits import FormReader
+from kam.services.history.edits import FormReader
 
 _complaint = Complaint.__table__
 _survey = SatisfactionScore.__table__

@@ -58,11 +58,13 @@ from kam.models.enums import (
     Influence,
     ValueTier,
 )
-from kam.services import plans, team, wallet
 from kam.services import settings as settings_service
-from kam.services.bulk import as_uuid, id_forms
-from kam.services.formatting import money_short, percent
-from kam.services.planner import by_account
+from kam.services.contact_plan import plans
+from kam.services.people import team
+from kam.services.sql.bulk import as_uuid, id_forms
+from kam.services.sql.planner import by_account
+from kam.services.values.formatting import money_short, percent
+from kam.services.wallet import share_of_wallet as wallet
 
 SETTING_KEY = "health"
 STATE_KEY = "health_state"

@@ -24,9 +24,9 @@ from kam.models import (
     name_key,
 )
 from kam.models.enums import AccountClass, AccountStatus, HealthBand, ValueTier
-from kam.services import periods
-from kam.services import team as team_service
-from kam.services.planner import by_account
+from kam.services.people import team as team_service
+from kam.services.sql.planner import by_account
+from kam.services.values import periods
 
 _acct = Account.__table__
 _cls = AccountClassification.__table__

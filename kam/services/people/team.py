@@ -17,8 +17,8 @@ from sqlmodel import Session
 from kam.errors import InputError, KamError
 from kam.models import Account, AccountTeamMember, Activity, ActivityMember, Contact, TeamMember
 from kam.models.enums import HistorySubject, TeamRole
-from kam.services import history
-from kam.services.edits import Base, FormReader, merge
+from kam.services.history import changes as history
+from kam.services.history.edits import Base, FormReader, merge
 
 _team = AccountTeamMember.__table__
 _member = TeamMember.__table__

@@ -16,13 +16,15 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from kam.files.tabular import private_file
 from kam.models import Account, Review, TierChange
 from kam.models.enums import ClassificationField
-from kam.services import health, indicators, review
-from kam.services.classify import is_upgrade
-from kam.services.formatting import percent
-from kam.services.history import as_words
-from kam.services.tabular import private_file
+from kam.services.classify.pareto import is_upgrade
+from kam.services.health import score as health
+from kam.services.history.changes import as_words
+from kam.services.portfolio import indicators
+from kam.services.review import meeting
+from kam.services.values.formatting import percent
 
 
 @dataclass
@@ -34,8 +36,8 @@ class ReviewedAccount:
     reviewer: str | None
     note: str
     decisions: list[str]
-    actions: list[review.ActionRow]
-    plan: review.PlanView
+    actions: list[meeting.ActionRow]
+    plan: meeting.PlanView
     health: str
 
 
@@ -64,8 +66,8 @@ class ReviewReport:
 
 
 def build(session: Session, week: str, as_of: date) -> ReviewReport:
-    week = review.check_week(week)
-    start = review.week_start(week)
+    week = meeting.check_week(week)
+    start = meeting.week_start(week)
     end = start + timedelta(days=7)
     seen_from = min(as_of, end - timedelta(days=1))
     worked_out = indicators.current_headline(session, seen_from)  # the stored ones if current
@@ -82,12 +84,12 @@ def build(session: Session, week: str, as_of: date) -> ReviewReport:
     for (account_id,) in rows:
         report.reviewed.append(_reviewed(session, account_id, week, seen_from))
     report.at_risk = health.at_risk(session)
-    report.moves = _moves(session, start - timedelta(days=review.TIER_DAYS - 7), end)
+    report.moves = _moves(session, start - timedelta(days=meeting.TIER_DAYS - 7), end)
     return report
 
 
 def _reviewed(session: Session, account_id: uuid.UUID, week: str, as_of: date) -> ReviewedAccount:
-    card = review.review_card(session, account_id, as_of)
+    card = meeting.review_card(session, account_id, as_of)
     state = card.review
     health_words = (
         f"{card.health.band.value} {card.health.score}: {card.health.reasons}"
@@ -110,7 +112,7 @@ def _reviewed(session: Session, account_id: uuid.UUID, week: str, as_of: date) -
 
 def _moves(session: Session, start: date, end: date) -> list[TierMove]:
     tc, acct = TierChange.__table__, Account.__table__
-    from kam.services.pipeline import local_midnight_utc
+    from kam.services.pipeline.deals import local_midnight_utc
 
     rows = session.connection().execute(
         sa.select(acct.c.name, tc.c.from_value, tc.c.to_value, tc.c.changed_at, tc.c.reason)

@@ -26,8 +26,8 @@ from kam.models.enums import (
     NeedVisibility,
     RelationshipStrength,
 )
-from kam.services import history
-from kam.services.edits import Base, FormReader, merge
+from kam.services.history import changes as history
+from kam.services.history.edits import Base, FormReader, merge
 
 CONTACT_FIELDS = (
     "name",

@@ -28,9 +28,9 @@ from kam.models.enums import (
     RelationshipType,
     ValueTier,
 )
-from kam.services import history
 from kam.services import settings as settings_service
-from kam.services.edits import Base, FormReader, merge
+from kam.services.history import changes as history
+from kam.services.history.edits import Base, FormReader, merge
 
 _acct = Account.__table__
 
@@ -197,7 +197,7 @@ def update_account(
     if CLASSIFIED_FIELDS & set(changes):
         settings_service.bump_data_version(session)
     if changes.get("status") in (AccountStatus.silent, AccountStatus.lost):
-        from kam.services import plans
+        from kam.services.contact_plan import plans
 
         stored = session.get(AccountClassification, account.id)
         if plans.suggested_policy(account, stored) == plans.WIN_BACK:

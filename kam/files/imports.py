@@ -24,6 +24,7 @@ from sqlmodel import Session, SQLModel
 
 from kam.db import serialize
 from kam.errors import InputError, KamError
+from kam.files.tabular import FileProblem, Table, read_table, unneutralise
 from kam.models import (
     Account,
     ChangeRecord,
@@ -51,12 +52,12 @@ from kam.models.enums import (
     RelationshipType,
     ValueTier,
 )
-from kam.services import history, periods
 from kam.services import settings as settings_service
-from kam.services.account_edit import ACCOUNT_FIELDS
-from kam.services.contacts import CONTACT_FIELDS
-from kam.services.parsing import is_email, parse_amount, parse_date
-from kam.services.tabular import FileProblem, Table, read_table, unneutralise
+from kam.services.accounts.account_edit import ACCOUNT_FIELDS
+from kam.services.history import changes
+from kam.services.people.contacts import CONTACT_FIELDS
+from kam.services.values import periods
+from kam.services.values.parsing import is_email, parse_amount, parse_date
 
 KINDS = ("accounts", "contacts", "revenue", "opportunities", "wallet")
 CHUNK = 1000
@@ -308,11 +309,11 @@ def read_cell(spec: Spec, text: str, dayfirst: bool) -> Any:
         if spec.reader == "period":
             return periods.parse_period(text, spec.name)
         if spec.reader == "growth":
-            from kam.services.wallet import _parse_growth
+            from kam.services.wallet.share_of_wallet import _parse_growth
 
             return _parse_growth(text, spec.name)
         if spec.reader == "competitors":
-            from kam.services.wallet import parse_competitors
+            from kam.services.wallet.share_of_wallet import parse_competitors
 
             return parse_competitors(text, spec.name)
     except InputError as exc:
@@ -938,7 +939,7 @@ _DEAL_COLUMNS = (
 
 
 def _plan_opportunities(rows: list[_Row], plan: KindPlan, lookup: Lookup, options: Options):
-    from kam.services.pipeline import CLOSED_STAGES, DEFAULT_PROBABILITY, pipeline_settings
+    from kam.services.pipeline.deals import CLOSED_STAGES, DEFAULT_PROBABILITY, pipeline_settings
 
     settings = pipeline_settings(lookup.session)
     table = Opportunity.__table__
@@ -1022,7 +1023,7 @@ def _plan_wallet(rows: list[_Row], plan: KindPlan, lookup: Lookup, options: Opti
         columns,
         lambda v: (norm(v["category"]), str(v["period_kind"]), v["period_start"]),
     )
-    from kam.services.wallet import competitors_of
+    from kam.services.wallet.share_of_wallet import competitors_of
 
     known = [e["id"] for e in by_key.values()] + list(by_id)
     current = competitors_of(lookup.session, known)  # one read for every estimate matched
@@ -1129,15 +1130,15 @@ def apply_plan(
     settings_service.bump_data_version(session)
 
 
-def _subject(change: Change, ident: uuid.UUID) -> history.Subject | None:
+def _subject(change: Change, ident: uuid.UUID) -> changes.Subject | None:
     values = {**change.before, **change.values}
     if change.table is Account:
-        return history.Subject(ident, HistorySubject.account, ident, values["name"])
+        return changes.Subject(ident, HistorySubject.account, ident, values["name"])
     if change.table is Contact:
-        return history.Subject(values["account_id"], HistorySubject.contact, ident, values["name"])
+        return changes.Subject(values["account_id"], HistorySubject.contact, ident, values["name"])
     if change.table is Opportunity:
         kind = HistorySubject.opportunity
-        return history.Subject(values["account_id"], kind, ident, values["title"])
+        return changes.Subject(values["account_id"], kind, ident, values["title"])
     return None
 
 
@@ -1189,7 +1190,7 @@ def _insert(session: Session, chunk: list[Change], options: Options) -> None:
         if subject is not None:
             label = subject.label
             records.append(
-                history.change_values(subject, history.CREATED, None, label, options.user)
+                changes.change_values(subject, changes.CREATED, None, label, options.user)
             )
     if stages:
         conn.execute(
@@ -1231,7 +1232,7 @@ def _update(session: Session, chunk: list[Change], options: Options) -> None:
                 if name.endswith("_minor"):
                     old = None if old is None else f"{old / 100:,.2f}"
                     value = None if value is None else f"{value / 100:,.2f}"
-                history.record(session, subject, label, old, value, options.user)
+                changes.record(session, subject, label, old, value, options.user)
             setattr(obj, name, change.values[name])
     session.flush()
     session.expunge_all()
@@ -1297,7 +1298,7 @@ def sources_for(kind: str, path: Path) -> list[Source]:
     if path.suffix.lower() == ".json":
         return _json_sources(path)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        from kam.services.tabular import sheet_names
+        from kam.files.tabular import sheet_names
 
         sheets = [s for s in sheet_names(path) if s in KINDS]
         if not sheets:
@@ -1310,7 +1311,7 @@ def _json_sources(path: Path) -> list[Source]:
     """kam's JSON export: {"accounts": [{...}, ...], ...}; each object is a row."""
     import json
 
-    from kam.services.tabular import Row, _read_bytes
+    from kam.files.tabular import Row, _read_bytes
 
     try:
         data = json.loads(_read_bytes(path).decode("utf-8-sig"))

@@ -44,11 +44,11 @@ from kam.models.enums import (
     RelationshipStage,
     ValueTier,
 )
-from kam.services import account_edit
 from kam.services import settings as settings_service
-from kam.services.accounts import archived_ids
-from kam.services.parsing import parse_date
-from kam.services.planner import by_account
+from kam.services.accounts import account_edit
+from kam.services.accounts.listing import archived_ids
+from kam.services.sql.planner import by_account
+from kam.services.values.parsing import parse_date
 
 REVIEW_KEY = "review"
 DEFAULT_UNREVIEWED_WEEKS = 4
@@ -228,7 +228,7 @@ def _ranked(session: Session, as_of: date, f: QueueFilter) -> sa.Subquery:
     """The key accounts with the priority of their most urgent reason (NULL: no reason and
     not reviewed this week), computed by the database for all of them at once. Each reason is
     a set the database builds once (`IN (SELECT ...)`), not a subquery per account."""
-    from kam.services.pipeline import _opp, _stale, pipeline_settings
+    from kam.services.pipeline.deals import _opp, _stale, pipeline_settings
 
     week, weeks = iso_week(as_of), unreviewed_weeks(session)
     account = _cls.c.account_id
@@ -343,7 +343,7 @@ def _chunks(ids: Sequence[uuid.UUID], size: int = 500):
 def _with_reasons(
     session: Session, as_of: date, f: QueueFilter, ids: Sequence[uuid.UUID]
 ) -> list[QueueRow]:
-    from kam.services.pipeline import _opp, _stale, pipeline_settings
+    from kam.services.pipeline.deals import _opp, _stale, pipeline_settings
 
     conn = session.connection()
     week = iso_week(as_of)
@@ -442,7 +442,7 @@ def _with_reasons(
 
 
 def _midnight(day: date):
-    from kam.services.pipeline import local_midnight_utc
+    from kam.services.pipeline.deals import local_midnight_utc
 
     return local_midnight_utc(day)
 
@@ -672,14 +672,18 @@ def plan_view(session: Session, account_id: uuid.UUID) -> PlanView:
 
 
 def review_card(session: Session, account_id: uuid.UUID, as_of: date) -> ReviewCard:
-    from kam.services import accounts, health, pipeline, plans, wallet
+    from kam.services.accounts import listing as accounts
+    from kam.services.contact_plan import plans
+    from kam.services.health import score as health
+    from kam.services.pipeline import deals as pipeline
+    from kam.services.wallet import share_of_wallet
 
     detail = accounts.account_detail(session, account_id, as_of)
     account, cls = detail.account, detail.classification
     mine = pipeline.DealFilter(account_id=account_id)
     forecast = pipeline.forecast(session, mine, as_of, "stage")
     deals = pipeline.list_deals(session, mine, as_of, 0, 3, sort="close", descending=False)
-    view = wallet.account_wallet(session, account_id, as_of)
+    view = share_of_wallet.account_wallet(session, account_id, as_of)
     latest = view.latest
     total = view.totals.get(latest) if latest else None
     overdue = [
@@ -918,7 +922,7 @@ def save_objective(
     raw: Mapping[str, Any],
     objective_id: uuid.UUID | None = None,
 ) -> PlanObjective:
-    from kam.services.edits import FormReader
+    from kam.services.history.edits import FormReader
 
     r = FormReader(raw)
     values = {

@@ -23,7 +23,7 @@ from typing import IO, Any
 
 from kam.db import part_name, remove_abandoned_parts
 from kam.errors import KamError
-from kam.services.io import FORMULA_STARTS, safe_cell, write_row
+from kam.files.cells import FORMULA_STARTS, safe_cell, write_row
 
 # Besides UTF-8: Excel in China saves CSV as GBK (which GB18030 contains), Excel in Western
 # Europe as Windows-1252.

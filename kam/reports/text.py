@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from kam.config import ClassificationSettings
+from kam.files.cells import to_csv, to_json
 from kam.models.enums import Segment, ValueTier
-from kam.services.bulk import dashed
-from kam.services.classify import Classification
-from kam.services.formatting import cell_len, fit, money, percent, text_table
-from kam.services.health import HealthSummary, RiskRow
-from kam.services.io import to_csv, to_json
-from kam.services.pipeline import Forecast
-from kam.services.plans import AgendaRow, section_of, words
-from kam.services.segments import GROUP_WORDS, SEGMENT_WORDS, SegmentRow, SegmentSummary
-from kam.services.wallet import (
+from kam.services.classify.pareto import Classification
+from kam.services.classify.segments import GROUP_WORDS, SEGMENT_WORDS, SegmentRow, SegmentSummary
+from kam.services.contact_plan.plans import AgendaRow, section_of, words
+from kam.services.health.score import HealthSummary, RiskRow
+from kam.services.pipeline.deals import Forecast
+from kam.services.sql.bulk import dashed
+from kam.services.values.formatting import cell_len, fit, money, percent, text_table
+from kam.services.wallet.share_of_wallet import (
     AccountWalletRow,
     WalletView,
     competitors_text,

@@ -20,13 +20,13 @@ from sqlmodel import Session
 from kam.errors import InputError, KamError
 from kam.models import Account, RevenueLine, WalletCompetitor, WalletEstimate
 from kam.models.enums import PeriodKind
-from kam.services import periods
 from kam.services import settings as settings_service
-from kam.services.bulk import as_uuid, id_forms
-from kam.services.edits import Base, FormReader, merge
-from kam.services.formatting import money, percent
-from kam.services.parsing import parse_amount
-from kam.services.periods import Period, run_rate
+from kam.services.history.edits import Base, FormReader, merge
+from kam.services.sql.bulk import as_uuid, id_forms
+from kam.services.values import periods
+from kam.services.values.formatting import money, percent
+from kam.services.values.parsing import parse_amount
+from kam.services.values.periods import Period, run_rate
 
 _est = WalletEstimate.__table__
 _comp = WalletCompetitor.__table__

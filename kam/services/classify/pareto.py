@@ -25,9 +25,9 @@ from kam.errors import InputError
 from kam.models import Account, AccountClassification, RevenueLine, TierChange
 from kam.models.base import utcnow
 from kam.models.enums import AccountClass, ChangeSource, ClassificationField, ValueTier
-from kam.services import segments
 from kam.services import settings as settings_service
-from kam.services.formatting import money_short
+from kam.services.classify import segments
+from kam.services.values.formatting import money_short
 
 _WINDOW = re.compile(r"^\s*(\d{1,3})\s*([my])\s*$", re.IGNORECASE)
 CLASS_ORDER = (AccountClass.core, AccountClass.major, AccountClass.emerging, AccountClass.general)

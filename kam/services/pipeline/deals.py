@@ -42,11 +42,12 @@ from kam.models.enums import (
     PeriodKind,
     ValueTier,
 )
-from kam.services import history, periods
 from kam.services import settings as settings_service
-from kam.services.accounts import archived_ids, like_pattern, name_contains
-from kam.services.edits import Base, FormReader, merge
-from kam.services.parsing import parse_amount
+from kam.services.accounts.listing import archived_ids, like_pattern, name_contains
+from kam.services.history import changes as history
+from kam.services.history.edits import Base, FormReader, merge
+from kam.services.values import periods
+from kam.services.values.parsing import parse_amount
 
 _opp = Opportunity.__table__
 _acct = Account.__table__

@@ -16,8 +16,8 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from kam.errors import ConflictError, InputError, InputErrors
-from kam.services.history import as_words
-from kam.services.parsing import DATE_HINT, is_email, parse_amount, parse_date
+from kam.services.history.changes import as_words
+from kam.services.values.parsing import DATE_HINT, is_email, parse_amount, parse_date
 
 E = TypeVar("E", bound=StrEnum)
 

@@ -12,9 +12,9 @@ from sqlmodel import Session
 
 from kam.models import Account, AccountClassification, TierChange
 from kam.models.enums import AccountClass, ValueTier
-from kam.services import classify
 from kam.services import settings as settings_service
-from kam.services.accounts import archived_ids
+from kam.services.accounts.listing import archived_ids
+from kam.services.classify import pareto
 
 _acct = Account.__table__
 _cls = AccountClassification.__table__
@@ -176,7 +176,7 @@ def tier_moves(session: Session, today: date, limit: int = 12) -> Moves:
     def part(field: str, column: sa.ColumnElement) -> Any:
         return sa.func.max(sa.case((tc.c.field == field, column)))
 
-    stopped = f"%→ {classify.STOPPED_BUYING}"
+    stopped = f"%→ {pareto.STOPPED_BUYING}"
     each = (
         sa.select(
             part("account_class", tc.c.from_value).label("class_from"),
@@ -194,11 +194,11 @@ def tier_moves(session: Session, today: date, limit: int = 12) -> Moves:
     for class_from, class_to, tier_from, tier_to, stop, n in conn.execute(
         sa.select(*groups, sa.func.count()).group_by(*groups)
     ):
-        reason = f"→ {classify.STOPPED_BUYING}" if stop else ""
+        reason = f"→ {pareto.STOPPED_BUYING}" if stop else ""
         if class_to is not None:
-            rising = classify.is_upgrade("account_class", class_from, class_to, reason)
+            rising = pareto.is_upgrade("account_class", class_from, class_to, reason)
         else:
-            rising = classify.is_upgrade("tier", tier_from, tier_to, reason)
+            rising = pareto.is_upgrade("tier", tier_from, tier_to, reason)
         if rising:
             up += int(n)
         else:
@@ -221,7 +221,7 @@ def tier_moves(session: Session, today: date, limit: int = 12) -> Moves:
     moves: list[Move] = []
     for r in rows:
         on = r.changed_at.date() if isinstance(r.changed_at, datetime) else r.changed_at
-        rising = classify.is_upgrade(r.field, r.from_value, r.to_value, r.reason or "")
+        rising = pareto.is_upgrade(r.field, r.from_value, r.to_value, r.reason or "")
         last = moves[-1] if moves else None
         if last is not None and last.account_id == r.account_id and last.on == on:
             # One reclassification moved class and tier: one move, told as one.

@@ -12,8 +12,8 @@ from kam.errors import InputError
 from kam.models import Account, RevenueLine
 from kam.models.enums import PeriodKind
 from kam.services import settings as settings_service
-from kam.services.parsing import MAX_AMOUNT_MINOR
-from kam.services.periods import period_of, run_rate
+from kam.services.values.parsing import MAX_AMOUNT_MINOR
+from kam.services.values.periods import period_of, run_rate
 
 
 @dataclass(frozen=True)

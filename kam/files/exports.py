@@ -16,6 +16,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from kam.files.imports import KINDS
+from kam.files.tabular import (
+    FileProblem,
+    XlsxWriter,
+    private_file,
+    write_csv,
+    write_json_rows,
+)
 from kam.models import (
     Account,
     Contact,
@@ -25,16 +33,8 @@ from kam.models import (
     WalletEstimate,
 )
 from kam.models.enums import PeriodKind
-from kam.services.periods import Period
-from kam.services.tabular import (
-    FileProblem,
-    XlsxWriter,
-    private_file,
-    write_csv,
-    write_json_rows,
-)
-from kam.services.transfer import KINDS
-from kam.services.wallet import competitors_of
+from kam.services.values.periods import Period
+from kam.services.wallet.share_of_wallet import competitors_of
 
 FORMATS = ("csv", "json", "xlsx")
 BATCH = 2000
@@ -242,7 +242,7 @@ def rows(session: Session, kind: str, *, for_json: bool = False) -> Iterator[lis
 
 
 def _wallet_row(row: list[Any], competitors: list[tuple[str, float]]) -> list[Any]:
-    from kam.services.wallet import competitors_text
+    from kam.services.wallet.share_of_wallet import competitors_text
 
     ident, account, account_id, category, kind, start, spend, growth, notes = row
     period = Period(start, PeriodKind(kind)).label

@@ -1,0 +1,1 @@
+"""Files in and out: CSV and xlsx tables, imports, exports, calendar files."""

@@ -1,0 +1,1 @@
+"""Accounts: the list and its filters, and creating and editing an account."""

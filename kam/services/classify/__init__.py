@@ -1,0 +1,1 @@
+"""Classification: Pareto classes and value tiers, and the A-E segments."""

@@ -1,0 +1,1 @@
+"""Contact plans: cadence rules, plan items, logged activities and the agenda."""

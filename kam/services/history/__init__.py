@@ -1,0 +1,1 @@
+"""Who changed what: the change records, and the edits that write them."""

@@ -1,0 +1,1 @@
+"""People: the customer's contacts and the account team on our side."""

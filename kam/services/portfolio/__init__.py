@@ -1,0 +1,1 @@
+"""The portfolio as a whole: the dashboard's overview and its headline indicators."""

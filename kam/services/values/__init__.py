@@ -1,0 +1,1 @@
+"""Values as people type and read them: parsing, formatting, periods of time."""

@@ -1,0 +1,1 @@
+"""Revenue lines and share of wallet."""
