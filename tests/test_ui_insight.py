@@ -21,8 +21,7 @@ from kam.services.people import contacts, team
 from kam.services.wallet import share_of_wallet
 from kam.services.wallet.revenue import add_revenue
 from kam.widgets.lazy_table import LazyTable
-from tests.support import settle
-from tests.test_ui_workspace import error_text, open_account, shown, type_into
+from tests.support import error_text, open_account, settle, shown, type_into
 
 TODAY = date(2026, 11, 22)
 USER = "Ann Lee"

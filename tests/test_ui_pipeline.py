@@ -26,8 +26,7 @@ from kam.services.pipeline import deals as pipeline
 from kam.services.pipeline.deals import DealFilter
 from kam.services.wallet.revenue import add_revenue
 from kam.widgets.lazy_table import LazyTable
-from tests.support import TODAY, settle
-from tests.test_ui_workspace import USER, choose, error_text, make_app, shown, type_into
+from tests.support import TODAY, USER, choose, error_text, make_app, settle, shown, type_into
 
 
 @pytest.fixture

@@ -22,8 +22,7 @@ from kam.services.contact_plan import plans
 from kam.services.people import contacts, team
 from kam.services.wallet.revenue import add_revenue
 from kam.widgets.lazy_table import LazyTable
-from tests.support import settle
-from tests.test_ui_workspace import choose, error_text, shown, type_into
+from tests.support import choose, error_text, settle, shown, type_into
 
 TODAY = date(2026, 11, 23)  # a Monday
 USER = "Ann Lee"

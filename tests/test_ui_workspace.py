@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import io
 import uuid
 from datetime import date
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from rich.console import Console
-from textual.widgets import ContentSwitcher, DataTable, Input, Select, Static, Tree
+from textual.widgets import ContentSwitcher, DataTable, Input, Static, Tree
 
-from kam.app import KamApp
 from kam.db import Database, open_database
 from kam.models import Account, AccountTeamMember, ChangeRecord, Contact
 from kam.screens.account import AccountScreen
@@ -22,9 +19,17 @@ from kam.services.people import contacts, team
 from kam.services.wallet.revenue import add_revenue
 from kam.widgets.lazy_table import LazyTable
 from kam.widgets.tab_strip import TabStrip
-from tests.support import TODAY, settle
-
-USER = "Ann Lee"
+from tests.support import (
+    USER,
+    choose,
+    error_text,
+    make_app,
+    open_account,
+    settle,
+    show_accounts,
+    shown,
+    type_into,
+)
 
 
 @pytest.fixture
@@ -42,10 +47,6 @@ def db_path(tmp_path: Path) -> Path:
     return path
 
 
-def make_app(path: Path) -> KamApp:
-    return KamApp(open_database(f"sqlite:///{path}"), today=TODAY, user=USER)
-
-
 def reader(path: Path) -> Database:
     return open_database(f"sqlite:///{path}")
 
@@ -60,56 +61,6 @@ def account_id(path: Path, name: str) -> uuid.UUID:
         )
     database.dispose()
     return found
-
-
-async def type_into(pilot, selector: str, text: str) -> None:
-    field = pilot.app.screen.query_one(selector)
-    field.focus()
-    await pilot.pause()
-    if isinstance(field, Input):
-        field.value = ""
-    await pilot.press(*text)
-
-
-async def choose(pilot, selector: str, label_start: str) -> None:
-    """Open a select from the keyboard and pick the option whose label starts with the text."""
-    select = pilot.app.screen.query_one(selector, Select)
-    select.focus()
-    await pilot.press("enter")
-    await pilot.pause()
-    await pilot.press(*label_start, "enter")
-    await pilot.pause()
-
-
-async def show_accounts(pilot) -> None:
-    await pilot.press("2")
-    await settle(pilot)
-
-
-async def open_account(pilot, name: str, tab: str | None = None) -> AccountScreen:
-    """The account found by `name` from the accounts list, on the tab whose key is `tab`."""
-    await show_accounts(pilot)
-    await pilot.press("slash", *name, "enter")
-    await settle(pilot)
-    await pilot.press("enter")
-    await settle(pilot)
-    screen = pilot.app.screen
-    assert isinstance(screen, AccountScreen)
-    if tab is not None:
-        await pilot.press(tab)
-        await settle(pilot)
-    return screen
-
-
-def shown(widget: Static) -> str:
-    """The text a Static shows, whatever renderable it was given."""
-    console = Console(width=200, file=io.StringIO(), record=True)
-    console.print(widget.content)
-    return console.export_text()
-
-
-def error_text(pilot, field: str) -> str:
-    return str(pilot.app.screen.query_one(f"#error-{field}", Static).render())
 
 
 # --- accounts ---------------------------------------------------------------------------------
