@@ -93,8 +93,8 @@ def fresh_sql(db: Path, as_of: date) -> str:
     import sqlalchemy as sa
     from sqlalchemy.dialects import sqlite
 
-    from kam.config import ClassificationSettings
     from kam.services.classify import pareto
+    from kam.services.classify.pareto import ClassificationSettings
 
     window = pareto.make_window(as_of, "12m")
     query = pareto.classification_select(window, ClassificationSettings()).subquery("c")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import sqlite3
 import sys
 import threading
 import time
@@ -25,8 +24,8 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
 
-from kam.db import Database, describe_database_error
-from kam.errors import DatabaseOpenError, KamError
+from kam.db import Database, describe_error
+from kam.errors import DatabaseOpenError
 from kam.services.accounts import listing as account_service
 from kam.services.classify import pareto
 
@@ -475,14 +474,4 @@ class KamApp(App[None]):
             return account_service.search(session, text)
 
     def show_error(self, exc: BaseException) -> None:
-        self.notify(friendly_error(exc), title="Could not do that", severity="error", timeout=8)
-
-
-def friendly_error(exc: BaseException) -> str:
-    if isinstance(exc, KamError):
-        return str(exc)
-    import sqlalchemy.exc
-
-    if isinstance(exc, sqlalchemy.exc.DBAPIError | sqlite3.Error):
-        return describe_database_error(exc, "the database")
-    return f"unexpected error: {type(exc).__name__}: {exc}"
+        self.notify(describe_error(exc), title="Could not do that", severity="error", timeout=8)

@@ -17,6 +17,7 @@ from typing import NoReturn
 
 from kam import __version__
 from kam.errors import KamError
+from kam.services.classify.pareto import ClassificationSettings
 
 EXIT_USAGE = 2
 EXIT_PROBLEMS = 1  # `kam check` found something
@@ -403,7 +404,7 @@ def _report(args: argparse.Namespace) -> int:
     database = _open(args)
     try:
         with database.read() as session:
-            settings = settings_service.classification_settings(session)
+            settings = settings_service.load(session, ClassificationSettings)
             result = classify.classify(session, args.as_of or date.today(), args.window, settings)
             text = pareto_report(result, settings, args.format)
     finally:

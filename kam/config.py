@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
-
-from kam.models.enums import ValueTier
 
 ENV_DATABASE = "KAM_DATABASE"
 ENV_USER = "KAM_USER"
@@ -133,27 +130,3 @@ def resolve_database(db: str | None, *, demo: bool = False) -> str:
     if not value:
         private_folder(path.parent)
     return f"sqlite:///{path.resolve()}"
-
-
-DEFAULT_TIER_LABELS: dict[ValueTier, str] = {
-    ValueTier.diamond: "Diamond",
-    ValueTier.gold: "Gold",
-    ValueTier.strategic: "Strategic",
-    ValueTier.potential: "Potential",
-    ValueTier.general: "General",
-    ValueTier.problem: "Problem",
-}
-
-
-@dataclass(frozen=True)
-class ClassificationSettings:
-    """Pareto cut-offs as shares of ranked accounts, in basis points so that ceil(5% x N) is
-    exact integer arithmetic (0.05 x 100 is 5.000000000000001 in floating point)."""
-
-    core_bp: int = 500  # top 5% of accounts with revenue are `core`
-    major_bp: int = 2500  # ... and up to 25% in total are `major`
-    window: str = "12m"  # 12m, 24m, 3y or lifetime
-    tier_labels: dict[ValueTier, str] = field(default_factory=lambda: dict(DEFAULT_TIER_LABELS))
-
-    def label(self, tier: ValueTier) -> str:
-        return self.tier_labels.get(tier) or str(tier).title()

@@ -27,7 +27,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session
 
-from kam.errors import DatabaseOpenError, ReadOnlyError
+from kam.errors import DatabaseOpenError, KamError, ReadOnlyError
 from kam.migrations import SCHEMA_HEAD
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -484,7 +484,7 @@ def _open(url: str, path: Path | None) -> Database:
             raise DatabaseOpenError(
                 f"not a kam database (it holds other tables): {database.display_name}"
             )
-        if revision is not None and not _is_known_revision(revision):
+        if revision is not None and not is_known_revision(revision):
             raise DatabaseOpenError(
                 f"{database.display_name} was written by a newer kam (schema {revision}); "
                 "upgrade kam to open it"
@@ -521,6 +521,19 @@ def _open_private_copy(path: Path, reason: str) -> Database:
     return database
 
 
+def sqlite_copy(source: Path, target: Path, mode: str = "mode=ro") -> None:
+    """SQLite's online backup of `source`, opened with `mode` (never written), into `target`."""
+    reading = sqlite3.connect(f"{source.resolve().as_uri()}?{mode}", uri=True)
+    try:
+        writing = sqlite3.connect(target)
+        try:
+            reading.backup(writing)
+        finally:
+            writing.close()
+    finally:
+        reading.close()
+
+
 def _copy_without_writing(source: Path, target: Path) -> None:
     """SQLite's online backup of a file this process may not write. In a folder it cannot
     write either, a WAL database can only be read as immutable (nobody writes it there)."""
@@ -528,15 +541,7 @@ def _copy_without_writing(source: Path, target: Path) -> None:
     for mode in ("mode=ro", "immutable=1"):
         target.unlink(missing_ok=True)
         try:
-            reading = sqlite3.connect(f"{source.resolve().as_uri()}?{mode}", uri=True)
-            try:
-                writing = sqlite3.connect(target)
-                try:
-                    reading.backup(writing)
-                finally:
-                    writing.close()
-            finally:
-                reading.close()
+            sqlite_copy(source, target, mode)
             return
         except sqlite3.Error as exc:
             failure = exc
@@ -558,7 +563,7 @@ def _check_server_encoding(conn: sa.Connection, where: str) -> None:
         )
 
 
-def _is_known_revision(revision: str) -> bool:
+def is_known_revision(revision: str) -> bool:
     versions = Path(__file__).parent / "migrations" / "versions"
     return any(p.name.startswith(f"{revision}_") for p in versions.glob("*.py"))
 
@@ -589,3 +594,13 @@ def describe_database_error(exc: Exception, where: str) -> str:
             "whole, the database is as it was"
         )
     return f"database error on {where}: {text}"
+
+
+def describe_error(exc: BaseException) -> str:
+    """What went wrong, in the words a person is shown: kam's own messages as they are, a
+    database's error by what it means, anything else by its type."""
+    if isinstance(exc, KamError):
+        return str(exc)
+    if isinstance(exc, sa.exc.DBAPIError | sqlite3.Error):
+        return describe_database_error(exc, "the database")
+    return f"unexpected error: {type(exc).__name__}: {exc}"

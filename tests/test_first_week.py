@@ -18,6 +18,7 @@ from kam.errors import InputErrors
 from kam.models import ActionItem, Opportunity, PlanItem
 from kam.screens.account import AccountScreen
 from kam.screens.form import FormScreen
+from kam.services import settings as settings_service
 from kam.services.accounts import account_edit, listing
 from kam.services.accounts.listing import AccountListQuery
 from kam.services.classify import pareto
@@ -28,8 +29,7 @@ from kam.services.review import meeting
 from kam.services.values.parsing import parse_date, relative_date
 from kam.services.wallet.revenue import add_revenue
 from kam.widgets.lazy_table import LazyTable
-from tests.support import run, settle
-from tests.test_ui_workspace import open_account, shown, type_into
+from tests.support import open_account, run, settle, shown, type_into
 
 TODAY = date(2026, 11, 23)  # a Monday
 USER = "Ann Lee"
@@ -143,7 +143,7 @@ def test_a_review_action_typed_without_a_date_is_due_in_the_team_s_span(database
         meeting.add_action(
             session, acme.id, week, {"title": "Call back", "owner": USER}, USER, TODAY
         )
-        meeting.save_action_due_days(session, 3)
+        settings_service.save(session, meeting.ReviewSettings(action_due_days=3), by="lead")
         meeting.add_action(
             session, acme.id, week, {"title": "Send prices", "owner": USER}, USER, TODAY
         )

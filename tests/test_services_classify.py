@@ -7,7 +7,6 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from kam.config import ClassificationSettings
 from kam.db import Database
 from kam.errors import InputError
 from kam.models import TierChange
@@ -15,6 +14,7 @@ from kam.models.enums import AccountClass, ValueTier
 from kam.services import settings as settings_service
 from kam.services.accounts.account_edit import create_account
 from kam.services.classify import pareto
+from kam.services.classify.pareto import ClassificationSettings
 from kam.services.wallet.revenue import add_revenue
 
 AS_OF = date(2026, 11, 22)
@@ -159,12 +159,43 @@ def test_tier_override_wins_and_keeps_the_computed_tier(database: Database) -> N
 def test_cut_offs_are_settings(database: Database) -> None:
     portfolio(database, {f"A{i:02d}": 21 - i for i in range(1, 21)})
     with database.write() as session:
-        settings_service.save_classification_settings(
-            session, ClassificationSettings(core_bp=1000, major_bp=5000)
+        settings_service.save(
+            session, ClassificationSettings(core_bp=1000, major_bp=5000), by="lead"
         )
     classes = [a.account_class for a in result(database).accounts]
     assert classes.count(AccountClass.core) == 2  # ceil(10% x 20)
     assert classes.count(AccountClass.major) == 8  # up to ceil(50% x 20) = 10
+
+
+def test_a_saved_setting_keeps_who_changed_what_from_what(database: Database) -> None:
+    with database.write() as session:
+        settings_service.save(session, ClassificationSettings(core_bp=1000), by="lead")
+        settings_service.save(session, ClassificationSettings(core_bp=1000), by="lead")
+        labels = {**ClassificationSettings().tier_labels, ValueTier.gold: "金牌"}
+        settings_service.save(
+            session, ClassificationSettings(core_bp=800, tier_labels=labels), by="王芳"
+        )
+    with database.read() as session:
+        loaded = settings_service.load(session, ClassificationSettings)
+        changes = settings_service.changes(session, ClassificationSettings)
+    assert (loaded.core_bp, loaded.label(ValueTier.gold)) == (800, "金牌")
+    seen = sorted((c.field, c.changed_by, c.old_value, c.new_value) for c in changes)
+    assert seen == [
+        ("core_bp", "lead", None, "1000"),  # None: it was the default
+        ("core_bp", "王芳", "1000", "800"),
+        ("tier_labels", "王芳", seen[2][2], seen[2][3]),
+    ]
+    assert '"gold": "Gold"' in seen[2][2] and '"gold": "金牌"' in seen[2][3]
+
+
+def test_a_setting_stored_in_a_shape_kam_cannot_read_is_its_default(database: Database) -> None:
+    with database.write() as session:
+        settings_service.set_value(
+            session, ClassificationSettings.KEY, {"core_bp": "many", "window": "24m"}
+        )
+    with database.read() as session:
+        loaded = settings_service.load(session, ClassificationSettings)
+    assert (loaded.core_bp, loaded.window) == (500, "24m")
 
 
 @pytest.mark.parametrize(
@@ -172,7 +203,7 @@ def test_cut_offs_are_settings(database: Database) -> None:
 )
 def test_impossible_cut_offs_are_refused(database: Database, bad: ClassificationSettings) -> None:
     with database.write() as session, pytest.raises(InputError):
-        settings_service.save_classification_settings(session, bad)
+        settings_service.save(session, bad, by="lead")
 
 
 @pytest.mark.parametrize("text", ["12x", "0m", "", "twelve months"])

@@ -210,7 +210,7 @@ def test_a_deal_goes_stale_after_its_stage_threshold_without_a_move_or_an_activi
 
     with database.write() as session:  # negotiation may sit 20 days only
         values = deals.pipeline_settings(session).values()
-        deals.save_pipeline_settings(session, {**values, "stale_negotiation": "20"})
+        deals.save_pipeline_settings(session, by="lead", raw={**values, "stale_negotiation": "20"})
     assert {r.title: r for r in _rows(database)}["Plant"].stale
     assert _forecast(database).row("negotiation").stale == 1
 
@@ -232,7 +232,9 @@ def test_probability_follows_the_stage_setting_unless_set_by_hand(
 ) -> None:
     with database.write() as session:
         values = deals.pipeline_settings(session).values()
-        deals.save_pipeline_settings(session, {**values, "p_proposal": "60", "p_negotiation": "70"})
+        deals.save_pipeline_settings(
+            session, by="lead", raw={**values, "p_proposal": "60", "p_negotiation": "70"}
+        )
     rows = {r.title: r for r in _rows(database)}
     assert rows["Line upgrade"].probability == 60  # follows its stage
     assert rows["Plant"].probability == 90  # set by hand, kept
@@ -247,7 +249,7 @@ def test_bad_stage_settings_are_named_and_nothing_is_saved(database: Database) -
         values = deals.pipeline_settings(session).values()
     with pytest.raises(InputErrors) as caught, database.write() as session:
         deals.save_pipeline_settings(
-            session, {**values, "p_proposal": "150", "stale_qualification": "soon"}
+            session, by="lead", raw={**values, "p_proposal": "150", "stale_qualification": "soon"}
         )
     assert set(caught.value.errors) == {"p_proposal", "stale_qualification"}
     with database.read() as session:

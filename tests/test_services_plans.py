@@ -222,11 +222,11 @@ def test_policies_are_settings_and_a_valuable_silent_account_gets_win_back(
     with database.write() as session:
         texts = dict(plans.policies(session).texts)
         with pytest.raises(InputErrors) as caught:
-            plans.save_policies(session, {f"policy_{k}": v for k, v in texts.items()}
+            plans.save_policies(session, by="lead", raw={f"policy_{k}": v for k, v in texts.items()}
                                 | {"policy_gold": "visit: whenever\nlunch: monthly"})  # fmt: skip
         assert "line 1" in caught.value.errors["policy_gold"]
         assert "line 2" in caught.value.errors["policy_gold"]
-        plans.save_policies(session, {f"policy_{k}": v for k, v in texts.items()}
+        plans.save_policies(session, by="lead", raw={f"policy_{k}": v for k, v in texts.items()}
                             | {"policy_diamond": "visit: weekly"})  # fmt: skip
         account = session.get(Account, acme["account"])
         cls = session.get(AccountClassification, acme["account"])

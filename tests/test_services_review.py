@@ -35,6 +35,7 @@ from kam.models.enums import (
     ValueTier,
 )
 from kam.reports import review as review_report
+from kam.services import settings as settings_service
 from kam.services.accounts import account_edit, listing
 from kam.services.classify import pareto
 from kam.services.contact_plan import plans
@@ -149,9 +150,9 @@ def test_the_queue_filters_by_owner_class_and_tier_and_the_setting(
     database: Database, book: dict[str, uuid.UUID]
 ) -> None:
     with database.write() as session:
-        meeting.save_unreviewed_weeks(session, 2)
+        settings_service.save(session, meeting.ReviewSettings(unreviewed_weeks=2), by="lead")
         with pytest.raises(InputError):
-            meeting.save_unreviewed_weeks(session, 0)
+            settings_service.save(session, meeting.ReviewSettings(unreviewed_weeks=0), by="lead")
     with database.read() as session:
         bo = team.members(session)[0]
         assert bo.name == "Ann Lee"

@@ -20,8 +20,7 @@ from kam.widgets.keybar import KeyBar
 from kam.widgets.kpi import KpiTile
 from kam.widgets.lazy_table import LazyTable
 from kam.widgets.title_bar import TitleBar
-from tests.support import TODAY, app_on_copy, finish_start_up, settle
-from tests.test_ui_workspace import shown
+from tests.support import TODAY, app_on_copy, finish_start_up, settle, shown
 
 SECTIONS = {"This screen", "Here", "Everywhere"}
 

@@ -226,10 +226,6 @@ def norm(header: str) -> str:
     return re.sub(r"[\W_]+", "", text)
 
 
-def field_names(kind: str) -> list[str]:
-    return [s.name for s in SPECS[kind]]
-
-
 def check_kind(kind: str) -> None:
     if kind not in SPECS:
         raise KamError(f"cannot import {kind!r}: choose one of {', '.join(KINDS)}")
@@ -309,9 +305,9 @@ def read_cell(spec: Spec, text: str, dayfirst: bool) -> Any:
         if spec.reader == "period":
             return periods.parse_period(text, spec.name)
         if spec.reader == "growth":
-            from kam.services.wallet.share_of_wallet import _parse_growth
+            from kam.services.wallet.share_of_wallet import parse_growth
 
-            return _parse_growth(text, spec.name)
+            return parse_growth(text, spec.name)
         if spec.reader == "competitors":
             from kam.services.wallet.share_of_wallet import parse_competitors
 
@@ -1311,10 +1307,10 @@ def _json_sources(path: Path) -> list[Source]:
     """kam's JSON export: {"accounts": [{...}, ...], ...}; each object is a row."""
     import json
 
-    from kam.files.tabular import Row, _read_bytes
+    from kam.files.tabular import Row, read_bytes
 
     try:
-        data = json.loads(_read_bytes(path).decode("utf-8-sig"))
+        data = json.loads(read_bytes(path).decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise FileProblem(f"{path.name}: not a kam JSON export ({exc})") from None
     if not isinstance(data, dict) or not set(data) & set(KINDS):

@@ -116,7 +116,7 @@ def _delimiter(text: str) -> str:
 
 
 def read_csv(path: Path) -> Table:
-    data = _read_bytes(path)
+    data = read_bytes(path)
     text = _decode(data, path)
     if "\x00" in text:
         raise FileProblem(f"{path.name}: holds NUL bytes; this is not a CSV text file")
@@ -178,7 +178,7 @@ def read_xlsx(path: Path, sheet: str | None = None) -> Table:
     from openpyxl import load_workbook
     from openpyxl.utils import get_column_letter
 
-    _read_bytes(path, only_check=True)
+    read_bytes(path, only_check=True)
     try:
         book = load_workbook(path, read_only=True, data_only=True)
         # The formulas too: a formula whose value was never saved (a workbook written by a
@@ -241,7 +241,7 @@ def read_table(path: Path, sheet: str | None = None) -> Table:
 MAX_FILE_BYTES = 2 * 1024**3  # larger is not a spreadsheet a team keeps: refused, not read
 
 
-def _read_bytes(path: Path, *, only_check: bool = False) -> bytes:
+def read_bytes(path: Path, *, only_check: bool = False) -> bytes:
     try:
         if not path.exists():
             raise FileProblem(f"no such file: {path}")
@@ -347,8 +347,3 @@ def _xlsx_cell(value: Any) -> Any:
     if isinstance(value, str):
         return safe_cell(value)
     return value
-
-
-def rows_of(table: Table) -> Iterator[tuple[int, dict[str, str]]]:
-    for row in table.rows:
-        yield row.line, dict(zip(table.header, row.cells, strict=False))

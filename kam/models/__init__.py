@@ -18,7 +18,7 @@ from kam.models.opportunity import Opportunity, OpportunityStageChange
 from kam.models.people import AccountTeamMember, Contact, ContactNeed, TeamMember
 from kam.models.revenue import RevenueLine
 from kam.models.review import AccountPlan, ActionItem, PlanObjective, Review, ReviewDecision
-from kam.models.setting import Setting
+from kam.models.setting import Setting, SettingChange
 from kam.models.wallet import WalletCompetitor, WalletEstimate
 
 metadata = SQLModel.metadata
@@ -49,6 +49,7 @@ __all__ = [
     "ReviewDecision",
     "SatisfactionScore",
     "Setting",
+    "SettingChange",
     "TeamMember",
     "TierChange",
     "WalletCompetitor",

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from kam.config import ClassificationSettings
 from kam.files.cells import to_csv, to_json
 from kam.models.enums import Segment, ValueTier
-from kam.services.classify.pareto import Classification
+from kam.services.classify.pareto import Classification, ClassificationSettings
 from kam.services.classify.segments import GROUP_WORDS, SEGMENT_WORDS, SegmentRow, SegmentSummary
 from kam.services.contact_plan.plans import AgendaRow, section_of, words
 from kam.services.health.score import HealthSummary, RiskRow

@@ -11,7 +11,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Input, Static
 
-from kam.config import ClassificationSettings
 from kam.screens import workspace_forms as forms
 from kam.screens.base import KamScreen
 from kam.screens.form import ConfirmScreen
@@ -19,6 +18,7 @@ from kam.services import settings as settings_service
 from kam.services.accounts import account_edit
 from kam.services.accounts import listing as account_service
 from kam.services.accounts.listing import AccountListQuery, AccountRow
+from kam.services.classify.pareto import ClassificationSettings
 from kam.services.values.formatting import money, money_short, percent
 from kam.widgets.badges import STATUS_STYLES, WARNING_STYLE, class_cell, health_cell, tier_cell
 from kam.widgets.keybar import KeyBar
@@ -113,7 +113,11 @@ class AccountsScreen(KamScreen):
 
     def on_mount(self) -> None:
         self.sub_title = "Accounts"
-        self.load(settings_service.classification_settings, self._labels_loaded, group="labels")
+        self.load(
+            lambda session: settings_service.load(session, ClassificationSettings),
+            self._labels_loaded,
+            group="labels",
+        )
         self._apply()
 
     def _labels_loaded(self, labels: ClassificationSettings) -> None:

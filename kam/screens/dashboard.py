@@ -15,11 +15,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Static
 
-from kam.config import ClassificationSettings
 from kam.models.enums import AccountClass, ValueTier
 from kam.screens.base import KamScreen
 from kam.services import settings as settings_service
 from kam.services.accounts.listing import AccountListQuery
+from kam.services.classify.pareto import ClassificationSettings
 from kam.services.portfolio import indicators, overview
 from kam.services.values.formatting import money, money_short, percent
 from kam.widgets.badges import class_badge, tier_badge
@@ -45,7 +45,7 @@ def read_portfolio(
     """What the dashboard shows but the headline indicators."""
     return (
         overview.dashboard(session, today),
-        settings_service.classification_settings(session),
+        settings_service.load(session, ClassificationSettings),
         overview.tier_moves(session, today),
     )
 

@@ -15,7 +15,7 @@ from textual.suggester import Suggester
 from kam.models.enums import OPEN_STAGES, BuyingFactor, OpportunityStage
 from kam.screens.base import DataMixin
 from kam.screens.form import FieldSpec, FormScreen, choices_of
-from kam.screens.workspace_forms import Done, _open_form, _people
+from kam.screens.workspace_forms import Done, member_choices, open_form
 from kam.services.accounts import listing
 from kam.services.people import team
 from kam.services.people.team import MemberChoice
@@ -69,7 +69,7 @@ def deal_fields(
         FieldSpec("expected_close", "Expected close", "date"),
         FieldSpec("impact_months", "Impact (months)", placeholder="blank: 12 months"),
         FieldSpec("buying_factor", "Buys mainly on", "choice", choices_of(BuyingFactor)),
-        FieldSpec("owner_id", "Owner", "choice", _people(members), placeholder="nobody yet"),
+        FieldSpec("owner_id", "Owner", "choice", member_choices(members), placeholder="nobody yet"),
         FieldSpec("next_step", "Next step"),
         FieldSpec("next_step_due", "Next step due", "date"),
         FieldSpec("close_reason", "Won/lost reason", placeholder="needed when won or lost"),
@@ -122,7 +122,7 @@ def new_deal(
             lambda session, raw, _b: deals.create_deal(session, account_id, raw, user, today),
         )
 
-    _open_form(screen, query, build, done)
+    open_form(screen, query, build, done)
 
 
 def edit_deal(screen: DataMixin, deal_id: uuid.UUID, done: Done) -> None:
@@ -143,7 +143,7 @@ def edit_deal(screen: DataMixin, deal_id: uuid.UUID, done: Done) -> None:
             base=base,
         )
 
-    _open_form(screen, query, build, done)
+    open_form(screen, query, build, done)
 
 
 def close_deal(
@@ -179,7 +179,7 @@ def stage_settings(screen: DataMixin, done: Done) -> None:
             "Pipeline stages: probability and when a deal goes stale",
             fields,
             settings.values(),
-            lambda session, raw, _b: deals.save_pipeline_settings(session, raw),
+            lambda session, raw, _b: deals.save_pipeline_settings(session, raw, by=screen.kam.user),
         )
 
-    _open_form(screen, deals.pipeline_settings, build, done)
+    open_form(screen, deals.pipeline_settings, build, done)

@@ -253,9 +253,9 @@ class FormScreen(KamModal):
             self._message("Nothing saved", "error")
             self._focus_first_error()
         else:
-            from kam.app import friendly_error
+            from kam.db import describe_error
 
-            self._message(f"Nothing saved: {friendly_error(exc)}", "error")
+            self._message(f"Nothing saved: {describe_error(exc)}", "error")
 
     def _show_conflict(self, conflict: EditConflict) -> None:
         """Take their values where nothing was typed here; keep ours and mark the clashes."""

@@ -184,12 +184,12 @@ class ImportScreen(KamModal):
         )
 
     def _failed(self, exc: BaseException) -> None:
-        from kam.app import friendly_error
+        from kam.db import describe_error
 
         self.busy = False
         self.previewed = None
         self._changed()
-        self._message(friendly_error(exc), "error")
+        self._message(describe_error(exc), "error")
 
     def action_cancel(self) -> None:
         if not self.busy:

@@ -8,7 +8,7 @@ import uuid
 from kam.models.enums import ComplaintSeverity
 from kam.screens.base import DataMixin
 from kam.screens.form import FieldSpec, FormScreen, choices_of
-from kam.screens.workspace_forms import Done, _open_form
+from kam.screens.workspace_forms import Done, open_form
 from kam.services.health import feedback
 from kam.services.wallet import share_of_wallet
 
@@ -46,7 +46,7 @@ def edit_estimate(screen: DataMixin, estimate_id: uuid.UUID, done: Done) -> None
             base=base,
         )
 
-    _open_form(
+    open_form(
         screen,
         lambda session: share_of_wallet.open_estimate_form(session, estimate_id),
         build,

@@ -30,6 +30,7 @@ from kam.screens import deal_forms, deal_views
 from kam.screens.base import KamScreen
 from kam.screens.form import ConfirmScreen
 from kam.services import settings as settings_service
+from kam.services.classify.pareto import ClassificationSettings
 from kam.services.people import team
 from kam.services.pipeline import deals
 from kam.services.pipeline.deals import DealFilter, DealRow, Forecast, Quarter, stage_words
@@ -307,7 +308,7 @@ class PipelineScreen(KamScreen):
     ) -> None:
         """The totals by stage; in the forecast view also by owner, quarter and key accounts,
         each read in its own worker, side by side (each is a pass over the index of open
-        deals: 35-160 ms at 100k accounts), and handed on together."""
+        deals), and handed on together."""
         today = self.kam.today
         groupings = ["stage", *(FORECAST_GROUPINGS if view == "forecast" else [])]
         needs = _reads_classification(f) or view == "forecast"  # the key-account split
@@ -634,7 +635,7 @@ def _reads_classification(f: DealFilter) -> bool:
 
 
 def _filter_choices(session) -> tuple[list[Any], dict[ValueTier, str]]:
-    labels = settings_service.classification_settings(session).tier_labels
+    labels = settings_service.load(session, ClassificationSettings).tier_labels
     return team.members(session), dict(labels)
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from kam.models.enums import ActivityKind, Sentiment
 from kam.screens.base import DataMixin
 from kam.screens.form import ConfirmScreen, FieldSpec, FormScreen, choices_of
-from kam.screens.workspace_forms import Done, _open_form, _people
+from kam.screens.workspace_forms import Done, member_choices, open_form
 from kam.services.contact_plan import plans
 from kam.services.contact_plan.plans import POLICY_NAMES, words
 from kam.services.people import contacts, team
@@ -38,7 +38,7 @@ def _plan_fields(members, people) -> list[FieldSpec]:
             placeholder="every 2 weeks, quarterly, first Monday of the month, blank: once",
         ),
         FieldSpec("next_due", "Next due", "date", placeholder="blank: the cadence's next date"),
-        FieldSpec("owner_id", "Owner", "choice", _people(members), placeholder="nobody yet"),
+        FieldSpec("owner_id", "Owner", "choice", member_choices(members), placeholder="nobody yet"),
         FieldSpec("contact_id", "With", "choice", people, placeholder="anyone"),
         FieldSpec("active", "Active", "flag", placeholder="on the agenda"),
         FieldSpec("note", "Note"),
@@ -60,7 +60,7 @@ def new_item(screen: DataMixin, account_id: uuid.UUID, owner_id, done: Done) -> 
             lambda session, raw, _b: plans.create_item(session, account_id, raw, user, today),
         )
 
-    _open_form(screen, query, build, done)
+    open_form(screen, query, build, done)
 
 
 def edit_item(screen: DataMixin, account_id: uuid.UUID, item_id: uuid.UUID, done: Done) -> None:
@@ -81,7 +81,7 @@ def edit_item(screen: DataMixin, account_id: uuid.UUID, item_id: uuid.UUID, done
             base=base,
         )
 
-    _open_form(screen, query, build, done)
+    open_form(screen, query, build, done)
 
 
 def log_activity(
@@ -119,7 +119,7 @@ def log_activity(
             FieldSpec("occurred_on", "When", "date"),
             FieldSpec("plan_item_id", "Fulfils", "choice", items, placeholder="no plan item"),
             FieldSpec("contact_ids", "With", "many", people),
-            FieldSpec("member_ids", "Our side", "many", _people(members)),
+            FieldSpec("member_ids", "Our side", "many", member_choices(members)),
             FieldSpec("summary", "Summary", "long"),
             FieldSpec("outcome", "Outcome"),
             FieldSpec("sentiment", "Sentiment", "choice", choices_of(Sentiment), required=True),
@@ -151,7 +151,7 @@ def log_activity(
             lambda session, raw, _b: plans.log_activity(session, account_id, raw, user, today),
         )
 
-    _open_form(screen, query, build, done)
+    open_form(screen, query, build, done)
 
 
 def snooze(screen: DataMixin, item_id: uuid.UUID, label: str, done: Done) -> None:
@@ -217,7 +217,7 @@ def policy_settings(screen: DataMixin, done: Done) -> None:
             "Service policies: one line per contact, kind: cadence (or kind: in N days)",
             fields,
             values,
-            lambda session, raw, _b: plans.save_policies(session, raw),
+            lambda session, raw, _b: plans.save_policies(session, raw, by=screen.kam.user),
         )
 
-    _open_form(screen, plans.policies, build, done)
+    open_form(screen, plans.policies, build, done)

@@ -36,7 +36,7 @@ from kam.services.people.team import MemberChoice
 Done = Callable[[Any], None]
 
 
-def _open_form(
+def open_form(
     screen: DataMixin,
     query: Callable[[Any], Any],
     build: Callable[[Any], FormScreen | None],
@@ -46,7 +46,7 @@ def _open_form(
     screen.open_when_loaded(query, build, done, group="open-form")
 
 
-def _people(members: list[MemberChoice]) -> list[tuple[str, Any]]:
+def member_choices(members: list[MemberChoice]) -> list[tuple[str, Any]]:
     return [(f"{m.name} · {m.title}" if m.title else m.name, str(m.id)) for m in members]
 
 
@@ -55,7 +55,7 @@ def account_fields(members: list[MemberChoice]) -> list[FieldSpec]:
         FieldSpec("name", "Name"),
         FieldSpec("industry", "Industry"),
         FieldSpec("region", "Region"),
-        FieldSpec("owner_id", "Owner", "choice", _people(members), placeholder="nobody yet"),
+        FieldSpec("owner_id", "Owner", "choice", member_choices(members), placeholder="nobody yet"),
         FieldSpec("status", "Status", "choice", choices_of(AccountStatus), required=True),
         FieldSpec(
             "relationship_stage",
@@ -104,7 +104,7 @@ def new_account(screen: DataMixin, done: Done) -> None:
             lambda session, raw, _base: account_edit.save_new_account(session, raw, user),
         )
 
-    _open_form(screen, team.members, build, done)
+    open_form(screen, team.members, build, done)
 
 
 def edit_account(screen: DataMixin, account_id: uuid.UUID, done: Done) -> None:
@@ -126,7 +126,7 @@ def edit_account(screen: DataMixin, account_id: uuid.UUID, done: Done) -> None:
             base=base,
         )
 
-    _open_form(screen, query, build, done)
+    open_form(screen, query, build, done)
 
 
 # --- the account team ---------------------------------------------------------------------
@@ -152,7 +152,7 @@ def new_member(screen: DataMixin, done: Done) -> None:
 
 def _membership_fields(members: list[MemberChoice]) -> list[FieldSpec]:
     return [
-        FieldSpec("member_id", "Team member", "choice", _people(members), "choose someone"),
+        FieldSpec("member_id", "Team member", "choice", member_choices(members), "choose someone"),
         FieldSpec("role", "Role", "choice", choices_of(TeamRole), required=True),
     ]
 
@@ -171,7 +171,7 @@ def add_to_team(screen: DataMixin, account_id: uuid.UUID, done: Done) -> None:
             lambda session, raw, _base: team.add_to_team(session, account_id, raw, user),
         )
 
-    _open_form(screen, team.members, build, done)
+    open_form(screen, team.members, build, done)
 
 
 def edit_membership(screen: DataMixin, membership_id: uuid.UUID, done: Done) -> None:
@@ -191,7 +191,7 @@ def edit_membership(screen: DataMixin, membership_id: uuid.UUID, done: Done) -> 
             base=base,
         )
 
-    _open_form(screen, query, build, done)
+    open_form(screen, query, build, done)
 
 
 # --- contacts -----------------------------------------------------------------------------
@@ -222,7 +222,9 @@ def contact_fields(
             required=True,
         ),
         FieldSpec("reports_to_id", "Reports to", "choice", bosses, placeholder="nobody here"),
-        FieldSpec("owner_id", "Known best by", "choice", _people(members), "nobody on our side"),
+        FieldSpec(
+            "owner_id", "Known best by", "choice", member_choices(members), "nobody on our side"
+        ),
         FieldSpec("left_on", "Left the company on", "date", placeholder="still there"),
         FieldSpec("notes", "Notes", "long"),
     ]
@@ -252,7 +254,7 @@ def new_contact(
             ),
         )
 
-    _open_form(screen, query, build, done)
+    open_form(screen, query, build, done)
 
 
 def edit_contact(
@@ -280,7 +282,7 @@ def edit_contact(
             base=base,
         )
 
-    _open_form(screen, query, build, done)
+    open_form(screen, query, build, done)
 
 
 NEED_FIELDS = [

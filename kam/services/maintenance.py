@@ -23,9 +23,10 @@ import kam.models  # noqa: F401  (every table registered in the metadata)
 from kam.db import (
     SQLITE_HEADER,
     Database,
-    _is_known_revision,
     exclusive_use,
+    is_known_revision,
     open_database,
+    sqlite_copy,
     sqlite_path,
 )
 from kam.errors import DatabaseOpenError, KamError
@@ -95,7 +96,7 @@ def inspect_copy(path: Path) -> str:
             conn.close()
     except sqlite3.DatabaseError as exc:
         raise DatabaseOpenError(f"{path} is not a readable database ({exc})") from None
-    if revision is None or not _is_known_revision(revision[0]):
+    if revision is None or not is_known_revision(revision[0]):
         found = revision[0] if revision else "none"
         raise DatabaseOpenError(f"{path} was written by a newer kam (schema {found})")
     return revision[0]
@@ -137,15 +138,7 @@ def _replace(source: Path, target: Path) -> Path | None:
 
 
 def _sqlite_copy(source: Path, dest: Path) -> None:
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
-    try:
-        out = sqlite3.connect(dest)
-        try:
-            src.backup(out)
-        finally:
-            out.close()
-    finally:
-        src.close()
+    sqlite_copy(source, dest)
     os.chmod(dest, 0o600)
 
 

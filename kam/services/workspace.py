@@ -10,12 +10,12 @@ from typing import Any
 
 from sqlmodel import Session
 
-from kam.config import ClassificationSettings
 from kam.models.enums import AccountClass
 from kam.services import settings as settings_service
 from kam.services.accounts import listing
 from kam.services.accounts.listing import AccountDetail
 from kam.services.classify import segments
+from kam.services.classify.pareto import ClassificationSettings
 from kam.services.contact_plan import plans
 from kam.services.health import feedback
 from kam.services.health import score as health
@@ -93,7 +93,7 @@ def load_workspace(session: Session, account_id: uuid.UUID, today: date) -> Work
     plan = plans.account_plan(session, account_id)
     return Workspace(
         detail=detail,
-        settings=settings_service.classification_settings(session),
+        settings=settings_service.load(session, ClassificationSettings),
         team=team.account_team(session, account_id),
         contacts=contacts.account_contacts(session, account_id),
         threading=team.threading(session, account_id),
@@ -124,7 +124,7 @@ def load_insight(session: Session, account_id: uuid.UUID, today: date) -> dict[s
 
 def warm_up(session: Session, today: date) -> None:
     """Read the account at the top of the list as its screen would, and drop it: the first
-    account a person opens then finds its ~60 statements compiled (~40 ms at 100k)."""
+    account a person opens then finds its statements compiled."""
     first = listing.list_accounts(session, listing.AccountListQuery(), 0, 1)
     if first:
         load_account(session, first[0].id, today)

@@ -9,17 +9,17 @@ strategic (flag), potential (emerging flag), general; a person's tier override w
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 from sqlmodel import Session
 
-from kam.config import ClassificationSettings
 from kam.db import serialize
 from kam.errors import InputError
 from kam.models import Account, AccountClassification, RevenueLine, TierChange
@@ -31,6 +31,42 @@ from kam.services.values.formatting import money_short
 
 _WINDOW = re.compile(r"^\s*(\d{1,3})\s*([my])\s*$", re.IGNORECASE)
 CLASS_ORDER = (AccountClass.core, AccountClass.major, AccountClass.emerging, AccountClass.general)
+
+
+DEFAULT_TIER_LABELS: dict[ValueTier, str] = {
+    ValueTier.diamond: "Diamond",
+    ValueTier.gold: "Gold",
+    ValueTier.strategic: "Strategic",
+    ValueTier.potential: "Potential",
+    ValueTier.general: "General",
+    ValueTier.problem: "Problem",
+}
+
+
+@dataclass(frozen=True)
+class ClassificationSettings(settings_service.TeamSettings):
+    """Pareto cut-offs as shares of ranked accounts, in basis points so that ceil(5% x N) is
+    exact integer arithmetic (0.05 x 100 is 5.000000000000001 in floating point)."""
+
+    core_bp: int = 500  # top 5% of accounts with revenue are `core`
+    major_bp: int = 2500  # ... and up to 25% in total are `major`
+    window: str = "12m"  # 12m, 24m, 3y or lifetime
+    tier_labels: dict[ValueTier, str] = dataclasses.field(
+        default_factory=lambda: dict(DEFAULT_TIER_LABELS)
+    )
+
+    def label(self, tier: ValueTier) -> str:
+        return self.tier_labels.get(tier) or str(tier).title()
+
+    KEY: ClassVar[str] = "classification"
+    CHANGES_FIGURES: ClassVar[bool] = True
+
+    def check(self) -> None:
+        if not 0 < self.core_bp <= self.major_bp <= 10000:
+            raise InputError(
+                "cut-offs must satisfy 0 < core share <= major share <= 100%", "core_bp"
+            )
+        parse_window(self.window)
 
 
 @dataclass(frozen=True)
@@ -218,7 +254,7 @@ def classify(
 
     Reads the stored classification when it is current for these inputs (same date, window,
     cut-offs and data version), else computes it afresh; both give the same rows."""
-    settings = settings or settings_service.classification_settings(session)
+    settings = settings or settings_service.load(session, ClassificationSettings)
     window = make_window(as_of, window_text or settings.window)
     conn = session.connection()
     if window.label == settings.window and is_current(session, as_of):
@@ -363,7 +399,7 @@ STATE_KEY = "classification_state"
 
 
 def is_current(session: Session, as_of: date) -> bool:
-    settings = settings_service.classification_settings(session)
+    settings = settings_service.load(session, ClassificationSettings)
     wanted = _state_key(as_of, settings, settings_service.data_version(session))
     return settings_service.get_value(session, STATE_KEY) == wanted
 
@@ -380,7 +416,7 @@ def refresh(
     the date); record every class or tier move as a TierChange row (dated `moved_at`, default
     now); rebuild the behaviour segments from the same data. Returns the moves."""
     serialize(session, "classification")  # another process rebuilding it: wait, then see
-    settings = settings_service.classification_settings(session)
+    settings = settings_service.load(session, ClassificationSettings)
     wanted = _state_key(as_of, settings, settings_service.data_version(session))
     previous_state = settings_service.get_value(session, STATE_KEY)
     if previous_state == wanted and not force:

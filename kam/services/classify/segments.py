@@ -18,15 +18,15 @@ result is stored in `account_segment` and rebuilt together with the classificati
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 from sqlmodel import Session
 
-from kam.errors import InputError, InputErrors
+from kam.errors import InputErrors
 from kam.models import Account, AccountClassification, AccountSegment, RevenueLine
 from kam.models.enums import RelationalGroup, RelationshipType, Segment
 from kam.services import settings as settings_service
@@ -52,7 +52,10 @@ GROUP_WORDS = {
 
 
 @dataclass(frozen=True)
-class SegmentSettings:
+class SegmentSettings(settings_service.TeamSettings):
+    KEY: ClassVar[str] = SETTING_KEY
+    CHANGES_FIGURES: ClassVar[bool] = True
+
     window_months: int = 12  # recency, frequency, monetary and value are read over this
     loyalty_years: int = 3  # regularity is read over this many years of quarters
     tenure_years: int = 5  # a customer this long counts as fully tenured
@@ -74,22 +77,6 @@ class SegmentSettings:
             errors["losing_value_below"] = "must be a fall, between -100% and 0%"
         if errors:
             raise InputErrors(errors)
-
-
-def segment_settings(session: Session) -> SegmentSettings:
-    stored = settings_service.get_value(session, SETTING_KEY, {}) or {}
-    known = {f.name: f.type for f in fields(SegmentSettings)}
-    values: dict[str, Any] = {}
-    for name, value in stored.items():
-        if name in known:
-            values[name] = int(value) if known[name] == "int" else float(value)
-    return SegmentSettings(**values)
-
-
-def save_segment_settings(session: Session, settings: SegmentSettings) -> None:
-    settings.check()
-    settings_service.set_value(session, SETTING_KEY, asdict(settings))
-    settings_service.bump_data_version(session)
 
 
 def _quarter_index(column: sa.ColumnElement, as_of: date, quarters: int) -> sa.ColumnElement:
@@ -241,7 +228,9 @@ def refresh(session: Session, as_of: date) -> int:
     """Rebuild the stored segments; returns how many accounts they cover."""
     conn = session.connection()
     conn.execute(_seg.delete())
-    source = segment_select(as_of, segment_settings(session)).subquery("fresh")
+    source = segment_select(as_of, settings_service.load(session, SegmentSettings)).subquery(
+        "fresh"
+    )
     conn.execute(_seg.insert().from_select(COLUMNS, sa.select(*(source.c[c] for c in COLUMNS))))
     return int(conn.execute(sa.select(sa.func.count()).select_from(_seg)).scalar_one())
 
@@ -367,7 +356,7 @@ def summary(session: Session, as_of: date) -> SegmentSummary:
     )
     return SegmentSummary(
         as_of,
-        segment_settings(session),
+        settings_service.load(session, SegmentSettings),
         figures(_seg.c.segment, [s.value for s in Segment]),
         figures(
             group,
@@ -428,11 +417,3 @@ def segment_rows(session: Session, key_only: bool = False) -> list[SegmentRow]:
         )
     rows.sort(key=lambda r: order[r.segment.value])
     return rows
-
-
-def parse_share(text: str, field: str) -> float:
-    cleaned = (text or "").strip().rstrip("%").strip()
-    try:
-        return float(cleaned) / 100
-    except ValueError:
-        raise InputError(f"{text!r} is not a percentage", field) from None

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -118,8 +118,19 @@ def parse_policy(text: str, field: str) -> list[PolicyItem]:
 
 
 @dataclass(frozen=True)
-class Policies:
-    texts: Mapping[str, str]
+class Policies(settings_service.TeamSettings):
+    """The service policies' texts by name, stored as one object of name to text."""
+
+    KEY: ClassVar[str] = POLICY_KEY
+
+    texts: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_POLICIES))
+
+    def stored(self) -> dict[str, Any]:
+        return dict(self.texts)
+
+    @classmethod
+    def from_stored(cls, raw: Mapping[str, Any]) -> Policies:
+        return cls({name: str(raw.get(name, DEFAULT_POLICIES[name])) for name in POLICY_NAMES})
 
     def items(self, name: str) -> list[PolicyItem]:
         return parse_policy(self.texts.get(name, ""), name)
@@ -133,11 +144,10 @@ class Policies:
 
 
 def policies(session: Session) -> Policies:
-    stored = settings_service.get_value(session, POLICY_KEY, {}) or {}
-    return Policies({name: stored.get(name, DEFAULT_POLICIES[name]) for name in POLICY_NAMES})
+    return settings_service.load(session, Policies)
 
 
-def save_policies(session: Session, raw: Mapping[str, Any]) -> Policies:
+def save_policies(session: Session, raw: Mapping[str, Any], *, by: str) -> Policies:
     errors: dict[str, str] = {}
     texts = {}
     for name in POLICY_NAMES:
@@ -149,8 +159,7 @@ def save_policies(session: Session, raw: Mapping[str, Any]) -> Policies:
         texts[name] = text
     if errors:
         raise InputErrors(errors)
-    settings_service.set_value(session, POLICY_KEY, texts)
-    return policies(session)
+    return settings_service.save(session, Policies(texts), by=by)
 
 
 def suggested_policy(account: Account, classification: AccountClassification | None) -> str | None:

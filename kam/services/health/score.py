@@ -19,9 +19,9 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
@@ -106,7 +106,9 @@ SEVERITY_SCORE = {
 
 
 @dataclass(frozen=True)
-class HealthSettings:
+class HealthSettings(settings_service.TeamSettings):
+    KEY: ClassVar[str] = SETTING_KEY
+
     weights: dict[str, int] = field(default_factory=lambda: {k: w for k, _, w in SIGNALS})
     red_below: int = 50  # a score below this is red
     amber_below: int = 70  # below this (and not red) amber; else green
@@ -126,23 +128,6 @@ class HealthSettings:
             errors["pipeline_target"] = "a share of a year's revenue, above 0%"
         if errors:
             raise InputErrors(errors)
-
-
-def health_settings(session: Session) -> HealthSettings:
-    stored = settings_service.get_value(session, SETTING_KEY, {}) or {}
-    base = HealthSettings()
-    weights = {**base.weights, **{k: int(v) for k, v in stored.get("weights", {}).items()}}
-    simple = {
-        name: type(getattr(base, name))(value)
-        for name, value in stored.items()
-        if name != "weights" and hasattr(base, name)
-    }
-    return HealthSettings(weights={k: weights[k] for k in base.weights}, **simple)
-
-
-def save_health_settings(session: Session, settings: HealthSettings) -> None:
-    settings.check()
-    settings_service.set_value(session, SETTING_KEY, asdict(settings))
 
 
 @dataclass(frozen=True)
@@ -301,7 +286,7 @@ def _read_facts(session: Session, as_of: date, account_id: list[uuid.UUID] | Non
         )
     ):
         facts.complaints.setdefault(account, []).append(severity)
-    settings = health_settings(session)
+    settings = settings_service.load(session, HealthSettings)
     since = as_of - relativedelta(months=settings.satisfaction_months)
     for account, day, score in conn.execute(
         sa.select(key(_survey.c.account_id), _survey.c.surveyed_on, _survey.c.score)
@@ -399,8 +384,8 @@ def _slipped(revenue: tuple[int, int, int, int], floor: int | None) -> bool:
 def _floor(session: Session) -> int | None:
     """The smallest revenue of a core or major account now: the last major account in the
     classification's order (revenue, highest first), or the last core one when no account is
-    major. Read through the class-order index: one row, not every key account (~3 ms at 100k
-    accounts, for each account's health)."""
+    major. Read through the class-order index: one row, not every key account, for each
+    account's health."""
     conn = session.connection()
     classes = list(AccountClass)
     for account_class in (AccountClass.major, AccountClass.core):
@@ -646,7 +631,7 @@ def compute(
     session: Session, as_of: date, accounts: list[uuid.UUID] | None = None
 ) -> dict[uuid.UUID, Health]:
     """Health of every watched account (or of those of `accounts` that are watched)."""
-    settings = health_settings(session)
+    settings = settings_service.load(session, HealthSettings)
     facts = _read_facts(session, as_of, accounts)
     key, _ = id_forms(session.connection())
 
@@ -809,7 +794,7 @@ def refresh(session: Session, as_of: date, *, force: bool = False) -> int:
     if not force and previous == wanted:
         return 0
     accounts = None if force else _changed_accounts(session, previous, wanted)
-    settings = health_settings(session)
+    settings = settings_service.load(session, HealthSettings)
     found = compute(session, as_of, accounts) if accounts != [] else {}
     conn = session.connection()
     week = _monday(as_of)

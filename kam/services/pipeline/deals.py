@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -81,9 +81,15 @@ def stage_words(stage: OpportunityStage) -> str:
 
 
 @dataclass(frozen=True)
-class PipelineSettings:
-    probability: Mapping[OpportunityStage, int]
-    stale_days: Mapping[OpportunityStage, int]  # the open stages
+class PipelineSettings(settings_service.TeamSettings):
+    KEY: ClassVar[str] = PIPELINE_KEY
+
+    probability: dict[OpportunityStage, int] = field(
+        default_factory=lambda: dict(DEFAULT_PROBABILITY)
+    )
+    stale_days: dict[OpportunityStage, int] = field(  # the open stages
+        default_factory=lambda: {s: DEFAULT_STALE_DAYS for s in OPEN_STAGES}
+    )
 
     def values(self) -> dict[str, Any]:
         """As the settings form holds them."""
@@ -93,19 +99,12 @@ class PipelineSettings:
 
 
 def pipeline_settings(session: Session) -> PipelineSettings:
-    raw = settings_service.get_value(session, PIPELINE_KEY, {}) or {}
-    probability = dict(DEFAULT_PROBABILITY)
-    for key, value in (raw.get("probability") or {}).items():
-        if key in OpportunityStage.__members__ and OpportunityStage(key) in OPEN_STAGES:
-            probability[OpportunityStage(key)] = int(value)
-    stale = {s: DEFAULT_STALE_DAYS for s in OPEN_STAGES}
-    for key, value in (raw.get("stale_days") or {}).items():
-        if key in OpportunityStage.__members__ and OpportunityStage(key) in OPEN_STAGES:
-            stale[OpportunityStage(key)] = int(value)
-    return PipelineSettings(probability, stale)
+    return settings_service.load(session, PipelineSettings)
 
 
-def save_pipeline_settings(session: Session, raw: Mapping[str, Any]) -> PipelineSettings:
+def save_pipeline_settings(
+    session: Session, raw: Mapping[str, Any], *, by: str
+) -> PipelineSettings:
     """Read the settings form; deals whose probability follows their stage take the new
     figures at once. Won and lost stay 100 and 0."""
     errors: dict[str, str] = {}
@@ -125,14 +124,8 @@ def save_pipeline_settings(session: Session, raw: Mapping[str, Any]) -> Pipeline
     stale = {s: number(f"stale_{s.value}", 1, 3650) for s in OPEN_STAGES}
     if errors:
         raise InputErrors(errors)
-    settings_service.set_value(
-        session,
-        PIPELINE_KEY,
-        {
-            "probability": {s.value: v for s, v in probability.items()},
-            "stale_days": {s.value: v for s, v in stale.items()},
-        },
-    )
+    closed = {s: DEFAULT_PROBABILITY[s] for s in CLOSED_STAGES}
+    settings_service.save(session, PipelineSettings({**probability, **closed}, stale), by=by)
     conn = session.connection()
     for stage, value in probability.items():
         conn.execute(
@@ -264,7 +257,7 @@ def _live_account() -> sa.ColumnElement[bool]:
     return _opp.c.account_id.not_in(archived_ids())
 
 
-def _stale(settings: PipelineSettings, today: date) -> sa.ColumnElement[bool]:
+def stale_condition(settings: PipelineSettings, today: date) -> sa.ColumnElement[bool]:
     """Open, and neither the stage nor an activity on the deal moved within its threshold."""
     by_stage = []
     for stage in OPEN_STAGES:
@@ -614,7 +607,7 @@ def forecast(session: Session, f: DealFilter, today: date, by: str = "stage") ->
     conn = session.connection()
     dialect = conn.dialect.name
     settings = pipeline_settings(session)
-    stale = _stale(settings, today)
+    stale = stale_condition(settings, today)
     overdue = _overdue(today)
     measures = [
         sa.func.count(),

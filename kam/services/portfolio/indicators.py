@@ -25,6 +25,7 @@ from kam.db import serialize
 from kam.models import Account, AccountClassification, RevenueLine, WalletEstimate
 from kam.models.enums import AccountClass, PeriodKind
 from kam.services import settings as settings_service
+from kam.services.classify.pareto import ClassificationSettings
 
 QUARTERS = 4
 PARETO_POINTS = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
@@ -85,8 +86,7 @@ def _is_key() -> sa.ColumnElement[bool]:
 
 def _quarters(session: Session, ends: list[tuple[str, date]], cut_bp: int) -> list[QuarterFigures]:
     """Each quarter's twelve months to its end against the twelve before, all quarters from
-    one pass over the revenue lines (each pass reads two years of them: a second at 100k
-    accounts)."""
+    one pass over the revenue lines (each pass reads two years of them)."""
     windows = [(_shift_months(end, -24), _shift_months(end, -12), end) for _, end in ends]
     amount = _rl.c.amount_minor
     sums = []
@@ -226,7 +226,7 @@ def inputs_version(session: Session, as_of: date) -> Inputs:
 
 
 def headline(session: Session, as_of: date) -> Headline:
-    cut_bp = settings_service.classification_settings(session).major_bp
+    cut_bp = settings_service.load(session, ClassificationSettings).major_bp
     quarters = _quarters(session, _quarter_ends(as_of), cut_bp)
     return Headline(as_of, quarters, _wallet(session, as_of), pareto_curve(session))
 

@@ -15,6 +15,7 @@ from kam.models.enums import AccountClass, ValueTier
 from kam.services import settings as settings_service
 from kam.services.accounts.listing import archived_ids
 from kam.services.classify import pareto
+from kam.services.classify.pareto import ClassificationSettings
 
 _acct = Account.__table__
 _cls = AccountClassification.__table__
@@ -59,7 +60,7 @@ class Dashboard:
 
 def dashboard(session: Session, today: date, top: int = 10) -> Dashboard:
     conn = session.connection()
-    settings = settings_service.classification_settings(session)
+    settings = settings_service.load(session, ClassificationSettings)
     # The stored classification holds exactly the live accounts, with their strategic flag,
     # so the figures come from one table without a join.
     is_key = sa.or_(_cls.c.account_class != AccountClass.general.value, _cls.c.strategic.is_(True))

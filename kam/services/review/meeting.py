@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any, overload
+from typing import Any, ClassVar, overload
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -26,6 +26,7 @@ from kam.models import (
     AccountHealth,
     AccountPlan,
     ActionItem,
+    Opportunity,
     OpportunityStageChange,
     PlanItem,
     PlanObjective,
@@ -65,6 +66,7 @@ _action = ActionItem.__table__
 _tier = TierChange.__table__
 _plan = PlanItem.__table__
 _stage = OpportunityStageChange.__table__
+_deal = Opportunity.__table__
 
 
 # --- weeks ----------------------------------------------------------------------------------
@@ -93,37 +95,27 @@ def check_week(week: str) -> str:
     return iso_week(monday)
 
 
+@dataclass(frozen=True)
+class ReviewSettings(settings_service.TeamSettings):
+    KEY: ClassVar[str] = REVIEW_KEY
+
+    unreviewed_weeks: int = DEFAULT_UNREVIEWED_WEEKS  # a key account is due after this long
+    action_due_days: int = DEFAULT_ACTION_DUE_DAYS  # an action's due date when none is typed
+
+    def check(self) -> None:
+        if not 1 <= self.unreviewed_weeks <= 52:
+            raise InputError("review every 1 to 52 weeks", "unreviewed_weeks")
+        if not 1 <= self.action_due_days <= 366:
+            raise InputError("an action is due 1 to 366 days after the review", "action_due_days")
+
+
 def unreviewed_weeks(session: Session) -> int:
-    raw = settings_service.get_value(session, REVIEW_KEY, {}) or {}
-    return int(raw.get("unreviewed_weeks", DEFAULT_UNREVIEWED_WEEKS))
-
-
-def save_unreviewed_weeks(session: Session, weeks: int) -> None:
-    if not 1 <= weeks <= 52:
-        raise InputError("review every 1 to 52 weeks", "unreviewed_weeks")
-    _save_review_setting(session, "unreviewed_weeks", weeks)
-
-
-def action_due_days(session: Session) -> int:
-    """Days from the review to an action's due date when none is typed (a team setting)."""
-    raw = settings_service.get_value(session, REVIEW_KEY, {}) or {}
-    return int(raw.get("action_due_days", DEFAULT_ACTION_DUE_DAYS))
-
-
-def save_action_due_days(session: Session, days: int) -> None:
-    if not 1 <= days <= 366:
-        raise InputError("an action is due 1 to 366 days after the review", "action_due_days")
-    _save_review_setting(session, "action_due_days", days)
+    return settings_service.load(session, ReviewSettings).unreviewed_weeks
 
 
 def default_action_due(session: Session, today: date) -> date:
-    return today + timedelta(days=action_due_days(session))
-
-
-def _save_review_setting(session: Session, key: str, value: int) -> None:
-    raw = dict(settings_service.get_value(session, REVIEW_KEY, {}) or {})
-    raw[key] = value
-    settings_service.set_value(session, REVIEW_KEY, raw)
+    due_days = settings_service.load(session, ReviewSettings).action_due_days
+    return today + timedelta(days=due_days)
 
 
 # --- the queue ------------------------------------------------------------------------------
@@ -228,18 +220,18 @@ def _ranked(session: Session, as_of: date, f: QueueFilter) -> sa.Subquery:
     """The key accounts with the priority of their most urgent reason (NULL: no reason and
     not reviewed this week), computed by the database for all of them at once. Each reason is
     a set the database builds once (`IN (SELECT ...)`), not a subquery per account."""
-    from kam.services.pipeline.deals import _opp, _stale, pipeline_settings
+    from kam.services.pipeline.deals import pipeline_settings, stale_condition
 
     week, weeks = iso_week(as_of), unreviewed_weeks(session)
     account = _cls.c.account_id
     tier_moved = sa.select(_tier.c.account_id).where(*_tier_moved(as_of))
     overdue = sa.select(_plan.c.account_id).where(*_overdue(as_of))
     moved = (
-        sa.select(_opp.c.account_id)
-        .join(_stage, _stage.c.opportunity_id == _opp.c.id)
+        sa.select(_deal.c.account_id)
+        .join(_stage, _stage.c.opportunity_id == _deal.c.id)
         .where(*_deal_moved(as_of))
     )
-    stale = sa.select(_opp.c.account_id).where(_stale(pipeline_settings(session), as_of))
+    stale = sa.select(_deal.c.account_id).where(stale_condition(pipeline_settings(session), as_of))
     done_now = sa.select(_review.c.account_id).where(*_reviewed_in(week))
     seen_lately = sa.select(_review.c.account_id).where(
         _review.c.reviewed_on >= as_of - timedelta(weeks=weeks)
@@ -343,7 +335,7 @@ def _chunks(ids: Sequence[uuid.UUID], size: int = 500):
 def _with_reasons(
     session: Session, as_of: date, f: QueueFilter, ids: Sequence[uuid.UUID]
 ) -> list[QueueRow]:
-    from kam.services.pipeline.deals import _opp, _stale, pipeline_settings
+    from kam.services.pipeline.deals import pipeline_settings, stale_condition
 
     conn = session.connection()
     week = iso_week(as_of)
@@ -383,16 +375,16 @@ def _with_reasons(
         ):
             reasons[account_id].append((OVERDUE, f"{n} plan item{'s' if n > 1 else ''} overdue"))
         for account_id, n in conn.execute(
-            sa.select(_opp.c.account_id, sa.func.count(sa.distinct(_opp.c.id)))
-            .join(_stage, _stage.c.opportunity_id == _opp.c.id)
-            .where(*_deal_moved(as_of), _opp.c.account_id.in_(chunk))
-            .group_by(_opp.c.account_id)
+            sa.select(_deal.c.account_id, sa.func.count(sa.distinct(_deal.c.id)))
+            .join(_stage, _stage.c.opportunity_id == _deal.c.id)
+            .where(*_deal_moved(as_of), _deal.c.account_id.in_(chunk))
+            .group_by(_deal.c.account_id)
         ):
             reasons[account_id].append((DEALS, f"{n} deal{'s' if n > 1 else ''} moved"))
         for account_id, n in conn.execute(
-            sa.select(_opp.c.account_id, sa.func.count())
-            .where(by_account(_stale(settings, as_of)), _opp.c.account_id.in_(chunk))
-            .group_by(_opp.c.account_id)
+            sa.select(_deal.c.account_id, sa.func.count())
+            .where(by_account(stale_condition(settings, as_of)), _deal.c.account_id.in_(chunk))
+            .group_by(_deal.c.account_id)
         ):
             reasons[account_id].append((DEALS, f"{n} stale deal{'s' if n > 1 else ''}"))
         last.update(

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -41,19 +41,13 @@ def _same(column: Any) -> Any:
     return column
 
 
-DEFAULTS = {"lost_share_points": 0.03, "growth_gap": 0.05, "periods": 4}
-
-
 @dataclass(frozen=True)
-class WalletSettings:
+class WalletSettings(settings_service.TeamSettings):
+    KEY: ClassVar[str] = SETTING_KEY
+
     lost_share_points: float = 0.03  # a fall in share of this much or more is lost share
     growth_gap: float = 0.05  # growing this much slower than the customer is falling behind
     periods: int = 4  # how many periods the account's Wallet tab shows
-
-
-def wallet_settings(session: Session) -> WalletSettings:
-    stored = settings_service.get_value(session, SETTING_KEY, {}) or {}
-    return WalletSettings(**{k: type(v)(stored.get(k, v)) for k, v in DEFAULTS.items()})
 
 
 @dataclass
@@ -280,7 +274,7 @@ def _kind_for(session: Session, account_id: uuid.UUID) -> PeriodKind:
 def account_wallet(
     session: Session, account_id: uuid.UUID, as_of: date, kind: PeriodKind | None = None
 ) -> WalletView:
-    settings = wallet_settings(session)
+    settings = settings_service.load(session, WalletSettings)
     kind = kind or _kind_for(session, account_id)
     estimates = _estimates(session, _est.c.account_id == account_id, kind)
     starts = [e.period_start for e in estimates]
@@ -332,7 +326,7 @@ def portfolio_wallet(
     """Every account (of `accounts`, when given) with yearly wallet estimates, in its latest
     estimated year (estimates from `since` on, when given), largest spend first. The sums run
     in SQL; the comparison per account is the Wallet tab's own."""
-    settings = wallet_settings(session)
+    settings = settings_service.load(session, WalletSettings)
     kind = PeriodKind.year
     conn = session.connection()
     key, _ = id_forms(conn)
@@ -481,7 +475,7 @@ def competitors_text(competitors: list[tuple[str, float]]) -> str:
     return ", ".join(f"{name} {share * 100:g}%" for name, share in competitors)
 
 
-def _parse_growth(text: str, field_name: str) -> float | None:
+def parse_growth(text: str, field_name: str) -> float | None:
     cleaned = (text or "").strip().rstrip("%").strip()
     if not cleaned:
         return None
@@ -534,7 +528,7 @@ def _read_form(raw: Mapping[str, Any]) -> dict[str, Any]:
     for name, reader in (
         ("period", lambda t: periods.parse_period(t, "period")),
         ("spend", lambda t: parse_amount(t, "spend")),
-        ("customer_growth", lambda t: _parse_growth(t, "customer_growth")),
+        ("customer_growth", lambda t: parse_growth(t, "customer_growth")),
         ("competitors", lambda t: parse_competitors(t, "competitors")),
     ):
         try:
