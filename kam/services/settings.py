@@ -130,9 +130,9 @@ def load(session: Session, kind: type[T]) -> T:
 def save(session: Session, value: T, *, by: str) -> T:
     """Check `value`, store it, and record each field that changed (who, when, from what)."""
     value.check()
-    before = load(session, type(value)).stored()
-    after = value.stored()
     stored_before = get_value(session, value.KEY)
+    before = type(value).from_stored(stored_before or {}).stored()
+    after = value.stored()
     changed = [name for name in after if after[name] != before.get(name)]
     if not changed and stored_before is not None:
         return value
