@@ -22,6 +22,7 @@ LAYERS = [
     ("kam.reports", "kam.files", "kam.demo"),
     ("kam.services",),
     ("kam.db", "kam.migrations", "kam.config"),
+    ("kam.schema",),
     ("kam.models",),
     ("kam.errors", "kam"),
 ]

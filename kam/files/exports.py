@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from kam import schema
 from kam.files.imports import KINDS
 from kam.files.tabular import (
     FileProblem,
@@ -26,13 +27,11 @@ from kam.files.tabular import (
 )
 from kam.models import (
     Account,
-    Contact,
-    Opportunity,
-    RevenueLine,
     TeamMember,
     WalletEstimate,
 )
 from kam.models.enums import PeriodKind
+from kam.schema import Entity, Field
 from kam.services.values.periods import Period
 from kam.services.wallet.share_of_wallet import competitors_of
 
@@ -64,129 +63,53 @@ def _owner(column: sa.ColumnElement) -> sa.ScalarSelect:
     return sa.select(_member.c.name).where(_member.c.id == column).scalar_subquery()
 
 
+def _column(f: Field, table: sa.Table) -> sa.ColumnElement:
+    """What export writes under one declared field."""
+    c = table.c
+    if f.kind == "id":
+        return c.id
+    if f.kind == "account":
+        return _acct.c.name
+    if f.kind == "ref":
+        return c.account_id
+    if f.kind == "member":
+        return _owner(c[f.attr])
+    if f.kind == "contact":
+        boss = table.alias("boss")
+        return sa.select(boss.c.name).where(boss.c.id == c[f.attr]).scalar_subquery()
+    return c[f.attr]
+
+
+def _declared(entity: Entity, *order: str) -> tuple[list[str], sa.Select]:
+    """The export of an entity whose every column is a declared field, in its order."""
+    table = entity.model.__table__  # type: ignore[attr-defined]
+    fields = [f for f in entity.fields if f.exported]
+    query = sa.select(*(_column(f, table) for f in fields)).where(_live)
+    if table is not _acct:
+        query = query.join_from(table, _acct, _acct.c.id == table.c.account_id)
+    keys = [_acct.c.name_key if o == "account" else table.c[o] for o in order]
+    return [f.name for f in fields], query.order_by(*keys, table.c.id)
+
+
 def _accounts() -> tuple[list[str], sa.Select]:
-    a = _acct.c
-    header = [
-        "kam_id", "name", "external_ref", "industry", "region", "owner", "status",
-        "relationship_stage", "relationship_horizon", "relationship_type", "buying_factor",
-        "strategic", "emerging", "tier_override", "tier_override_reason", "customer_since",
-        "annual_revenue", "notes",
-    ]  # fmt: skip
-    query = (
-        sa.select(
-            a.id,
-            a.name,
-            a.external_ref,
-            a.industry,
-            a.region,
-            _owner(a.owner_id),
-            a.status,
-            a.relationship_stage,
-            a.relationship_horizon,
-            a.relationship_type,
-            a.buying_factor,
-            a.strategic,
-            a.emerging,
-            a.tier_override,
-            a.tier_override_reason,
-            a.customer_since,
-            a.annual_revenue_minor,
-            a.notes,
-        )
-        .where(_live)
-        .order_by(a.name_key, a.id)
-    )
-    return header, query
+    return _declared(schema.ACCOUNT, "name_key")
 
 
 def _contacts() -> tuple[list[str], sa.Select]:
-    c = Contact.__table__.c
-    boss = Contact.__table__.alias("boss")
-    header = [
-        "kam_id", "account", "account_id", "name", "title", "department", "email", "phone",
-        "buying_role", "attitude", "influence", "strength", "reports_to", "owner", "left_on",
-        "notes",
-    ]  # fmt: skip
-    query = (
-        sa.select(
-            c.id,
-            _acct.c.name,
-            c.account_id,
-            c.name,
-            c.title,
-            c.department,
-            c.email,
-            c.phone,
-            c.buying_role,
-            c.attitude,
-            c.influence,
-            c.strength,
-            sa.select(boss.c.name).where(boss.c.id == c.reports_to_id).scalar_subquery(),
-            _owner(c.owner_id),
-            c.left_on,
-            c.notes,
-        )
-        .join_from(Contact.__table__, _acct, _acct.c.id == c.account_id)
-        .where(_live)
-        .order_by(_acct.c.name_key, c.account_id, c.name, c.id)
-    )
-    return header, query
+    return _declared(schema.CONTACT, "account", "account_id", "name")
 
 
 def _revenue() -> tuple[list[str], sa.Select]:
-    r = RevenueLine.__table__.c
-    header = ["kam_id", "account", "account_id", "booked_on", "category", "amount", "cost"]
-    query = (
-        sa.select(
-            r.id, _acct.c.name, r.account_id, r.booked_on, r.category, r.amount_minor, r.cost_minor
-        )
-        .join_from(RevenueLine.__table__, _acct, _acct.c.id == r.account_id)
-        .where(_live)
-        .order_by(r.account_id, r.booked_on, r.id)
-    )
-    return header, query
+    return _declared(schema.REVENUE, "account_id", "booked_on")
 
 
 def _opportunities() -> tuple[list[str], sa.Select]:
-    o = Opportunity.__table__.c
-    header = [
-        "kam_id", "account", "account_id", "title", "category", "amount", "stage",
-        "probability", "expected_close", "impact_months", "buying_factor", "next_step",
-        "next_step_due", "owner", "close_reason", "opened_on", "closed_on",
-    ]  # fmt: skip
-    query = (
-        sa.select(
-            o.id,
-            _acct.c.name,
-            o.account_id,
-            o.title,
-            o.category,
-            o.amount_minor,
-            o.stage,
-            o.probability,
-            o.expected_close,
-            o.impact_months,
-            o.buying_factor,
-            o.next_step,
-            o.next_step_due,
-            _owner(o.owner_id),
-            o.close_reason,
-            o.opened_on,
-            o.closed_on,
-        )
-        .join_from(Opportunity.__table__, _acct, _acct.c.id == o.account_id)
-        .where(_live)
-        .order_by(_acct.c.name_key, o.account_id, o.opened_on, o.id)
-    )
-    return header, query
+    return _declared(schema.DEAL, "account", "account_id", "opened_on")
 
 
 def _wallet() -> tuple[list[str], sa.Select]:
     w = WalletEstimate.__table__.c
-    header = [
-        "kam_id", "account", "account_id", "category", "period", "total_spend",
-        "customer_growth", "competitors", "notes",
-    ]  # fmt: skip
+    header = schema.WALLET.export_header  # period and competitors are written by _wallet_row
     query = (
         sa.select(
             w.id,

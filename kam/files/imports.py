@@ -41,8 +41,6 @@ from kam.models.base import utcnow
 from kam.models.enums import (
     AccountStatus,
     Attitude,
-    BuyingFactor,
-    BuyingRole,
     HistorySubject,
     Influence,
     OpportunityStage,
@@ -50,8 +48,9 @@ from kam.models.enums import (
     RelationshipStage,
     RelationshipStrength,
     RelationshipType,
-    ValueTier,
 )
+from kam.schema import ENTITIES, KINDS, Field
+from kam.schema.fields import TEXT_KINDS
 from kam.services import settings as settings_service
 from kam.services.accounts.account_edit import ACCOUNT_FIELDS
 from kam.services.history import changes
@@ -59,127 +58,13 @@ from kam.services.people.contacts import CONTACT_FIELDS
 from kam.services.values import periods
 from kam.services.values.parsing import is_email, parse_amount, parse_date
 
-KINDS = ("accounts", "contacts", "revenue", "opportunities", "wallet")
 CHUNK = 1000
 
-
-# --- the fields of each kind ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Spec:
-    """One field an import reads: its name (also the column export writes), the headers other
-    tools give it, and how its text is read."""
-
-    name: str
-    reader: str  # text | long | enum | flag | date | amount | percent | int | period | ...
-    aliases: tuple[str, ...] = ()
-    limit: int = 0
-    enum: type[StrEnum] | None = None
-    required: bool = False
-
-
-def _s(name: str, reader: str = "text", aliases: str = "", **kw: Any) -> Spec:
-    """A field; `aliases` are the other headers it goes by, separated by `|`."""
-    return Spec(name, reader, tuple(a for a in aliases.split("|") if a), **kw)
-
-
-_ACCOUNT_NAMES = (
-    "account|account name|company|company name|associated company|"
-    "associated company (primary)|customer|customer name|organization|organisation|"
-    "客户|客户名称|公司|公司名称|企业名称|单位"
-)
-_KAM_ID = _s("kam_id", "id", "kam id")
-_ACCOUNT = _s("account", "text", _ACCOUNT_NAMES, limit=200)
-_ACCOUNT_REF = _s(
-    "account_id", "ref", "account id|company id|associated company id|客户编号|客户id"
-)
-
-SPECS: dict[str, tuple[Spec, ...]] = {
-    "accounts": (
-        _KAM_ID,
-        _s("name", "text", f"{_ACCOUNT_NAMES}|name|名称|客户全称", limit=200, required=True),
-        _s("external_ref", "text", "account id|id|record id|company id|crm id|客户编号|客户id|编号",
-           limit=120),
-        _s("industry", "text", "sector|行业|所属行业", limit=120),
-        _s("region", "text", "billing country|country|country/region|shipping country|territory|"
-           "地区|区域|国家|国家/地区|省份", limit=120),
-        _s("owner", "member", "account owner|company owner|负责人|所有人|客户经理"),
-        _s("status", "enum", "account status|状态", enum=AccountStatus),
-        _s("relationship_stage", "enum", "关系阶段", enum=RelationshipStage),
-        _s("relationship_horizon", "enum", enum=RelationshipHorizon),
-        _s("relationship_type", "enum", enum=RelationshipType),
-        _s("buying_factor", "enum", enum=BuyingFactor),
-        _s("strategic", "flag", "strategic account|战略客户"),
-        _s("emerging", "flag", "潜力客户"),
-        _s("tier_override", "enum", "tier", enum=ValueTier),
-        _s("tier_override_reason", "text", "tier reason", limit=500),
-        _s("customer_since", "date", "客户起始日期|合作开始日期"),
-        _s("annual_revenue", "amount", "年收入|年营业额|营业收入"),
-        _s("notes", "long", "description|备注|描述|说明"),
-    ),
-    "contacts": (
-        _KAM_ID,
-        _ACCOUNT,
-        _ACCOUNT_REF,
-        _s("name", "text", "full name|contact name|contact|姓名|联系人", limit=120),
-        _s("first_name", "text", "first name|given name|名", limit=120),
-        _s("last_name", "text", "last name|surname|family name|姓", limit=120),
-        _s("title", "text", "job title|职位|职务|头衔", limit=120),
-        _s("department", "text", "部门", limit=120),
-        _s("email", "email", "email address|e-mail|邮箱|电子邮件|邮件"),
-        _s("phone", "text", "phone number|mobile|mobile phone|电话|手机|联系电话", limit=60),
-        _s("buying_role", "enum", "role|采购角色", enum=BuyingRole),
-        _s("attitude", "enum", "态度", enum=Attitude),
-        _s("influence", "enum", "影响力", enum=Influence),
-        _s("strength", "enum", "relationship strength|关系强度", enum=RelationshipStrength),
-        _s("reports_to", "text", "manager|上级", limit=120),
-        _s("owner", "member", "contact owner|负责人"),
-        _s("left_on", "date", "left|离职日期"),
-        _s("notes", "long", "description|备注"),
-    ),
-    "revenue": (
-        _KAM_ID,
-        _ACCOUNT,
-        _ACCOUNT_REF,
-        _s("booked_on", "date", "date|invoice date|booked|日期|开票日期|入账日期", required=True),
-        _s("category", "text", "product|product family|product category|产品|类别|品类|产品类别",
-           limit=80, required=True),
-        _s("amount", "amount", "revenue|net amount|金额|收入|销售额", required=True),
-        _s("cost", "amount", "cost to serve|成本|服务成本"),
-    ),
-    "opportunities": (
-        _KAM_ID,
-        _ACCOUNT,
-        _ACCOUNT_REF,
-        _s("title", "text", "opportunity name|opportunity|deal name|deal|name|商机名称|机会名称|"
-           "项目名称|商机", limit=200, required=True),
-        _s("category", "text", "product|产品|类别", limit=80),
-        _s("amount", "amount", "deal amount|金额|商机金额|预计金额"),
-        _s("stage", "enum", "deal stage|sales stage|阶段|销售阶段", enum=OpportunityStage),
-        _s("probability", "percent", "probability (%)|deal probability|赢率|成交概率"),
-        _s("expected_close", "date", "close date|expected close date|预计成交日期|预计签约日期"),
-        _s("impact_months", "int"),
-        _s("buying_factor", "enum", enum=BuyingFactor),
-        _s("next_step", "text", "下一步", limit=300),
-        _s("next_step_due", "date"),
-        _s("owner", "member", "opportunity owner|deal owner|负责人|销售"),
-        _s("close_reason", "text", "closed lost reason|loss reason|输赢原因", limit=500),
-        _s("opened_on", "date", "created date|create date|创建日期"),
-        _s("closed_on", "date", "closed date|实际成交日期"),
-    ),
-    "wallet": (
-        _KAM_ID,
-        _ACCOUNT,
-        _ACCOUNT_REF,
-        _s("category", "text", "product|产品|类别|品类", limit=80, required=True),
-        _s("period", "period", "year|quarter|年份|年度|期间", required=True),
-        _s("total_spend", "amount", "spend|wallet|total wallet|总支出|采购总额", required=True),
-        _s("customer_growth", "growth", "growth|客户增长"),
-        _s("competitors", "competitors", "竞争对手"),
-        _s("notes", "text", "备注", limit=500),
-    ),
-}  # fmt: skip
+SPECS: dict[str, tuple[Field, ...]] = {k: e.file_fields for k, e in ENTITIES.items()}
+# A column that another can stand in for: a contact's name from its first and last names.
+_EITHER: dict[str, dict[str, tuple[str, ...]]] = {
+    "contacts": {"name": ("name", "first_name", "last_name")}
+}
 
 # Stage and status names other tools and people use for kam's words.
 _ENUM_ALIASES: dict[type[StrEnum], dict[str, str]] = {
@@ -261,12 +146,12 @@ def _percent(text: str) -> int:
     return round(value)
 
 
-def read_cell(spec: Spec, text: str, dayfirst: bool) -> Any:
+def read_cell(spec: Field, text: str, dayfirst: bool) -> Any:
     """The typed value of one cell (None when blank), or CellError with the reason."""
     text = unneutralise(text.strip())
-    if spec.reader == "long":
+    if spec.kind == "long":
         return text
-    if spec.reader == "flag":
+    if spec.kind == "flag":
         key = text.casefold()
         if key in _TRUE:
             return True
@@ -276,45 +161,45 @@ def read_cell(spec: Spec, text: str, dayfirst: bool) -> Any:
     if not text:
         return None
     try:
-        if spec.reader in ("text", "member", "email", "id", "ref"):
+        if spec.kind in (*TEXT_KINDS, "id", "ref"):
             value = " ".join(text.split())
             limit = spec.limit or 200
             if len(value) > limit:
                 raise CellError(f"at most {limit} characters (this has {len(value)})")
-            if spec.reader == "email" and not is_email(value):
+            if spec.kind == "email" and not is_email(value):
                 raise CellError(f"{value!r} is not an e-mail address")
-            if spec.reader == "id":
+            if spec.kind == "id":
                 try:
                     return uuid.UUID(value)
                 except ValueError:
                     raise CellError(f"{value!r} is not a kam id") from None
             return value
-        if spec.reader == "enum":
+        if spec.kind == "enum":
             assert spec.enum is not None
             return _enum(text, spec.enum)
-        if spec.reader == "date":
+        if spec.kind == "date":
             return parse_date(text, spec.name, dayfirst=dayfirst)
-        if spec.reader == "amount":
+        if spec.kind == "money":
             return parse_amount(text, spec.name)
-        if spec.reader == "percent":
+        if spec.kind == "percent":
             return _percent(text)
-        if spec.reader == "int":
+        if spec.kind == "int":
             if not text.isdigit() or int(text) > 600:
                 raise CellError(f"{text!r} is not a number of months (0 to 600)")
             return int(text)
-        if spec.reader == "period":
+        if spec.kind == "period":
             return periods.parse_period(text, spec.name)
-        if spec.reader == "growth":
+        if spec.kind == "growth":
             from kam.services.wallet.share_of_wallet import parse_growth
 
             return parse_growth(text, spec.name)
-        if spec.reader == "competitors":
+        if spec.kind == "competitors":
             from kam.services.wallet.share_of_wallet import parse_competitors
 
             return parse_competitors(text, spec.name)
     except InputError as exc:
         raise CellError(str(exc).removeprefix(f"{spec.name}: ")) from None
-    raise AssertionError(spec.reader)
+    raise AssertionError(spec.kind)
 
 
 # --- the plan -------------------------------------------------------------------------------
@@ -430,9 +315,9 @@ def parse_mapping(items: Iterable[str]) -> dict[str, str]:
     return mapping
 
 
-def _columns(kind: str, table: Table, mapping: Mapping[str, str]) -> tuple[dict[int, Spec], list]:
+def _columns(kind: str, table: Table, mapping: Mapping[str, str]) -> tuple[dict[int, Field], list]:
     specs = {s.name: s for s in SPECS[kind]}
-    by_alias: dict[str, Spec] = {}
+    by_alias: dict[str, Field] = {}
     for spec in SPECS[kind]:
         for alias in (spec.name, *spec.aliases):
             by_alias.setdefault(norm(alias), spec)
@@ -450,7 +335,7 @@ def _columns(kind: str, table: Table, mapping: Mapping[str, str]) -> tuple[dict[
             f"{', '.join(h for h in table.header if h)}",
             "map",
         )
-    columns: dict[int, Spec] = {}
+    columns: dict[int, Field] = {}
     ignored: list[str] = []
     taken: set[str] = set()
     for index, header in enumerate(table.header):
@@ -467,9 +352,8 @@ def _columns(kind: str, table: Table, mapping: Mapping[str, str]) -> tuple[dict[
 
 
 def _required_columns(kind: str, present: set[str], table: Table) -> str | None:
-    needs: list[tuple[str, ...]] = [(s.name,) for s in SPECS[kind] if s.required]
-    if kind == "contacts":
-        needs.append(("name", "first_name", "last_name"))
+    either = _EITHER.get(kind, {})
+    needs = [either.get(s.name, (s.name,)) for s in SPECS[kind] if s.required]
     if kind != "accounts":
         needs.append(("account", "account_id", "kam_id"))
     for options in needs:
@@ -630,7 +514,12 @@ def _read_rows(kind: str, table: Table, plan: KindPlan, options: Options) -> lis
                 plan.rejects.append(Reject(place, table.header[index], str(exc), row.line))
                 bad = True
         for spec in columns.values():
-            if spec.required and values.get(spec.name) in (None, "") and not bad:
+            if (
+                spec.required
+                and spec.name not in _EITHER.get(kind, {})
+                and values.get(spec.name) in (None, "")
+                and not bad
+            ):
                 reason = f"{spec.name} is required"
                 plan.rejects.append(Reject(place, headers[spec.name], reason, row.line))
                 bad = True

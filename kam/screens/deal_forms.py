@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING
 
 from textual.suggester import Suggester
 
-from kam.models.enums import OPEN_STAGES, BuyingFactor, OpportunityStage
+from kam import schema
+from kam.models.enums import OPEN_STAGES, OpportunityStage
 from kam.screens.base import DataMixin
-from kam.screens.form import FieldSpec, FormScreen, choices_of
+from kam.screens.form import FieldSpec, FormScreen, form_fields
 from kam.screens.workspace_forms import Done, member_choices, open_form
 from kam.services.accounts import listing
 from kam.services.people import team
@@ -53,27 +54,13 @@ def deal_fields(
 ) -> list[FieldSpec]:
     follows = " ".join(f"{settings.probability[s]}" for s in OPEN_STAGES)
     follows = f"follows the stage ({follows})"
-    fields = [
-        FieldSpec("title", "Title"),
-        FieldSpec("category", "Category"),
-        FieldSpec("amount_minor", "Amount", "money"),
-        FieldSpec(
-            "stage",
-            "Stage",
-            "choice",
-            choices_of(OpportunityStage, words=stage_words),
-            required=True,
-        ),
+    fields = form_fields(
+        schema.DEAL,
+        choices={"owner_id": member_choices(members)},
         # The stage probabilities, for the person choosing whether to set one by hand.
-        FieldSpec("probability_override", "Probability %", placeholder=f"blank: {follows}"),
-        FieldSpec("expected_close", "Expected close", "date"),
-        FieldSpec("impact_months", "Impact (months)", placeholder="blank: 12 months"),
-        FieldSpec("buying_factor", "Buys mainly on", "choice", choices_of(BuyingFactor)),
-        FieldSpec("owner_id", "Owner", "choice", member_choices(members), placeholder="nobody yet"),
-        FieldSpec("next_step", "Next step"),
-        FieldSpec("next_step_due", "Next step due", "date"),
-        FieldSpec("close_reason", "Won/lost reason", placeholder="needed when won or lost"),
-    ]
+        placeholders={"probability_override": f"blank: {follows}"},
+        words={"stage": stage_words},
+    )
     if ask_account is not None:
         fields.insert(
             0,

@@ -32,6 +32,7 @@ from textual.widgets import (
 )
 
 from kam.errors import InputError, InputErrors
+from kam.schema import Entity
 from kam.screens.base import KamModal
 from kam.services.history.changes import as_words
 from kam.services.history.edits import Base, EditConflict
@@ -74,6 +75,42 @@ def to_raw(spec: FieldSpec, value: Any) -> Any:
 def choices_of(enum: type, *, words: Callable[[Any], str] | None = None) -> list[tuple[str, Any]]:
     """The options of a closed vocabulary, as people read them."""
     return [((words or as_words)(member) or "", member.value) for member in enum]
+
+
+# How each kind of declared field is edited on a form.
+_WIDGET = {"enum": "choice", "member": "choice", "contact": "choice", "long": "long",
+           "flag": "flag", "date": "date", "money": "money"}  # fmt: skip
+
+
+def form_fields(
+    entity: Entity,
+    *,
+    choices: Mapping[str, Sequence[tuple[str, Any]]] | None = None,
+    placeholders: Mapping[str, str] | None = None,
+    words: Mapping[str, Callable[[Any], str]] | None = None,
+) -> list[FieldSpec]:
+    """The form of `entity` as its declaration has it. `choices` gives the options of the
+    fields that choose a row (a member, a contact); `placeholders` hints worked out when
+    the form opens; `words` how the members of a field's enum read."""
+    choices, placeholders, words = choices or {}, placeholders or {}, words or {}
+    specs = []
+    for f in entity.form_fields:
+        key = f.form_key
+        options = choices.get(key, ())
+        if f.kind == "enum" and not options:
+            assert f.enum is not None
+            options = choices_of(f.enum, words=words.get(key))
+        specs.append(
+            FieldSpec(
+                key,
+                f.label,
+                _WIDGET.get(f.kind, "text"),
+                options,
+                placeholders.get(key, f.placeholder),
+                required=f.no_blank,
+            )
+        )
+    return specs
 
 
 SaveFn = Callable[[Session, Raw, Base | None], Any]

@@ -5,21 +5,15 @@ from __future__ import annotations
 
 import uuid
 
+from kam import schema
 from kam.models.enums import ComplaintSeverity
 from kam.screens.base import DataMixin
-from kam.screens.form import FieldSpec, FormScreen, choices_of
+from kam.screens.form import FieldSpec, FormScreen, choices_of, form_fields
 from kam.screens.workspace_forms import Done, open_form
 from kam.services.health import feedback
 from kam.services.wallet import share_of_wallet
 
-ESTIMATE_FIELDS = [
-    FieldSpec("category", "Category", placeholder="what they buy, e.g. Spare parts"),
-    FieldSpec("period", "Period", placeholder="a year (2026) or a quarter (2026-Q3)"),
-    FieldSpec("spend", "Their spend", placeholder="all suppliers together, e.g. 1,250,000"),
-    FieldSpec("customer_growth", "Their growth", placeholder="e.g. 12% (blank: from last period)"),
-    FieldSpec("competitors", "Competitors", placeholder="e.g. Acme 30%, Beta 15%"),
-    FieldSpec("notes", "Notes"),
-]
+ESTIMATE_FIELDS = form_fields(schema.WALLET)
 
 
 def new_estimate(

@@ -10,11 +10,10 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from kam import schema
 from kam.models.enums import (
     AccountStatus,
     Attitude,
-    BuyingFactor,
-    BuyingRole,
     Influence,
     NeedKind,
     NeedVisibility,
@@ -23,10 +22,9 @@ from kam.models.enums import (
     RelationshipStrength,
     RelationshipType,
     TeamRole,
-    ValueTier,
 )
 from kam.screens.base import DataMixin
-from kam.screens.form import FieldSpec, FormScreen, choices_of
+from kam.screens.form import FieldSpec, FormScreen, choices_of, form_fields
 from kam.services.accounts import account_edit
 from kam.services.history.changes import as_words
 from kam.services.people import contacts, team
@@ -51,41 +49,7 @@ def member_choices(members: list[MemberChoice]) -> list[tuple[str, Any]]:
 
 
 def account_fields(members: list[MemberChoice]) -> list[FieldSpec]:
-    return [
-        FieldSpec("name", "Name"),
-        FieldSpec("industry", "Industry"),
-        FieldSpec("region", "Region"),
-        FieldSpec("owner_id", "Owner", "choice", member_choices(members), placeholder="nobody yet"),
-        FieldSpec("status", "Status", "choice", choices_of(AccountStatus), required=True),
-        FieldSpec(
-            "relationship_stage",
-            "Relationship stage",
-            "choice",
-            choices_of(RelationshipStage),
-            required=True,
-        ),
-        FieldSpec("relationship_horizon", "Horizon", "choice", choices_of(RelationshipHorizon)),
-        FieldSpec(
-            "relationship_type",
-            "Relationship type",
-            "choice",
-            choices_of(RelationshipType),
-            required=True,
-        ),
-        FieldSpec("buying_factor", "Buys mainly on", "choice", choices_of(BuyingFactor)),
-        FieldSpec("strategic", "Strategic", "flag", placeholder="strategic account"),
-        FieldSpec("emerging", "Emerging", "flag", placeholder="small now, expected to grow"),
-        FieldSpec("tier_override", "Tier set by hand", "choice", choices_of(ValueTier), "computed"),
-        FieldSpec("tier_override_reason", "Why set by hand"),
-        FieldSpec("customer_since", "Customer since", "date"),
-        FieldSpec(
-            "annual_revenue_minor",
-            "Their annual revenue",
-            "money",
-            placeholder="the customer's own size, e.g. 250,000,000",
-        ),
-        FieldSpec("notes", "Notes", "long"),
-    ]
+    return form_fields(schema.ACCOUNT, choices={"owner_id": member_choices(members)})
 
 
 def new_account(screen: DataMixin, done: Done) -> None:
@@ -205,29 +169,10 @@ def contact_fields(
         for c in colleagues
         if c.id != exclude and c.current
     ]
-    return [
-        FieldSpec("name", "Name"),
-        FieldSpec("title", "Title"),
-        FieldSpec("department", "Department"),
-        FieldSpec("email", "E-mail"),
-        FieldSpec("phone", "Phone"),
-        FieldSpec("buying_role", "Buying role", "choice", choices_of(BuyingRole)),
-        FieldSpec("attitude", "Attitude to us", "choice", choices_of(Attitude), required=True),
-        FieldSpec("influence", "Influence", "choice", choices_of(Influence), required=True),
-        FieldSpec(
-            "strength",
-            "Our relationship",
-            "choice",
-            choices_of(RelationshipStrength),
-            required=True,
-        ),
-        FieldSpec("reports_to_id", "Reports to", "choice", bosses, placeholder="nobody here"),
-        FieldSpec(
-            "owner_id", "Known best by", "choice", member_choices(members), "nobody on our side"
-        ),
-        FieldSpec("left_on", "Left the company on", "date", placeholder="still there"),
-        FieldSpec("notes", "Notes", "long"),
-    ]
+    return form_fields(
+        schema.CONTACT,
+        choices={"reports_to_id": bosses, "owner_id": member_choices(members)},
+    )
 
 
 def new_contact(

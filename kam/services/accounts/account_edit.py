@@ -14,18 +14,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from kam import schema
 from kam.errors import InputError, InputErrors, KamError
 from kam.models import Account, AccountClassification, TeamMember, TierChange, name_key
 from kam.models.base import utcnow
 from kam.models.enums import (
     AccountStatus,
-    BuyingFactor,
     ChangeSource,
     ClassificationField,
     HistorySubject,
-    RelationshipHorizon,
-    RelationshipStage,
-    RelationshipType,
     ValueTier,
 )
 from kam.services import settings as settings_service
@@ -35,24 +32,7 @@ from kam.services.history.edits import Base, FormReader, merge
 _acct = Account.__table__
 
 # The fields of the account form, in the order the form shows them.
-ACCOUNT_FIELDS = (
-    "name",
-    "industry",
-    "region",
-    "owner_id",
-    "status",
-    "relationship_stage",
-    "relationship_horizon",
-    "relationship_type",
-    "buying_factor",
-    "strategic",
-    "emerging",
-    "tier_override",
-    "tier_override_reason",
-    "customer_since",
-    "annual_revenue_minor",
-    "notes",
-)
+ACCOUNT_FIELDS = tuple(f.form_key for f in schema.ACCOUNT.form_fields)
 # What the classification reads: changing one of these makes the stored one stale.
 CLASSIFIED_FIELDS = {"name", "strategic", "emerging", "tier_override"}
 
@@ -88,7 +68,7 @@ def validate_name(session: Session, name: str, *, exclude: uuid.UUID | None = No
 
 
 def _read_name(session: Session, reader: FormReader, exclude: uuid.UUID | None) -> str | None:
-    cleaned = reader.text("name", limit=200, required="an account needs a name")
+    cleaned = reader.value(schema.ACCOUNT["name"])
     if cleaned is None or "name" in reader.errors:
         return cleaned
     clash = sa.select(_acct.c.name).where(
@@ -117,27 +97,12 @@ def read_account_form(
     r = FormReader(raw, today)
     values: dict[str, Any] = {
         "name": _read_name(session, r, exclude),
-        "industry": r.text("industry", limit=120),
-        "region": r.text("region", limit=120),
         "owner_id": r.reference(
             "owner_id", lambda i: session.get(TeamMember, i) is not None, "team member"
         ),
-        "status": r.choice("status", AccountStatus) or AccountStatus.active,
-        "relationship_stage": r.choice("relationship_stage", RelationshipStage)
-        or RelationshipStage.transactional,
-        "relationship_horizon": r.choice("relationship_horizon", RelationshipHorizon)
-        or RelationshipHorizon.long_term,
-        "relationship_type": r.choice("relationship_type", RelationshipType)
-        or RelationshipType.relational,
-        "buying_factor": r.choice("buying_factor", BuyingFactor),
-        "strategic": r.flag("strategic"),
-        "emerging": r.flag("emerging"),
-        "tier_override": r.choice("tier_override", ValueTier),
-        "tier_override_reason": r.text("tier_override_reason", limit=500),
-        "customer_since": r.day("customer_since", not_after=today),
-        "annual_revenue_minor": r.money("annual_revenue_minor"),
-        "notes": r.long_text("notes"),
+        **r.values(schema.ACCOUNT, *(f for f in ACCOUNT_FIELDS if f not in ("name", "owner_id"))),
     }
+    values = {key: values[key] for key in ACCOUNT_FIELDS}
     if values["tier_override"] is not None and not values["tier_override_reason"]:
         r.fail("tier_override_reason", "say why the tier is set by hand")
     if values["tier_override"] is None:

@@ -15,7 +15,8 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from kam.errors import ConflictError, InputError, InputErrors
+from kam.errors import ConflictError, InputError, InputErrors, KamError
+from kam.schema import Entity, Field
 from kam.services.history.changes import as_words
 from kam.services.values.parsing import DATE_HINT, is_email, parse_amount, parse_date
 
@@ -159,8 +160,33 @@ class FormReader:
             return None
         return value
 
-    def email(self, field: str) -> str | None:
-        value = self.text(field, limit=200)
+    def email(self, field: str, *, limit: int = 200) -> str | None:
+        value = self.text(field, limit=limit)
         if value and not is_email(value):
             self.fail(field, "an e-mail address looks like name@example.com")
         return value
+
+    def value(self, f: Field) -> Any:
+        """One field read as its declaration says; references are the caller's to check."""
+        key = f.form_key
+        if f.kind == "text":
+            return self.text(key, limit=f.limit, required=f.required)
+        if f.kind == "email":
+            return self.email(key, limit=f.limit)
+        if f.kind == "long":
+            return self.long_text(key)
+        if f.kind == "enum":
+            assert f.enum is not None
+            found = self.choice(key, f.enum, required=bool(f.required))
+            return f.default if found is None else found
+        if f.kind == "flag":
+            return self.flag(key)
+        if f.kind == "date":
+            return self.day(key, not_after=self.today if f.not_future else None)
+        if f.kind == "money":
+            return self.money(key, required=f.required)
+        raise KamError(f"{f.name}: a {f.kind} field is read by its service")
+
+    def values(self, entity: Entity, *keys: str) -> dict[str, Any]:
+        """The fields `keys` (form keys) of `entity`, each read as declared."""
+        return {key: self.value(entity[key]) for key in keys}

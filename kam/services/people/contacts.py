@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from kam import schema
 from kam.errors import KamError
 from kam.models import Account, Contact, ContactNeed, TeamMember
 from kam.models.enums import (
@@ -29,21 +30,8 @@ from kam.models.enums import (
 from kam.services.history import changes as history
 from kam.services.history.edits import Base, FormReader, merge
 
-CONTACT_FIELDS = (
-    "name",
-    "title",
-    "department",
-    "email",
-    "phone",
-    "buying_role",
-    "attitude",
-    "influence",
-    "strength",
-    "reports_to_id",
-    "owner_id",
-    "left_on",
-    "notes",
-)
+CONTACT_FIELDS = tuple(f.form_key for f in schema.CONTACT.form_fields)
+_REFERENCES = ("reports_to_id", "owner_id")
 STRONG = {RelationshipStrength.strong, RelationshipStrength.trusted}
 
 
@@ -211,23 +199,14 @@ def read_contact_form(
         boss = session.get(Contact, other)
         return boss is not None and boss.account_id == account_id
 
-    values: dict[str, Any] = {
-        "name": r.text("name", limit=120, required="a contact needs a name"),
-        "title": r.text("title", limit=120),
-        "department": r.text("department", limit=120),
-        "email": r.email("email"),
-        "phone": r.text("phone", limit=60),
-        "buying_role": r.choice("buying_role", BuyingRole),
-        "attitude": r.choice("attitude", Attitude) or Attitude.neutral,
-        "influence": r.choice("influence", Influence) or Influence.medium,
-        "strength": r.choice("strength", RelationshipStrength) or RelationshipStrength.none,
-        "reports_to_id": r.reference("reports_to_id", same_account, "contact of this account"),
-        "owner_id": r.reference(
-            "owner_id", lambda i: session.get(TeamMember, i) is not None, "team member"
-        ),
-        "left_on": r.day("left_on", not_after=today),
-        "notes": r.long_text("notes"),
-    }
+    values: dict[str, Any] = r.values(
+        schema.CONTACT, *(f for f in CONTACT_FIELDS if f not in _REFERENCES)
+    )
+    values["reports_to_id"] = r.reference("reports_to_id", same_account, "contact of this account")
+    values["owner_id"] = r.reference(
+        "owner_id", lambda i: session.get(TeamMember, i) is not None, "team member"
+    )
+    values = {key: values[key] for key in CONTACT_FIELDS}
     boss = values["reports_to_id"]
     if boss is not None and contact_id is not None:
         if boss == contact_id:

@@ -22,6 +22,7 @@ from typing import Any, ClassVar
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from kam import schema
 from kam.errors import InputError, InputErrors, KamError
 from kam.models import (
     Account,
@@ -36,7 +37,6 @@ from kam.models.base import utcnow
 from kam.models.enums import (
     OPEN_STAGES,
     AccountClass,
-    BuyingFactor,
     HistorySubject,
     OpportunityStage,
     PeriodKind,
@@ -710,19 +710,13 @@ def read_deal_form(
     session: Session, raw: Mapping[str, Any], *, current: Opportunity | None = None
 ) -> dict[str, Any]:
     r = FormReader(raw)
-    values: dict[str, Any] = {
-        "title": r.text("title", limit=200, required="a deal needs a title"),
-        "category": r.text("category", limit=80),
-        "stage": r.choice("stage", OpportunityStage, required=True),
-        "expected_close": r.day("expected_close"),
-        "buying_factor": r.choice("buying_factor", BuyingFactor),
-        "owner_id": r.reference(
-            "owner_id", lambda i: session.get(TeamMember, i) is not None, "team member"
-        ),
-        "next_step": r.text("next_step", limit=300),
-        "next_step_due": r.day("next_step_due"),
-        "close_reason": r.text("close_reason", limit=500),
-    }
+    values: dict[str, Any] = r.values(
+        schema.DEAL, "title", "category", "stage", "expected_close", "buying_factor",
+        "next_step", "next_step_due", "close_reason",
+    )  # fmt: skip
+    values["owner_id"] = r.reference(
+        "owner_id", lambda i: session.get(TeamMember, i) is not None, "team member"
+    )
     try:
         amount = parse_amount(str(raw.get("amount_minor") or ""), "amount")
         if amount < 0:
