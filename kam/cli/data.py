@@ -1,0 +1,121 @@
+"""Data in and out: `kam import` and `kam export`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import date
+
+from kam.cli.common import EXIT_USAGE, open_db, write_output
+
+PROBLEMS_SHOWN = 100  # the problems of a file an import lists before its summary
+
+
+def export_agenda(args: argparse.Namespace) -> int:
+    from kam.files.ics import agenda_calendar
+    from kam.services.contact_plan import plans
+
+    database = open_db(args)
+    try:
+        with database.read() as session:
+            owner = plans.check_member_name(session, args.user) if args.user else None
+            rows = plans.upcoming_items(session, owner)
+    finally:
+        database.dispose()
+    title = f"kam: {args.user}'s contact plan" if args.user else "kam: contact plans"
+    data = agenda_calendar(rows, title)
+    if args.output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        write_output(data.decode("utf-8"), args.output)
+    return 0
+
+
+def export_data(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from kam.files import exports as exporting
+
+    kinds = exporting.kinds_for(args.export)
+    path = Path(args.output) if args.output else None
+    if path is None and args.format == "csv" and len(kinds) > 1:
+        path = Path(f"kam-export-{date.today().isoformat()}")
+    database = open_db(args)
+    try:
+        with database.read() as session:
+            counts = exporting.export(session, kinds, args.format, path, sys.stdout)
+    finally:
+        database.dispose()
+    sys.stdout.flush()
+    if path is not None:
+        summary = ", ".join(f"{n:,} {kind}" for kind, n in counts.items())
+        print(f"kam: wrote {summary} to {path}", file=sys.stderr)
+    return 0
+
+
+def import_files(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from sqlalchemy.exc import DBAPIError
+
+    from kam.config import current_user
+    from kam.db import describe_database_error
+    from kam.errors import DatabaseOpenError
+    from kam.files import imports
+
+    options = imports.Options(
+        update=args.update,
+        dayfirst=args.dayfirst,
+        mapping=imports.parse_mapping(args.map),
+        user=current_user(args.user),
+    )
+    path = Path(args.file)
+    if args.sheet and args.kind != "all":
+        from kam.files.tabular import read_table
+
+        imports.check_kind(args.kind)
+        sources = [imports.Source(args.kind, read_table(path, args.sheet))]
+    else:
+        sources = imports.sources_for(args.kind, path)
+    database = open_db(args)
+
+    def progress(done: int, total: int) -> None:
+        print(f"kam: writing {done:,} of {total:,} rows…", file=sys.stderr, flush=True)
+
+    try:
+        database.check_pages()  # never write into (or plan from) a damaged file
+        if args.dry_run:
+            with database.read() as session:
+                plan = imports.plan_import(session, sources, options)
+        else:
+            with database.write() as session:
+                plan = imports.plan_import(session, sources, options)
+                if plan.ok:
+                    imports.apply_plan(session, plan, options, progress)
+    except DBAPIError as exc:  # a full disk, a vanished file: rolled back whole
+        raise DatabaseOpenError(describe_database_error(exc, database.display_name)) from None
+    finally:
+        database.dispose()
+    from kam.services.values.formatting import terminal_safe
+
+    if not plan.ok:
+        # The first hundred: a file wrong throughout would otherwise bury the summary.
+        print(terminal_safe(plan.describe(limit=PROBLEMS_SHOWN)), file=sys.stderr)
+        return EXIT_USAGE
+    report = terminal_safe(plan.describe(applied=not args.dry_run))
+    if args.dry_run:
+        report += "\ndry run: nothing was written"
+    try:
+        print(report, flush=True)
+    except OSError as exc:  # the import is committed: say so, whatever became of stdout
+        if args.dry_run:
+            raise
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115  (nothing more may go to it)
+        print(
+            f"kam: {plan.summary()}, but the report could not be written to the output: "
+            f"{exc.strerror or exc}",
+            file=sys.stderr,
+        )
+    return 0

@@ -1,0 +1,127 @@
+"""`kam report`: the portfolio's figures as text, Markdown or CSV."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+
+from kam.cli.common import bring_up_to_date, open_db, write_output
+
+
+def report(args: argparse.Namespace) -> int:
+    if args.report == "pipeline":
+        return _pipeline_report(args)
+    if args.report == "agenda":
+        return _agenda_report(args)
+    if args.report == "review":
+        return _review_report(args)
+    if args.report in ("wallet", "health", "segments"):
+        return _insight_report(args)
+    from kam.reports.text import pareto_report
+    from kam.services import settings as settings_service
+    from kam.services.classify import pareto as classify
+    from kam.services.classify.pareto import ClassificationSettings
+
+    database = open_db(args)
+    try:
+        with database.read() as session:
+            settings = settings_service.load(session, ClassificationSettings)
+            result = classify.classify(session, args.as_of or date.today(), args.window, settings)
+            text = pareto_report(result, settings, args.format)
+    finally:
+        database.dispose()
+    write_output(text, args.output)
+    return 0
+
+
+def _pipeline_report(args: argparse.Namespace) -> int:
+    from kam.reports.text import pipeline_report
+    from kam.services.pipeline import deals as pipeline
+
+    as_of = args.as_of or date.today()
+    quarter = pipeline.Quarter.parse(args.quarter) if args.quarter else None
+    database = open_db(args)
+    try:
+        bring_up_to_date(database, as_of)
+        with database.read() as session:
+            result = pipeline.forecast(
+                session, pipeline.DealFilter(quarter=quarter), as_of, args.by
+            )
+    finally:
+        database.dispose()
+    write_output(pipeline_report(result, args.format), args.output)
+    return 0
+
+
+def _insight_report(args: argparse.Namespace) -> int:
+    from kam.reports import text as reports
+    from kam.services.classify import segments
+    from kam.services.health import score as health
+    from kam.services.wallet import share_of_wallet as wallet
+
+    as_of = args.as_of or date.today()
+    database = open_db(args)
+    try:
+        bring_up_to_date(database, as_of, health=args.report == "health")
+        with database.read() as session:
+            if args.report == "wallet":
+                if args.account:
+                    from kam.services.pipeline.deals import account_by_name
+
+                    account_id = account_by_name(session, args.account)
+                    view = wallet.account_wallet(session, account_id, as_of)
+                    text = reports.account_wallet_report(view, args.account, args.format)
+                else:
+                    rows = wallet.portfolio_wallet(session, as_of)
+                    text = reports.wallet_report(rows, as_of, args.format)
+            elif args.report == "health":
+                rows = health.watched(session) if args.all else health.at_risk(session)
+                text = reports.health_report(
+                    rows, health.summary(session), as_of, args.format, everyone=args.all
+                )
+            elif args.accounts:
+                text = reports.segment_rows_report(
+                    segments.segment_rows(session), as_of, args.format
+                )
+            else:
+                text = reports.segments_report(segments.summary(session, as_of), args.format)
+    finally:
+        database.dispose()
+    write_output(text, args.output)
+    return 0
+
+
+def _review_report(args: argparse.Namespace) -> int:
+    from kam.reports import review as review_report
+    from kam.services.review import meeting
+
+    as_of = args.as_of or date.today()
+    week = meeting.check_week(args.week) if args.week else meeting.iso_week(as_of)
+    database = open_db(args)
+    try:
+        bring_up_to_date(database, as_of, health=True)
+        with database.read() as session:
+            text = review_report.render(review_report.build(session, week, as_of), args.format)
+    finally:
+        database.dispose()
+    write_output(text, args.output)
+    return 0
+
+
+def _agenda_report(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from kam.reports.text import agenda_report
+    from kam.services.contact_plan import plans
+
+    today = args.as_of or date.today()
+    database = open_db(args)
+    try:
+        with database.read() as session:
+            owner = plans.check_member_name(session, args.user) if args.user else None
+            query = plans.AgendaQuery(until=today + timedelta(days=args.days), owner_id=owner)
+            rows = plans.list_agenda(session, query, 0, plans.count_agenda(session, query))
+    finally:
+        database.dispose()
+    write_output(agenda_report(rows, today, args.user, args.format), args.output)
+    return 0
