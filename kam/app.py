@@ -9,13 +9,11 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from concurrent.futures import Future
 from datetime import date
 from functools import partial
 from pathlib import Path
 
-from sqlmodel import Session
 from textual import events
 from textual.app import App
 from textual.binding import Binding
@@ -28,6 +26,7 @@ from kam.db import Database, describe_error
 from kam.errors import DatabaseOpenError
 from kam.services.accounts import listing as account_service
 from kam.services.classify import pareto
+from kam.services.unit import Intent
 
 
 class AccountSearch(Provider):
@@ -158,9 +157,9 @@ class KamApp(App[None]):
     def on_load(self) -> None:
         # The first screen's figures are read while Textual sets up the terminal and the
         # screen (~0.1 s), not after.
-        from kam.screens.dashboard import read_portfolio
+        from kam.services.portfolio.overview import portfolio_page
 
-        self.read_ahead("dashboard", partial(read_portfolio, today=self.today))
+        self.read_ahead("dashboard", Intent(portfolio_page, self.today))
 
     def on_ready(self) -> None:
         # Once the dashboard is drawn, load the other screens' code while the person reads
@@ -210,11 +209,9 @@ class KamApp(App[None]):
             from kam.services.workspace import warm_up
 
             def read_ahead() -> None:
-                try:
-                    with self.database.read() as session:
-                        warm_up(session, self.today)
-                except Exception:  # only a warm-up: opening an account will say what is wrong
-                    pass
+                # only a warm-up: opening an account will say what is wrong
+                with contextlib.suppress(Exception):
+                    Intent(warm_up, self.today).run(self.database)
 
             def keep() -> None:
                 # Everything built so far lives as long as the app: keep it out of the garbage
@@ -412,8 +409,7 @@ class KamApp(App[None]):
 
         def read() -> object:
             self.ensure_classified()
-            with self.database.read() as session:
-                return load_account(session, account_id, self.today)
+            return Intent(load_account, account_id, self.today).run(self.database)
 
         try:
             loaded = await asyncio.to_thread(read)
@@ -441,15 +437,13 @@ class KamApp(App[None]):
     def _ensure(self, is_current, refresh) -> None:
         """Check with a read; rebuild in a write only when out of date (one thread at a time)."""
         with self._classify_lock:
-            with self.database.read() as session:
-                if is_current(session, self.today):
-                    return
+            if Intent(is_current, self.today).run(self.database):
+                return
             if not self.database.stores_derived:
                 return  # a damaged file: the figures as they were last stored
-            with self.database.write(derived=True) as session:
-                refresh(session, self.today)
+            Intent(refresh, self.today).run(self.database)
 
-    def read_ahead(self, key: str, query: Callable[[Session], object]) -> None:
+    def read_ahead(self, key: str, intent: Intent[object]) -> None:
         """Start a read (classification brought up to date first) in a thread of its own now,
         for a screen that will ask for it by `key` once it exists."""
         future: Future[object] = Future()
@@ -457,8 +451,7 @@ class KamApp(App[None]):
         def run() -> None:
             try:
                 self.ensure_classified()
-                with self.database.read() as session:
-                    future.set_result(query(session))
+                future.set_result(intent.run(self.database))
             except BaseException as exc:  # handed to the screen that takes it
                 future.set_exception(exc)
 
@@ -470,8 +463,7 @@ class KamApp(App[None]):
         return self._read_ahead.pop(key, None)
 
     def search(self, text: str) -> list[account_service.SearchHit]:
-        with self.database.read() as session:
-            return account_service.search(session, text)
+        return Intent(account_service.search, text).run(self.database)
 
     def show_error(self, exc: BaseException) -> None:
         self.notify(describe_error(exc), title="Could not do that", severity="error", timeout=8)

@@ -241,6 +241,10 @@ def remove_abandoned_parts(path: Path) -> None:
             leftover.unlink(missing_ok=True)
 
 
+def _refuse_flush(session: Session, _context: object, _instances: object) -> None:
+    raise KamError("kam tried to change data while only reading; nothing was saved")
+
+
 class Database:
     """An open, migrated kam database: the engine and the way to get sessions from it."""
 
@@ -282,8 +286,11 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A session for reading; one per user action or worker, never shared across threads."""
+        """A session for reading; one per user action or worker, never shared across threads.
+        It is never committed, so a change made in it would be lost without a word: it
+        refuses to flush one instead."""
         with Session(self.engine, expire_on_commit=False) as session:
+            sa.event.listen(session, "before_flush", _refuse_flush)
             yield session
 
     @contextmanager

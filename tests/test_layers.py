@@ -150,7 +150,7 @@ def test_no_module_imports_a_private_name_from_another() -> None:
     assert crossing == []
 
 
-def test_the_command_line_help_does_not_load_the_terminal_interface() -> None:
+def test_the_command_line_help_loads_neither_the_interface_nor_the_database_layer() -> None:
     probe = (
         "import sys\n"
         "from kam.cli import main\n"
@@ -158,10 +158,35 @@ def test_the_command_line_help_does_not_load_the_terminal_interface() -> None:
         "    main(['--help'])\n"
         "except SystemExit:\n"
         "    pass\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'textual'))\n"
+        "heavy = ('textual', 'sqlalchemy', 'sqlmodel', 'alembic')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
     )
     assert "usage: kam" in done.stdout
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def _ui_modules() -> list[str]:
+    return [m for m in MODULES if _layer(m) <= _layer("kam.widgets")]
+
+
+def test_screens_and_the_app_never_hold_a_session() -> None:
+    """The interface hands intents to workers; each service says its own unit of work."""
+    found = []
+    for module in _ui_modules():
+        tree = ast.parse(MODULES[module].read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.arg) and node.arg in ("session", "s"):
+                found.append(f"{module}:{node.lineno} takes a session")
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr in ("read", "write")
+                and isinstance(node.value, ast.Attribute)
+                and node.value.attr == "database"
+            ):
+                found.append(f"{module}:{node.lineno} opens a session")
+            if isinstance(node, ast.alias) and node.name == "Session":
+                found.append(f"{module}:{node.lineno} imports Session")
+    assert found == []

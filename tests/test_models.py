@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
+from sqlmodel import Session
 
 from kam.db import Database
 from kam.errors import InputError
@@ -63,38 +64,38 @@ def test_negative_revenue_is_rejected_by_service_and_database(database: Database
         account = create_account(session, "Acme")
     with database.write() as session, pytest.raises(InputError, match="amount"):
         add_revenue(session, account.id, date(2026, 1, 1), -5)
-    with database.read() as session:
+    # a write transaction: the database refuses the row, and nothing stays
+    with pytest.raises(IntegrityError), database.write() as session:
         session.add(
             RevenueLine(
                 account_id=account.id, booked_on=date(2026, 1, 1), category="x", amount_minor=-1
             )
         )
-        with pytest.raises(IntegrityError):
-            session.flush()
+        session.flush()
 
 
 def test_probability_outside_0_to_100_is_rejected(database: Database) -> None:
     with database.write() as session:
         account = create_account(session, "Acme")
-    with database.read() as session:
+    # a write transaction: the database refuses the row, and nothing stays
+    with pytest.raises(IntegrityError), database.write() as session:
         session.add(
             Opportunity(
                 account_id=account.id, title="Deal", probability=120, opened_on=date(2026, 1, 1)
             )
         )
-        with pytest.raises(IntegrityError):
-            session.flush()
+        session.flush()
 
 
 def test_revenue_for_a_missing_account_breaks_the_foreign_key(database: Database) -> None:
-    with database.read() as session:
+    # a write transaction: the database refuses the row, and nothing stays
+    with pytest.raises(IntegrityError), database.write() as session:
         session.add(
             RevenueLine(
                 account_id=uuid.uuid4(), booked_on=date(2026, 1, 1), category="x", amount_minor=1
             )
         )
-        with pytest.raises(IntegrityError):
-            session.flush()
+        session.flush()
 
 
 def test_names_are_unique_among_live_accounts_ignoring_case_and_spaces(database: Database) -> None:
@@ -130,7 +131,11 @@ def test_chinese_names_compare_as_themselves(database: Database) -> None:
 def test_a_stale_save_is_a_conflict_not_an_overwrite(database: Database) -> None:
     with database.write() as session:
         account_id = create_account(session, "Acme").id
-    with database.read() as first, database.read() as second:
+    # Two plain sessions over the engine, as two people's saves would each have one.
+    with (
+        Session(database.engine, expire_on_commit=False) as first,
+        Session(database.engine, expire_on_commit=False) as second,
+    ):
         mine = first.get(Account, account_id)
         first.commit()  # done reading: the edit is saved later, in a new transaction
         theirs = second.get(Account, account_id)

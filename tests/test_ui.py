@@ -16,6 +16,7 @@ from kam.screens.dashboard import DashboardScreen
 from kam.screens.keys import KeysScreen
 from kam.services.accounts import listing as account_service
 from kam.services.accounts.listing import AccountListQuery
+from kam.services.unit import reads
 from kam.widgets.keybar import KeyBar
 from kam.widgets.kpi import KpiTile
 from kam.widgets.lazy_table import LazyTable
@@ -96,6 +97,7 @@ async def test_a_keystroke_keeps_the_last_count_up_and_only_a_slow_load_says_loa
     release = threading.Event()
     real_count = account_service.count_accounts
 
+    @reads
     def slow_count(session, query):
         release.wait(30)
         return real_count(session, query)

@@ -55,6 +55,7 @@ from kam.services import settings as settings_service
 from kam.services.accounts.account_edit import ACCOUNT_FIELDS
 from kam.services.history import changes
 from kam.services.people.contacts import CONTACT_FIELDS
+from kam.services.unit import reads, writes
 from kam.services.values import periods
 from kam.services.values.parsing import is_email, parse_amount, parse_date
 
@@ -1244,3 +1245,15 @@ def import_file(
     if apply and plan.ok:
         apply_plan(session, plan, options, progress)
     return plan
+
+
+@reads
+def preview_file(session: Session, kind: str, path: Path, options: Options) -> ImportPlan:
+    """What importing `path` would do, writing nothing."""
+    return import_file(session, kind, path, options, apply=False)
+
+
+@writes
+def apply_file(session: Session, kind: str, path: Path, options: Options) -> ImportPlan:
+    """Import `path` if nothing in it is wrong; all of it or none."""
+    return import_file(session, kind, path, options, apply=True)

@@ -24,6 +24,7 @@ from kam.services.health import score as health
 from kam.services.history.changes import as_words
 from kam.services.portfolio import indicators
 from kam.services.review import meeting
+from kam.services.unit import reads
 from kam.services.values.formatting import percent
 
 
@@ -373,3 +374,15 @@ def render(report: ReviewReport, fmt: str) -> str:
 def write(report: ReviewReport, fmt: str, path: Path) -> None:
     with private_file(path) as out:
         out.write(render(report, fmt))
+
+
+@reads
+def write_files(session: Session, week: str, as_of: date, folder: Path) -> list[Path]:
+    """The week's review as Markdown and HTML in `folder`; the paths written."""
+    report = build(session, week, as_of)
+    written = []
+    for fmt in ("md", "html"):
+        path = folder / f"kam-review-{week}.{fmt}"
+        write(report, fmt, path)
+        written.append(path)
+    return written

@@ -81,6 +81,11 @@ class Entity:
         return [f.name for f in self.fields if f.exported]
 
     @property
+    def defaults(self) -> dict[str, Any]:
+        """What a new row's form starts from: each declared default, by form key."""
+        return {f.form_key: f.default for f in self.fields if f.on_form and f.default is not None}
+
+    @property
     def form_fields(self) -> tuple[Field, ...]:
         return tuple(f for f in self.fields if f.on_form)
 

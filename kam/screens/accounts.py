@@ -19,6 +19,7 @@ from kam.services.accounts import account_edit
 from kam.services.accounts import listing as account_service
 from kam.services.accounts.listing import AccountListQuery, AccountRow
 from kam.services.classify.pareto import ClassificationSettings
+from kam.services.unit import Intent
 from kam.services.values.formatting import money, money_short, percent
 from kam.widgets.badges import STATUS_STYLES, WARNING_STYLE, class_cell, health_cell, tier_cell
 from kam.widgets.keybar import KeyBar
@@ -59,7 +60,7 @@ LOADING_NOTICE_S = 0.25
 
 
 class AccountSource:
-    """Rows for the lazy table: one short-lived session per page, in the worker's thread."""
+    """Rows for the lazy table: one short read per page, in the worker's thread."""
 
     def __init__(
         self, database: Database, query: AccountListQuery, prepare: Callable[[], None]
@@ -71,15 +72,14 @@ class AccountSource:
 
     def count(self) -> int:
         self.prepare()  # the list reads the stored classification: bring it up to date
-        with self.database.read() as session:
-            self.matches = account_service.count_accounts(session, self.query)
+        self.matches = Intent(account_service.count_accounts, self.query).run(self.database)
         return self.matches
 
     def fetch(self, offset: int, limit: int) -> Sequence[AccountRow]:
-        with self.database.read() as session:
-            return account_service.list_accounts(
-                session, self.query, offset, limit, matches=self.matches
-            )
+        page = Intent(
+            account_service.list_accounts, self.query, offset, limit, matches=self.matches
+        )
+        return page.run(self.database)
 
 
 class AccountsScreen(KamScreen):
@@ -114,7 +114,7 @@ class AccountsScreen(KamScreen):
     def on_mount(self) -> None:
         self.sub_title = "Accounts"
         self.load(
-            lambda session: settings_service.load(session, ClassificationSettings),
+            Intent(settings_service.load, ClassificationSettings),
             self._labels_loaded,
             group="labels",
         )
@@ -197,7 +197,7 @@ class AccountsScreen(KamScreen):
         def answered(sure: bool | None) -> None:
             if sure:
                 self._write(
-                    lambda session: account_edit.archive_account(session, row.id, user),
+                    Intent(account_edit.archive_account, row.id, user),
                     "Archived {} (a shows the archive)",
                 )
 
@@ -216,18 +216,16 @@ class AccountsScreen(KamScreen):
         if row is None:
             return
         user = self.kam.user
-        self._write(
-            lambda session: account_edit.restore_account(session, row.id, user), "Restored {}"
-        )
+        self._write(Intent(account_edit.restore_account, row.id, user), "Restored {}")
 
-    def _write(self, change: Callable[[Any], Any], message: str) -> None:
-        """Make `change` in a write transaction, then say so (with the account's name)."""
+    def _write(self, change: Intent[Any], message: str) -> None:
+        """Make `change`, then say so (with the account's name)."""
 
         def done(account: Any) -> None:
             self.notify(message.format(account.name), timeout=3)
             self.query_one(LazyTable).reload()
 
-        self.load(change, done, group="write", write=True, classified=False)
+        self.load(change, done, group="write", classified=False)
 
     def action_toggle_archive(self) -> None:
         archived = not self.query_state.archived

@@ -20,6 +20,7 @@ from kam.screens import plan_forms
 from kam.screens.base import KamScreen
 from kam.services.contact_plan import plans
 from kam.services.contact_plan.plans import AgendaQuery, AgendaRow, section_of, words
+from kam.services.unit import Intent
 from kam.widgets.keybar import KeyBar
 from kam.widgets.lazy_table import Column, LazyTable
 from kam.widgets.title_bar import TitleBar
@@ -50,12 +51,10 @@ class AgendaSource:
         self.database, self.query = database, query
 
     def count(self) -> int:
-        with self.database.read() as session:
-            return plans.count_agenda(session, self.query)
+        return Intent(plans.count_agenda, self.query).run(self.database)
 
     def fetch(self, offset: int, limit: int) -> Sequence[AgendaRow]:
-        with self.database.read() as session:
-            return plans.list_agenda(session, self.query, offset, limit)
+        return Intent(plans.list_agenda, self.query, offset, limit).run(self.database)
 
 
 class AgendaTable(LazyTable):
@@ -114,7 +113,7 @@ class AgendaScreen(KamScreen):
         self.sub_title = "Agenda"
         user = self.kam.user
         self.load(
-            lambda session: plans.member_id_of(session, user),
+            Intent(plans.member_id_of, user),
             self._found_me,
             group="agenda-me",
             classified=False,
@@ -149,7 +148,7 @@ class AgendaScreen(KamScreen):
         table = self.query_one("#agenda", LazyTable)
         table.set_source(AgendaSource(self.kam.database, query), keep_cursor=keep_cursor)
         self.load(
-            lambda session: plans.agenda_sections(session, query, today),
+            Intent(plans.agenda_sections, query, today),
             self._show_counts,
             group="agenda-counts",
             classified=False,

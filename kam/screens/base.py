@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlmodel import Session
 from textual.actions import SkipAction
 from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
 from textual.widgets import TextArea
+
+from kam.services.unit import Intent
 
 if TYPE_CHECKING:
     from kam.app import KamApp
@@ -26,23 +27,22 @@ class DataMixin:
 
     def load(
         self,
-        query: Callable[[Session], T],
+        intent: Intent[T],
         then: Callable[[T], Any],
         *,
         group: str,
-        write: bool = False,
-        derived: bool = False,
         failed: Callable[[BaseException], Any] | None = None,
         classified: bool = True,
+        health: bool = False,
         ahead: str | None = None,
     ) -> None:
-        """Run `query` with its own session in a thread; hand its result to `then` on the UI
-        thread. A failure goes to `failed`, else becomes a notification, never a traceback.
-        A write commits only if `query` returns; any error rolls all of it back.
-        `derived`: the write only stores figures kam works out (kept even when read-only).
-        `classified` first brings the stored classification up to date (for what shows it).
+        """Run `intent` in a thread, in the unit of work its service declares; hand its
+        result to `then` on the UI thread. A failure goes to `failed`, else becomes a
+        notification, never a traceback. A write commits only if the service returns.
+        `classified` first brings the stored classification up to date (for what shows it),
+        `health` the stored health too.
         `ahead` names a read the app may have started already (`KamApp.read_ahead`) of the
-        same query: its result is taken instead of reading again."""
+        same intent: its result is taken instead of reading again."""
         kam = self.kam
         on_error = failed or kam.show_error
         early = kam.take_read_ahead(ahead) if ahead else None
@@ -53,11 +53,11 @@ class DataMixin:
                     result = early.result()
                     kam.call_from_thread(then, result)
                     return
-                if classified:
+                if health:
+                    kam.ensure_health()
+                elif classified:
                     kam.ensure_classified()
-                opened = kam.database.write(derived=derived) if write else kam.database.read()
-                with opened as session:
-                    result = query(session)
+                result = intent.run(kam.database)
             except Exception as exc:
                 kam.call_from_thread(on_error, exc)
                 return
@@ -69,7 +69,7 @@ class DataMixin:
 
     def open_when_loaded(
         self,
-        query: Callable[[Session], T],
+        intent: Intent[T],
         build: Callable[[T], Screen | None],
         done: Callable[[Any], Any] | None = None,
         *,
@@ -91,7 +91,7 @@ class DataMixin:
             kam.drop_held_keys()
             kam.show_error(exc)
 
-        self.load(query, show, group=group, failed=failed, classified=False)
+        self.load(intent, show, group=group, failed=failed, classified=False)
 
     def _shown(self) -> None:
         """Once this screen is current and focused, keys typed while it opened reach it."""

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
-from functools import partial
 
 from rich.table import Table
 from rich.text import Text
-from sqlmodel import Session
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,10 +14,9 @@ from textual.widgets import DataTable, Static
 
 from kam.models.enums import AccountClass, ValueTier
 from kam.screens.base import KamScreen
-from kam.services import settings as settings_service
 from kam.services.accounts.listing import AccountListQuery
-from kam.services.classify.pareto import ClassificationSettings
 from kam.services.portfolio import indicators, overview
+from kam.services.unit import Intent
 from kam.services.values.formatting import money, money_short, percent
 from kam.widgets.badges import class_badge, tier_badge
 from kam.widgets.keybar import KeyBar
@@ -37,17 +33,6 @@ class DashboardBody(VerticalScroll):
     def on_resize(self) -> None:
         # Side by side where there is room; one above the other on a narrow terminal.
         self.query_one("#programme").set_class(self.size.width >= WIDE, "-wide")
-
-
-def read_portfolio(
-    session: Session, today: date
-) -> tuple[overview.Dashboard, ClassificationSettings, overview.Moves]:
-    """What the dashboard shows but the headline indicators."""
-    return (
-        overview.dashboard(session, today),
-        settings_service.load(session, ClassificationSettings),
-        overview.tier_moves(session, today),
-    )
 
 
 class DashboardScreen(KamScreen):
@@ -119,7 +104,7 @@ class DashboardScreen(KamScreen):
             self._load_headline(force=headline)
 
         self.load(
-            partial(read_portfolio, today=self.kam.today),
+            Intent(overview.portfolio_page, self.kam.today),
             show,
             group="dashboard",
             ahead="dashboard",
@@ -133,7 +118,7 @@ class DashboardScreen(KamScreen):
         today = self.kam.today
         shown = None if force else self._headline_inputs
         self.load(
-            lambda session: indicators.current_headline(session, today, shown=shown, fresh=force),
+            Intent(indicators.current_headline, today, shown=shown, fresh=force),
             self._headline,
             group="headline",
         )
@@ -145,11 +130,9 @@ class DashboardScreen(KamScreen):
         self._headline_inputs = inputs
         if worked_out:  # kept for the next start; a cache, so a failure to write is let be
             self.load(
-                lambda session: indicators.store_headline(session, inputs, data),
+                Intent(indicators.store_headline, inputs, data),
                 lambda _: None,
                 group="headline-store",
-                write=True,
-                derived=True,
                 classified=False,
                 failed=lambda _exc: None,
             )

@@ -18,10 +18,10 @@ from kam.screens.base import DataMixin
 from kam.screens.form import FieldSpec, FormScreen, form_fields
 from kam.screens.workspace_forms import Done, member_choices, open_form
 from kam.services.accounts import listing
-from kam.services.people import team
 from kam.services.people.team import MemberChoice
 from kam.services.pipeline import deals
 from kam.services.pipeline.deals import PipelineSettings, stage_words
+from kam.services.unit import Intent
 
 if TYPE_CHECKING:
     from kam.db import Database
@@ -35,12 +35,8 @@ class AccountNames(Suggester):
         self.database = database
 
     async def get_suggestion(self, value: str) -> str | None:
-        def read() -> str | None:
-            with self.database.read() as session:
-                return listing.complete_name(session, value)
-
         try:
-            found = await asyncio.to_thread(read)
+            found = await asyncio.to_thread(Intent(listing.complete_name, value).run, self.database)
         except Exception:  # a completion is a convenience: never an error on screen
             return None
         return found
@@ -86,13 +82,8 @@ def new_deal(
     is `owner_id`, else the person using kam if they are on the team list."""
     user, today = screen.kam.user, screen.kam.today
 
-    def query(session):
-        members = team.members(session)
-        me = next((m.id for m in members if m.name == user), None)
-        return members, deals.pipeline_settings(session), owner_id or me
-
-    def build(loaded) -> FormScreen:
-        members, settings, owner = loaded
+    def build(loaded: deals.DealForm) -> FormScreen:
+        members, settings, owner = loaded.members, loaded.settings, loaded.owner
         names = AccountNames(screen.kam.database) if account_id is None else None
         fields = deal_fields(members, settings, ask_account=names)
         values = {
@@ -106,31 +97,27 @@ def new_deal(
             title,
             fields,
             values,
-            lambda session, raw, _b: deals.create_deal(session, account_id, raw, user, today),
+            Intent(deals.create_deal, account_id, user=user, today=today),
         )
 
-    open_form(screen, query, build, done)
+    open_form(screen, Intent(deals.deal_form, user=user, owner_id=owner_id), build, done)
 
 
 def edit_deal(screen: DataMixin, deal_id: uuid.UUID, done: Done) -> None:
     user, today = screen.kam.user, screen.kam.today
 
-    def query(session):
-        base = deals.open_deal_form(session, deal_id)
-        members = team.members(session, include=base.values["owner_id"])
-        return base, members, deals.pipeline_settings(session)
-
-    def build(loaded) -> FormScreen:
-        base, members, settings = loaded
+    def build(loaded: deals.DealForm) -> FormScreen:
+        base, members, settings = loaded.base, loaded.members, loaded.settings
+        assert base is not None
         return FormScreen(
             f"Edit deal: {base.values['title']}",
             deal_fields(members, settings),
             base.values,
-            lambda session, raw, b: deals.update_deal(session, deal_id, b, raw, user, today),
+            Intent(deals.update_deal, deal_id, user=user, today=today),
             base=base,
         )
 
-    open_form(screen, query, build, done)
+    open_form(screen, Intent(deals.deal_form, deal_id), build, done)
 
 
 def close_deal(
@@ -146,9 +133,7 @@ def close_deal(
                 FieldSpec("closed_on", "Closed on", "date"),
             ],
             {"closed_on": today},
-            lambda session, raw, _b: deals.close_deal(
-                session, deal_id, raw, won=won, user=user, today=today
-            ),
+            Intent(deals.close_deal, deal_id, won=won, user=user, today=today),
         ),
         done,
     )
@@ -166,7 +151,7 @@ def stage_settings(screen: DataMixin, done: Done) -> None:
             "Pipeline stages: probability and when a deal goes stale",
             fields,
             settings.values(),
-            lambda session, raw, _b: deals.save_pipeline_settings(session, raw, by=screen.kam.user),
+            Intent(deals.save_pipeline_settings, by=screen.kam.user),
         )
 
-    open_form(screen, deals.pipeline_settings, build, done)
+    open_form(screen, Intent(deals.pipeline_settings), build, done)

@@ -1,9 +1,10 @@
 """Modal forms: every field on one scrolling page, messages beside the fields they are about.
 
-A form is a list of `FieldSpec`s, the values to start from, and a `save` function that runs in
-a worker with a write session. Bad input keeps the form open with what was typed; a conflict
-with someone else's save takes their untouched fields, keeps every field typed here, and marks
-the ones both changed; escape on a changed form asks before throwing anything away.
+A form is a list of `FieldSpec`s, the values to start from, and the service's `save` intent,
+run in a worker with the form's `raw` values (and `base`, when editing). Bad input keeps the
+form open with what was typed; a conflict with someone else's save takes their untouched
+fields, keeps every field typed here, and marks the ones both changed; escape on a changed
+form asks before throwing anything away.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlmodel import Session
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -36,6 +36,7 @@ from kam.schema import Entity
 from kam.screens.base import KamModal
 from kam.services.history.changes import as_words
 from kam.services.history.edits import Base, EditConflict
+from kam.services.unit import Intent
 from kam.services.values.formatting import money_exact
 from kam.services.values.parsing import parse_date
 
@@ -113,9 +114,6 @@ def form_fields(
     return specs
 
 
-SaveFn = Callable[[Session, Raw, Base | None], Any]
-
-
 class FormScreen(KamModal):
     """Returns what `save` returned, or None when cancelled."""
 
@@ -131,7 +129,7 @@ class FormScreen(KamModal):
         title: str,
         fields: Sequence[FieldSpec],
         values: Mapping[str, Any],
-        save: SaveFn,
+        save: Intent[Any],
         *,
         base: Base | None = None,
     ) -> None:
@@ -139,7 +137,7 @@ class FormScreen(KamModal):
         self.form_title = title
         self.fields = list(fields)
         self.base = base
-        self.save_fn = save
+        self.save_intent = save
         self.initial: Raw = {f.key: to_raw(f, values.get(f.key)) for f in self.fields}
         self.saving = False
 
@@ -262,15 +260,11 @@ class FormScreen(KamModal):
         self.saving = True
         self._clear_messages()
         self._message("Saving…", "")
-        raw, base, save = self.raw(), self.base, self.save_fn
-        self.load(
-            lambda session: save(session, raw, base),
-            self._saved,
-            group="form-save",
-            write=True,
-            failed=self._failed,
-            classified=False,
-        )
+        raw, base = self.raw(), self.base
+        save = self.save_intent.also(raw=raw)
+        if base is not None:
+            save = save.also(base=base)
+        self.load(save, self._saved, group="form-save", failed=self._failed, classified=False)
 
     def _saved(self, result: Any) -> None:
         self.saving = False

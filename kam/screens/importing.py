@@ -17,6 +17,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 from kam.errors import KamError
 from kam.files import imports
 from kam.screens.base import KamModal
+from kam.services.unit import Intent
 
 PREVIEW_LINES = 200
 
@@ -139,7 +140,7 @@ class ImportScreen(KamModal):
                 self._message("Fix the rows listed, then preview again.", "error")
 
         self.load(
-            lambda session: imports.import_file(session, kind, path, options, apply=False),
+            Intent(imports.preview_file, kind, path, options),
             shown,
             group="import",
             failed=self._failed,
@@ -170,10 +171,9 @@ class ImportScreen(KamModal):
             self.dismiss(plan)
 
         self.load(
-            lambda session: imports.import_file(session, kind, path, options, apply=True),
+            Intent(imports.apply_file, kind, path, options),
             done,
             group="import",
-            write=True,
             failed=self._failed,
             classified=False,
         )

@@ -11,6 +11,7 @@ from kam.screens.base import DataMixin
 from kam.screens.form import FieldSpec, FormScreen, choices_of, form_fields
 from kam.screens.workspace_forms import Done, open_form
 from kam.services.health import feedback
+from kam.services.unit import Intent
 from kam.services.wallet import share_of_wallet
 
 ESTIMATE_FIELDS = form_fields(schema.WALLET)
@@ -24,7 +25,7 @@ def new_estimate(
             "New wallet estimate",
             ESTIMATE_FIELDS,
             preset,
-            lambda session, raw, _b: share_of_wallet.create_estimate(session, account_id, raw),
+            Intent(share_of_wallet.create_estimate, account_id),
         ),
         done,
     )
@@ -36,16 +37,11 @@ def edit_estimate(screen: DataMixin, estimate_id: uuid.UUID, done: Done) -> None
             f"Edit wallet estimate: {base.values['category']} {base.values['period']}",
             ESTIMATE_FIELDS,
             base.values,
-            lambda session, raw, b: share_of_wallet.update_estimate(session, estimate_id, b, raw),
+            Intent(share_of_wallet.update_estimate, estimate_id),
             base=base,
         )
 
-    open_form(
-        screen,
-        lambda session: share_of_wallet.open_estimate_form(session, estimate_id),
-        build,
-        done,
-    )
+    open_form(screen, Intent(share_of_wallet.open_estimate_form, estimate_id), build, done)
 
 
 def new_complaint(screen: DataMixin, account_id: uuid.UUID, done: Done) -> None:
@@ -61,7 +57,7 @@ def new_complaint(screen: DataMixin, account_id: uuid.UUID, done: Done) -> None:
                 FieldSpec("opened_on", "Opened", "date", placeholder="blank: today"),
             ],
             {"severity": ComplaintSeverity.medium},
-            lambda session, raw, _b: feedback.open_complaint(session, account_id, raw, today),
+            Intent(feedback.open_complaint, account_id, today=today),
         ),
         done,
     )
@@ -77,7 +73,7 @@ def close_complaint(screen: DataMixin, complaint_id: uuid.UUID, done: Done) -> N
                 FieldSpec("resolution", "How", "long"),
             ],
             {},
-            lambda session, raw, _b: feedback.close_complaint(session, complaint_id, raw, today),
+            Intent(feedback.close_complaint, complaint_id, today=today),
         ),
         done,
     )
@@ -94,7 +90,7 @@ def new_score(screen: DataMixin, account_id: uuid.UUID, done: Done) -> None:
                 FieldSpec("comment", "Comment", "long"),
             ],
             {},
-            lambda session, raw, _b: feedback.record_score(session, account_id, raw, today),
+            Intent(feedback.record_score, account_id, today=today),
         ),
         done,
     )

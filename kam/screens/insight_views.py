@@ -153,7 +153,9 @@ def signals_table(health: Health) -> Table:
     table.add_column("Weight", justify="right", no_wrap=True)
     table.add_column("Score", justify="right", no_wrap=True)
     table.add_column("Evidence", ratio=1)
-    for s in sorted(health.signals, key=lambda s: (s.score is None, -s.lost, s.key)):
+    for s in sorted(
+        health.signals, key=lambda signal: (signal.score is None, -signal.lost, signal.key)
+    ):
         if s.score is None:
             score = Text("n/a", "dim")
         else:

@@ -29,11 +29,9 @@ from kam.models.enums import OPEN_STAGES, AccountClass, OpportunityStage, ValueT
 from kam.screens import deal_forms, deal_views
 from kam.screens.base import KamScreen
 from kam.screens.form import ConfirmScreen
-from kam.services import settings as settings_service
-from kam.services.classify.pareto import ClassificationSettings
-from kam.services.people import team
 from kam.services.pipeline import deals
 from kam.services.pipeline.deals import DealFilter, DealRow, Forecast, Quarter, stage_words
+from kam.services.unit import Intent
 from kam.services.values.formatting import fit, money, money_short
 from kam.widgets.keybar import KeyBar
 from kam.widgets.lazy_table import Column, LazyTable
@@ -65,7 +63,7 @@ TEXT_DELAY = 0.15  # seconds of typing pause before the filter applies
 
 
 class DealSource:
-    """Deals for a lazy list: one short-lived session per page, in the worker's thread."""
+    """Deals for a lazy list: one short read per page, in the worker's thread."""
 
     def __init__(
         self,
@@ -82,20 +80,19 @@ class DealSource:
     def count(self) -> int:
         if _reads_classification(self.query):
             self.prepare()  # bring the stored classification up to date first
-        with self.database.read() as session:
-            return deals.count_deals(session, self.query)
+        return Intent(deals.count_deals, self.query).run(self.database)
 
     def fetch(self, offset: int, limit: int) -> Sequence[DealRow]:
-        with self.database.read() as session:
-            return deals.list_deals(
-                session,
-                self.query,
-                self.today,
-                offset,
-                limit,
-                sort=self.sort,
-                descending=self.descending,
-            )
+        page = Intent(
+            deals.list_deals,
+            self.query,
+            self.today,
+            offset,
+            limit,
+            sort=self.sort,
+            descending=self.descending,
+        )
+        return page.run(self.database)
 
 
 class CardList(LazyTable):
@@ -213,7 +210,12 @@ class PipelineScreen(KamScreen):
 
     def on_mount(self) -> None:
         self.sub_title = "Pipeline"
-        self.load(_filter_choices, self._choices_loaded, group="deal-choices", classified=False)
+        self.load(
+            Intent(deals.filter_choices),
+            self._choices_loaded,
+            group="deal-choices",
+            classified=False,
+        )
         self._apply()
 
     def _choices_loaded(self, loaded: tuple[list[Any], dict[ValueTier, str]]) -> None:
@@ -248,20 +250,6 @@ class PipelineScreen(KamScreen):
         size = CardList.PAGE_SIZE
         cursors = {c.stage: c.cursor_row if keep_cursors else 0 for c in self._columns()}
 
-        def cards(session) -> dict:
-            firsts = deals.first_cards(session, f, today, size)
-            pages = {}
-            for stage, cursor in cursors.items():
-                page = cursor // size
-                if page:  # a column scrolled down: the page its cursor is on
-                    rows = deals.list_deals(
-                        session, replace(f, stage=stage), today, page * size, size
-                    )
-                else:
-                    rows = firsts[stage]
-                pages[stage] = (page, rows)
-            return pages
-
         # The cards and the totals (which hold each column's count) are read side by side;
         # the board is filled when both are in.
         self._board_generation += 1
@@ -275,7 +263,12 @@ class PipelineScreen(KamScreen):
                 self._fill_board(f, cursors, arrived["cards"], arrived["totals"])
 
         needs = _reads_classification(f) or view == "forecast"  # the key-account split
-        self.load(cards, lambda v: arrive("cards", v), group="board-cards", classified=needs)
+        self.load(
+            Intent(deals.board_pages, f, today, size, cursors),
+            lambda v: arrive("cards", v),
+            group="board-cards",
+            classified=needs,
+        )
         self._load_forecasts(f, view, lambda v: arrive("totals", v))
         if self.query("#deal-list"):
             self._apply_table(keep_cursor=keep_cursors)
@@ -324,7 +317,7 @@ class PipelineScreen(KamScreen):
 
         for by in groupings:
             self.load(
-                lambda session, by=by: deals.forecast(session, f, today, by),
+                Intent(deals.forecast, f, today, by),
                 lambda result, by=by: arrive(by, result),
                 group=f"deal-totals-{by}",
                 classified=needs,
@@ -577,10 +570,9 @@ class PipelineScreen(KamScreen):
         def answered(sure: bool | None) -> None:
             if sure:
                 self.load(
-                    lambda session: deals.remove_deal(session, deal.id, user),
+                    Intent(deals.remove_deal, deal.id, user),
                     lambda _: self._saved(True),
                     group="write",
-                    write=True,
                     classified=False,
                 )
 
@@ -603,11 +595,6 @@ class PipelineScreen(KamScreen):
         target_stage_index = OPEN_STAGES.index(deal.stage) + step
         user, today, f = self.kam.user, self.kam.today, self.query_state
 
-        def query(session) -> tuple[deals.Moved, int | None]:
-            moved = deals.move_deal(session, deal.id, step, user, today)
-            where = deals.deal_position(session, replace(f, stage=moved.stage), deal.id)
-            return moved, where
-
         source = columns[OPEN_STAGES.index(deal.stage)]
 
         def done(result: tuple[deals.Moved, int | None]) -> None:
@@ -620,7 +607,12 @@ class PipelineScreen(KamScreen):
             self._load_totals()
             self.notify(f"{moved.title} → {stage_words(moved.stage)}", timeout=2)
 
-        self.load(query, done, group="write", write=True, classified=False)
+        self.load(
+            Intent(deals.move_on_board, deal.id, step, user, today, f),
+            done,
+            group="write",
+            classified=False,
+        )
 
     def action_stage_settings(self) -> None:
         deal_forms.stage_settings(self, self._saved)
@@ -632,11 +624,6 @@ class PipelineScreen(KamScreen):
 def _reads_classification(f: DealFilter) -> bool:
     """Filters by class, tier or key accounts read the stored classification."""
     return f.account_class is not None or f.tier is not None or f.key is not None
-
-
-def _filter_choices(session) -> tuple[list[Any], dict[ValueTier, str]]:
-    labels = settings_service.load(session, ClassificationSettings).tier_labels
-    return team.members(session), dict(labels)
 
 
 def _uuid(text: str | None):

@@ -13,20 +13,11 @@ from kam.models.enums import ActivityKind, Sentiment
 from kam.screens.base import DataMixin
 from kam.screens.form import ConfirmScreen, FieldSpec, FormScreen, choices_of
 from kam.screens.workspace_forms import Done, member_choices, open_form
-from kam.services.contact_plan import plans
+from kam.services.contact_plan import choices, plans
 from kam.services.contact_plan.plans import POLICY_NAMES, words
-from kam.services.people import contacts, team
+from kam.services.unit import Intent
 
 KINDS = choices_of(ActivityKind)
-
-
-def _contacts_of(session, account_id: uuid.UUID) -> list[tuple[str, Any]]:
-    """The account's current contacts, as choices."""
-    found = sorted(
-        (c for c in contacts.account_contacts(session, account_id) if c.current),
-        key=lambda c: c.name.casefold(),
-    )
-    return [(f"{c.name} · {c.title}" if c.title else c.name, str(c.id)) for c in found]
 
 
 def _plan_fields(members, people) -> list[FieldSpec]:
@@ -48,40 +39,32 @@ def _plan_fields(members, people) -> list[FieldSpec]:
 def new_item(screen: DataMixin, account_id: uuid.UUID, owner_id, done: Done) -> None:
     user, today = screen.kam.user, screen.kam.today
 
-    def query(session):
-        return team.members(session), _contacts_of(session, account_id)
-
-    def build(loaded) -> FormScreen:
-        members, people = loaded
+    def build(loaded: choices.ItemForm) -> FormScreen:
         return FormScreen(
             "New plan item",
-            _plan_fields(members, people),
+            _plan_fields(loaded.members, loaded.people),
             {"kind": ActivityKind.visit, "active": True, "owner_id": owner_id},
-            lambda session, raw, _b: plans.create_item(session, account_id, raw, user, today),
+            Intent(plans.create_item, account_id, user=user, today=today),
         )
 
-    open_form(screen, query, build, done)
+    open_form(screen, Intent(choices.item_form, account_id), build, done)
 
 
 def edit_item(screen: DataMixin, account_id: uuid.UUID, item_id: uuid.UUID, done: Done) -> None:
     user, today = screen.kam.user, screen.kam.today
 
-    def query(session):
-        base = plans.open_item_form(session, item_id)
-        members = team.members(session, include=base.values["owner_id"])
-        return base, members, _contacts_of(session, account_id)
-
-    def build(loaded) -> FormScreen:
-        base, members, people = loaded
+    def build(loaded: choices.ItemForm) -> FormScreen:
+        base = loaded.base
+        assert base is not None
         return FormScreen(
             f"Edit plan item: {words(base.values['kind'])}",
-            _plan_fields(members, people),
+            _plan_fields(loaded.members, loaded.people),
             base.values,
-            lambda session, raw, b: plans.update_item(session, item_id, b, raw, user, today),
+            Intent(plans.update_item, item_id, user=user, today=today),
             base=base,
         )
 
-    open_form(screen, query, build, done)
+    open_form(screen, Intent(choices.item_form, account_id, item_id), build, done)
 
 
 def log_activity(
@@ -98,22 +81,14 @@ def log_activity(
     day must not push it a whole cadence further."""
     user, today = screen.kam.user, screen.kam.today
 
-    def query(session):
-        items = [
-            (f"{words(r.kind)} · {r.cadence} · due {r.next_due}", str(r.id))
-            for r in plans.account_plan(session, account_id)
-            if r.active
-        ]
-        return (
-            team.members(session),
-            _contacts_of(session, account_id),
-            items,
-            plans.open_deals_of(session, account_id),
-            plans.member_id_of(session, user),
+    def build(loaded: choices.LogForm) -> FormScreen:
+        members, people, items, deals, me = (
+            loaded.members,
+            loaded.people,
+            loaded.items,
+            loaded.deals,
+            loaded.me,
         )
-
-    def build(loaded) -> FormScreen:
-        members, people, items, deals, me = loaded
         fields = [
             FieldSpec("kind", "Kind", "choice", KINDS, required=True),
             FieldSpec("occurred_on", "When", "date"),
@@ -148,10 +123,10 @@ def log_activity(
             title,
             fields,
             values,
-            lambda session, raw, _b: plans.log_activity(session, account_id, raw, user, today),
+            Intent(plans.log_activity, account_id, user=user, today=today),
         )
 
-    open_form(screen, query, build, done)
+    open_form(screen, Intent(choices.log_form, account_id, user), build, done)
 
 
 def snooze(screen: DataMixin, item_id: uuid.UUID, label: str, done: Done) -> None:
@@ -161,7 +136,7 @@ def snooze(screen: DataMixin, item_id: uuid.UUID, label: str, done: Done) -> Non
             f"Snooze {label}",
             [FieldSpec("until", "Until", "date", placeholder="e.g. next monday, +2w, 2026-03-05")],
             {},
-            lambda session, raw, _b: plans.snooze(session, item_id, raw, user, today),
+            Intent(plans.snooze, item_id, user=user, today=today),
         ),
         done,
     )
@@ -194,16 +169,13 @@ def apply_policy(
     def answered(sure: bool | None) -> None:
         if sure:
             screen.load(
-                lambda session: plans.apply_policy(session, account_id, name, user, today),
+                Intent(plans.apply_policy, account_id, name, user, today),
                 done,
                 group="write",
-                write=True,
                 classified=False,
             )
 
-    screen.open_when_loaded(
-        lambda session: plans.policy_change(session, account_id, name), build, answered
-    )
+    screen.open_when_loaded(Intent(plans.policy_change, account_id, name), build, answered)
 
 
 def policy_settings(screen: DataMixin, done: Done) -> None:
@@ -217,7 +189,7 @@ def policy_settings(screen: DataMixin, done: Done) -> None:
             "Service policies: one line per contact, kind: cadence (or kind: in N days)",
             fields,
             values,
-            lambda session, raw, _b: plans.save_policies(session, raw, by=screen.kam.user),
+            Intent(plans.save_policies, by=screen.kam.user),
         )
 
-    open_form(screen, plans.policies, build, done)
+    open_form(screen, Intent(plans.policies), build, done)

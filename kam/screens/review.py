@@ -33,7 +33,9 @@ from kam.models.enums import (
 from kam.screens.base import KamScreen
 from kam.screens.form import FieldSpec, FormScreen, choices_of
 from kam.services.history.changes import as_words
+from kam.services.people import team
 from kam.services.review import meeting
+from kam.services.unit import Intent
 from kam.services.values.formatting import money_short, percent
 from kam.widgets.badges import BAND_STYLES, class_badge, health_badge, tier_badge
 from kam.widgets.keybar import KeyBar
@@ -69,9 +71,8 @@ class QueueSource:
         return len(self.order.ids)
 
     def fetch(self, offset: int, limit: int) -> Sequence[meeting.QueueRow]:
-        with self.database.read() as session:
-            ids = self.order.ids[offset : offset + limit]
-            return meeting.queue_rows(session, self.today, self.filter, ids)
+        ids = self.order.ids[offset : offset + limit]
+        return Intent(meeting.queue_rows, self.today, self.filter, ids).run(self.database)
 
 
 class ReviewScreen(KamScreen):
@@ -131,7 +132,9 @@ class ReviewScreen(KamScreen):
         self.sub_title = f"Review {meeting.iso_week(self.kam.today)}"
         table = self.query_one("#review-queue", LazyTable)
         self.watch(table, "cursor_row", self._cursor_moved, init=False)
-        self.load(_members, self._members_loaded, group="members", classified=False)
+        self.load(
+            Intent(team.member_options), self._members_loaded, group="members", classified=False
+        )
         self._load_queue()
 
     def _members_loaded(self, members: list[tuple[str, str]]) -> None:
@@ -166,10 +169,6 @@ class ReviewScreen(KamScreen):
     def _load_queue(self, *, keep_cursor: bool = False) -> None:
         kam, today, f = self.kam, self.kam.today, self.filter
 
-        def query(session):
-            kam.ensure_health()
-            return meeting.queue_order(session, today, f)
-
         def show(order: meeting.QueueOrder) -> None:
             table = self.query_one("#review-queue", LazyTable)
             table.set_source(QueueSource(kam.database, order, f, today), keep_cursor=keep_cursor)
@@ -179,7 +178,7 @@ class ReviewScreen(KamScreen):
             if not order.ids:
                 self._show_card(None)
 
-        self.load(query, show, group="queue")
+        self.load(Intent(meeting.queue_order, today, f), show, group="queue", health=True)
 
     def _cells(self, row: meeting.QueueRow) -> list[tuple[str, object]]:
         mark = ("✓", DONE) if row.reviewed else ("●", BAND_STYLES.get(row.band, DIM))
@@ -205,7 +204,7 @@ class ReviewScreen(KamScreen):
     def _load_card(self, account_id: Any) -> None:
         today = self.kam.today
         self.load(
-            lambda session: meeting.review_card(session, account_id, today),
+            Intent(meeting.review_card, account_id, today),
             self._show_card,
             group="card",
         )
@@ -412,10 +411,9 @@ class ReviewScreen(KamScreen):
             self.kam.show_error(exc)
 
         self.load(
-            lambda session: meeting.save_note(session, account_id, week, text),
+            Intent(meeting.save_note, account_id, week, text),
             saved,
             group="note",
-            write=True,
             failed=failed,
             classified=False,
         )
@@ -448,7 +446,7 @@ class ReviewScreen(KamScreen):
             f"Decision on {card.name}",
             [FieldSpec("text", "Decision", "long", required=True)],
             {},
-            lambda s, raw, _b: meeting.add_decision(s, card.account_id, week, raw["text"]) or True,
+            Intent(meeting.record_decision, card.account_id, week),
         )
 
     def action_add_action(self) -> None:
@@ -465,12 +463,12 @@ class ReviewScreen(KamScreen):
                     FieldSpec("due_on", "Due", "date"),
                 ],
                 {"owner": card.owner or "", "due_on": due},
-                lambda s, raw, _b: meeting.add_action(s, card.account_id, week, raw, user, today),
+                Intent(meeting.add_action, card.account_id, week, user=user, today=today),
             )
 
         self._save_note_now()
         self.open_when_loaded(
-            lambda session: meeting.default_action_due(session, today),
+            Intent(meeting.default_action_due, today),
             build,
             self._form_done(card),
             group="action-form",
@@ -493,9 +491,7 @@ class ReviewScreen(KamScreen):
                           required=True),
             ],
             {"action": str(open_[0].id), "status": "done"},
-            lambda s, raw, _b: meeting.close_action(
-                s, _uuid(raw["action"]), ActionStatus(raw["status"]), today
-            ),
+            Intent(meeting.close_chosen_action, today=today),
         )  # fmt: skip
 
     def action_stage_or_tier(self) -> None:
@@ -512,8 +508,7 @@ class ReviewScreen(KamScreen):
                 FieldSpec("reason", "Why", "long"),
             ],
             {"relationship_stage": card.stage.value},
-            lambda s, raw, _b: meeting.set_stage_or_tier(s, card.account_id, week, raw, user, today)
-            or True,
+            Intent(meeting.set_stage_or_tier, card.account_id, week, user=user, today=today),
         )  # fmt: skip
 
     def action_mark_reviewed(self) -> None:
@@ -528,10 +523,9 @@ class ReviewScreen(KamScreen):
             self._load_queue(keep_cursor=True)
 
         self.load(
-            lambda s: meeting.mark_reviewed(s, card.account_id, week, user, today),
+            Intent(meeting.mark_reviewed, card.account_id, week, user, today),
             done,
             group="mark",
-            write=True,
             classified=False,
         )
 
@@ -567,25 +561,10 @@ class ReviewScreen(KamScreen):
         week, today = self._week(), self.kam.today
         self._save_note_now()
 
-        def write(session) -> list[Path]:
-            report = review_report.build(session, week, today)
-            written = []
-            for fmt in ("md", "html"):
-                path = Path.cwd() / f"kam-review-{week}.{fmt}"
-                review_report.write(report, fmt, path)
-                written.append(path)
-            return written
-
         def done(paths: list[Path]) -> None:
             self.notify(f"Wrote {paths[0]} and {paths[1].name}", timeout=6)
 
-        self.load(write, done, group="export")
-
-
-def _members(session) -> list[tuple[str, str]]:
-    from kam.services.people import team
-
-    return [(m.name, str(m.id)) for m in team.members(session)]
+        self.load(Intent(review_report.write_files, week, today, Path.cwd()), done, group="export")
 
 
 def _uuid(text: str):
@@ -611,7 +590,7 @@ def plan_form(account_id, plan: meeting.PlanView) -> FormScreen:
             "desired_stage": plan.desired_stage,
             "customer_goals": plan.customer_goals,
         },
-        lambda s, raw, _b: meeting.save_plan(s, account_id, raw),
+        Intent(meeting.save_plan, account_id),
     )  # fmt: skip
 
 
@@ -630,7 +609,7 @@ def objective_form(account_id) -> FormScreen:
         "New objective",
         _OBJECTIVE_FIELDS,
         {"status": ObjectiveStatus.open},
-        lambda s, raw, _b: meeting.save_objective(s, account_id, raw),
+        Intent(meeting.save_objective, account_id),
     )
 
 
@@ -641,17 +620,11 @@ def objective_update_form(plan: meeting.PlanView) -> FormScreen:
     fields = [FieldSpec("objective", "Objective", "choice", choices, required=True)]
     fields += [f for f in _OBJECTIVE_FIELDS if f.key in ("status", "progress")]
 
-    def save(session, raw, _base):
-        objective_id = _uuid(raw["objective"])
-        values = meeting.objective_values(session, objective_id)
-        values.update(status=raw["status"], progress=raw["progress"])
-        return meeting.save_objective(session, None, values, objective_id=objective_id)
-
     return FormScreen(
         "Progress on an objective",
         fields,
         {"objective": str(first.id), "status": first.status, "progress": first.progress},
-        save,
+        Intent(meeting.update_objective),
     )
 
 

@@ -16,6 +16,7 @@ from textual.widgets import Static
 from kam.screens.base import KamScreen
 from kam.services.health import score
 from kam.services.health.score import RiskRow
+from kam.services.unit import Intent
 from kam.widgets.badges import BAND_STYLES, health_cell
 from kam.widgets.keybar import KeyBar
 from kam.widgets.lazy_table import Column, LazyTable
@@ -43,12 +44,10 @@ class RiskSource:
         self.database, self.order = database, order
 
     def count(self) -> int:
-        with self.database.read() as session:
-            return score.count_at_risk(session)
+        return Intent(score.count_at_risk).run(self.database)
 
     def fetch(self, offset: int, limit: int) -> Sequence[Any]:
-        with self.database.read() as session:
-            return score.at_risk(session, self.order, offset, limit)
+        return Intent(score.at_risk, self.order, offset, limit).run(self.database)
 
 
 class RiskScreen(KamScreen):
@@ -95,17 +94,7 @@ class RiskScreen(KamScreen):
         self._left = False
 
     def _load(self, *, keep_cursor: bool = False, force: bool = False) -> None:
-        order, today, kam = self.order, self.kam.today, self.kam
-
-        def query(session):
-            return score.summary(session)
-
-        def ready() -> None:
-            if force:
-                with kam.database.write(derived=True) as session:
-                    score.refresh(session, today, force=True)
-            else:
-                kam.ensure_health()
+        order, kam = self.order, self.kam
 
         def show(summary) -> None:
             self._show_summary(summary)
@@ -113,11 +102,15 @@ class RiskScreen(KamScreen):
                 RiskSource(kam.database, order), keep_cursor=keep_cursor
             )
 
-        def work(session):
-            ready()
-            return query(session)
-
-        self.load(work, show, group="risk")
+        if force:  # worked out afresh, then shown
+            self.load(
+                Intent(score.refresh, kam.today, force=True),
+                lambda _: self.load(Intent(score.summary), show, group="risk"),
+                group="risk",
+                health=True,
+            )
+        else:
+            self.load(Intent(score.summary), show, group="risk", health=True)
 
     def _show_summary(self, summary: score.HealthSummary) -> None:
         line = Text(f"{summary.at_risk:,} at risk", style="bold")

@@ -12,15 +12,8 @@ from typing import Any
 
 from kam import schema
 from kam.models.enums import (
-    AccountStatus,
-    Attitude,
-    Influence,
     NeedKind,
     NeedVisibility,
-    RelationshipHorizon,
-    RelationshipStage,
-    RelationshipStrength,
-    RelationshipType,
     TeamRole,
 )
 from kam.screens.base import DataMixin
@@ -30,13 +23,14 @@ from kam.services.history.changes import as_words
 from kam.services.people import contacts, team
 from kam.services.people.contacts import ContactRow
 from kam.services.people.team import MemberChoice
+from kam.services.unit import Intent
 
 Done = Callable[[Any], None]
 
 
 def open_form(
     screen: DataMixin,
-    query: Callable[[Any], Any],
+    query: Intent[Any],
     build: Callable[[Any], FormScreen | None],
     done: Done,
 ) -> None:
@@ -59,24 +53,15 @@ def new_account(screen: DataMixin, done: Done) -> None:
         return FormScreen(
             "New account",
             account_fields(members),
-            {
-                "status": AccountStatus.active,
-                "relationship_stage": RelationshipStage.transactional,
-                "relationship_horizon": RelationshipHorizon.long_term,
-                "relationship_type": RelationshipType.relational,
-            },
-            lambda session, raw, _base: account_edit.save_new_account(session, raw, user),
+            schema.ACCOUNT.defaults,
+            Intent(account_edit.save_new_account, user=user),
         )
 
-    open_form(screen, team.members, build, done)
+    open_form(screen, Intent(team.members), build, done)
 
 
 def edit_account(screen: DataMixin, account_id: uuid.UUID, done: Done) -> None:
     user, today = screen.kam.user, screen.kam.today
-
-    def query(session):
-        base = account_edit.open_account_form(session, account_id)
-        return base, team.members(session, include=base.values["owner_id"])
 
     def build(loaded) -> FormScreen | None:
         base, members = loaded
@@ -84,13 +69,11 @@ def edit_account(screen: DataMixin, account_id: uuid.UUID, done: Done) -> None:
             f"Edit {base.values['name']}",
             account_fields(members),
             base.values,
-            lambda session, raw, b: account_edit.update_account(
-                session, account_id, b, raw, user, today
-            ),
+            Intent(account_edit.update_account, account_id, user=user, today=today),
             base=base,
         )
 
-    open_form(screen, query, build, done)
+    open_form(screen, Intent(account_edit.account_form, account_id), build, done)
 
 
 # --- the account team ---------------------------------------------------------------------
@@ -108,7 +91,7 @@ def new_member(screen: DataMixin, done: Done) -> None:
             "New person on our side",
             MEMBER_FIELDS,
             {},
-            lambda session, raw, _base: team.create_member(session, raw),
+            Intent(team.create_member),
         ),
         done,
     )
@@ -132,18 +115,14 @@ def add_to_team(screen: DataMixin, account_id: uuid.UUID, done: Done) -> None:
             "Add to the account team",
             _membership_fields(members),
             {"role": TeamRole.sales},
-            lambda session, raw, _base: team.add_to_team(session, account_id, raw, user),
+            Intent(team.add_to_team, account_id, user=user),
         )
 
-    open_form(screen, team.members, build, done)
+    open_form(screen, Intent(team.members), build, done)
 
 
 def edit_membership(screen: DataMixin, membership_id: uuid.UUID, done: Done) -> None:
     user = screen.kam.user
-
-    def query(session):
-        base = team.open_membership_form(session, membership_id)
-        return base, team.members(session, include=base.values["member_id"])
 
     def build(loaded) -> FormScreen | None:
         base, members = loaded
@@ -151,11 +130,11 @@ def edit_membership(screen: DataMixin, membership_id: uuid.UUID, done: Done) -> 
             "Change a team role",
             _membership_fields(members),
             base.values,
-            lambda session, raw, b: team.update_membership(session, membership_id, b, raw, user),
+            Intent(team.update_membership, membership_id, user=user),
             base=base,
         )
 
-    open_form(screen, query, build, done)
+    open_form(screen, Intent(team.membership_form, membership_id), build, done)
 
 
 # --- contacts -----------------------------------------------------------------------------
@@ -180,26 +159,16 @@ def new_contact(
 ) -> None:
     user, today = screen.kam.user, screen.kam.today
 
-    def query(session):
-        return team.members(session), contacts.account_contacts(session, account_id)
-
     def build(loaded) -> FormScreen | None:
-        members, colleagues = loaded
+        _base, members, colleagues = loaded
         return FormScreen(
             "New contact",
             contact_fields(members, colleagues),
-            {
-                "attitude": Attitude.neutral,
-                "influence": Influence.medium,
-                "strength": RelationshipStrength.none,
-                "reports_to_id": reports_to,
-            },
-            lambda session, raw, _base: contacts.create_contact(
-                session, account_id, raw, user, today=today
-            ),
+            {**schema.CONTACT.defaults, "reports_to_id": reports_to},
+            Intent(contacts.create_contact, account_id, user=user, today=today),
         )
 
-    open_form(screen, query, build, done)
+    open_form(screen, Intent(contacts.contact_form, account_id), build, done)
 
 
 def edit_contact(
@@ -207,27 +176,17 @@ def edit_contact(
 ) -> None:
     user, today = screen.kam.user, screen.kam.today
 
-    def query(session):
-        base = contacts.open_contact_form(session, contact_id)
-        return (
-            base,
-            team.members(session, include=base.values["owner_id"]),
-            contacts.account_contacts(session, account_id),
-        )
-
     def build(loaded) -> FormScreen | None:
         base, members, colleagues = loaded
         return FormScreen(
             f"Edit {base.values['name']}",
             contact_fields(members, colleagues, exclude=contact_id),
             base.values,
-            lambda session, raw, b: contacts.update_contact(
-                session, contact_id, b, raw, user, today=today
-            ),
+            Intent(contacts.update_contact, contact_id, user=user, today=today),
             base=base,
         )
 
-    open_form(screen, query, build, done)
+    open_form(screen, Intent(contacts.contact_form, account_id, contact_id), build, done)
 
 
 NEED_FIELDS = [
@@ -244,7 +203,7 @@ def add_need(screen: DataMixin, contact: ContactRow, done: Done) -> None:
             f"A need of {contact.name}",
             NEED_FIELDS,
             {"kind": NeedKind.information, "visibility": NeedVisibility.explicit},
-            lambda session, raw, _base: contacts.add_need(session, contact.id, raw, user),
+            Intent(contacts.add_need, contact.id, user=user),
         ),
         done,
     )
@@ -262,9 +221,7 @@ def remove_need(screen: DataMixin, contact: ContactRow, done: Done) -> None:
             f"Remove a need of {contact.name}",
             [FieldSpec("need_id", "Need", "choice", options, required=True)],
             {"need_id": options[0][1]},
-            lambda session, raw, _base: (
-                contacts.remove_need(session, uuid.UUID(str(raw["need_id"])), user) or contact
-            ),
+            Intent(contacts.remove_chosen_need, user=user),
         ),
         done,
     )

@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 
 from kam.models import Setting, SettingChange
 from kam.models.base import utcnow
+from kam.services.unit import reads
 
 DATA_VERSION_KEY = "data_version"
 T = TypeVar("T", bound="TeamSettings")
@@ -123,6 +124,7 @@ def _like(base: Any, value: Any) -> Any:
     return type(base)(value)
 
 
+@reads
 def load(session: Session, kind: type[T]) -> T:
     return kind.from_stored(get_value(session, kind.KEY, {}) or {})
 

@@ -26,6 +26,7 @@ from kam.services.people.contacts import ContactRow
 from kam.services.people.team import TeamRow, Threading
 from kam.services.pipeline import deals as pipeline
 from kam.services.pipeline.deals import DealFilter, DealRow, Forecast, StageStep
+from kam.services.unit import reads
 from kam.services.wallet import share_of_wallet as wallet
 
 ACTIVITY_LIMIT = 200  # the newest activities an account screen lists
@@ -82,6 +83,7 @@ class Workspace:
         return found + self.relationship_warnings
 
 
+@reads
 def load_workspace(session: Session, account_id: uuid.UUID, today: date) -> Workspace:
     detail = listing.account_detail(session, account_id, today)
     mine = DealFilter(account_id=account_id)
@@ -110,6 +112,7 @@ def load_workspace(session: Session, account_id: uuid.UUID, today: date) -> Work
     )
 
 
+@reads
 def load_insight(session: Session, account_id: uuid.UUID, today: date) -> dict[str, Any]:
     """The account's share of wallet, health, segment, complaints and satisfaction scores."""
     return {
@@ -122,6 +125,7 @@ def load_insight(session: Session, account_id: uuid.UUID, today: date) -> dict[s
     }
 
 
+@reads
 def warm_up(session: Session, today: date) -> None:
     """Read the account at the top of the list as its screen would, and drop it: the first
     account a person opens then finds its statements compiled."""
@@ -130,6 +134,7 @@ def warm_up(session: Session, today: date) -> None:
         load_account(session, first[0].id, today)
 
 
+@reads
 def load_account(session: Session, account_id: uuid.UUID, today: date) -> Workspace:
     """Every tab's data at once (the Account plan tab reads its own when shown): how an
     account is opened, so its screen is laid out and painted once."""

@@ -28,6 +28,9 @@ from kam.models.enums import (
 from kam.services import settings as settings_service
 from kam.services.history import changes as history
 from kam.services.history.edits import Base, FormReader, merge
+from kam.services.people import team
+from kam.services.people.team import MemberChoice
+from kam.services.unit import reads, writes
 
 _acct = Account.__table__
 
@@ -119,6 +122,7 @@ def create_account(session: Session, name: str, *, user: str = "kam", **fields: 
     return save_new_account(session, raw, user)
 
 
+@writes
 def save_new_account(session: Session, raw: Mapping[str, Any], user: str) -> Account:
     values = read_account_form(session, raw)
     account = Account(name_key=name_key(values["name"]), **values)
@@ -129,6 +133,7 @@ def save_new_account(session: Session, raw: Mapping[str, Any], user: str) -> Acc
     return account
 
 
+@writes
 def update_account(
     session: Session,
     account_id: uuid.UUID,
@@ -206,6 +211,7 @@ def _apply_override(
     stored.tier_order = list(ValueTier).index(new_tier)
 
 
+@writes
 def archive_account(session: Session, account_id: uuid.UUID, user: str) -> Account:
     """Out of the lists, history kept; the name becomes free for a new account."""
     account = _get(session, account_id, lock=True)
@@ -218,6 +224,7 @@ def archive_account(session: Session, account_id: uuid.UUID, user: str) -> Accou
     return account
 
 
+@writes
 def restore_account(session: Session, account_id: uuid.UUID, user: str) -> Account:
     account = _get(session, account_id, lock=True)
     if account.archived_at is None:
@@ -256,3 +263,10 @@ __all__ = [
     "update_account",
     "validate_name",
 ]
+
+
+@reads
+def account_form(session: Session, account_id: uuid.UUID) -> tuple[Base, list[MemberChoice]]:
+    """An account as its edit form opens, and the people who can own it."""
+    base = open_account_form(session, account_id)
+    return base, team.members(session, include=base.values["owner_id"])

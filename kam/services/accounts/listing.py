@@ -26,6 +26,7 @@ from kam.models import (
 from kam.models.enums import AccountClass, AccountStatus, HealthBand, ValueTier
 from kam.services.people import team as team_service
 from kam.services.sql.planner import by_account
+from kam.services.unit import reads
 from kam.services.values import periods
 
 _acct = Account.__table__
@@ -169,6 +170,7 @@ def _filtered(conn: sa.Connection, select: sa.Select, query: AccountListQuery) -
     return select
 
 
+@reads
 def count_accounts(session: Session, query: AccountListQuery) -> int:
     select = sa.select(sa.func.count()).select_from(_acct)
     if not query.archived and query.classified_filter:
@@ -187,6 +189,7 @@ def _unindexed(column: sa.ColumnElement) -> sa.ColumnElement:
     return column + 0
 
 
+@reads
 def list_accounts(
     session: Session,
     query: AccountListQuery,
@@ -281,6 +284,7 @@ class SearchHit:
     detail: str
 
 
+@reads
 def search(session: Session, text: str, limit: int = 20) -> list[SearchHit]:
     """Accounts and contacts whose name contains `text` (any case, Chinese included)."""
     if not text.strip():
@@ -314,6 +318,7 @@ def search(session: Session, text: str, limit: int = 20) -> list[SearchHit]:
     return hits
 
 
+@reads
 def complete_name(session: Session, typed: str) -> str | None:
     """The first live account (by name) whose name starts with `typed`, any case."""
     key = " ".join(typed.split()).casefold()

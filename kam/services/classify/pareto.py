@@ -27,6 +27,7 @@ from kam.models.base import utcnow
 from kam.models.enums import AccountClass, ChangeSource, ClassificationField, ValueTier
 from kam.services import settings as settings_service
 from kam.services.classify import segments
+from kam.services.unit import derives, reads
 from kam.services.values.formatting import money_short
 
 _WINDOW = re.compile(r"^\s*(\d{1,3})\s*([my])\s*$", re.IGNORECASE)
@@ -398,12 +399,14 @@ def _state_key(as_of: date, settings: ClassificationSettings, version: int) -> d
 STATE_KEY = "classification_state"
 
 
+@reads
 def is_current(session: Session, as_of: date) -> bool:
     settings = settings_service.load(session, ClassificationSettings)
     wanted = _state_key(as_of, settings, settings_service.data_version(session))
     return settings_service.get_value(session, STATE_KEY) == wanted
 
 
+@derives
 def refresh(
     session: Session,
     as_of: date,

@@ -42,6 +42,7 @@ from kam.services.accounts.listing import archived_ids, name_contains
 from kam.services.contact_plan import cadence
 from kam.services.history import changes as history
 from kam.services.history.edits import Base, FormReader, merge
+from kam.services.unit import reads, writes
 
 _plan = PlanItem.__table__
 _act = Activity.__table__
@@ -143,10 +144,12 @@ class Policies(settings_service.TeamSettings):
         return min(days) if days else None
 
 
+@reads
 def policies(session: Session) -> Policies:
     return settings_service.load(session, Policies)
 
 
+@writes
 def save_policies(session: Session, raw: Mapping[str, Any], *, by: str) -> Policies:
     errors: dict[str, str] = {}
     texts = {}
@@ -211,6 +214,7 @@ class PolicyChange:
     stops: int  # items another policy made, which stop
 
 
+@reads
 def policy_change(session: Session, account_id: uuid.UUID, name: str) -> PolicyChange:
     if name not in POLICY_NAMES:
         raise KamError(f"no service policy is called {name!r}")
@@ -232,6 +236,7 @@ def policy_change(session: Session, account_id: uuid.UUID, name: str) -> PolicyC
     return PolicyChange(name, adds, sum(1 for p, _k, _r in current if p != name))
 
 
+@writes
 def apply_policy(
     session: Session, account_id: uuid.UUID, name: str, user: str, today: date
 ) -> list[PlanItem]:
@@ -390,6 +395,7 @@ def _contact_of(session: Session, contact_id: uuid.UUID, account_id: uuid.UUID) 
     return contact is not None and contact.account_id == account_id
 
 
+@writes
 def create_item(
     session: Session, account_id: uuid.UUID, raw: Mapping[str, Any], user: str, today: date
 ) -> PlanItem:
@@ -417,6 +423,7 @@ def _get(session: Session, item_id: uuid.UUID) -> PlanItem:
     return item
 
 
+@writes
 def update_item(
     session: Session,
     item_id: uuid.UUID,
@@ -458,6 +465,7 @@ def _readable(session: Session, values: Mapping[str, Any]) -> dict[str, Any]:
     return {k.removesuffix("_id"): v for k, v in out.items()}
 
 
+@writes
 def remove_item(session: Session, item_id: uuid.UUID, user: str) -> None:
     item = _get(session, item_id)
     history.record(session, _subject(item), history.REMOVED, words(item.kind), None, user)
@@ -465,6 +473,7 @@ def remove_item(session: Session, item_id: uuid.UUID, user: str) -> None:
     session.flush()
 
 
+@writes
 def snooze(
     session: Session, item_id: uuid.UUID, raw: Mapping[str, Any], user: str, today: date
 ) -> PlanItem:
@@ -515,6 +524,7 @@ def _ids(raw: Mapping[str, Any], key: str) -> list[uuid.UUID]:
     return out
 
 
+@writes
 def log_activity(
     session: Session, account_id: uuid.UUID, raw: Mapping[str, Any], user: str, today: date
 ) -> Activity:
@@ -607,6 +617,7 @@ def _member_named(session: Session, name: str) -> uuid.UUID | None:
     )
 
 
+@reads
 def member_id_of(session: Session, name: str) -> uuid.UUID | None:
     """The team member the person using kam is, if they are on the team list."""
     return _member_named(session, name)
@@ -749,12 +760,14 @@ def _agenda_where(conn: sa.Connection, select: sa.Select, q: AgendaQuery) -> sa.
     return select
 
 
+@reads
 def count_agenda(session: Session, q: AgendaQuery) -> int:
     conn = session.connection()
     select = _agenda_where(conn, sa.select(sa.func.count()).select_from(_plan), q)
     return int(conn.execute(select).scalar_one())
 
 
+@reads
 def agenda_sections(session: Session, q: AgendaQuery, today: date) -> dict[str, int]:
     """How many items fall in each section, in one statement."""
     end = week_end(today)
@@ -774,6 +787,7 @@ def agenda_sections(session: Session, q: AgendaQuery, today: date) -> dict[str, 
     return counts
 
 
+@reads
 def list_agenda(session: Session, q: AgendaQuery, offset: int, limit: int) -> list[AgendaRow]:
     """Oldest due first; the day's items by account."""
     last = (

@@ -15,6 +15,7 @@ from kam.errors import InputError, KamError
 from kam.models import Account, Complaint, SatisfactionScore
 from kam.models.enums import ComplaintSeverity
 from kam.services.history.edits import FormReader
+from kam.services.unit import writes
 
 _complaint = Complaint.__table__
 _survey = SatisfactionScore.__table__
@@ -68,6 +69,7 @@ def _account(session: Session, account_id: uuid.UUID) -> None:
         raise KamError("that account no longer exists")
 
 
+@writes
 def open_complaint(
     session: Session, account_id: uuid.UUID, raw: Mapping[str, Any], today: date
 ) -> Complaint:
@@ -87,6 +89,7 @@ def open_complaint(
     return complaint
 
 
+@writes
 def close_complaint(
     session: Session, complaint_id: uuid.UUID, raw: Mapping[str, Any], today: date
 ) -> Complaint:
@@ -109,6 +112,7 @@ def close_complaint(
     return complaint
 
 
+@writes
 def record_score(
     session: Session, account_id: uuid.UUID, raw: Mapping[str, Any], today: date
 ) -> SatisfactionScore:

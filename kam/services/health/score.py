@@ -63,6 +63,7 @@ from kam.services.contact_plan import plans
 from kam.services.people import team
 from kam.services.sql.bulk import as_uuid, id_forms
 from kam.services.sql.planner import by_account
+from kam.services.unit import derives, reads
 from kam.services.values.formatting import money_short, percent
 from kam.services.wallet import share_of_wallet as wallet
 
@@ -741,6 +742,7 @@ def _state(session: Session, as_of: date) -> dict:
     }
 
 
+@reads
 def is_current(session: Session, as_of: date) -> bool:
     return settings_service.get_value(session, STATE_KEY) == _state(session, as_of)
 
@@ -784,6 +786,7 @@ def _changed_accounts(session: Session, old: Any, new: dict) -> list[uuid.UUID] 
     return sorted(changed, key=str)
 
 
+@derives
 def refresh(session: Session, as_of: date, *, force: bool = False) -> int:
     """Bring the stored health up to date and keep this week's score in the history: only the
     accounts whose data changed since, when that can be told, else every watched account.
@@ -975,6 +978,7 @@ def watched(session: Session, order: str = "score") -> list[RiskRow]:
     return _rows(session, listed=False, order=order)
 
 
+@reads
 def at_risk(
     session: Session, order: str = "score", offset: int = 0, limit: int | None = None
 ) -> list[RiskRow]:
@@ -985,6 +989,7 @@ def at_risk(
     return _rows(session, listed=True, order=order, offset=offset, limit=limit)
 
 
+@reads
 def count_at_risk(session: Session) -> int:
     return int(
         session.connection()
@@ -1000,6 +1005,7 @@ class HealthSummary:
     at_risk: int
 
 
+@reads
 def summary(session: Session) -> HealthSummary:
     bands = dict(
         session.connection()

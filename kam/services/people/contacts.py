@@ -29,6 +29,8 @@ from kam.models.enums import (
 )
 from kam.services.history import changes as history
 from kam.services.history.edits import Base, FormReader, merge
+from kam.services.people import team
+from kam.services.unit import reads, writes
 
 CONTACT_FIELDS = tuple(f.form_key for f in schema.CONTACT.form_fields)
 _REFERENCES = ("reports_to_id", "owner_id")
@@ -233,6 +235,7 @@ def _readable(session: Session, values: Mapping[str, Any]) -> dict[str, Any]:
     return {k.removesuffix("_id"): v for k, v in out.items()}
 
 
+@writes
 def create_contact(
     session: Session,
     account_id: uuid.UUID,
@@ -263,6 +266,7 @@ def _get(session: Session, contact_id: uuid.UUID) -> Contact:
     return contact
 
 
+@writes
 def update_contact(
     session: Session,
     contact_id: uuid.UUID,
@@ -286,6 +290,7 @@ def update_contact(
     return contact
 
 
+@writes
 def remove_contact(session: Session, contact_id: uuid.UUID, user: str) -> None:
     """For a contact entered by mistake; people who moved on get a left-the-company date."""
     contact = _get(session, contact_id)
@@ -294,6 +299,7 @@ def remove_contact(session: Session, contact_id: uuid.UUID, user: str) -> None:
     session.flush()
 
 
+@writes
 def add_need(
     session: Session, contact_id: uuid.UUID, raw: Mapping[str, Any], user: str
 ) -> ContactNeed:
@@ -313,6 +319,17 @@ def add_need(
     return need
 
 
+@writes
+def remove_chosen_need(session: Session, raw: Mapping[str, Any], user: str) -> uuid.UUID:
+    """The need a form chose (`raw["need_id"]`) off the record; its id."""
+    try:
+        need_id = uuid.UUID(str(raw.get("need_id")))
+    except ValueError:
+        raise KamError("choose a need") from None
+    remove_need(session, need_id, user)
+    return need_id
+
+
 def remove_need(session: Session, need_id: uuid.UUID, user: str) -> None:
     need = session.get(ContactNeed, need_id)
     if need is None:
@@ -322,3 +339,14 @@ def remove_need(session: Session, need_id: uuid.UUID, user: str) -> None:
     history.record(session, subject, f"{need.kind.value} need", need.text, None, user)
     session.delete(need)
     session.flush()
+
+
+@reads
+def contact_form(
+    session: Session, account_id: uuid.UUID, contact_id: uuid.UUID | None = None
+) -> tuple[Base | None, list[team.MemberChoice], list[ContactRow]]:
+    """A contact as its form opens (None for a new one), who on our side can know them best,
+    and their colleagues (whom they may report to)."""
+    base = open_contact_form(session, contact_id) if contact_id is not None else None
+    owner = base.values["owner_id"] if base is not None else None
+    return base, team.members(session, include=owner), account_contacts(session, account_id)

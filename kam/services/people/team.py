@@ -19,6 +19,7 @@ from kam.models import Account, AccountTeamMember, Activity, ActivityMember, Con
 from kam.models.enums import HistorySubject, TeamRole
 from kam.services.history import changes as history
 from kam.services.history.edits import Base, FormReader, merge
+from kam.services.unit import reads, writes
 
 _team = AccountTeamMember.__table__
 _member = TeamMember.__table__
@@ -31,6 +32,7 @@ class MemberChoice:
     title: str | None
 
 
+@reads
 def members(session: Session, *, include: uuid.UUID | None = None) -> list[MemberChoice]:
     """Active team members by name (plus `include`, e.g. an owner who has since left)."""
     select = sa.select(_member.c.id, _member.c.name, _member.c.title).order_by(
@@ -45,6 +47,13 @@ def members(session: Session, *, include: uuid.UUID | None = None) -> list[Membe
     ]
 
 
+@reads
+def member_options(session: Session) -> list[tuple[str, str]]:
+    """The team as a choice list: (name, id)."""
+    return [(m.name, str(m.id)) for m in members(session)]
+
+
+@writes
 def create_member(session: Session, raw: Mapping[str, Any]) -> TeamMember:
     r = FormReader(raw)
     name = r.text("name", limit=120, required="a team member needs a name")
@@ -141,6 +150,7 @@ def _refuse_duplicate(
         )
 
 
+@writes
 def add_to_team(
     session: Session, account_id: uuid.UUID, raw: Mapping[str, Any], user: str
 ) -> AccountTeamMember:
@@ -170,6 +180,7 @@ def _get_membership(session: Session, membership_id: uuid.UUID) -> AccountTeamMe
     return membership
 
 
+@writes
 def update_membership(
     session: Session, membership_id: uuid.UUID, base: Base, raw: Mapping[str, Any], user: str
 ) -> AccountTeamMember:
@@ -205,6 +216,7 @@ def _member_name(session: Session, member_id: uuid.UUID) -> str:
     return member.name if member else "someone removed"
 
 
+@writes
 def remove_from_team(session: Session, membership_id: uuid.UUID, user: str) -> None:
     membership = _get_membership(session, membership_id)
     name = _member_name(session, membership.member_id)
@@ -326,3 +338,9 @@ def _threading_facts(
         return found
 
     return _ThreadingFacts(leads, names(on_team), names(holders))
+
+
+@reads
+def membership_form(session: Session, membership_id: uuid.UUID) -> tuple[Base, list[MemberChoice]]:
+    base = open_membership_form(session, membership_id)
+    return base, members(session, include=base.values["member_id"])

@@ -44,8 +44,12 @@ from kam.models.enums import (
 )
 from kam.services import settings as settings_service
 from kam.services.accounts.listing import archived_ids, like_pattern, name_contains
+from kam.services.classify.pareto import ClassificationSettings
 from kam.services.history import changes as history
 from kam.services.history.edits import Base, FormReader, merge
+from kam.services.people import team
+from kam.services.people.team import MemberChoice
+from kam.services.unit import reads, writes
 from kam.services.values import periods
 from kam.services.values.parsing import parse_amount
 
@@ -98,10 +102,12 @@ class PipelineSettings(settings_service.TeamSettings):
         return out
 
 
+@reads
 def pipeline_settings(session: Session) -> PipelineSettings:
     return settings_service.load(session, PipelineSettings)
 
 
+@writes
 def save_pipeline_settings(
     session: Session, raw: Mapping[str, Any], *, by: str
 ) -> PipelineSettings:
@@ -367,6 +373,7 @@ SORTS: dict[str, tuple[Any, ...]] = {
 _INVERTED = {"days"}
 
 
+@reads
 def count_deals(session: Session, f: DealFilter) -> int:
     conn = session.connection()
     return int(
@@ -374,6 +381,7 @@ def count_deals(session: Session, f: DealFilter) -> int:
     )
 
 
+@reads
 def list_deals(
     session: Session,
     f: DealFilter,
@@ -600,6 +608,7 @@ def _labels(session: Session, by: str, keys: list[str]) -> dict[str, str]:
     return labels
 
 
+@reads
 def forecast(session: Session, f: DealFilter, today: date, by: str = "stage") -> Forecast:
     """Open deals grouped by `by` (count, amount, weighted, stale, overdue) with the won deals
     of the period beside them; `f.state` is ignored (a forecast is of open and won deals).
@@ -822,6 +831,7 @@ def account_by_name(session: Session, name: str) -> uuid.UUID:
     return found[0]
 
 
+@writes
 def create_deal(
     session: Session,
     account_id: uuid.UUID | None,
@@ -871,6 +881,7 @@ def _readable(session: Session, values: Mapping[str, Any]) -> dict[str, Any]:
     return {k.removesuffix("_id").removesuffix("_minor"): v for k, v in out.items()}
 
 
+@writes
 def update_deal(
     session: Session,
     deal_id: uuid.UUID,
@@ -912,6 +923,7 @@ class Moved:
     stage: OpportunityStage
 
 
+@writes
 def move_deal(session: Session, deal_id: uuid.UUID, step: int, user: str, today: date) -> Moved:
     """One open stage forward (step 1) or back (-1). Closing is `close_deal`, with a reason."""
     deal = _get(session, deal_id)
@@ -931,6 +943,7 @@ def move_deal(session: Session, deal_id: uuid.UUID, step: int, user: str, today:
     return Moved(deal.id, deal.title, deal.stage)
 
 
+@writes
 def close_deal(
     session: Session,
     deal_id: uuid.UUID,
@@ -962,6 +975,7 @@ def close_deal(
     return Moved(deal.id, deal.title, deal.stage)
 
 
+@writes
 def remove_deal(session: Session, deal_id: uuid.UUID, user: str) -> None:
     """For a deal entered by mistake; a deal that did not happen is rather marked lost."""
     deal = _get(session, deal_id)
@@ -1008,3 +1022,72 @@ def stage_paths(session: Session, deal_ids: list[uuid.UUID]) -> dict[uuid.UUID, 
 
 def stage_path(session: Session, deal_id: uuid.UUID) -> list[StageStep]:
     return stage_paths(session, [deal_id])[deal_id]
+
+
+@dataclass(frozen=True)
+class DealForm:
+    members: list[MemberChoice]
+    settings: PipelineSettings
+    owner: uuid.UUID | None = None  # who a new deal's owner is at first
+    base: Base | None = None  # the deal as it was when an edit opened
+
+
+@reads
+def deal_form(
+    session: Session,
+    deal_id: uuid.UUID | None = None,
+    *,
+    user: str = "",
+    owner_id: uuid.UUID | None = None,
+) -> DealForm:
+    """What a deal's form offers: the team and the stage probabilities; for a new deal its
+    owner (`owner_id`, else `user` when on the team list), for an edit the deal itself."""
+    settings = pipeline_settings(session)
+    if deal_id is not None:
+        base = open_deal_form(session, deal_id)
+        return DealForm(
+            team.members(session, include=base.values["owner_id"]), settings, None, base
+        )
+    members = team.members(session)
+    me = next((m.id for m in members if m.name == user), None)
+    return DealForm(members, settings, owner_id or me)
+
+
+# --- what the pipeline screen asks for in one read or write -----------------------------------
+
+
+@reads
+def board_pages(
+    session: Session,
+    f: DealFilter,
+    today: date,
+    size: int,
+    cursors: dict[OpportunityStage, int],
+) -> dict[OpportunityStage, tuple[int, list[DealRow]]]:
+    """For each stage's column, the page its cursor is on and that page's cards."""
+    firsts = first_cards(session, f, today, size)
+    pages = {}
+    for stage, cursor in cursors.items():
+        page = cursor // size
+        if page:  # a column scrolled down: the page its cursor is on
+            rows = list_deals(session, replace(f, stage=stage), today, page * size, size)
+        else:
+            rows = firsts[stage]
+        pages[stage] = (page, rows)
+    return pages
+
+
+@writes
+def move_on_board(
+    session: Session, deal_id: uuid.UUID, step: int, user: str, today: date, f: DealFilter
+) -> tuple[Moved, int | None]:
+    """Move a deal one stage, and say where it now is in its new column under `f`."""
+    moved = move_deal(session, deal_id, step, user, today)
+    return moved, deal_position(session, replace(f, stage=moved.stage), deal_id)
+
+
+@reads
+def filter_choices(session: Session) -> tuple[list[MemberChoice], dict[ValueTier, str]]:
+    """The people and the tier names the pipeline's filters offer."""
+    labels = settings_service.load(session, ClassificationSettings).tier_labels
+    return team.members(session), dict(labels)

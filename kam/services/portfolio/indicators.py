@@ -26,6 +26,7 @@ from kam.models import Account, AccountClassification, RevenueLine, WalletEstima
 from kam.models.enums import AccountClass, PeriodKind
 from kam.services import settings as settings_service
 from kam.services.classify.pareto import ClassificationSettings
+from kam.services.unit import derives, reads
 
 QUARTERS = 4
 PARETO_POINTS = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
@@ -231,6 +232,7 @@ def headline(session: Session, as_of: date) -> Headline:
     return Headline(as_of, quarters, _wallet(session, as_of), pareto_curve(session))
 
 
+@reads
 def current_headline(
     session: Session, as_of: date, *, shown: Inputs | None = None, fresh: bool = False
 ) -> tuple[Inputs, Headline, bool] | None:
@@ -249,6 +251,7 @@ def current_headline(
     return inputs, headline(session, as_of), True
 
 
+@derives
 def store_headline(session: Session, inputs: Inputs, data: Headline) -> None:
     """Keep `data`, worked out from `inputs`, for whoever asks next with the same inputs."""
     serialize(session, "indicators")

@@ -16,6 +16,7 @@ from kam.services import settings as settings_service
 from kam.services.accounts.listing import archived_ids
 from kam.services.classify import pareto
 from kam.services.classify.pareto import ClassificationSettings
+from kam.services.unit import reads
 
 _acct = Account.__table__
 _cls = AccountClassification.__table__
@@ -235,3 +236,15 @@ def tier_moves(session: Session, today: date, limit: int = 12) -> Moves:
             )
         )
     return Moves(since, up, down, moves[:limit])
+
+
+@reads
+def portfolio_page(
+    session: Session, today: date
+) -> tuple[Dashboard, ClassificationSettings, Moves]:
+    """What the dashboard shows but the headline indicators, read in one session."""
+    return (
+        dashboard(session, today),
+        settings_service.load(session, ClassificationSettings),
+        tier_moves(session, today),
+    )

@@ -49,6 +49,7 @@ from kam.services import settings as settings_service
 from kam.services.accounts import account_edit
 from kam.services.accounts.listing import archived_ids
 from kam.services.sql.planner import by_account
+from kam.services.unit import reads, writes
 from kam.services.values.parsing import parse_date
 
 REVIEW_KEY = "review"
@@ -113,6 +114,7 @@ def unreviewed_weeks(session: Session) -> int:
     return settings_service.load(session, ReviewSettings).unreviewed_weeks
 
 
+@reads
 def default_action_due(session: Session, today: date) -> date:
     due_days = settings_service.load(session, ReviewSettings).action_due_days
     return today + timedelta(days=due_days)
@@ -298,6 +300,7 @@ class QueueOrder:
     done: int
 
 
+@reads
 def queue_order(session: Session, as_of: date, f: QueueFilter = QueueFilter()) -> QueueOrder:
     ranked = _ranked(session, as_of, f)
     # Filtered and sorted here: in SQL the reasons would be worked out once for the filter,
@@ -314,6 +317,7 @@ def queue_order(session: Session, as_of: date, f: QueueFilter = QueueFilter()) -
     return QueueOrder(AccountIds([r[2] for r in rows]), sum(1 for r in rows if r[3]))
 
 
+@reads
 def queue_rows(
     session: Session, as_of: date, f: QueueFilter, ids: Sequence[uuid.UUID]
 ) -> list[QueueRow]:
@@ -663,6 +667,7 @@ def plan_view(session: Session, account_id: uuid.UUID) -> PlanView:
     )
 
 
+@reads
 def review_card(session: Session, account_id: uuid.UUID, as_of: date) -> ReviewCard:
     from kam.services.accounts import listing as accounts
     from kam.services.contact_plan import plans
@@ -737,6 +742,7 @@ def _review_row(session: Session, account_id: uuid.UUID, week: str) -> Review:
     return review
 
 
+@writes
 def save_note(session: Session, account_id: uuid.UUID, week: str, note: str) -> None:
     """The review note as typed so far (saved while it is typed)."""
     review = _review_row(session, account_id, week)
@@ -745,13 +751,23 @@ def save_note(session: Session, account_id: uuid.UUID, week: str, note: str) -> 
         session.flush()
 
 
-def add_decision(session: Session, account_id: uuid.UUID, week: str, text: str) -> None:
+def add_decision(session: Session, account_id: uuid.UUID, week: str, text: str) -> ReviewDecision:
     cleaned = (text or "").strip()
     if not cleaned:
         raise InputError("write the decision", "text")
     review = _review_row(session, account_id, week)
-    session.add(ReviewDecision(review_id=review.id, text=cleaned))
+    decision = ReviewDecision(review_id=review.id, text=cleaned)
+    session.add(decision)
     session.flush()
+    return decision
+
+
+@writes
+def record_decision(
+    session: Session, account_id: uuid.UUID, week: str, raw: Mapping[str, Any]
+) -> ReviewDecision:
+    """The decision a form wrote (`raw["text"]`)."""
+    return add_decision(session, account_id, week, str(raw.get("text") or ""))
 
 
 def _member_by_name(session: Session, name: str) -> uuid.UUID | None:
@@ -770,6 +786,7 @@ def _member_by_name(session: Session, name: str) -> uuid.UUID | None:
     return found
 
 
+@writes
 def add_action(
     session: Session,
     account_id: uuid.UUID,
@@ -824,6 +841,17 @@ def add_action(
     return action
 
 
+@writes
+def close_chosen_action(session: Session, raw: Mapping[str, Any], today: date) -> ActionItem:
+    """The action a form chose (`raw["action"]`) done or dropped (`raw["status"]`)."""
+    try:
+        action_id = uuid.UUID(str(raw.get("action")))
+        status = ActionStatus(raw.get("status"))
+    except ValueError:
+        raise KamError("choose an action and whether it is done or dropped") from None
+    return close_action(session, action_id, status, today)
+
+
 def close_action(
     session: Session, action_id: uuid.UUID, status: ActionStatus, today: date
 ) -> ActionItem:
@@ -840,6 +868,7 @@ def close_action(
     return action
 
 
+@writes
 def mark_reviewed(
     session: Session, account_id: uuid.UUID, week: str, reviewer: str, today: date
 ) -> None:
@@ -852,6 +881,7 @@ def mark_reviewed(
     session.flush()
 
 
+@writes
 def set_stage_or_tier(
     session: Session,
     account_id: uuid.UUID,
@@ -859,9 +889,9 @@ def set_stage_or_tier(
     raw: Mapping[str, Any],
     user: str,
     today: date,
-) -> None:
+) -> ReviewDecision:
     """The relationship stage and/or a tier set by hand, each with the reason, which is also
-    kept as a decision of this week's review."""
+    kept as a decision of this week's review (returned)."""
     reason = " ".join(str(raw.get("reason") or "").split())
     stage = raw.get("relationship_stage") or None
     tier = raw.get("tier_override") or None
@@ -883,12 +913,13 @@ def set_stage_or_tier(
     if not words:
         raise InputError("nothing to change: choose a stage or a tier", "relationship_stage")
     account_edit.update_account(session, account_id, base, values, user, today)
-    add_decision(session, account_id, week, f"{'; '.join(words)}: {reason}")
+    return add_decision(session, account_id, week, f"{'; '.join(words)}: {reason}")
 
 
 # --- the account plan -----------------------------------------------------------------------
 
 
+@writes
 def save_plan(session: Session, account_id: uuid.UUID, raw: Mapping[str, Any]) -> PlanView:
     if session.get(Account, account_id) is None:
         raise KamError("that account no longer exists")
@@ -908,6 +939,7 @@ def save_plan(session: Session, account_id: uuid.UUID, raw: Mapping[str, Any]) -
     return plan_view(session, account_id)
 
 
+@writes
 def save_objective(
     session: Session,
     account_id: uuid.UUID | None,
@@ -939,6 +971,18 @@ def save_objective(
     return objective
 
 
+@writes
+def update_objective(session: Session, raw: Mapping[str, Any]) -> PlanObjective:
+    """Progress on one objective (`raw["objective"]`): its status and where it stands."""
+    try:
+        objective_id = uuid.UUID(str(raw.get("objective")))
+    except ValueError:
+        raise KamError("choose an objective") from None
+    values = objective_values(session, objective_id)
+    values.update(status=raw.get("status"), progress=raw.get("progress"))
+    return save_objective(session, None, values, objective_id=objective_id)
+
+
 def objective_values(session: Session, objective_id: uuid.UUID) -> dict[str, Any]:
     objective = session.get(PlanObjective, objective_id)
     if objective is None:
@@ -951,3 +995,9 @@ def objective_values(session: Session, objective_id: uuid.UUID) -> dict[str, Any
         "status": objective.status,
         "progress": objective.progress,
     }
+
+
+@reads
+def plan_and_reviews(session: Session, account_id: uuid.UUID) -> tuple[PlanView, list[WeekReview]]:
+    """An account's plan and its past reviews, as its Reviews tab shows them."""
+    return plan_view(session, account_id), account_reviews(session, account_id)

@@ -23,6 +23,7 @@ from kam.models.enums import PeriodKind
 from kam.services import settings as settings_service
 from kam.services.history.edits import Base, FormReader, merge
 from kam.services.sql.bulk import as_uuid, id_forms
+from kam.services.unit import reads, writes
 from kam.services.values import periods
 from kam.services.values.formatting import money, percent
 from kam.services.values.parsing import parse_amount
@@ -576,6 +577,7 @@ def _set_competitors(
     )
 
 
+@writes
 def create_estimate(
     session: Session, account_id: uuid.UUID, raw: Mapping[str, Any]
 ) -> WalletEstimate:
@@ -611,6 +613,7 @@ def _current_competitors(session: Session, estimate_id: uuid.UUID) -> list[tuple
     return competitors_of(session, [estimate_id]).get(estimate_id, [])
 
 
+@reads
 def open_estimate_form(session: Session, estimate_id: uuid.UUID) -> Base:
     estimate = _get(session, estimate_id)
     return Base(
@@ -619,6 +622,7 @@ def open_estimate_form(session: Session, estimate_id: uuid.UUID) -> Base:
     )
 
 
+@writes
 def update_estimate(
     session: Session, estimate_id: uuid.UUID, base: Base, raw: Mapping[str, Any]
 ) -> WalletEstimate:
@@ -667,6 +671,7 @@ def update_estimate(
     return estimate
 
 
+@writes
 def remove_estimate(session: Session, estimate_id: uuid.UUID) -> None:
     estimate = _get(session, estimate_id)
     session.delete(estimate)
