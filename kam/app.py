@@ -66,7 +66,15 @@ def _screen(module: str, name: str) -> Screen:
 HELP_PANEL_MIN_WIDTH = 110  # columns from which `?` opens the keys beside the screen
 
 
-PRELOADED = ("accounts", "account", "pipeline", "agenda", "deal_forms", "risk")
+# Modules imported while the person is not typing, so the first open of each is quick.
+PRELOADED = (
+    "kam.screens.accounts",
+    "kam.screens.account",
+    "kam.screens.pipeline",
+    "kam.screens.agenda",
+    "kam.dialogs.deals",
+    "kam.screens.risk",
+)
 QUIET_S = 0.3  # no key or click for this long, and nothing loading: start-up work goes on
 HELD_KEYS_S = 5.0  # keys typed while a screen opens wait at most this long for it
 HELD_KEYS_MAX = 500
@@ -221,7 +229,7 @@ class KamApp(App[None]):
                 self.start_up_finished = True
 
             steps = [
-                *(partial(import_module, f"kam.screens.{module}") for module in PRELOADED),
+                *(partial(import_module, module) for module in PRELOADED),
                 # The first ORM query sets up every model's mapping (~40 ms); the dashboard
                 # reads without the ORM, so that would otherwise fall to the first account.
                 configure_mappers,

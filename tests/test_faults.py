@@ -480,7 +480,7 @@ async def test_a_read_only_database_is_browsed_with_a_banner_and_edits_are_refus
     tmp_path: Path,
 ) -> None:
     from kam.app import KamApp
-    from kam.screens.form import FormScreen
+    from kam.dialogs.form import FormScreen
     from tests.support import finish_start_up, settle
 
     db = _db_with(tmp_path / "kam.db", "Acme 北京", "Zed GmbH")

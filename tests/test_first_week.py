@@ -14,10 +14,10 @@ from textual.widgets import Input, Select, Static
 
 from kam.app import KamApp
 from kam.db import open_database
+from kam.dialogs.form import FormScreen
 from kam.errors import InputErrors
 from kam.models import ActionItem, Opportunity, PlanItem
 from kam.screens.account import AccountScreen
-from kam.screens.form import FormScreen
 from kam.services import settings as settings_service
 from kam.services.accounts import account_edit, listing
 from kam.services.accounts.listing import AccountListQuery

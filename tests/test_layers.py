@@ -17,7 +17,7 @@ PACKAGE = Path(kam.__file__).parent
 LAYERS = [
     ("kam.cli", "kam.__main__"),
     ("kam.app", "kam.crash"),
-    ("kam.screens",),
+    ("kam.screens", "kam.dialogs"),
     ("kam.widgets",),
     ("kam.reports", "kam.files", "kam.demo"),
     ("kam.services",),

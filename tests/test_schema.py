@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from kam import schema
+from kam.dialogs.form import form_fields
 from kam.files import exports, imports
-from kam.screens.form import form_fields
 from kam.services.accounts.account_edit import ACCOUNT_FIELDS
 from kam.services.history.edits import FormReader
 from kam.services.people.contacts import CONTACT_FIELDS

@@ -10,8 +10,8 @@ from textual.widgets import DataTable, Static
 
 from kam.app import KamApp
 from kam.db import open_database
+from kam.dialogs.form import FormScreen
 from kam.screens.account import AccountScreen
-from kam.screens.form import FormScreen
 from kam.screens.risk import RiskScreen
 from kam.services.accounts import account_edit
 from kam.services.classify import pareto

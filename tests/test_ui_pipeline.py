@@ -15,10 +15,10 @@ from sqlmodel import select
 from textual.widgets import DataTable, Static
 
 from kam.db import open_database
+from kam.dialogs.form import FormScreen
 from kam.models import Opportunity
 from kam.models.enums import OpportunityStage
 from kam.screens.account import AccountScreen
-from kam.screens.form import FormScreen
 from kam.screens.pipeline import CardList, PipelineScreen
 from kam.services.accounts import account_edit
 from kam.services.people import team

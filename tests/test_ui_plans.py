@@ -12,10 +12,10 @@ from textual.widgets import DataTable, Static
 
 from kam.app import KamApp
 from kam.db import open_database
+from kam.dialogs.form import ConfirmScreen, FormScreen
 from kam.models import PlanItem
 from kam.screens.account import AccountScreen
 from kam.screens.agenda import AgendaScreen
-from kam.screens.form import ConfirmScreen, FormScreen
 from kam.services.accounts import account_edit
 from kam.services.classify import pareto
 from kam.services.contact_plan import plans

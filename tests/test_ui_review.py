@@ -11,7 +11,7 @@ from textual.widgets import Input, TextArea
 from kam.app import KamApp
 from kam.db import open_database
 from kam.demo import create_demo_database
-from kam.screens.form import FormScreen
+from kam.dialogs.form import FormScreen
 from kam.screens.review import ReviewScreen
 from kam.services.contact_plan import plans
 from kam.services.review import meeting

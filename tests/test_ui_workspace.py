@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from textual.widgets import ContentSwitcher, DataTable, Input, Static, Tree
 
 from kam.db import Database, open_database
+from kam.dialogs.form import ConfirmScreen, FormScreen
 from kam.models import Account, AccountTeamMember, ChangeRecord, Contact
 from kam.screens.account import AccountScreen
-from kam.screens.form import ConfirmScreen, FormScreen
 from kam.services.accounts import account_edit
 from kam.services.people import contacts, team
 from kam.services.wallet.revenue import add_revenue

@@ -11,9 +11,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Input, Static
 
-from kam.screens import workspace_forms as forms
+from kam.dialogs import workspace as forms
+from kam.dialogs.form import ConfirmScreen
 from kam.screens.base import KamScreen
-from kam.screens.form import ConfirmScreen
 from kam.services import settings as settings_service
 from kam.services.accounts import account_edit
 from kam.services.accounts import listing as account_service

@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Input, Static
 
-from kam.screens import plan_forms
+from kam.dialogs import plans as plan_forms
 from kam.screens.base import KamScreen
 from kam.services.contact_plan import plans
 from kam.services.contact_plan.plans import AgendaQuery, AgendaRow, section_of, words

@@ -25,10 +25,11 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.strip import Strip
 from textual.widgets import ContentSwitcher, Input, Select, Static
 
+from kam.dialogs import deals as deal_forms
+from kam.dialogs.form import ConfirmScreen
 from kam.models.enums import OPEN_STAGES, AccountClass, OpportunityStage, ValueTier
-from kam.screens import deal_forms, deal_views
+from kam.screens import deal_views
 from kam.screens.base import KamScreen
-from kam.screens.form import ConfirmScreen
 from kam.services.pipeline import deals
 from kam.services.pipeline.deals import DealFilter, DealRow, Forecast, Quarter, stage_words
 from kam.services.unit import Intent

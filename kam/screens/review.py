@@ -23,6 +23,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.timer import Timer
 from textual.widgets import Label, Select, Static, TextArea
 
+from kam.dialogs.form import FieldSpec, FormScreen, choices_of
 from kam.models.enums import (
     AccountClass,
     ActionStatus,
@@ -31,7 +32,6 @@ from kam.models.enums import (
     ValueTier,
 )
 from kam.screens.base import KamScreen
-from kam.screens.form import FieldSpec, FormScreen, choices_of
 from kam.services.history.changes import as_words
 from kam.services.people import team
 from kam.services.review import meeting

@@ -13,8 +13,8 @@ from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.widgets import Static, Tree
 
+from kam.dialogs import workspace as forms
 from kam.screens import account_views as views
-from kam.screens import workspace_forms as forms
 from kam.screens.account.tab import AccountTab, filter_box
 from kam.services.people import contacts
 from kam.services.people.contacts import ContactRow

@@ -9,7 +9,8 @@ from textual.containers import VerticalScroll
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
-from kam.screens import insight_forms, insight_views
+from kam.dialogs import insight as insight_forms
+from kam.screens import insight_views
 from kam.screens.account.tab import AccountTab
 
 

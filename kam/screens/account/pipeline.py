@@ -10,7 +10,8 @@ from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
-from kam.screens import deal_forms, deal_views
+from kam.dialogs import deals as deal_forms
+from kam.screens import deal_views
 from kam.screens.account.tab import AccountTab, filter_box
 from kam.services.pipeline import deals
 from kam.services.pipeline.deals import DealRow, stage_words

@@ -7,7 +7,7 @@ from textual.binding import Binding
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
-from kam.screens import plan_forms
+from kam.dialogs import plans as plan_forms
 from kam.screens.account.tab import AccountTab
 from kam.services.contact_plan import plans
 from kam.services.unit import Intent

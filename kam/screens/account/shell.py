@@ -18,6 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import ContentSwitcher, Input, Static
 
+from kam.dialogs.form import ConfirmScreen
 from kam.screens.account.contacts import ContactsTab
 from kam.screens.account.health import HealthTab
 from kam.screens.account.history import HistoryTab
@@ -30,7 +31,6 @@ from kam.screens.account.tab import AccountTab
 from kam.screens.account.team import TeamTab
 from kam.screens.account.wallet import WalletTab
 from kam.screens.base import KamScreen
-from kam.screens.form import ConfirmScreen
 from kam.services.people.contacts import ContactRow
 from kam.services.unit import Intent
 from kam.services.workspace import Workspace, load_insight, load_workspace

@@ -10,7 +10,7 @@ from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
-from kam.screens import workspace_forms as forms
+from kam.dialogs import workspace as forms
 
 if TYPE_CHECKING:
     from kam.screens.account.shell import AccountScreen

@@ -9,9 +9,9 @@ from textual.binding import Binding
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
+from kam.dialogs import workspace as forms
 from kam.models.enums import TeamRole
 from kam.screens import account_views as views
-from kam.screens import workspace_forms as forms
 from kam.screens.account.tab import AccountTab, filter_box
 from kam.services.people import team
 from kam.services.unit import Intent

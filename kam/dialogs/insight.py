@@ -6,10 +6,10 @@ from __future__ import annotations
 import uuid
 
 from kam import schema
+from kam.dialogs.form import FieldSpec, FormScreen, choices_of, form_fields
+from kam.dialogs.workspace import Done, open_form
 from kam.models.enums import ComplaintSeverity
 from kam.screens.base import DataMixin
-from kam.screens.form import FieldSpec, FormScreen, choices_of, form_fields
-from kam.screens.workspace_forms import Done, open_form
 from kam.services.health import feedback
 from kam.services.unit import Intent
 from kam.services.wallet import share_of_wallet

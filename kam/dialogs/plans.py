@@ -9,10 +9,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from kam.dialogs.form import ConfirmScreen, FieldSpec, FormScreen, choices_of
+from kam.dialogs.workspace import Done, member_choices, open_form
 from kam.models.enums import ActivityKind, Sentiment
 from kam.screens.base import DataMixin
-from kam.screens.form import ConfirmScreen, FieldSpec, FormScreen, choices_of
-from kam.screens.workspace_forms import Done, member_choices, open_form
 from kam.services.contact_plan import choices, plans
 from kam.services.contact_plan.plans import POLICY_NAMES, words
 from kam.services.unit import Intent

@@ -11,13 +11,13 @@ from collections.abc import Callable
 from typing import Any
 
 from kam import schema
+from kam.dialogs.form import FieldSpec, FormScreen, choices_of, form_fields
 from kam.models.enums import (
     NeedKind,
     NeedVisibility,
     TeamRole,
 )
 from kam.screens.base import DataMixin
-from kam.screens.form import FieldSpec, FormScreen, choices_of, form_fields
 from kam.services.accounts import account_edit
 from kam.services.history.changes import as_words
 from kam.services.people import contacts, team

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 from textual.suggester import Suggester
 
 from kam import schema
+from kam.dialogs.form import FieldSpec, FormScreen, form_fields
+from kam.dialogs.workspace import Done, member_choices, open_form
 from kam.models.enums import OPEN_STAGES, OpportunityStage
 from kam.screens.base import DataMixin
-from kam.screens.form import FieldSpec, FormScreen, form_fields
-from kam.screens.workspace_forms import Done, member_choices, open_form
 from kam.services.accounts import listing
 from kam.services.people.team import MemberChoice
 from kam.services.pipeline import deals

@@ -1,0 +1,1 @@
+"""Forms, confirmations and pickers: the modal screens other screens open."""
