@@ -307,7 +307,7 @@ def review_in_process(db: Path, runs: int) -> dict[str, float]:
     review screen has it)."""
     from kam.db import open_database
     from kam.services.classify import pareto
-    from kam.services.health import score
+    from kam.services.health import stored as score
     from kam.services.portfolio import indicators
     from kam.services.review import meeting
 

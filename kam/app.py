@@ -437,7 +437,7 @@ class KamApp(App[None]):
 
     def ensure_health(self) -> None:
         """Refresh the stored health (and the classification under it) if anything moved."""
-        from kam.services.health import score as health
+        from kam.services.health import stored as health
 
         self.ensure_classified()
         self._ensure(health.is_current, health.refresh)

@@ -63,7 +63,7 @@ from kam.models.enums import (
 )
 from kam.services import settings as settings_service
 from kam.services.classify import pareto
-from kam.services.health import score
+from kam.services.health import stored as health
 
 DEMO_MARKER = "demo"
 PARETO_ALPHA = 1.25
@@ -508,8 +508,8 @@ def build_demo(
         pareto.refresh(session, as_of, force=True, moved_at=now)
         say("scoring health")
         # Four weeks ago first, so the history shows which accounts are falling.
-        score.record_week(session, as_of - timedelta(days=28))
-        score.refresh(session, as_of, force=True)
+        health.record_week(session, as_of - timedelta(days=28))
+        health.refresh(session, as_of, force=True)
     return counts
 
 

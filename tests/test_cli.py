@@ -227,11 +227,11 @@ def pipeline_json(capsys: pytest.CaptureFixture[str], db: Path, *args: str) -> d
 def test_pipeline_report_agrees_with_the_forecast_every_screen_reads(
     demo_db: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from kam.services.pipeline import deals
+    from kam.services.pipeline import filters, forecast
 
     database = open_database(f"sqlite:///{demo_db}")
     with database.read() as session:
-        board = deals.forecast(session, deals.DealFilter(), date(2026, 11, 22), "stage")
+        board = forecast.forecast(session, filters.DealFilter(), date(2026, 11, 22), "stage")
     database.dispose()
     assert board.total.open_deals > 20 and board.total.won_minor > 0  # a real test
     for by in ("stage", "owner", "quarter", "account", "key"):

@@ -19,7 +19,7 @@ from kam.services.accounts.listing import (
     search,
 )
 from kam.services.classify import pareto
-from kam.services.health import score
+from kam.services.health import stored
 from kam.services.wallet.revenue import add_revenue
 
 TODAY = date(2026, 11, 22)
@@ -95,7 +95,7 @@ def test_default_order_is_revenue_descending_then_name(listed: Database) -> None
 def test_each_sort_orders_all_pages(listed: Database, sort: str, descending: bool) -> None:
     if sort == "health":
         with listed.write() as session:
-            assert score.refresh(session, date.today()) > 0
+            assert stored.refresh(session, date.today()) > 0
     rows = every_row(listed, AccountListQuery(sort=sort, descending=descending))
     key = {
         "name": lambda r: r.name.casefold(),

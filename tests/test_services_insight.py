@@ -18,7 +18,9 @@ from kam.services import workspace
 from kam.services.accounts import account_edit
 from kam.services.classify import pareto, segments
 from kam.services.contact_plan import plans
-from kam.services.health import feedback, score
+from kam.services.health import feedback, model, score
+from kam.services.health import stored as stored_health
+from kam.services.health.signals import growth
 from kam.services.people import contacts, team
 from kam.services.portfolio import overview as portfolio
 from kam.services.values import periods
@@ -340,14 +342,14 @@ def test_a_class_move_is_recorded_with_its_reason(database: Database, book) -> N
 # --- health ---------------------------------------------------------------------------------
 
 
-def _health(database: Database, account_id: uuid.UUID) -> score.Health:
+def _health(database: Database, account_id: uuid.UUID) -> model.Health:
     with database.read() as session:
         found = score.account_health(session, account_id, TODAY)
     assert found is not None
     return found
 
 
-def _signal(h: score.Health, key: str) -> score.Signal:
+def _signal(h: model.Health, key: str) -> model.Signal:
     return next(s for s in h.signals if s.key == key)
 
 
@@ -375,14 +377,14 @@ def test_the_silent_account_is_watched_and_red(database: Database, book) -> None
 
 
 def test_revenue_evidence_says_which_period_had_what() -> None:
-    def said(now: int, before: int, span=score._QUARTER) -> str:
-        return score._growth_signal("revenue_quarter", now, before, span, 7, 150).evidence
+    def said(now: int, before: int, span=growth.QUARTER) -> str:
+        return growth.judge_growth(now, before, span, 150)[1]
 
     assert said(74_640_00, 0) == (
         "new revenue: 74.6k in 3 months, none the same 3 months a year before"
     )
-    assert said(0, 0, score._YEAR) == "no revenue in 12 months nor the year before"
-    assert said(0, 88_000_00, score._YEAR) == "no revenue in 12 months (88.0k the year before)"
+    assert said(0, 0, growth.YEAR) == "no revenue in 12 months nor the year before"
+    assert said(0, 88_000_00, growth.YEAR) == "no revenue in 12 months (88.0k the year before)"
     assert said(50_00, 100_00) == "revenue -50% in 3 months, year on year (100 → 50)"
 
 
@@ -430,7 +432,7 @@ def test_with_no_major_account_the_smallest_core_one_sets_the_floor(database: Da
         assert account_health(session, faded) is not None
 
 
-def account_health(session, account_id: uuid.UUID) -> score.Health | None:
+def account_health(session, account_id: uuid.UUID) -> model.Health | None:
     return score.account_health(session, account_id, TODAY)
 
 
@@ -475,12 +477,12 @@ def test_the_at_risk_list_and_stored_health_agree_with_the_live_score(
     database: Database, book
 ) -> None:
     with database.write() as session:
-        scored = score.refresh(session, TODAY)
-        assert score.refresh(session, TODAY) == 0  # nothing moved: kept
+        scored = stored_health.refresh(session, TODAY)
+        assert stored_health.refresh(session, TODAY) == 0  # nothing moved: kept
     assert scored >= 4
     with database.read() as session:
-        stored = score.stored(session)
-        risky = {r.account_id: r for r in score.at_risk(session)}
+        stored = stored_health.stored(session)
+        risky = {r.account_id: r for r in stored_health.at_risk(session)}
     for key in ("grower", "silent", "single", "white"):
         assert stored[book[key]].score == _health(database, book[key]).score
     assert "red" in risky[book["silent"]].why_listed
@@ -490,7 +492,7 @@ def test_the_at_risk_list_and_stored_health_agree_with_the_live_score(
     # A change anywhere behind a signal makes the stored health stale.
     with database.write() as session:
         feedback.open_complaint(session, book["white"], {"summary": "Wrong invoice"}, TODAY)
-        assert not score.is_current(session, TODAY)
+        assert not stored_health.is_current(session, TODAY)
 
 
 def test_a_fall_over_four_weeks_is_seen(database: Database, book) -> None:
@@ -498,41 +500,41 @@ def test_a_fall_over_four_weeks_is_seen(database: Database, book) -> None:
         plans.log_activity(
             session, book["white"], {"kind": "call", "occurred_on": "2026-10-20"}, ME, TODAY
         )
-        score.record_week(session, date(2026, 10, 25))
+        stored_health.record_week(session, date(2026, 10, 25))
         feedback.open_complaint(
             session, book["white"], {"severity": "high", "summary": "Outage"}, TODAY
         )
         feedback.open_complaint(
             session, book["white"], {"severity": "high", "summary": "Outage again"}, TODAY
         )
-        score.refresh(session, TODAY)
+        stored_health.refresh(session, TODAY)
     with database.read() as session:
-        white = score.stored(session)[book["white"]]
-        by_fall = score.at_risk(session, order="fall")
+        white = stored_health.stored(session)[book["white"]]
+        by_fall = stored_health.at_risk(session, order="fall")
     assert white.previous_score is not None and white.change is not None and white.change < 0
     assert by_fall[0].change is not None and by_fall[0].change <= by_fall[-1].change
 
 
 def test_settings_are_checked() -> None:
     with pytest.raises(InputErrors):
-        score.HealthSettings(red_below=80, amber_below=70).check()
+        model.HealthSettings(red_below=80, amber_below=70).check()
     with pytest.raises(InputErrors):
         segments.SegmentSettings(high_value_top=0).check()
 
 
 def test_an_edit_rescores_only_the_accounts_it_touched(database: Database, book) -> None:
     with database.write() as session:
-        everyone = score.refresh(session, TODAY)
+        everyone = stored_health.refresh(session, TODAY)
     assert everyone >= 4
     with database.write() as session:
         feedback.open_complaint(
             session, book["white"], {"severity": "high", "summary": "Outage"}, TODAY
         )
     with database.write() as session:
-        assert score.refresh(session, TODAY) == 1  # only Whitespace GmbH again
-        assert score.is_current(session, TODAY)
+        assert stored_health.refresh(session, TODAY) == 1  # only Whitespace GmbH again
+        assert stored_health.is_current(session, TODAY)
     with database.read() as session:
-        stored = score.stored(session)
+        stored = stored_health.stored(session)
     assert len(stored) == everyone  # the others kept their scores
     assert stored[book["white"]].score == _health(database, book["white"]).score
     assert next(s for s in stored[book["white"]].signals if s.key == "complaints").score == 0
@@ -540,13 +542,13 @@ def test_an_edit_rescores_only_the_accounts_it_touched(database: Database, book)
     with database.write() as session:
         item = plans.create_item(session, book["grower"], {"kind": "call"}, ME, TODAY)
     with database.write() as session:
-        assert score.refresh(session, TODAY) == 1
+        assert stored_health.refresh(session, TODAY) == 1
         plans.remove_item(session, item.id, ME)
     with database.write() as session:
-        assert score.refresh(session, TODAY) == 1
+        assert stored_health.refresh(session, TODAY) == 1
     # Another day: everyone again.
     with database.write() as session:
-        assert score.refresh(session, date(2026, 11, 23)) == everyone
+        assert stored_health.refresh(session, date(2026, 11, 23)) == everyone
 
 
 def test_one_accounts_screen_reads_its_own_rows_not_the_portfolios(

@@ -18,8 +18,8 @@ from kam.services.accounts import account_edit
 from kam.services.classify import pareto
 from kam.services.history import changes as history
 from kam.services.people import team
-from kam.services.pipeline import deals
-from kam.services.pipeline.deals import DealFilter, Quarter
+from kam.services.pipeline import deals, filters, forecast, lists, stages
+from kam.services.pipeline.filters import DealFilter, Quarter
 
 TODAY = date(2026, 11, 22)
 ME = "Ann Lee"
@@ -44,16 +44,16 @@ def _set(database: Database, deal_id: uuid.UUID, **columns) -> None:
             setattr(deal, key, value)
 
 
-def _forecast(database: Database, by: str = "stage", **filters) -> deals.Forecast:
+def _forecast(database: Database, by: str = "stage", **filters) -> forecast.Forecast:
     with database.write() as session:
         pareto.refresh(session, TODAY)
     with database.read() as session:
-        return deals.forecast(session, DealFilter(**filters), TODAY, by)
+        return forecast.forecast(session, DealFilter(**filters), TODAY, by)
 
 
-def _rows(database: Database, **filters) -> list[deals.DealRow]:
+def _rows(database: Database, **filters) -> list[filters.DealRow]:
     with database.read() as session:
-        return deals.list_deals(session, DealFilter(**filters), TODAY, 0, 100)
+        return lists.list_deals(session, DealFilter(**filters), TODAY, 0, 100)
 
 
 @pytest.fixture
@@ -105,7 +105,7 @@ def test_weighted_forecast_counts_open_deals_at_their_probability_and_won_ones_i
 def test_forecast_groups_agree_with_the_total(
     database: Database, book: dict[str, uuid.UUID]
 ) -> None:
-    for by in deals.GROUPINGS:
+    for by in stages.GROUPINGS:
         result = _forecast(database, by)
         assert sum(r.weighted_minor for r in result.rows) == result.total.weighted_minor, by
         assert sum(r.won_minor for r in result.rows) == result.total.won_minor, by
@@ -120,13 +120,13 @@ def test_forecast_groups_agree_with_the_total(
         ("2026-Q3", 0, 700_000),  # won in August
         ("2026-Q4", 500_000, 0),
         ("2027-Q1", 1_800_000, 0),
-        (deals.NO_DATE, 10_000, 0),
+        (stages.NO_DATE, 10_000, 0),
     ]
     owners = {r.label: r.weighted_minor for r in _forecast(database, "owner").rows}
     assert owners == {"Bo Chen": 1_800_000, "Li Wei": 510_000, "(no owner)": 0}
-    stages = _forecast(database, "stage")
-    assert stages.row("proposal").weighted_minor == 500_000
-    assert stages.row("won").won_minor == 700_000
+    by_stage = _forecast(database, "stage")
+    assert by_stage.row("proposal").weighted_minor == 500_000
+    assert by_stage.row("won").won_minor == 700_000
 
 
 def test_a_forecast_head_sums_the_rows_it_leaves_out(
@@ -209,8 +209,8 @@ def test_a_deal_goes_stale_after_its_stage_threshold_without_a_move_or_an_activi
     assert _forecast(database).total.stale == 0
 
     with database.write() as session:  # negotiation may sit 20 days only
-        values = deals.pipeline_settings(session).values()
-        deals.save_pipeline_settings(session, by="lead", raw={**values, "stale_negotiation": "20"})
+        values = stages.pipeline_settings(session).values()
+        stages.save_pipeline_settings(session, by="lead", raw={**values, "stale_negotiation": "20"})
     assert {r.title: r for r in _rows(database)}["Plant"].stale
     assert _forecast(database).row("negotiation").stale == 1
 
@@ -231,8 +231,8 @@ def test_probability_follows_the_stage_setting_unless_set_by_hand(
     database: Database, book: dict[str, uuid.UUID]
 ) -> None:
     with database.write() as session:
-        values = deals.pipeline_settings(session).values()
-        deals.save_pipeline_settings(
+        values = stages.pipeline_settings(session).values()
+        stages.save_pipeline_settings(
             session, by="lead", raw={**values, "p_proposal": "60", "p_negotiation": "70"}
         )
     rows = {r.title: r for r in _rows(database)}
@@ -246,14 +246,14 @@ def test_probability_follows_the_stage_setting_unless_set_by_hand(
 
 def test_bad_stage_settings_are_named_and_nothing_is_saved(database: Database) -> None:
     with database.write() as session:
-        values = deals.pipeline_settings(session).values()
+        values = stages.pipeline_settings(session).values()
     with pytest.raises(InputErrors) as caught, database.write() as session:
-        deals.save_pipeline_settings(
+        stages.save_pipeline_settings(
             session, by="lead", raw={**values, "p_proposal": "150", "stale_qualification": "soon"}
         )
     assert set(caught.value.errors) == {"p_proposal", "stale_qualification"}
     with database.read() as session:
-        assert deals.pipeline_settings(session).probability[OpportunityStage.proposal] == 50
+        assert stages.pipeline_settings(session).probability[OpportunityStage.proposal] == 50
 
 
 def test_every_bad_field_of_a_deal_is_named_and_nothing_is_saved(database: Database) -> None:
@@ -400,7 +400,7 @@ def test_a_board_column_knows_where_a_moved_deal_lands(
     titles = [r.title for r in _rows(database, stage=OpportunityStage.qualification)]
     assert titles == ["Q3000", "Q2000", "Trial", "Q500"]
     with database.read() as session:
-        assert deals.deal_position(session, column, book["prospect"]) == 2
+        assert lists.deal_position(session, column, book["prospect"]) == 2
 
 
 def test_first_cards_of_every_column_match_each_column_read_alone(
@@ -410,13 +410,13 @@ def test_first_cards_of_every_column_match_each_column_read_alone(
         _deal(database, book["small"], title=f"more {amount}", amount_minor=amount, stage=stage)
     with database.read() as session:
         for f in (DealFilter(), DealFilter(text="co"), DealFilter(text="small", key=False)):
-            together = deals.first_cards(session, f, TODAY, limit=2)
+            together = lists.first_cards(session, f, TODAY, limit=2)
             for stage, cards in together.items():
-                alone = deals.list_deals(session, replace(f, stage=stage), TODAY, 0, 2)
+                alone = lists.list_deals(session, replace(f, stage=stage), TODAY, 0, 2)
                 assert [c.id for c in cards] == [c.id for c in alone], (f, stage)
         assert [
             c.title
-            for c in deals.first_cards(session, DealFilter(text="co"), TODAY)[
+            for c in lists.first_cards(session, DealFilter(text="co"), TODAY)[
                 OpportunityStage.proposal
             ]
         ] == ["more 20000", "Line upgrade", "more 300"]
@@ -442,7 +442,7 @@ def test_the_totals_and_a_text_filter_read_the_deals_index_alone(
         with database.read() as session:
             for f in (DealFilter(), DealFilter(text="line"), DealFilter(text="l")):
                 for by in ("stage", "owner", "quarter", "key"):
-                    deals.forecast(session, f, TODAY, by)
+                    forecast.forecast(session, f, TODAY, by)
     finally:
         sa_event.remove(database.engine, "before_cursor_execute", seen)
     with database.read() as session:

@@ -40,7 +40,7 @@ from kam.services.accounts import account_edit, listing
 from kam.services.classify import pareto
 from kam.services.contact_plan import plans
 from kam.services.people import team
-from kam.services.pipeline import deals
+from kam.services.pipeline import filters, forecast
 from kam.services.portfolio import indicators
 from kam.services.review import meeting
 from kam.services.wallet import share_of_wallet
@@ -172,13 +172,13 @@ def test_the_card_agrees_with_the_detailed_screens(
     with database.read() as session:
         card = meeting.review_card(session, account_id, TODAY)
         detail = listing.account_detail(session, account_id, TODAY)
-        forecast = deals.forecast(session, deals.DealFilter(account_id=account_id), TODAY,
+        deals_ahead = forecast.forecast(session, filters.DealFilter(account_id=account_id), TODAY,
                                      "stage")  # fmt: skip
     assert card.revenue_by_year == detail.revenue_by_year
     assert card.ytd_minor == 200_00 and card.same_period_last_year_minor == 180_00
     assert card.growth == pytest.approx(200 / 180 - 1)
     assert card.monthly_minor[-6] == 200_00 and sum(card.monthly_minor) == 380_00
-    assert card.weighted_minor == forecast.total.weighted_minor == 25_000_00
+    assert card.weighted_minor == deals_ahead.total.weighted_minor == 25_000_00
     assert [d.title for d in card.next_deals] == ["Line 2"]
     assert card.review.week == WEEK and card.review.note == ""
 

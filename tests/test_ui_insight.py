@@ -16,7 +16,7 @@ from kam.screens.risk import RiskScreen
 from kam.services.accounts import account_edit
 from kam.services.classify import pareto
 from kam.services.contact_plan import plans
-from kam.services.health import score
+from kam.services.health import stored
 from kam.services.people import contacts, team
 from kam.services.wallet import share_of_wallet
 from kam.services.wallet.revenue import add_revenue
@@ -191,7 +191,7 @@ async def test_the_at_risk_view_lists_the_fading_account_with_its_reason(db_path
 
     database = open_database(f"sqlite:///{db_path}")
     with database.read() as session:
-        assert score.is_current(session, TODAY)  # the view brought it up to date
+        assert stored.is_current(session, TODAY)  # the view brought it up to date
     database.dispose()
 
 

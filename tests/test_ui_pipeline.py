@@ -23,7 +23,8 @@ from kam.screens.pipeline import CardList, PipelineScreen
 from kam.services.accounts import account_edit
 from kam.services.people import team
 from kam.services.pipeline import deals as pipeline
-from kam.services.pipeline.deals import DealFilter
+from kam.services.pipeline import forecast
+from kam.services.pipeline.filters import DealFilter
 from kam.services.wallet.revenue import add_revenue
 from kam.widgets.lazy_table import LazyTable
 from tests.support import TODAY, USER, choose, error_text, make_app, settle, shown, type_into
@@ -275,7 +276,7 @@ async def test_the_account_pipeline_tab_adds_moves_and_totals_the_accounts_deals
     assert found["Service"].stage == OpportunityStage.qualification
     database = open_database(f"sqlite:///{db_path}")
     with database.read() as session:
-        total = pipeline.forecast(
+        total = forecast.forecast(
             session, DealFilter(account_id=found["Service"].account_id), TODAY
         ).total
     database.dispose()

@@ -46,7 +46,7 @@ def bring_up_to_date(database, as_of: date, *, health: bool = False) -> None:
     """Refresh the stored classification and segments (and health) if their inputs moved, as
     the app does, so reports and screens show the same numbers."""
     from kam.services.classify import pareto as classify
-    from kam.services.health import score as health_service
+    from kam.services.health import stored as health_service
 
     with database.read() as session:
         current = classify.is_current(session, as_of) and (

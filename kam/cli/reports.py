@@ -36,17 +36,15 @@ def report(args: argparse.Namespace) -> int:
 
 def _pipeline_report(args: argparse.Namespace) -> int:
     from kam.reports.text import pipeline_report
-    from kam.services.pipeline import deals as pipeline
+    from kam.services.pipeline import filters, forecast
 
     as_of = args.as_of or date.today()
-    quarter = pipeline.Quarter.parse(args.quarter) if args.quarter else None
+    quarter = filters.Quarter.parse(args.quarter) if args.quarter else None
     database = open_db(args)
     try:
         bring_up_to_date(database, as_of)
         with database.read() as session:
-            result = pipeline.forecast(
-                session, pipeline.DealFilter(quarter=quarter), as_of, args.by
-            )
+            result = forecast.forecast(session, filters.DealFilter(quarter=quarter), as_of, args.by)
     finally:
         database.dispose()
     write_output(pipeline_report(result, args.format), args.output)
@@ -56,7 +54,7 @@ def _pipeline_report(args: argparse.Namespace) -> int:
 def _insight_report(args: argparse.Namespace) -> int:
     from kam.reports import text as reports
     from kam.services.classify import segments
-    from kam.services.health import score as health
+    from kam.services.health import stored as health
     from kam.services.wallet import share_of_wallet as wallet
 
     as_of = args.as_of or date.today()

@@ -19,8 +19,8 @@ from kam.models.enums import OPEN_STAGES, OpportunityStage
 from kam.screens.base import DataMixin
 from kam.services.accounts import listing
 from kam.services.people.team import MemberChoice
-from kam.services.pipeline import deals
-from kam.services.pipeline.deals import PipelineSettings, stage_words
+from kam.services.pipeline import deals, stages
+from kam.services.pipeline.stages import PipelineSettings, stage_words
 from kam.services.unit import Intent
 
 if TYPE_CHECKING:
@@ -151,7 +151,7 @@ def stage_settings(screen: DataMixin, done: Done) -> None:
             "Pipeline stages: probability and when a deal goes stale",
             fields,
             settings.values(),
-            Intent(deals.save_pipeline_settings, by=screen.kam.user),
+            Intent(stages.save_pipeline_settings, by=screen.kam.user),
         )
 
-    open_form(screen, Intent(deals.pipeline_settings), build, done)
+    open_form(screen, Intent(stages.pipeline_settings), build, done)

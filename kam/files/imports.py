@@ -825,7 +825,7 @@ _DEAL_COLUMNS = (
 
 
 def _plan_opportunities(rows: list[_Row], plan: KindPlan, lookup: Lookup, options: Options):
-    from kam.services.pipeline.deals import CLOSED_STAGES, DEFAULT_PROBABILITY, pipeline_settings
+    from kam.services.pipeline.stages import CLOSED_STAGES, DEFAULT_PROBABILITY, pipeline_settings
 
     settings = pipeline_settings(lookup.session)
     table = Opportunity.__table__

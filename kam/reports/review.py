@@ -20,7 +20,7 @@ from kam.files.tabular import private_file
 from kam.models import Account, Review, TierChange
 from kam.models.enums import ClassificationField
 from kam.services.classify.pareto import is_upgrade
-from kam.services.health import score as health
+from kam.services.health import stored as health
 from kam.services.history.changes import as_words
 from kam.services.portfolio import indicators
 from kam.services.review import meeting
@@ -113,7 +113,7 @@ def _reviewed(session: Session, account_id: uuid.UUID, week: str, as_of: date) -
 
 def _moves(session: Session, start: date, end: date) -> list[TierMove]:
     tc, acct = TierChange.__table__, Account.__table__
-    from kam.services.pipeline.deals import local_midnight_utc
+    from kam.services.pipeline.filters import local_midnight_utc
 
     rows = session.connection().execute(
         sa.select(acct.c.name, tc.c.from_value, tc.c.to_value, tc.c.changed_at, tc.c.reason)

@@ -7,8 +7,8 @@ from kam.models.enums import Segment, ValueTier
 from kam.services.classify.pareto import Classification, ClassificationSettings
 from kam.services.classify.segments import GROUP_WORDS, SEGMENT_WORDS, SegmentRow, SegmentSummary
 from kam.services.contact_plan.plans import AgendaRow, section_of, words
-from kam.services.health.score import HealthSummary, RiskRow
-from kam.services.pipeline.deals import Forecast
+from kam.services.health.stored import HealthSummary, RiskRow
+from kam.services.pipeline.forecast import Forecast
 from kam.services.sql.bulk import dashed
 from kam.services.values.formatting import cell_len, fit, money, percent, text_table
 from kam.services.wallet.share_of_wallet import (

@@ -5,7 +5,10 @@ from __future__ import annotations
 from rich.console import Group, RenderableType
 from rich.text import Text
 
-from kam.services.pipeline.deals import DealRow, ForecastRow, StageStep, stage_words
+from kam.services.pipeline.deals import StageStep
+from kam.services.pipeline.filters import DealRow
+from kam.services.pipeline.forecast import ForecastRow
+from kam.services.pipeline.stages import stage_words
 from kam.services.values.formatting import fit, money, money_short
 from kam.widgets.pairs import Pairs
 

@@ -9,7 +9,7 @@ from rich.text import Text
 from kam.services.accounts.listing import TierMove
 from kam.services.classify.segments import SEGMENT_WORDS, Behaviour
 from kam.services.health.feedback import ComplaintRow, SurveyRow
-from kam.services.health.score import Health
+from kam.services.health.model import Health
 from kam.services.values.formatting import money, money_short, percent
 from kam.services.wallet import share_of_wallet
 from kam.services.wallet.share_of_wallet import WalletCell, WalletView

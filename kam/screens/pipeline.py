@@ -30,8 +30,10 @@ from kam.dialogs.form import ConfirmScreen
 from kam.models.enums import OPEN_STAGES, AccountClass, OpportunityStage, ValueTier
 from kam.screens import deal_views
 from kam.screens.base import KamScreen
-from kam.services.pipeline import deals
-from kam.services.pipeline.deals import DealFilter, DealRow, Forecast, Quarter, stage_words
+from kam.services.pipeline import board, deals, forecast, lists
+from kam.services.pipeline.filters import DealFilter, DealRow, Quarter
+from kam.services.pipeline.forecast import Forecast
+from kam.services.pipeline.stages import stage_words
 from kam.services.unit import Intent
 from kam.services.values.formatting import fit, money, money_short
 from kam.widgets.keybar import KeyBar
@@ -81,11 +83,11 @@ class DealSource:
     def count(self) -> int:
         if _reads_classification(self.query):
             self.prepare()  # bring the stored classification up to date first
-        return Intent(deals.count_deals, self.query).run(self.database)
+        return Intent(lists.count_deals, self.query).run(self.database)
 
     def fetch(self, offset: int, limit: int) -> Sequence[DealRow]:
         page = Intent(
-            deals.list_deals,
+            lists.list_deals,
             self.query,
             self.today,
             offset,
@@ -212,7 +214,7 @@ class PipelineScreen(KamScreen):
     def on_mount(self) -> None:
         self.sub_title = "Pipeline"
         self.load(
-            Intent(deals.filter_choices),
+            Intent(board.filter_choices),
             self._choices_loaded,
             group="deal-choices",
             classified=False,
@@ -265,7 +267,7 @@ class PipelineScreen(KamScreen):
 
         needs = _reads_classification(f) or view == "forecast"  # the key-account split
         self.load(
-            Intent(deals.board_pages, f, today, size, cursors),
+            Intent(board.board_pages, f, today, size, cursors),
             lambda v: arrive("cards", v),
             group="board-cards",
             classified=needs,
@@ -318,7 +320,7 @@ class PipelineScreen(KamScreen):
 
         for by in groupings:
             self.load(
-                Intent(deals.forecast, f, today, by),
+                Intent(forecast.forecast, f, today, by),
                 lambda result, by=by: arrive(by, result),
                 group=f"deal-totals-{by}",
                 classified=needs,
@@ -497,7 +499,7 @@ class PipelineScreen(KamScreen):
     @on(LazyTable.HeaderClicked, "#deal-list")
     def _header_clicked(self, event: LazyTable.HeaderClicked) -> None:
         key = event.column.key
-        if key not in deals.SORTS:
+        if key not in lists.SORTS:
             return
         if key == self.sort:
             self.descending = not self.descending
@@ -609,7 +611,7 @@ class PipelineScreen(KamScreen):
             self.notify(f"{moved.title} → {stage_words(moved.stage)}", timeout=2)
 
         self.load(
-            Intent(deals.move_on_board, deal.id, step, user, today, f),
+            Intent(board.move_on_board, deal.id, step, user, today, f),
             done,
             group="write",
             classified=False,

@@ -13,9 +13,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Static
 
+from kam.models.enums import HealthBand
 from kam.screens.base import KamScreen
-from kam.services.health import score
-from kam.services.health.score import RiskRow
+from kam.services.health import stored
+from kam.services.health.stored import RiskRow
 from kam.services.unit import Intent
 from kam.widgets.badges import BAND_STYLES, health_cell
 from kam.widgets.keybar import KeyBar
@@ -44,10 +45,10 @@ class RiskSource:
         self.database, self.order = database, order
 
     def count(self) -> int:
-        return Intent(score.count_at_risk).run(self.database)
+        return Intent(stored.count_at_risk).run(self.database)
 
     def fetch(self, offset: int, limit: int) -> Sequence[Any]:
-        return Intent(score.at_risk, self.order, offset, limit).run(self.database)
+        return Intent(stored.at_risk, self.order, offset, limit).run(self.database)
 
 
 class RiskScreen(KamScreen):
@@ -104,19 +105,19 @@ class RiskScreen(KamScreen):
 
         if force:  # worked out afresh, then shown
             self.load(
-                Intent(score.refresh, kam.today, force=True),
-                lambda _: self.load(Intent(score.summary), show, group="risk"),
+                Intent(stored.refresh, kam.today, force=True),
+                lambda _: self.load(Intent(stored.summary), show, group="risk"),
                 group="risk",
                 health=True,
             )
         else:
-            self.load(Intent(score.summary), show, group="risk", health=True)
+            self.load(Intent(stored.summary), show, group="risk", health=True)
 
-    def _show_summary(self, summary: score.HealthSummary) -> None:
+    def _show_summary(self, summary: stored.HealthSummary) -> None:
         line = Text(f"{summary.at_risk:,} at risk", style="bold")
         line.append(f" of {summary.watched:,} watched accounts:  ")
         for band in ("red", "amber", "green"):
-            line.append(f"● {summary.bands[band]:,} {band}  ", BAND_STYLES[score.HealthBand(band)])
+            line.append(f"● {summary.bands[band]:,} {band}  ", BAND_STYLES[HealthBand(band)])
         line.append(f"· {ORDERS[self.order]} · as of {self.kam.today}", "dim")
         self.query_one("#risk-summary", Static).update(line)
 

@@ -19,13 +19,17 @@ from kam.services.classify.pareto import ClassificationSettings
 from kam.services.contact_plan import plans
 from kam.services.health import feedback
 from kam.services.health import score as health
+from kam.services.health.model import Health
 from kam.services.history import changes as history
 from kam.services.history.changes import HistoryRow
 from kam.services.people import contacts, team
 from kam.services.people.contacts import ContactRow
 from kam.services.people.team import TeamRow, Threading
 from kam.services.pipeline import deals as pipeline
-from kam.services.pipeline.deals import DealFilter, DealRow, Forecast, StageStep
+from kam.services.pipeline import forecast, lists
+from kam.services.pipeline.deals import StageStep
+from kam.services.pipeline.filters import DealFilter, DealRow
+from kam.services.pipeline.forecast import Forecast
 from kam.services.unit import reads
 from kam.services.wallet import share_of_wallet as wallet
 
@@ -53,7 +57,7 @@ class Workspace:
     # What kam works out about the account, read just after the rest (load_insight), so the
     # screen opens without waiting for it.
     wallet: wallet.WalletView | None = None
-    health: health.Health | None = None  # None: not a watched account (or not read yet)
+    health: Health | None = None  # None: not a watched account (or not read yet)
     behaviour: segments.Behaviour | None = None
     complaints: list[feedback.ComplaintRow] = field(default_factory=list)
     surveys: list[feedback.SurveyRow] = field(default_factory=list)
@@ -87,7 +91,7 @@ class Workspace:
 def load_workspace(session: Session, account_id: uuid.UUID, today: date) -> Workspace:
     detail = listing.account_detail(session, account_id, today)
     mine = DealFilter(account_id=account_id)
-    deals = pipeline.list_deals(session, mine, today, 0, DEAL_LIMIT) + pipeline.list_deals(
+    deals = lists.list_deals(session, mine, today, 0, DEAL_LIMIT) + lists.list_deals(
         session, replace(mine, state="closed"), today, 0, DEAL_LIMIT, sort="close"
     )
     account, cls = detail.account, detail.classification
@@ -101,7 +105,7 @@ def load_workspace(session: Session, account_id: uuid.UUID, today: date) -> Work
         threading=team.threading(session, account_id),
         history=history.account_history(session, account_id),
         deals=deals,
-        forecast=pipeline.forecast(session, mine, today, "stage"),
+        forecast=forecast.forecast(session, mine, today, "stage"),
         stage_paths=pipeline.stage_paths(session, [d.id for d in deals]),
         plan=plan,
         activities=plans.account_activities(session, account_id, limit=ACTIVITY_LIMIT),

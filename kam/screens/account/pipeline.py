@@ -14,7 +14,8 @@ from kam.dialogs import deals as deal_forms
 from kam.screens import deal_views
 from kam.screens.account.tab import AccountTab, filter_box
 from kam.services.pipeline import deals
-from kam.services.pipeline.deals import DealRow, stage_words
+from kam.services.pipeline.filters import DealRow
+from kam.services.pipeline.stages import stage_words
 from kam.services.unit import Intent
 from kam.services.values.formatting import money
 

@@ -222,7 +222,8 @@ def _ranked(session: Session, as_of: date, f: QueueFilter) -> sa.Subquery:
     """The key accounts with the priority of their most urgent reason (NULL: no reason and
     not reviewed this week), computed by the database for all of them at once. Each reason is
     a set the database builds once (`IN (SELECT ...)`), not a subquery per account."""
-    from kam.services.pipeline.deals import pipeline_settings, stale_condition
+    from kam.services.pipeline.filters import stale_condition
+    from kam.services.pipeline.stages import pipeline_settings
 
     week, weeks = iso_week(as_of), unreviewed_weeks(session)
     account = _cls.c.account_id
@@ -339,7 +340,8 @@ def _chunks(ids: Sequence[uuid.UUID], size: int = 500):
 def _with_reasons(
     session: Session, as_of: date, f: QueueFilter, ids: Sequence[uuid.UUID]
 ) -> list[QueueRow]:
-    from kam.services.pipeline.deals import pipeline_settings, stale_condition
+    from kam.services.pipeline.filters import stale_condition
+    from kam.services.pipeline.stages import pipeline_settings
 
     conn = session.connection()
     week = iso_week(as_of)
@@ -438,7 +440,7 @@ def _with_reasons(
 
 
 def _midnight(day: date):
-    from kam.services.pipeline.deals import local_midnight_utc
+    from kam.services.pipeline.filters import local_midnight_utc
 
     return local_midnight_utc(day)
 
@@ -672,14 +674,14 @@ def review_card(session: Session, account_id: uuid.UUID, as_of: date) -> ReviewC
     from kam.services.accounts import listing as accounts
     from kam.services.contact_plan import plans
     from kam.services.health import score as health
-    from kam.services.pipeline import deals as pipeline
+    from kam.services.pipeline import filters, forecast, lists
     from kam.services.wallet import share_of_wallet
 
     detail = accounts.account_detail(session, account_id, as_of)
     account, cls = detail.account, detail.classification
-    mine = pipeline.DealFilter(account_id=account_id)
-    forecast = pipeline.forecast(session, mine, as_of, "stage")
-    deals = pipeline.list_deals(session, mine, as_of, 0, 3, sort="close", descending=False)
+    mine = filters.DealFilter(account_id=account_id)
+    ahead = forecast.forecast(session, mine, as_of, "stage")
+    deals = lists.list_deals(session, mine, as_of, 0, 3, sort="close", descending=False)
     view = share_of_wallet.account_wallet(session, account_id, as_of)
     latest = view.latest
     total = view.totals.get(latest) if latest else None
@@ -705,8 +707,8 @@ def review_card(session: Session, account_id: uuid.UUID, as_of: date) -> ReviewC
         wallet_share=total.share if total else None,
         wallet_period=latest.label if latest else None,
         wallet_change=total.share_change if total else None,
-        weighted_minor=forecast.total.weighted_minor,
-        open_deals=forecast.total.open_deals,
+        weighted_minor=ahead.total.weighted_minor,
+        open_deals=ahead.total.open_deals,
         next_deals=[d for d in deals if d.open],
         last_contact=plans.last_contact(session, account_id),
         overdue_items=overdue,
