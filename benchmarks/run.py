@@ -309,7 +309,7 @@ def review_in_process(db: Path, runs: int) -> dict[str, float]:
     from kam.services.classify import pareto
     from kam.services.health import stored as score
     from kam.services.portfolio import indicators
-    from kam.services.review import meeting
+    from kam.services.review import cards, queue
 
     database = open_database(f"sqlite:///{db}")
     try:
@@ -317,11 +317,11 @@ def review_in_process(db: Path, runs: int) -> dict[str, float]:
             pareto.refresh(session, AS_OF)
             score.refresh(session, AS_OF)
         with database.read() as session:
-            first = meeting.queue_order(session, AS_OF).ids[0]
+            first = queue.queue_order(session, AS_OF).ids[0]
 
         def queue(session) -> None:  # what the screen reads: the order, then the first page
-            order = meeting.queue_order(session, AS_OF)
-            meeting.queue_rows(session, AS_OF, meeting.QueueFilter(), order.ids[:100])
+            order = queue.queue_order(session, AS_OF)
+            queue.queue_rows(session, AS_OF, queue.QueueFilter(), order.ids[:100])
 
         def timed(work: Callable[[object], object]) -> float:
             started = time.perf_counter()
@@ -332,7 +332,7 @@ def review_in_process(db: Path, runs: int) -> dict[str, float]:
         return {
             "review_queue_ms": 1000 * median_of(runs, lambda: timed(queue)),
             "review_card_ms": 1000
-            * median_of(runs, lambda: timed(lambda s: meeting.review_card(s, first, AS_OF))),
+            * median_of(runs, lambda: timed(lambda s: cards.review_card(s, first, AS_OF))),
             "headline_s": median_of(runs, lambda: timed(lambda s: indicators.headline(s, AS_OF))),
         }
     finally:

@@ -25,7 +25,7 @@ from kam.services.classify import pareto
 from kam.services.contact_plan import plans
 from kam.services.people import contacts, team
 from kam.services.pipeline import deals
-from kam.services.review import meeting
+from kam.services.review import meeting, weeks
 from kam.services.values.parsing import parse_date, relative_date
 from kam.services.wallet.revenue import add_revenue
 from kam.widgets.lazy_table import LazyTable
@@ -139,11 +139,11 @@ def test_a_review_action_typed_without_a_date_is_due_in_the_team_s_span(database
     with database.write() as session:
         ann = team.create_member(session, {"name": USER})
         acme = account_edit.create_account(session, "Acme", owner_id=ann.id)
-        week = meeting.iso_week(TODAY)
+        week = weeks.iso_week(TODAY)
         meeting.add_action(
             session, acme.id, week, {"title": "Call back", "owner": USER}, USER, TODAY
         )
-        settings_service.save(session, meeting.ReviewSettings(action_due_days=3), by="lead")
+        settings_service.save(session, weeks.ReviewSettings(action_due_days=3), by="lead")
         meeting.add_action(
             session, acme.id, week, {"title": "Send prices", "owner": USER}, USER, TODAY
         )

@@ -42,7 +42,7 @@ from kam.services.contact_plan import plans
 from kam.services.people import team
 from kam.services.pipeline import filters, forecast
 from kam.services.portfolio import indicators
-from kam.services.review import meeting
+from kam.services.review import account_plan, cards, meeting, queue, weeks
 from kam.services.wallet import share_of_wallet
 from kam.services.wallet.revenue import add_revenue
 
@@ -126,8 +126,8 @@ def test_the_queue_ranks_red_then_tier_then_overdue_then_deals_then_unreviewed(
     database: Database, book: dict[str, uuid.UUID]
 ) -> None:
     with database.read() as session:
-        queue = meeting.review_queue(session, TODAY)
-    names = [r.name for r in queue]
+        ranked = queue.review_queue(session, TODAY)
+    names = [r.name for r in ranked]
     assert names == [
         "Red Health",
         "Tier Moved",
@@ -136,7 +136,7 @@ def test_the_queue_ranks_red_then_tier_then_overdue_then_deals_then_unreviewed(
         "Long Unreviewed",
         "Reviewed Lately",  # done this week: stays in the list, marked
     ]
-    rows = {r.name: r for r in queue}
+    rows = {r.name: r for r in ranked}
     assert rows["Red Health"].reasons == ("red health (31)",)
     assert rows["Tier Moved"].reasons == ("tier gold → strategic",)
     assert rows["Overdue Item"].reasons == ("1 plan item overdue",)
@@ -150,16 +150,16 @@ def test_the_queue_filters_by_owner_class_and_tier_and_the_setting(
     database: Database, book: dict[str, uuid.UUID]
 ) -> None:
     with database.write() as session:
-        settings_service.save(session, meeting.ReviewSettings(unreviewed_weeks=2), by="lead")
+        settings_service.save(session, weeks.ReviewSettings(unreviewed_weeks=2), by="lead")
         with pytest.raises(InputError):
-            settings_service.save(session, meeting.ReviewSettings(unreviewed_weeks=0), by="lead")
+            settings_service.save(session, weeks.ReviewSettings(unreviewed_weeks=0), by="lead")
     with database.read() as session:
         bo = team.members(session)[0]
         assert bo.name == "Ann Lee"
-        everyone = {r.name for r in meeting.review_queue(session, TODAY)}
+        everyone = {r.name for r in queue.review_queue(session, TODAY)}
         bo_id = next(m.id for m in team.members(session) if m.name == "Bo Berg")
-        bos = meeting.review_queue(session, TODAY, meeting.QueueFilter(owner_id=bo_id))
-        gold = meeting.review_queue(session, TODAY, meeting.QueueFilter(tier=ValueTier.diamond))
+        bos = queue.review_queue(session, TODAY, queue.QueueFilter(owner_id=bo_id))
+        gold = queue.review_queue(session, TODAY, queue.QueueFilter(tier=ValueTier.diamond))
     assert "Bo Owns This" in everyone  # three weeks without review is too long at 2 weeks
     assert [r.name for r in bos] == ["Bo Owns This"]
     assert all(r.tier == ValueTier.diamond for r in gold)
@@ -170,7 +170,7 @@ def test_the_card_agrees_with_the_detailed_screens(
 ) -> None:
     account_id = book["Deal Moved"]
     with database.read() as session:
-        card = meeting.review_card(session, account_id, TODAY)
+        card = cards.review_card(session, account_id, TODAY)
         detail = listing.account_detail(session, account_id, TODAY)
         deals_ahead = forecast.forecast(session, filters.DealFilter(account_id=account_id), TODAY,
                                      "stage")  # fmt: skip
@@ -211,7 +211,7 @@ def test_the_meeting_writes_note_decisions_actions_stage_tier_and_reviewed(
             meeting.set_stage_or_tier(session, account_id, WEEK, {"relationship_stage": "value"},
                                      ME, TODAY)  # fmt: skip
     with database.read() as session:
-        card = meeting.review_card(session, account_id, TODAY)
+        card = cards.review_card(session, account_id, TODAY)
         account = session.get(Account, account_id)
         agenda = plans.list_agenda(session, plans.AgendaQuery(until=date(2026, 12, 31)), 0, 50)
         reviews = session.exec(sa.select(Review).where(Review.account_id == account_id,
@@ -244,19 +244,19 @@ def test_the_meeting_writes_note_decisions_actions_stage_tier_and_reviewed(
 def test_the_account_plan_and_its_objectives(database: Database, book) -> None:
     account_id = book["Tier Moved"]
     with database.write() as session:
-        meeting.save_plan(session, account_id, {
+        account_plan.save_plan(session, account_id, {
             "strategy": "Become their sole supplier of service in 2029; no low-margin parts.",
             "desired_stage": "strategic_partnership",
             "customer_goals": "Cut plant downtime by 20%",
         })  # fmt: skip
-        meeting.save_objective(session, account_id, {
+        account_plan.save_objective(session, account_id, {
             "title": "Service share", "measure": "share of wallet in Service", "target": "40%",
             "due_on": "2027-12-31", "status": "on_track",
         })  # fmt: skip
         with pytest.raises(InputErrors):
-            meeting.save_objective(session, account_id, {"title": "", "due_on": "soon"})
+            account_plan.save_objective(session, account_id, {"title": "", "due_on": "soon"})
     with database.read() as session:
-        plan = meeting.plan_view(session, account_id)
+        plan = cards.plan_view(session, account_id)
     assert plan.desired_stage == RelationshipStage.strategic_partnership
     assert plan.strategy.startswith("Become their sole supplier")
     assert [(o.title, o.target, o.due_on) for o in plan.objectives] == [
@@ -342,7 +342,9 @@ def test_the_report_holds_the_week(database: Database, book, tmp_path: Path) -> 
                           {"title": "Sponsor call", "owner": ME, "due_on": "2026-11-30"}, ME,
                           TODAY)  # fmt: skip
         meeting.mark_reviewed(session, book["Red Health"], WEEK, ME, TODAY)
-        meeting.save_plan(session, book["Red Health"], {"strategy": "Win back the service line"})
+        account_plan.save_plan(
+            session, book["Red Health"], {"strategy": "Win back the service line"}
+        )
     with database.read() as session:
         report = review_report.build(session, WEEK, TODAY)
     md = review_report.render(report, "md")
@@ -397,12 +399,12 @@ def test_within_a_reason_the_queue_runs_by_revenue_then_name_and_pages_agree(
     with database.write() as session:
         pareto.refresh(session, TODAY)
     with database.read() as session:
-        order = meeting.queue_order(session, TODAY)
-        whole = [r.name for r in meeting.review_queue(session, TODAY)]
+        order = queue.queue_order(session, TODAY)
+        whole = [r.name for r in queue.review_queue(session, TODAY)]
         pages = [
             r.name
             for start in range(0, len(order.ids), 2)
-            for r in meeting.queue_rows(session, TODAY, meeting.QueueFilter(), order.ids[start : start + 2])
+            for r in queue.queue_rows(session, TODAY, queue.QueueFilter(), order.ids[start : start + 2])
         ]  # fmt: skip
         first = order.ids[0]
     # all never reviewed: revenue down, equal revenue by name, no revenue last

@@ -14,7 +14,7 @@ from kam.demo import create_demo_database
 from kam.dialogs.form import FormScreen
 from kam.screens.review import ReviewScreen
 from kam.services.contact_plan import plans
-from kam.services.review import meeting
+from kam.services.review import cards, weeks
 from kam.widgets.lazy_table import LazyTable
 from tests.support import TODAY, settle
 
@@ -102,7 +102,7 @@ async def test_review_two_accounts_quit_and_find_everything(demo: Path, tmp_path
         await pilot.press("escape")
         await pilot.press("m")
         await settle(pilot)
-    week = meeting.iso_week(TODAY)
+    week = weeks.iso_week(TODAY)
 
     again = app_on(db)
     async with again.run_test(size=(120, 35)) as pilot:
@@ -121,7 +121,7 @@ async def test_review_two_accounts_quit_and_find_everything(demo: Path, tmp_path
         assert card.review.reviewed_on == TODAY and card.review.reviewer == lead(db)
     database = open_database(f"sqlite:///{db}")
     with database.read() as session:
-        second_card = meeting.review_card(session, second.account_id, TODAY)
+        second_card = cards.review_card(session, second.account_id, TODAY)
         agenda = plans.list_agenda(session, plans.AgendaQuery(until=TODAY.replace(day=30)), 0, 500)
     database.dispose()
     assert second_card.review.note == "Second account fine"

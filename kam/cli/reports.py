@@ -91,10 +91,10 @@ def _insight_report(args: argparse.Namespace) -> int:
 
 def _review_report(args: argparse.Namespace) -> int:
     from kam.reports import review as review_report
-    from kam.services.review import meeting
+    from kam.services.review import weeks
 
     as_of = args.as_of or date.today()
-    week = meeting.check_week(args.week) if args.week else meeting.iso_week(as_of)
+    week = weeks.check_week(args.week) if args.week else weeks.iso_week(as_of)
     database = open_db(args)
     try:
         bring_up_to_date(database, as_of, health=True)

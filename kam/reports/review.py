@@ -23,7 +23,7 @@ from kam.services.classify.pareto import is_upgrade
 from kam.services.health import stored as health
 from kam.services.history.changes import as_words
 from kam.services.portfolio import indicators
-from kam.services.review import meeting
+from kam.services.review import cards, weeks
 from kam.services.unit import reads
 from kam.services.values.formatting import percent
 
@@ -37,8 +37,8 @@ class ReviewedAccount:
     reviewer: str | None
     note: str
     decisions: list[str]
-    actions: list[meeting.ActionRow]
-    plan: meeting.PlanView
+    actions: list[cards.ActionRow]
+    plan: cards.PlanView
     health: str
 
 
@@ -67,8 +67,8 @@ class ReviewReport:
 
 
 def build(session: Session, week: str, as_of: date) -> ReviewReport:
-    week = meeting.check_week(week)
-    start = meeting.week_start(week)
+    week = weeks.check_week(week)
+    start = weeks.week_start(week)
     end = start + timedelta(days=7)
     seen_from = min(as_of, end - timedelta(days=1))
     worked_out = indicators.current_headline(session, seen_from)  # the stored ones if current
@@ -85,12 +85,12 @@ def build(session: Session, week: str, as_of: date) -> ReviewReport:
     for (account_id,) in rows:
         report.reviewed.append(_reviewed(session, account_id, week, seen_from))
     report.at_risk = health.at_risk(session)
-    report.moves = _moves(session, start - timedelta(days=meeting.TIER_DAYS - 7), end)
+    report.moves = _moves(session, start - timedelta(days=weeks.TIER_DAYS - 7), end)
     return report
 
 
 def _reviewed(session: Session, account_id: uuid.UUID, week: str, as_of: date) -> ReviewedAccount:
-    card = meeting.review_card(session, account_id, as_of)
+    card = cards.review_card(session, account_id, as_of)
     state = card.review
     health_words = (
         f"{card.health.band.value} {card.health.score}: {card.health.reasons}"

@@ -34,7 +34,7 @@ from kam.models.enums import (
 from kam.screens.base import KamScreen
 from kam.services.history.changes import as_words
 from kam.services.people import team
-from kam.services.review import meeting
+from kam.services.review import account_plan, cards, meeting, queue, weeks
 from kam.services.unit import Intent
 from kam.services.values.formatting import money_short, percent
 from kam.widgets.badges import BAND_STYLES, class_badge, health_badge, tier_badge
@@ -64,15 +64,15 @@ class QueueSource:
     """The queue's order is worked out once per refresh by the database; each page's rows and
     reasons are read when the page is shown."""
 
-    def __init__(self, database, order: meeting.QueueOrder, f: meeting.QueueFilter, today) -> None:
+    def __init__(self, database, order: queue.QueueOrder, f: queue.QueueFilter, today) -> None:
         self.database, self.order, self.filter, self.today = database, order, f, today
 
     def count(self) -> int:
         return len(self.order.ids)
 
-    def fetch(self, offset: int, limit: int) -> Sequence[meeting.QueueRow]:
+    def fetch(self, offset: int, limit: int) -> Sequence[queue.QueueRow]:
         ids = self.order.ids[offset : offset + limit]
-        return Intent(meeting.queue_rows, self.today, self.filter, ids).run(self.database)
+        return Intent(queue.queue_rows, self.today, self.filter, ids).run(self.database)
 
 
 class ReviewScreen(KamScreen):
@@ -95,8 +95,8 @@ class ReviewScreen(KamScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.filter = meeting.QueueFilter()
-        self.card: meeting.ReviewCard | None = None
+        self.filter = queue.QueueFilter()
+        self.card: cards.ReviewCard | None = None
         self.note_for: Any = None  # the account the note box holds
         self.note_timer: Timer | None = None
         self.note_dirty = False
@@ -129,7 +129,7 @@ class ReviewScreen(KamScreen):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        self.sub_title = f"Review {meeting.iso_week(self.kam.today)}"
+        self.sub_title = f"Review {weeks.iso_week(self.kam.today)}"
         table = self.query_one("#review-queue", LazyTable)
         self.watch(table, "cursor_row", self._cursor_moved, init=False)
         self.load(
@@ -159,7 +159,7 @@ class ReviewScreen(KamScreen):
 
         owner = value("#review-owner")
         cls, tier = value("#review-class"), value("#review-tier")
-        self.filter = meeting.QueueFilter(
+        self.filter = queue.QueueFilter(
             _uuid(owner) if owner else None,
             AccountClass(cls) if cls else None,
             ValueTier(tier) if tier else None,
@@ -169,7 +169,7 @@ class ReviewScreen(KamScreen):
     def _load_queue(self, *, keep_cursor: bool = False) -> None:
         kam, today, f = self.kam, self.kam.today, self.filter
 
-        def show(order: meeting.QueueOrder) -> None:
+        def show(order: queue.QueueOrder) -> None:
             table = self.query_one("#review-queue", LazyTable)
             table.set_source(QueueSource(kam.database, order, f, today), keep_cursor=keep_cursor)
             self.query_one("#review-status", Static).update(
@@ -178,9 +178,9 @@ class ReviewScreen(KamScreen):
             if not order.ids:
                 self._show_card(None)
 
-        self.load(Intent(meeting.queue_order, today, f), show, group="queue", health=True)
+        self.load(Intent(queue.queue_order, today, f), show, group="queue", health=True)
 
-    def _cells(self, row: meeting.QueueRow) -> list[tuple[str, object]]:
+    def _cells(self, row: queue.QueueRow) -> list[tuple[str, object]]:
         mark = ("✓", DONE) if row.reviewed else ("●", BAND_STYLES.get(row.band, DIM))
         return [mark, (row.name, None), (row.reasons[0] if row.reasons else "done", DIM)]
 
@@ -204,7 +204,7 @@ class ReviewScreen(KamScreen):
     def _load_card(self, account_id: Any) -> None:
         today = self.kam.today
         self.load(
-            Intent(meeting.review_card, account_id, today),
+            Intent(cards.review_card, account_id, today),
             self._show_card,
             group="card",
         )
@@ -216,7 +216,7 @@ class ReviewScreen(KamScreen):
 
     # --- the card -------------------------------------------------------------------------
 
-    def _show_card(self, card: meeting.ReviewCard | None) -> None:
+    def _show_card(self, card: cards.ReviewCard | None) -> None:
         self.card = card
         head = self.query_one("#card-head", Static)
         if card is None:
@@ -239,7 +239,7 @@ class ReviewScreen(KamScreen):
             self.note_for = card.account_id
             self.note_dirty = False
 
-    def _head(self, card: meeting.ReviewCard) -> Text:
+    def _head(self, card: cards.ReviewCard) -> Text:
         text = Text(card.name, "bold")
         text.append("  ")
         if card.account_class:
@@ -260,7 +260,7 @@ class ReviewScreen(KamScreen):
             text.append(f"\nwhy now: {'; '.join(row.reasons)}", "yellow")
         return text
 
-    def _figures(self, card: meeting.ReviewCard) -> Text:
+    def _figures(self, card: cards.ReviewCard) -> Text:
         today = self.kam.today
         text = Text()
         text.append("\nRevenue ", "bold")
@@ -316,7 +316,7 @@ class ReviewScreen(KamScreen):
             text.append(f" {card.health.reasons}", "dim")
         return text
 
-    def _plan(self, card: meeting.ReviewCard) -> Text:
+    def _plan(self, card: cards.ReviewCard) -> Text:
         plan = card.plan
         text = Text("\nPlan     ", "bold")
         if plan.empty:
@@ -333,7 +333,7 @@ class ReviewScreen(KamScreen):
             text.append(f"[{as_words(obj.status)}]", style or "dim")
         return text
 
-    def _actions(self, card: meeting.ReviewCard) -> Text:
+    def _actions(self, card: cards.ReviewCard) -> Text:
         today = self.kam.today
         open_ = [a for a in card.actions if a.status == ActionStatus.open]
         text = Text(f"\nActions  {len(open_)} open", "bold")
@@ -346,7 +346,7 @@ class ReviewScreen(KamScreen):
             text.append(f"\n  {mark} {action.title[:50]} · {action.owner or 'nobody'}{due}", style)
         return text
 
-    def _decisions(self, card: meeting.ReviewCard) -> Text:
+    def _decisions(self, card: cards.ReviewCard) -> Text:
         text = Text("Decisions", "bold")
         if not card.review.decisions:
             text.append("  none yet (d records one)", "dim")
@@ -389,7 +389,7 @@ class ReviewScreen(KamScreen):
         if self.note_dirty and self.note_for is not None:
             text = self.query_one("#review-note", TextArea).text
             self.note_unsaved[self.note_for] = text
-            self.note_queue[self.note_for] = (meeting.iso_week(self.kam.today), text)
+            self.note_queue[self.note_for] = (weeks.iso_week(self.kam.today), text)
             self.note_dirty = False
         if self.note_saving or not self.note_queue:
             return
@@ -427,7 +427,7 @@ class ReviewScreen(KamScreen):
         self._save_note_now()
         self.app.push_screen(FormScreen(title, fields, values, save), self._form_done(self.card))
 
-    def _form_done(self, card: meeting.ReviewCard) -> Callable[[Any], None]:
+    def _form_done(self, card: cards.ReviewCard) -> Callable[[Any], None]:
         def done(result: Any) -> None:
             if result is not None:
                 self._load_card(card.account_id)
@@ -436,7 +436,7 @@ class ReviewScreen(KamScreen):
         return done
 
     def _week(self) -> str:
-        return meeting.iso_week(self.kam.today)
+        return weeks.iso_week(self.kam.today)
 
     def action_decision(self) -> None:
         card, week = self.card, self._week()
@@ -468,7 +468,7 @@ class ReviewScreen(KamScreen):
 
         self._save_note_now()
         self.open_when_loaded(
-            Intent(meeting.default_action_due, today),
+            Intent(weeks.default_action_due, today),
             build,
             self._form_done(card),
             group="action-form",
@@ -576,7 +576,7 @@ def _uuid(text: str):
 # --- the account plan's forms and text, shared with the account screen's Plan tab ------------
 
 
-def plan_form(account_id, plan: meeting.PlanView) -> FormScreen:
+def plan_form(account_id, plan: cards.PlanView) -> FormScreen:
     return FormScreen(
         "Account plan",
         [
@@ -590,7 +590,7 @@ def plan_form(account_id, plan: meeting.PlanView) -> FormScreen:
             "desired_stage": plan.desired_stage,
             "customer_goals": plan.customer_goals,
         },
-        Intent(meeting.save_plan, account_id),
+        Intent(account_plan.save_plan, account_id),
     )  # fmt: skip
 
 
@@ -609,11 +609,11 @@ def objective_form(account_id) -> FormScreen:
         "New objective",
         _OBJECTIVE_FIELDS,
         {"status": ObjectiveStatus.open},
-        Intent(meeting.save_objective, account_id),
+        Intent(account_plan.save_objective, account_id),
     )
 
 
-def objective_update_form(plan: meeting.PlanView) -> FormScreen:
+def objective_update_form(plan: cards.PlanView) -> FormScreen:
     """Progress on one objective: its status and a line on where it stands."""
     first = plan.objectives[0]
     choices = [(o.title, str(o.id)) for o in plan.objectives]
@@ -624,11 +624,11 @@ def objective_update_form(plan: meeting.PlanView) -> FormScreen:
         "Progress on an objective",
         fields,
         {"objective": str(first.id), "status": first.status, "progress": first.progress},
-        Intent(meeting.update_objective),
+        Intent(account_plan.update_objective),
     )
 
 
-def plan_text(plan: meeting.PlanView) -> Text:
+def plan_text(plan: cards.PlanView) -> Text:
     if plan.empty:
         return Text("No account plan yet: e writes the strategy, n adds an objective.", "dim")
     text = Text("Strategy\n", "bold")
@@ -651,7 +651,7 @@ def plan_text(plan: meeting.PlanView) -> Text:
     return text
 
 
-def reviews_text(reviews: list[meeting.WeekReview]) -> Text:
+def reviews_text(reviews: list[cards.WeekReview]) -> Text:
     if not reviews:
         return Text("Not reviewed yet.", "dim")
     text = Text()

@@ -11,7 +11,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from kam.screens.account.tab import AccountTab
-from kam.services.review import meeting
+from kam.services.review import account_plan, cards
 from kam.services.unit import Intent
 
 
@@ -26,7 +26,7 @@ class ReviewsTab(AccountTab):
 
     def __init__(self) -> None:
         super().__init__()
-        self.plan: meeting.PlanView | None = None
+        self.plan: cards.PlanView | None = None
 
     def widgets(self) -> list[Widget]:
         return [
@@ -39,12 +39,12 @@ class ReviewsTab(AccountTab):
 
     def shown(self) -> None:
         self.account.load(
-            Intent(meeting.plan_and_reviews, self.account.account_id),
+            Intent(account_plan.plan_and_reviews, self.account.account_id),
             self._show,
             group="account-plan",
         )
 
-    def _show(self, loaded: tuple[meeting.PlanView, list[Any]]) -> None:
+    def _show(self, loaded: tuple[cards.PlanView, list[Any]]) -> None:
         from kam.screens.review import plan_text, reviews_text
 
         self.plan, reviews = loaded
