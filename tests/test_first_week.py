@@ -22,7 +22,7 @@ from kam.services import settings as settings_service
 from kam.services.accounts import account_edit, listing
 from kam.services.accounts.listing import AccountListQuery
 from kam.services.classify import pareto
-from kam.services.contact_plan import plans
+from kam.services.contact_plan import activities, agenda, plan_items
 from kam.services.people import contacts, team
 from kam.services.pipeline import deals
 from kam.services.review import meeting, weeks
@@ -55,7 +55,7 @@ def db_path(tmp_path: Path) -> Path:
             USER,
             TODAY,
         )
-        plans.create_item(
+        plan_items.create_item(
             session,
             acme.id,
             {"kind": "call", "cadence": "monthly", "next_due": "2026-12-07", "owner_id": str(ann)},
@@ -149,8 +149,8 @@ def test_a_review_action_typed_without_a_date_is_due_in_the_team_s_span(database
         )
     with database.read() as session:
         due = {a.title: a.due_on for a in session.exec(select(ActionItem)).all()}
-        on_agenda = plans.list_agenda(
-            session, plans.AgendaQuery(until=TODAY + timedelta(days=30), owner_id=ann.id), 0, 50
+        on_agenda = agenda.list_agenda(
+            session, agenda.AgendaQuery(until=TODAY + timedelta(days=30), owner_id=ann.id), 0, 50
         )
     assert due == {"Call back": TODAY + timedelta(days=7), "Send prices": TODAY + timedelta(days=3)}
     assert {r.note for r in on_agenda} >= {"Review action: Call back", "Review action: Send prices"}
@@ -719,7 +719,7 @@ def test_an_account_without_revenue_is_never_green_however_well_the_rest_scores(
                 {"name": name, "buying_role": role, "attitude": attitude, "owner_id": str(bo)},
                 USER,
             )
-        plans.log_activity(
+        activities.log_activity(
             session, new, {"kind": "visit", "member_ids": [str(ann), str(bo)]}, USER, TODAY
         )
         pareto.refresh(session, TODAY)

@@ -17,7 +17,7 @@ from kam.models.enums import AccountClass, HealthBand, PeriodKind, RelationalGro
 from kam.services import workspace
 from kam.services.accounts import account_edit
 from kam.services.classify import pareto, segments
-from kam.services.contact_plan import plans
+from kam.services.contact_plan import activities, plan_items
 from kam.services.health import feedback, model, score
 from kam.services.health import stored as stored_health
 from kam.services.health.signals import growth
@@ -89,7 +89,7 @@ def book(database: Database) -> dict[str, uuid.UUID]:
                 contacts.create_contact(
                     session, ids[key], {"name": f"{name} {key}", "buying_role": role}, ME
                 )
-            plans.log_activity(
+            activities.log_activity(
                 session,
                 ids[key],
                 {
@@ -107,7 +107,7 @@ def book(database: Database) -> dict[str, uuid.UUID]:
             {"name": "Solo Contact", "buying_role": "decision_maker", "owner_id": str(lead)},
             ME,
         )
-        plans.log_activity(
+        activities.log_activity(
             session,
             ids["single"],
             {"kind": "call", "occurred_on": "2026-11-10", "member_ids": [str(lead)]},
@@ -497,7 +497,7 @@ def test_the_at_risk_list_and_stored_health_agree_with_the_live_score(
 
 def test_a_fall_over_four_weeks_is_seen(database: Database, book) -> None:
     with database.write() as session:
-        plans.log_activity(
+        activities.log_activity(
             session, book["white"], {"kind": "call", "occurred_on": "2026-10-20"}, ME, TODAY
         )
         stored_health.record_week(session, date(2026, 10, 25))
@@ -540,10 +540,10 @@ def test_an_edit_rescores_only_the_accounts_it_touched(database: Database, book)
     assert next(s for s in stored[book["white"]].signals if s.key == "complaints").score == 0
     # Removing a plan item is in the change history, so its account alone is scored again.
     with database.write() as session:
-        item = plans.create_item(session, book["grower"], {"kind": "call"}, ME, TODAY)
+        item = plan_items.create_item(session, book["grower"], {"kind": "call"}, ME, TODAY)
     with database.write() as session:
         assert stored_health.refresh(session, TODAY) == 1
-        plans.remove_item(session, item.id, ME)
+        plan_items.remove_item(session, item.id, ME)
     with database.write() as session:
         assert stored_health.refresh(session, TODAY) == 1
     # Another day: everyone again.
@@ -560,7 +560,7 @@ def test_one_accounts_screen_reads_its_own_rows_not_the_portfolios(
     mine = _account(database, "Mine Ltd")
     _revenue(database, mine, _monthly(2025, 100) + _monthly(2026, 90, months=range(1, 12)))
     with database.write() as session:
-        plans.create_item(session, mine, {"kind": "call", "next_due": "2026-10-01"}, ME, TODAY)
+        plan_items.create_item(session, mine, {"kind": "call", "next_due": "2026-10-01"}, ME, TODAY)
         pareto.refresh(session, TODAY)
     portfolio_wide = ["ix_plan_item_active_due", "ix_account_classification_class_tier"]
     with database.write() as session:

@@ -18,8 +18,8 @@ from kam.models import Account, AccountClassification, PlanItem
 from kam.models.enums import AccountStatus, ActivityKind
 from kam.services.accounts import account_edit
 from kam.services.classify import pareto
-from kam.services.contact_plan import cadence, plans
-from kam.services.contact_plan.plans import AgendaQuery
+from kam.services.contact_plan import activities, agenda, cadence, plan_items, policies
+from kam.services.contact_plan.agenda import AgendaQuery
 from kam.services.people import contacts, team
 from kam.services.wallet.revenue import add_revenue
 
@@ -127,7 +127,7 @@ def acme(database: Database) -> dict[str, uuid.UUID]:
 
 def _item(database: Database, account_id: uuid.UUID, **raw) -> uuid.UUID:
     with database.write() as session:
-        return plans.create_item(session, account_id, {"kind": "visit", **raw}, ME, TODAY).id
+        return plan_items.create_item(session, account_id, {"kind": "visit", **raw}, ME, TODAY).id
 
 
 def _get(database: Database, item_id: uuid.UUID) -> PlanItem:
@@ -139,7 +139,7 @@ def _get(database: Database, item_id: uuid.UUID) -> PlanItem:
 
 def _log(database: Database, account_id: uuid.UUID, **raw):
     with database.write() as session:
-        return plans.log_activity(session, account_id, {"kind": "visit", **raw}, ME, TODAY)
+        return activities.log_activity(session, account_id, {"kind": "visit", **raw}, ME, TODAY)
 
 
 def test_logging_an_activity_moves_its_plan_item_to_the_next_date(
@@ -163,8 +163,8 @@ def test_a_one_off_is_done_once_logged_and_a_follow_up_lands_on_the_agenda(
     )  # fmt: skip
     assert not _get(database, once).active
     with database.read() as session:
-        rows = plans.list_agenda(session, AgendaQuery(until=date(2026, 12, 31)), 0, 10)
-        last = plans.contacts_last_contact(session, acme["account"])
+        rows = agenda.list_agenda(session, AgendaQuery(until=date(2026, 12, 31)), 0, 10)
+        last = activities.contacts_last_contact(session, acme["account"])
     assert [(r.kind, r.next_due, r.note, r.contact) for r in rows] == [
         (ActivityKind.visit, date(2026, 12, 2), "follow-up: Agreed a trial", "Wang Li")
     ]
@@ -185,8 +185,8 @@ def test_bad_activity_and_plan_input_is_named_and_nothing_is_saved(
               owner_id=str(uuid.uuid4()))  # fmt: skip
     assert set(caught.value.errors) == {"cadence", "next_due", "owner_id"}
     with database.read() as session:
-        assert plans.account_activities(session, acme["account"]) == []
-        assert plans.account_plan(session, acme["account"]) == []
+        assert activities.account_activities(session, acme["account"]) == []
+        assert plan_items.account_plan(session, acme["account"]) == []
 
 
 def test_applying_a_policy_replaces_another_policy_and_keeps_hand_made_items(
@@ -194,16 +194,16 @@ def test_applying_a_policy_replaces_another_policy_and_keeps_hand_made_items(
 ) -> None:
     mine = _item(database, acme["account"], cadence="yearly on 24 Dec", kind="greeting")
     with database.write() as session:
-        made = plans.apply_policy(session, acme["account"], "gold", ME, TODAY)
+        made = policies.apply_policy(session, acme["account"], "gold", ME, TODAY)
     assert sorted((i.kind.value, i.rule) for i in made) == [
         ("business_review", "FREQ=MONTHLY;INTERVAL=6"),
         ("visit", "FREQ=MONTHLY"),
     ]
     assert all(i.owner_id == acme["ann"] for i in made)
     with database.write() as session:
-        plans.apply_policy(session, acme["account"], "diamond", ME, TODAY)
-        plans.apply_policy(session, acme["account"], "diamond", ME, TODAY)  # twice: no copies
-        rows = plans.account_plan(session, acme["account"])
+        policies.apply_policy(session, acme["account"], "diamond", ME, TODAY)
+        policies.apply_policy(session, acme["account"], "diamond", ME, TODAY)  # twice: no copies
+        rows = plan_items.account_plan(session, acme["account"])
     active = sorted((r.kind.value, r.cadence, r.policy) for r in rows if r.active)
     assert active == [
         ("business_review", "quarterly", "diamond"),
@@ -220,21 +220,21 @@ def test_policies_are_settings_and_a_valuable_silent_account_gets_win_back(
     database: Database, acme: dict[str, uuid.UUID]
 ) -> None:
     with database.write() as session:
-        texts = dict(plans.policies(session).texts)
+        texts = dict(policies.policies(session).texts)
         with pytest.raises(InputErrors) as caught:
-            plans.save_policies(session, by="lead", raw={f"policy_{k}": v for k, v in texts.items()}
+            policies.save_policies(session, by="lead", raw={f"policy_{k}": v for k, v in texts.items()}
                                 | {"policy_gold": "visit: whenever\nlunch: monthly"})  # fmt: skip
         assert "line 1" in caught.value.errors["policy_gold"]
         assert "line 2" in caught.value.errors["policy_gold"]
-        plans.save_policies(session, by="lead", raw={f"policy_{k}": v for k, v in texts.items()}
+        policies.save_policies(session, by="lead", raw={f"policy_{k}": v for k, v in texts.items()}
                             | {"policy_diamond": "visit: weekly"})  # fmt: skip
         account = session.get(Account, acme["account"])
         cls = session.get(AccountClassification, acme["account"])
-        assert plans.suggested_policy(account, cls) == cls.tier.value == "diamond"
-        assert plans.policies(session).allowed_silence("diamond") == 7
+        assert policies.suggested_policy(account, cls) == cls.tier.value == "diamond"
+        assert policies.policies(session).allowed_silence("diamond") == 7
         account.status = AccountStatus.silent
-        assert plans.suggested_policy(account, cls) == plans.WIN_BACK
-        made = plans.apply_policy(session, acme["account"], plans.WIN_BACK, ME, TODAY)
+        assert policies.suggested_policy(account, cls) == policies.WIN_BACK
+        made = policies.apply_policy(session, acme["account"], policies.WIN_BACK, ME, TODAY)
     assert sorted((i.kind.value, i.next_due) for i in made) == [
         ("call", TODAY + timedelta(days=7)),
         ("executive_meeting", TODAY + timedelta(days=21)),
@@ -249,8 +249,8 @@ def test_a_key_account_silent_longer_than_its_policy_allows_is_flagged(
         with database.read() as session:
             account = session.get(Account, acme["account"])
             cls = session.get(AccountClassification, acme["account"])
-            last = plans.last_contact(session, acme["account"])
-            return plans.silence_warning(session, account, cls, last, TODAY)
+            last = activities.last_contact(session, acme["account"])
+            return policies.silence_warning(session, account, cls, last, TODAY)
 
     assert "no contact logged yet" in (warning() or "")
     _log(database, acme["account"], occurred_on=str(TODAY - timedelta(days=15)))
@@ -270,13 +270,13 @@ def test_the_agenda_sorts_sections_and_scopes_to_one_person(
         _item(database, acme["account"], cadence="monthly", owner_id=str(owner),
               next_due=str(TODAY + timedelta(days=offset)), note=name)  # fmt: skip
     with database.read() as session:
-        horizon = AgendaQuery(until=plans.week_end(TODAY) + timedelta(days=7))
-        counts = plans.agenda_sections(session, horizon, TODAY)
-        rows = plans.list_agenda(session, horizon, 0, 100)
-        mine = plans.list_agenda(session, AgendaQuery(horizon.until, acme["ann"]), 0, 100)
+        horizon = AgendaQuery(until=agenda.week_end(TODAY) + timedelta(days=7))
+        counts = agenda.agenda_sections(session, horizon, TODAY)
+        rows = agenda.list_agenda(session, horizon, 0, 100)
+        mine = agenda.list_agenda(session, AgendaQuery(horizon.until, acme["ann"]), 0, 100)
     assert counts == {"overdue": 1, "today": 1, "this week": 1, "next week": 1, "later": 0}
     assert [r.note for r in rows] == ["overdue", "today", "this week", "next week"]
-    assert [plans.section_of(r.next_due, TODAY) for r in rows] == [r.note for r in rows]
+    assert [agenda.section_of(r.next_due, TODAY) for r in rows] == [r.note for r in rows]
     assert [r.note for r in mine] == ["overdue", "this week", "next week"]
 
 
@@ -292,8 +292,8 @@ def test_the_agenda_filters_by_any_part_of_the_account_name(
                         ("精密", ["beijing"]), ("acme 北", []), ("", ["acme", "beijing"])):  # fmt: skip
         q = AgendaQuery(until, text=text)
         with database.read() as session:
-            rows = plans.list_agenda(session, q, 0, 10)
-            assert plans.count_agenda(session, q) == len(rows)
+            rows = agenda.list_agenda(session, q, 0, 10)
+            assert agenda.count_agenda(session, q) == len(rows)
         assert sorted(r.note for r in rows) == notes, text
 
 
@@ -302,9 +302,9 @@ def test_snoozing_moves_one_date_and_the_schedule_goes_on(
 ) -> None:
     item = _item(database, acme["account"], cadence="every week", next_due="2026-11-23")
     with pytest.raises(InputErrors), database.write() as session:
-        plans.snooze(session, item, {"until": "2026-11-01"}, ME, TODAY)
+        plan_items.snooze(session, item, {"until": "2026-11-01"}, ME, TODAY)
     with database.write() as session:
-        plans.snooze(session, item, {"until": "26 Nov 2026"}, ME, TODAY)
+        plan_items.snooze(session, item, {"until": "26 Nov 2026"}, ME, TODAY)
     assert _get(database, item).next_due == date(2026, 11, 26)
     _log(database, acme["account"], plan_item_id=str(item), occurred_on="2026-11-23")
     assert _get(database, item).next_due == date(2026, 11, 30)  # back on Mondays
@@ -317,10 +317,10 @@ def test_the_calendar_file_parses_back_with_its_recurrence_rules(
           contact_id=str(acme["contact"]))  # fmt: skip
     snoozed = _item(database, acme["account"], cadence="every week", next_due="2026-11-23")
     with database.write() as session:
-        plans.snooze(session, snoozed, {"until": "2026-11-25"}, ME, TODAY)
+        plan_items.snooze(session, snoozed, {"until": "2026-11-25"}, ME, TODAY)
     _item(database, acme["account"], cadence="", next_due="2026-12-01", kind="offer")
     with database.read() as session:
-        data = agenda_calendar(plans.upcoming_items(session, None), "test")
+        data = agenda_calendar(agenda.upcoming_items(session, None), "test")
     parsed = Calendar.from_ical(data)
     events = {str(e["uid"]): e for e in parsed.walk("VEVENT")}
     assert len(events) == 4  # the snoozed date is its own event, its series goes on
@@ -344,7 +344,7 @@ def test_a_valuable_account_marked_lost_gets_the_win_back_plan(
     raw = {k: getattr(v, "value", v) for k, v in base.values.items()} | {"status": "lost"}
     with database.write() as session:
         account_edit.update_account(session, acme["account"], base, raw, ME, TODAY)
-        rows = plans.account_plan(session, acme["account"])
+        rows = plan_items.account_plan(session, acme["account"])
     assert sorted((r.kind.value, r.policy, r.next_due) for r in rows) == [
         ("call", "win_back", TODAY + timedelta(days=7)),
         ("executive_meeting", "win_back", TODAY + timedelta(days=21)),

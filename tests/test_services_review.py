@@ -38,7 +38,7 @@ from kam.reports import review as review_report
 from kam.services import settings as settings_service
 from kam.services.accounts import account_edit, listing
 from kam.services.classify import pareto
-from kam.services.contact_plan import plans
+from kam.services.contact_plan import agenda
 from kam.services.people import team
 from kam.services.pipeline import filters, forecast
 from kam.services.portfolio import indicators
@@ -213,7 +213,7 @@ def test_the_meeting_writes_note_decisions_actions_stage_tier_and_reviewed(
     with database.read() as session:
         card = cards.review_card(session, account_id, TODAY)
         account = session.get(Account, account_id)
-        agenda = plans.list_agenda(session, plans.AgendaQuery(until=date(2026, 12, 31)), 0, 50)
+        due = agenda.list_agenda(session, agenda.AgendaQuery(until=date(2026, 12, 31)), 0, 50)
         reviews = session.exec(sa.select(Review).where(Review.account_id == account_id,
                                                        Review.week == WEEK)).all()  # fmt: skip
     assert len(reviews) == 1  # saving the note again updates the one review of the week
@@ -230,15 +230,15 @@ def test_the_meeting_writes_note_decisions_actions_stage_tier_and_reviewed(
         ("Old thing", ActionStatus.done),
     ]
     assert card.actions[0].owner == "Bo Berg"
-    on_agenda = [r for r in agenda if r.note == "Review action: Call the CFO"]
+    on_agenda = [r for r in due if r.note == "Review action: Call the CFO"]
     assert len(on_agenda) == 1 and on_agenda[0].owner == "Bo Berg"
     assert on_agenda[0].next_due == date(2026, 11, 25)
     with database.write() as session:
         meeting.close_action(session, action.id, ActionStatus.done, TODAY)
     with database.read() as session:
-        agenda = plans.list_agenda(session, plans.AgendaQuery(until=date(2026, 12, 31)), 0, 50)
+        due = agenda.list_agenda(session, agenda.AgendaQuery(until=date(2026, 12, 31)), 0, 50)
         assert session.get(ActionItem, action.id).done_on == TODAY
-    assert not [r for r in agenda if r.note == "Review action: Call the CFO"]
+    assert not [r for r in due if r.note == "Review action: Call the CFO"]
 
 
 def test_the_account_plan_and_its_objectives(database: Database, book) -> None:

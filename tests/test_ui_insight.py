@@ -15,7 +15,7 @@ from kam.screens.account import AccountScreen
 from kam.screens.risk import RiskScreen
 from kam.services.accounts import account_edit
 from kam.services.classify import pareto
-from kam.services.contact_plan import plans
+from kam.services.contact_plan import activities
 from kam.services.health import stored
 from kam.services.people import contacts, team
 from kam.services.wallet import share_of_wallet
@@ -50,7 +50,7 @@ def db_path(tmp_path: Path) -> Path:
                     {"name": "Tom Ek", "buying_role": "champion"}):  # fmt: skip
             contacts.create_contact(session, acme.id, raw, USER)
         team.add_to_team(session, acme.id, {"member_id": ann, "role": "account_lead"}, USER)
-        plans.log_activity(
+        activities.log_activity(
             session,
             acme.id,
             {"kind": "visit", "occurred_on": "2026-11-18", "member_ids": [str(ann), str(bo)]},

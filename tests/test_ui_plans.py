@@ -18,7 +18,7 @@ from kam.screens.account import AccountScreen
 from kam.screens.agenda import AgendaScreen
 from kam.services.accounts import account_edit
 from kam.services.classify import pareto
-from kam.services.contact_plan import plans
+from kam.services.contact_plan import plan_items
 from kam.services.people import contacts, team
 from kam.services.wallet.revenue import add_revenue
 from kam.widgets.lazy_table import LazyTable
@@ -50,7 +50,7 @@ def db_path(tmp_path: Path) -> Path:
             (bolt.id, {"kind": "call", "cadence": "quarterly", "next_due": "2026-12-01",
                        "owner_id": str(bo)}),
         ):  # fmt: skip
-            plans.create_item(session, account, raw, USER, TODAY)
+            plan_items.create_item(session, account, raw, USER, TODAY)
         pareto.refresh(session, TODAY)
     database.dispose()
     return path

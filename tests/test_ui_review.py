@@ -13,7 +13,7 @@ from kam.db import open_database
 from kam.demo import create_demo_database
 from kam.dialogs.form import FormScreen
 from kam.screens.review import ReviewScreen
-from kam.services.contact_plan import plans
+from kam.services.contact_plan import agenda
 from kam.services.review import cards, weeks
 from kam.widgets.lazy_table import LazyTable
 from tests.support import TODAY, settle
@@ -122,10 +122,10 @@ async def test_review_two_accounts_quit_and_find_everything(demo: Path, tmp_path
     database = open_database(f"sqlite:///{db}")
     with database.read() as session:
         second_card = cards.review_card(session, second.account_id, TODAY)
-        agenda = plans.list_agenda(session, plans.AgendaQuery(until=TODAY.replace(day=30)), 0, 500)
+        due = agenda.list_agenda(session, agenda.AgendaQuery(until=TODAY.replace(day=30)), 0, 500)
     database.dispose()
     assert second_card.review.note == "Second account fine"
-    assert any(r.note == "Review action: Send the new price list" for r in agenda)
+    assert any(r.note == "Review action: Send the new price list" for r in due)
 
 
 def review_delay() -> float:

@@ -14,13 +14,13 @@ PROBLEMS_SHOWN = 100  # the problems of a file an import lists before its summar
 
 def export_agenda(args: argparse.Namespace) -> int:
     from kam.files.ics import agenda_calendar
-    from kam.services.contact_plan import plans
+    from kam.services.contact_plan import activities, agenda
 
     database = open_db(args)
     try:
         with database.read() as session:
-            owner = plans.check_member_name(session, args.user) if args.user else None
-            rows = plans.upcoming_items(session, owner)
+            owner = activities.check_member_name(session, args.user) if args.user else None
+            rows = agenda.upcoming_items(session, owner)
     finally:
         database.dispose()
     title = f"kam: {args.user}'s contact plan" if args.user else "kam: contact plans"

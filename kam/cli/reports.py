@@ -110,15 +110,15 @@ def _agenda_report(args: argparse.Namespace) -> int:
     from datetime import timedelta
 
     from kam.reports.text import agenda_report
-    from kam.services.contact_plan import plans
+    from kam.services.contact_plan import activities, agenda
 
     today = args.as_of or date.today()
     database = open_db(args)
     try:
         with database.read() as session:
-            owner = plans.check_member_name(session, args.user) if args.user else None
-            query = plans.AgendaQuery(until=today + timedelta(days=args.days), owner_id=owner)
-            rows = plans.list_agenda(session, query, 0, plans.count_agenda(session, query))
+            owner = activities.check_member_name(session, args.user) if args.user else None
+            query = agenda.AgendaQuery(until=today + timedelta(days=args.days), owner_id=owner)
+            rows = agenda.list_agenda(session, query, 0, agenda.count_agenda(session, query))
     finally:
         database.dispose()
     write_output(agenda_report(rows, today, args.user, args.format), args.output)

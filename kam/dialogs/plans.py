@@ -13,8 +13,8 @@ from kam.dialogs.form import ConfirmScreen, FieldSpec, FormScreen, choices_of
 from kam.dialogs.workspace import Done, member_choices, open_form
 from kam.models.enums import ActivityKind, Sentiment
 from kam.screens.base import DataMixin
-from kam.services.contact_plan import choices, plans
-from kam.services.contact_plan.plans import POLICY_NAMES, words
+from kam.services.contact_plan import activities, agenda, choices, plan_items, policies
+from kam.services.contact_plan.policies import POLICY_NAMES, words
 from kam.services.unit import Intent
 
 KINDS = choices_of(ActivityKind)
@@ -44,7 +44,7 @@ def new_item(screen: DataMixin, account_id: uuid.UUID, owner_id, done: Done) -> 
             "New plan item",
             _plan_fields(loaded.members, loaded.people),
             {"kind": ActivityKind.visit, "active": True, "owner_id": owner_id},
-            Intent(plans.create_item, account_id, user=user, today=today),
+            Intent(plan_items.create_item, account_id, user=user, today=today),
         )
 
     open_form(screen, Intent(choices.item_form, account_id), build, done)
@@ -60,7 +60,7 @@ def edit_item(screen: DataMixin, account_id: uuid.UUID, item_id: uuid.UUID, done
             f"Edit plan item: {words(base.values['kind'])}",
             _plan_fields(loaded.members, loaded.people),
             base.values,
-            Intent(plans.update_item, item_id, user=user, today=today),
+            Intent(plan_items.update_item, item_id, user=user, today=today),
             base=base,
         )
 
@@ -73,7 +73,7 @@ def log_activity(
     done: Done,
     *,
     account_name: str = "",
-    item: plans.AgendaRow | plans.PlanRow | None = None,
+    item: agenda.AgendaRow | plan_items.PlanRow | None = None,
 ) -> None:
     """Log a contact; from a plan item, its kind and contact come filled in, and the item
     itself when it is due (today or overdue), so that saving moves it to its next date. An
@@ -123,7 +123,7 @@ def log_activity(
             title,
             fields,
             values,
-            Intent(plans.log_activity, account_id, user=user, today=today),
+            Intent(activities.log_activity, account_id, user=user, today=today),
         )
 
     open_form(screen, Intent(choices.log_form, account_id, user), build, done)
@@ -136,7 +136,7 @@ def snooze(screen: DataMixin, item_id: uuid.UUID, label: str, done: Done) -> Non
             f"Snooze {label}",
             [FieldSpec("until", "Until", "date", placeholder="e.g. next monday, +2w, 2026-03-05")],
             {},
-            Intent(plans.snooze, item_id, user=user, today=today),
+            Intent(plan_items.snooze, item_id, user=user, today=today),
         ),
         done,
     )
@@ -149,7 +149,7 @@ def apply_policy(
     one key must not create rows unasked."""
     user, today = screen.kam.user, screen.kam.today
 
-    def build(change: plans.PolicyChange) -> ConfirmScreen | None:
+    def build(change: policies.PolicyChange) -> ConfirmScreen | None:
         if not change.adds and not change.stops:
             screen.notify("The plan follows the account's policy already", timeout=3)
             return None
@@ -169,17 +169,17 @@ def apply_policy(
     def answered(sure: bool | None) -> None:
         if sure:
             screen.load(
-                Intent(plans.apply_policy, account_id, name, user, today),
+                Intent(policies.apply_policy, account_id, name, user, today),
                 done,
                 group="write",
                 classified=False,
             )
 
-    screen.open_when_loaded(Intent(plans.policy_change, account_id, name), build, answered)
+    screen.open_when_loaded(Intent(policies.policy_change, account_id, name), build, answered)
 
 
 def policy_settings(screen: DataMixin, done: Done) -> None:
-    def build(found: plans.Policies) -> FormScreen:
+    def build(found: policies.Policies) -> FormScreen:
         fields = [
             FieldSpec(f"policy_{name}", f"{words(name).capitalize()}", "long")
             for name in POLICY_NAMES
@@ -189,7 +189,7 @@ def policy_settings(screen: DataMixin, done: Done) -> None:
             "Service policies: one line per contact, kind: cadence (or kind: in N days)",
             fields,
             values,
-            Intent(plans.save_policies, by=screen.kam.user),
+            Intent(policies.save_policies, by=screen.kam.user),
         )
 
-    open_form(screen, Intent(plans.policies), build, done)
+    open_form(screen, Intent(policies.policies), build, done)

@@ -13,7 +13,8 @@ from datetime import UTC, datetime, timedelta
 from icalendar import Calendar, Event, vRecur
 
 from kam.services.contact_plan import cadence
-from kam.services.contact_plan.plans import AgendaRow, words
+from kam.services.contact_plan.agenda import AgendaRow
+from kam.services.contact_plan.policies import words
 
 
 def agenda_calendar(rows: list[AgendaRow], title: str) -> bytes:

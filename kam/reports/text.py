@@ -6,7 +6,8 @@ from kam.files.cells import to_csv, to_json
 from kam.models.enums import Segment, ValueTier
 from kam.services.classify.pareto import Classification, ClassificationSettings
 from kam.services.classify.segments import GROUP_WORDS, SEGMENT_WORDS, SegmentRow, SegmentSummary
-from kam.services.contact_plan.plans import AgendaRow, section_of, words
+from kam.services.contact_plan.agenda import AgendaRow, section_of
+from kam.services.contact_plan.policies import words
 from kam.services.health.stored import HealthSummary, RiskRow
 from kam.services.pipeline.forecast import Forecast
 from kam.services.sql.bulk import dashed

@@ -18,8 +18,9 @@ from textual.widgets import Input, Static
 
 from kam.dialogs import plans as plan_forms
 from kam.screens.base import KamScreen
-from kam.services.contact_plan import plans
-from kam.services.contact_plan.plans import AgendaQuery, AgendaRow, section_of, words
+from kam.services.contact_plan import activities, agenda
+from kam.services.contact_plan.agenda import AgendaQuery, AgendaRow, section_of
+from kam.services.contact_plan.policies import words
 from kam.services.unit import Intent
 from kam.widgets.keybar import KeyBar
 from kam.widgets.lazy_table import Column, LazyTable
@@ -51,10 +52,10 @@ class AgendaSource:
         self.database, self.query = database, query
 
     def count(self) -> int:
-        return Intent(plans.count_agenda, self.query).run(self.database)
+        return Intent(agenda.count_agenda, self.query).run(self.database)
 
     def fetch(self, offset: int, limit: int) -> Sequence[AgendaRow]:
-        return Intent(plans.list_agenda, self.query, offset, limit).run(self.database)
+        return Intent(agenda.list_agenda, self.query, offset, limit).run(self.database)
 
 
 class AgendaTable(LazyTable):
@@ -113,7 +114,7 @@ class AgendaScreen(KamScreen):
         self.sub_title = "Agenda"
         user = self.kam.user
         self.load(
-            Intent(plans.member_id_of, user),
+            Intent(activities.member_id_of, user),
             self._found_me,
             group="agenda-me",
             classified=False,
@@ -137,7 +138,7 @@ class AgendaScreen(KamScreen):
     @property
     def horizon(self) -> date:
         """The end of next week."""
-        return plans.week_end(self.kam.today) + timedelta(days=7)
+        return agenda.week_end(self.kam.today) + timedelta(days=7)
 
     def _query(self) -> AgendaQuery:
         owner = self.me if self.mine else None
@@ -148,7 +149,7 @@ class AgendaScreen(KamScreen):
         table = self.query_one("#agenda", LazyTable)
         table.set_source(AgendaSource(self.kam.database, query), keep_cursor=keep_cursor)
         self.load(
-            Intent(plans.agenda_sections, query, today),
+            Intent(agenda.agenda_sections, query, today),
             self._show_counts,
             group="agenda-counts",
             classified=False,

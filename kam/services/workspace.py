@@ -16,7 +16,7 @@ from kam.services.accounts import listing
 from kam.services.accounts.listing import AccountDetail
 from kam.services.classify import segments
 from kam.services.classify.pareto import ClassificationSettings
-from kam.services.contact_plan import plans
+from kam.services.contact_plan import activities, plan_items, policies
 from kam.services.health import feedback
 from kam.services.health import score as health
 from kam.services.health.model import Health
@@ -48,8 +48,8 @@ class Workspace:
     deals: list[DealRow]  # open first (largest first), then closed (latest first)
     forecast: Forecast  # the account's pipeline by stage
     stage_paths: dict[uuid.UUID, list[StageStep]]
-    plan: list[plans.PlanRow]
-    activities: list[plans.ActivityRow]
+    plan: list[plan_items.PlanRow]
+    activities: list[activities.ActivityRow]
     last_contact: date | None
     contact_last_contact: dict[uuid.UUID, date]
     policy_offer: str | None  # the policy to offer, when the plan does not follow it
@@ -95,8 +95,8 @@ def load_workspace(session: Session, account_id: uuid.UUID, today: date) -> Work
         session, replace(mine, state="closed"), today, 0, DEAL_LIMIT, sort="close"
     )
     account, cls = detail.account, detail.classification
-    last = plans.last_contact(session, account_id)
-    plan = plans.account_plan(session, account_id)
+    last = activities.last_contact(session, account_id)
+    plan = plan_items.account_plan(session, account_id)
     return Workspace(
         detail=detail,
         settings=settings_service.load(session, ClassificationSettings),
@@ -108,11 +108,11 @@ def load_workspace(session: Session, account_id: uuid.UUID, today: date) -> Work
         forecast=forecast.forecast(session, mine, today, "stage"),
         stage_paths=pipeline.stage_paths(session, [d.id for d in deals]),
         plan=plan,
-        activities=plans.account_activities(session, account_id, limit=ACTIVITY_LIMIT),
+        activities=activities.account_activities(session, account_id, limit=ACTIVITY_LIMIT),
         last_contact=last,
-        contact_last_contact=plans.contacts_last_contact(session, account_id),
-        policy_offer=plans.policy_to_offer(session, account, cls, plan),
-        silence=plans.silence_warning(session, account, cls, last, today),
+        contact_last_contact=activities.contacts_last_contact(session, account_id),
+        policy_offer=policies.policy_to_offer(session, account, cls, plan),
+        silence=policies.silence_warning(session, account, cls, last, today),
     )
 
 

@@ -9,8 +9,9 @@ from textual.widgets import DataTable, Static
 
 from kam.dialogs import plans as plan_forms
 from kam.screens.account.tab import AccountTab
-from kam.services.contact_plan import plans
+from kam.services.contact_plan import plan_items
 from kam.services.unit import Intent
+from kam.services.values.formatting import words
 
 PLAN_COLUMNS = ("Due", "Kind", "Cadence", "With", "Owner", "From")
 ACTIVITY_COLUMNS = ("Date", "Kind", "With", "Our side", "Summary", "Mood")
@@ -58,12 +59,12 @@ class PlanTab(AccountTab):
         if ws.policy_offer:
             followed = sorted({r.policy for r in ws.plan if r.active and r.policy})
             now = (
-                f"follows the {', '.join(plans.words(f) for f in followed)} policy"
+                f"follows the {', '.join(words(f) for f in followed)} policy"
                 if followed
                 else "has no policy plan"
             )
             lines.append(
-                f"\nThis account {now}; a applies the {plans.words(ws.policy_offer)} policy",
+                f"\nThis account {now}; a applies the {words(ws.policy_offer)} policy",
                 "cyan",
             )
         self.query_one("#plan-summary", Static).update(lines)
@@ -77,11 +78,11 @@ class PlanTab(AccountTab):
                 due = Text("stopped", style="dim")
             table.add_row(
                 due,
-                plans.words(row.kind),
+                words(row.kind),
                 row.cadence,
                 row.contact or "",
                 row.owner or "",
-                plans.words(row.policy) if row.policy else (row.note or "by hand"),
+                words(row.policy) if row.policy else (row.note or "by hand"),
                 key=str(row.id),
             )
         if selected is not None and str(selected.id) in {str(r.value) for r in table.rows}:
@@ -91,14 +92,14 @@ class PlanTab(AccountTab):
         for act in ws.activities:
             log.add_row(
                 str(act.occurred_on),
-                plans.words(act.kind),
+                words(act.kind),
                 ", ".join(act.contacts),
                 ", ".join(act.members),
                 (act.summary.splitlines() or [""])[0],
                 Text(act.sentiment.value, style=MOODS.get(act.sentiment.value, "")),
             )
 
-    def selected(self) -> plans.PlanRow | None:
+    def selected(self) -> plan_items.PlanRow | None:
         table = self.query_one("#plan-table", DataTable)
         ws = self.account.workspace
         if ws is None or not table.row_count:
@@ -108,7 +109,7 @@ class PlanTab(AccountTab):
 
     # --- keys ---------------------------------------------------------------------------------
 
-    def _item_or_hint(self) -> plans.PlanRow | None:
+    def _item_or_hint(self) -> plan_items.PlanRow | None:
         item = self.selected()
         if item is None:
             self.notify("No plan item selected: n adds one, a applies a policy", timeout=3)
@@ -134,9 +135,9 @@ class PlanTab(AccountTab):
         if item is None:
             return
         self.account.confirm(
-            f"Remove the plan item {plans.words(item.kind)} ({item.cadence})? To pause it, "
+            f"Remove the plan item {words(item.kind)} ({item.cadence})? To pause it, "
             "edit it and clear Active instead.",
-            Intent(plans.remove_item, item.id, self.account.kam.user),
+            Intent(plan_items.remove_item, item.id, self.account.kam.user),
             "Plan item removed",
             yes="Remove",
         )
@@ -155,7 +156,7 @@ class PlanTab(AccountTab):
     def action_snooze_item(self) -> None:
         item = self._item_or_hint()
         if item is not None:
-            label = f"{plans.words(item.kind)} ({item.cadence})"
+            label = f"{words(item.kind)} ({item.cadence})"
             plan_forms.snooze(self.account, item.id, label, self.account.after_save)
 
     def action_apply_policy(self) -> None:
@@ -170,7 +171,7 @@ class PlanTab(AccountTab):
             self._account_name() or "this account",
             offer,
             lambda made: (
-                self.notify(f"{plans.words(offer).capitalize()} policy: {len(made)} new items"),
+                self.notify(f"{words(offer).capitalize()} policy: {len(made)} new items"),
                 account.action_refresh(),
             ),
         )

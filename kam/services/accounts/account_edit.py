@@ -167,11 +167,13 @@ def update_account(
     if CLASSIFIED_FIELDS & set(changes):
         settings_service.bump_data_version(session)
     if changes.get("status") in (AccountStatus.silent, AccountStatus.lost):
-        from kam.services.contact_plan import plans
+        from kam.services.contact_plan import policies
 
         stored = session.get(AccountClassification, account.id)
-        if plans.suggested_policy(account, stored) == plans.WIN_BACK:
-            plans.apply_policy(session, account.id, plans.WIN_BACK, user, today or date.today())
+        if policies.suggested_policy(account, stored) == policies.WIN_BACK:
+            policies.apply_policy(
+                session, account.id, policies.WIN_BACK, user, today or date.today()
+            )
     return account
 
 

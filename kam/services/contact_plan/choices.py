@@ -8,11 +8,12 @@ from typing import Any
 
 from sqlmodel import Session
 
-from kam.services.contact_plan import plans
+from kam.services.contact_plan import activities, plan_items
 from kam.services.history.edits import Base
 from kam.services.people import contacts, team
 from kam.services.people.team import MemberChoice
 from kam.services.unit import reads
+from kam.services.values.formatting import words
 
 
 def contact_choices(session: Session, account_id: uuid.UUID) -> list[tuple[str, Any]]:
@@ -36,7 +37,7 @@ def item_form(
     session: Session, account_id: uuid.UUID, item_id: uuid.UUID | None = None
 ) -> ItemForm:
     """The choices of a plan item's form, and the item itself when one is edited."""
-    base = plans.open_item_form(session, item_id) if item_id is not None else None
+    base = plan_items.open_item_form(session, item_id) if item_id is not None else None
     owner = base.values["owner_id"] if base is not None else None
     return ItemForm(
         team.members(session, include=owner), contact_choices(session, account_id), base
@@ -55,14 +56,14 @@ class LogForm:
 @reads
 def log_form(session: Session, account_id: uuid.UUID, user: str) -> LogForm:
     items = [
-        (f"{plans.words(r.kind)} · {r.cadence} · due {r.next_due}", str(r.id))
-        for r in plans.account_plan(session, account_id)
+        (f"{words(r.kind)} · {r.cadence} · due {r.next_due}", str(r.id))
+        for r in plan_items.account_plan(session, account_id)
         if r.active
     ]
     return LogForm(
         team.members(session),
         contact_choices(session, account_id),
         items,
-        plans.open_deals_of(session, account_id),
-        plans.member_id_of(session, user),
+        activities.open_deals_of(session, account_id),
+        activities.member_id_of(session, user),
     )

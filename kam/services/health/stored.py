@@ -34,7 +34,7 @@ from kam.models import (
 )
 from kam.models.enums import HealthBand
 from kam.services import settings as settings_service
-from kam.services.contact_plan import plans
+from kam.services.contact_plan import policies
 from kam.services.health.model import SETTING_KEY, Health, HealthSettings, Signal
 from kam.services.health.score import compute, monday
 from kam.services.unit import derives, reads
@@ -89,7 +89,7 @@ def _fingerprint(session: Session) -> dict:
     parts["settings"] = _stamp(
         conn.execute(
             sa.select(sa.func.max(setting.c.updated_at)).where(
-                setting.c.key.in_([SETTING_KEY, plans.POLICY_KEY, wallet.SETTING_KEY])
+                setting.c.key.in_([SETTING_KEY, policies.POLICY_KEY, wallet.SETTING_KEY])
             )
         ).scalar()
     )

@@ -261,7 +261,7 @@ def plan_view(session: Session, account_id: uuid.UUID) -> PlanView:
 @reads
 def review_card(session: Session, account_id: uuid.UUID, as_of: date) -> ReviewCard:
     from kam.services.accounts import listing as accounts
-    from kam.services.contact_plan import plans
+    from kam.services.contact_plan import activities, plan_items
     from kam.services.health import score as health
     from kam.services.pipeline import filters, forecast, lists
     from kam.services.wallet import share_of_wallet
@@ -275,7 +275,7 @@ def review_card(session: Session, account_id: uuid.UUID, as_of: date) -> ReviewC
     latest = view.latest
     total = view.totals.get(latest) if latest else None
     overdue = [
-        p for p in plans.account_plan(session, account_id) if p.active and p.next_due < as_of
+        p for p in plan_items.account_plan(session, account_id) if p.active and p.next_due < as_of
     ]
     ytd, last_year = _ytd(session, account_id, as_of)
     move = detail.tier_moves[0] if detail.tier_moves else None
@@ -299,7 +299,7 @@ def review_card(session: Session, account_id: uuid.UUID, as_of: date) -> ReviewC
         weighted_minor=ahead.total.weighted_minor,
         open_deals=ahead.total.open_deals,
         next_deals=[d for d in deals if d.open],
-        last_contact=plans.last_contact(session, account_id),
+        last_contact=activities.last_contact(session, account_id),
         overdue_items=overdue,
         health=health.account_health(session, account_id, as_of),
         actions=account_actions(session, account_id, week),

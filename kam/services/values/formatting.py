@@ -4,6 +4,7 @@ that keep columns aligned with wide (Chinese) characters."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from rich.cells import cell_len as _rich_cell_len
 from rich.cells import set_cell_size
@@ -25,6 +26,11 @@ _PLAIN_WIDE = re.compile(f"^(?:[\\x20-\\x7e]|{_NARROW}|{_WIDE.pattern})*$")
 # Control characters but the line break and the tab: C0, DEL and C1 (ESC starts the
 # sequences that recolour, move or retitle a terminal).
 _CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def words(value: Any) -> str:
+    """An enum value (or a key) as words: `decision_maker` -> `decision maker`."""
+    return str(getattr(value, "value", value) or "").replace("_", " ")
 
 
 def terminal_safe(text: str) -> str:

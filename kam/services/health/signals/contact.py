@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from kam.models import Activity
 from kam.models.enums import ValueTier
-from kam.services.contact_plan import plans
+from kam.services.contact_plan import policies
 from kam.services.health.facts import Ask, Seen, clamp
 
 KEY = "contact"
@@ -36,8 +36,8 @@ def read(ask: Ask) -> Facts:
             .group_by(_act.c.account_id)
         ).all()
     )
-    policies = plans.policies(ask.session)
-    return Facts(last, {t.value: policies.allowed_silence(t.value) for t in ValueTier})
+    team_policies = policies.policies(ask.session)
+    return Facts(last, {t.value: team_policies.allowed_silence(t.value) for t in ValueTier})
 
 
 def judge(seen: Seen, facts: Facts) -> tuple[int | None, str]:
