@@ -17,7 +17,6 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from kam import schema
-from kam.files.imports import KINDS
 from kam.files.tabular import (
     FileProblem,
     XlsxWriter,
@@ -31,7 +30,7 @@ from kam.models import (
     WalletEstimate,
 )
 from kam.models.enums import PeriodKind
-from kam.schema import Entity, Field
+from kam.schema import KINDS, Entity, Field
 from kam.services.values.periods import Period
 from kam.services.wallet.share_of_wallet import competitors_of
 

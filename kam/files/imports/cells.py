@@ -1,0 +1,162 @@
+"""Reading one cell of an import: text, numbers, amounts, dates, yes and no, and the stage and
+status names other tools use for kam's words."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import uuid
+from enum import StrEnum
+from typing import Any
+
+from kam.errors import InputError, KamError
+from kam.files.tabular import unneutralise
+from kam.models.enums import (
+    AccountStatus,
+    OpportunityStage,
+)
+from kam.schema import ENTITIES, KINDS, Field
+from kam.schema.fields import TEXT_KINDS
+from kam.services.values import periods
+from kam.services.values.parsing import is_email, parse_amount, parse_date
+
+SPECS: dict[str, tuple[Field, ...]] = {k: e.file_fields for k, e in ENTITIES.items()}
+# A column that another can stand in for: a contact's name from its first and last names.
+EITHER: dict[str, dict[str, tuple[str, ...]]] = {
+    "contacts": {"name": ("name", "first_name", "last_name")}
+}
+
+# Stage and status names other tools and people use for kam's words.
+_ENUM_ALIASES: dict[type[StrEnum], dict[str, str]] = {
+    OpportunityStage: {
+        # Salesforce's default sales process
+        "valueproposition": "needs_analysis",
+        "iddecisionmakers": "needs_analysis",
+        "perceptionanalysis": "proposal",
+        "proposalpricequote": "proposal",
+        "negotiationreview": "negotiation",
+        "closedwon": "won",
+        "closedlost": "lost",
+        # HubSpot's default deal pipeline (internal names and labels)
+        "appointmentscheduled": "prospecting",
+        "qualifiedtobuy": "qualification",
+        "presentationscheduled": "needs_analysis",
+        "decisionmakerboughtin": "proposal",
+        "contractsent": "negotiation",
+        # Chinese
+        "初步接洽": "prospecting",
+        "线索": "prospecting",
+        "资格审查": "qualification",
+        "需求确认": "qualification",
+        "需求分析": "needs_analysis",
+        "方案报价": "proposal",
+        "报价": "proposal",
+        "商务谈判": "negotiation",
+        "谈判": "negotiation",
+        "赢单": "won",
+        "成交": "won",
+        "输单": "lost",
+        "丢单": "lost",
+    },
+    AccountStatus: {"活跃": "active", "沉默": "silent", "流失": "lost", "churned": "lost"},
+}
+
+_TRUE = {"yes", "y", "true", "1", "x", "✓", "是", "对"}
+_FALSE = {"no", "n", "false", "0", "否", ""}
+
+
+def norm(header: str) -> str:
+    """A header or a word as compared: case, spaces and punctuation ignored."""
+    text = unicodedata.normalize("NFKC", header).casefold()
+    return re.sub(r"[\W_]+", "", text)
+
+
+def check_kind(kind: str) -> None:
+    if kind not in SPECS:
+        raise KamError(f"cannot import {kind!r}: choose one of {', '.join(KINDS)}")
+
+
+# --- reading cells --------------------------------------------------------------------------
+
+
+class CellError(ValueError):
+    """A cell that cannot be read; the message is the reason only."""
+
+
+def _enum(text: str, enum: type[StrEnum]) -> StrEnum:
+    key = norm(text)
+    for member in enum:
+        if norm(member.value) == key:
+            return member
+    alias = _ENUM_ALIASES.get(enum, {}).get(key)
+    if alias is not None:
+        return enum(alias)
+    words = ", ".join(m.value.replace("_", " ") for m in enum)
+    raise CellError(f"{text!r} is not one of: {words}")
+
+
+def _percent(text: str) -> int:
+    cleaned = text.strip().removesuffix("%").strip()
+    try:
+        value = float(cleaned)
+    except ValueError:
+        raise CellError(f"{text!r} is not a percentage from 0 to 100") from None
+    if not 0 <= value <= 100:
+        raise CellError(f"{text!r} is not a percentage from 0 to 100")
+    return round(value)
+
+
+def read_cell(spec: Field, text: str, dayfirst: bool) -> Any:
+    """The typed value of one cell (None when blank), or CellError with the reason."""
+    text = unneutralise(text.strip())
+    if spec.kind == "long":
+        return text
+    if spec.kind == "flag":
+        key = text.casefold()
+        if key in _TRUE:
+            return True
+        if key in _FALSE:
+            return False
+        raise CellError(f"{text!r} is not yes or no")
+    if not text:
+        return None
+    try:
+        if spec.kind in (*TEXT_KINDS, "id", "ref"):
+            value = " ".join(text.split())
+            limit = spec.limit or 200
+            if len(value) > limit:
+                raise CellError(f"at most {limit} characters (this has {len(value)})")
+            if spec.kind == "email" and not is_email(value):
+                raise CellError(f"{value!r} is not an e-mail address")
+            if spec.kind == "id":
+                try:
+                    return uuid.UUID(value)
+                except ValueError:
+                    raise CellError(f"{value!r} is not a kam id") from None
+            return value
+        if spec.kind == "enum":
+            assert spec.enum is not None
+            return _enum(text, spec.enum)
+        if spec.kind == "date":
+            return parse_date(text, spec.name, dayfirst=dayfirst)
+        if spec.kind == "money":
+            return parse_amount(text, spec.name)
+        if spec.kind == "percent":
+            return _percent(text)
+        if spec.kind == "int":
+            if not text.isdigit() or int(text) > 600:
+                raise CellError(f"{text!r} is not a number of months (0 to 600)")
+            return int(text)
+        if spec.kind == "period":
+            return periods.parse_period(text, spec.name)
+        if spec.kind == "growth":
+            from kam.services.wallet.share_of_wallet import parse_growth
+
+            return parse_growth(text, spec.name)
+        if spec.kind == "competitors":
+            from kam.services.wallet.share_of_wallet import parse_competitors
+
+            return parse_competitors(text, spec.name)
+    except InputError as exc:
+        raise CellError(str(exc).removeprefix(f"{spec.name}: ")) from None
+    raise AssertionError(spec.kind)

@@ -1,0 +1,522 @@
+"""Planning each kind of row: accounts, contacts, revenue lines, deals and wallet estimates, each
+matched to what kam holds and checked against the rules that involve other rows."""
+
+from __future__ import annotations
+
+import unicodedata
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from kam.files.imports.cells import EITHER, CellError, norm, read_cell
+from kam.files.imports.lookup import Lookup
+from kam.files.imports.plan import Change, KindPlan, Options, Reject, map_columns, missing_required
+from kam.files.tabular import Table
+from kam.models import (
+    Account,
+    Contact,
+    Opportunity,
+    RevenueLine,
+    WalletEstimate,
+)
+from kam.models.account import name_key
+from kam.models.enums import (
+    AccountStatus,
+    Attitude,
+    Influence,
+    OpportunityStage,
+    RelationshipHorizon,
+    RelationshipStage,
+    RelationshipStrength,
+    RelationshipType,
+)
+from kam.services.accounts.account_edit import ACCOUNT_FIELDS
+from kam.services.people.contacts import CONTACT_FIELDS
+
+# --- planning each kind ---------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Row:
+    line: int
+    place: str
+    values: dict[str, Any]
+    headers: dict[str, str]  # field -> the column it came from
+
+    def column(self, name: str) -> str | None:
+        return self.headers.get(name)
+
+
+def read_rows(kind: str, table: Table, plan: KindPlan, options: Options) -> list[_Row] | None:
+    columns, ignored = map_columns(kind, table, options.mapping)
+    plan.ignored_columns = ignored
+    plan.columns = {table.header[i]: s.name for i, s in columns.items()}
+    problem = missing_required(kind, {s.name for s in columns.values()}, table)
+    if problem:
+        plan.rows = len(table.rows)
+        plan.rejects.append(Reject(table.path.name, None, problem.split(": ", 1)[1]))
+        return None
+    headers = {s.name: table.header[i] for i, s in columns.items()}
+    out: list[_Row] = []
+    width = len(table.header)
+    for row in table.rows:
+        plan.rows += 1
+        place = table.place(row.line)
+        if len(row.cells) > width and any(c.strip() for c in row.cells[width:]):
+            plan.rejects.append(
+                Reject(
+                    place,
+                    None,
+                    f"{len(row.cells)} cells but the header has {width} columns",
+                    row.line,
+                )
+            )
+            continue
+        values: dict[str, Any] = {}
+        bad = False
+        for index, spec in columns.items():
+            text = row.cells[index] if index < len(row.cells) else ""
+            try:
+                values[spec.name] = read_cell(spec, text, options.dayfirst)
+            except CellError as exc:
+                plan.rejects.append(Reject(place, table.header[index], str(exc), row.line))
+                bad = True
+        for spec in columns.values():
+            if (
+                spec.required
+                and spec.name not in EITHER.get(kind, {})
+                and values.get(spec.name) in (None, "")
+                and not bad
+            ):
+                reason = f"{spec.name} is required"
+                plan.rejects.append(Reject(place, headers[spec.name], reason, row.line))
+                bad = True
+        if not bad:
+            out.append(_Row(row.line, place, values, headers))
+    return out
+
+
+def _reject(plan: KindPlan, row: _Row, name: str | None, reason: str) -> None:
+    plan.rejects.append(Reject(row.place, row.column(name) if name else None, reason, row.line))
+
+
+def _diff(values: Mapping[str, Any], before: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if k in before and before[k] != v}
+
+
+def _settle(
+    plan: KindPlan,
+    row: _Row,
+    change: Change,
+    existing: Mapping[str, Any] | None,
+    options: Options,
+    what: str,
+) -> None:
+    """Create, update or refuse a row that matched `existing` (or nothing)."""
+    if existing is None:
+        plan.creates.append(change)
+        return
+    if not options.update:
+        _reject(plan, row, None, f"{what} is in kam already; use --update to update it")
+        return
+    changed = _diff(change.values, existing)
+    extra_changed = any(existing.get(k) != v for k, v in change.extra.items() if k in existing)
+    if not changed and not extra_changed:
+        plan.unchanged += 1
+        return
+    change.before = dict(existing)
+    change.values = changed
+    plan.updates.append(change)
+
+
+# What an import compares and updates: the account form's fields and the one it does not show.
+_ACCOUNT_COLUMNS = (*ACCOUNT_FIELDS, "external_ref")
+_ACCOUNT_DEFAULTS = {
+    "status": AccountStatus.active,
+    "relationship_stage": RelationshipStage.transactional,
+    "relationship_horizon": RelationshipHorizon.long_term,
+    "relationship_type": RelationshipType.relational,
+    "notes": "",
+    "strategic": False,
+    "emerging": False,
+}
+
+
+def _member_values(values: dict[str, Any], lookup: Lookup) -> None:
+    if "owner" in values:
+        owner = values.pop("owner")
+        values["owner_id"] = lookup.member(owner) if owner else None
+
+
+def _plan_accounts(rows: list[_Row], plan: KindPlan, lookup: Lookup, options: Options) -> None:
+    acct = Account.__table__
+    seen: dict[str, int] = {}  # name key -> line, within the file
+    found: list[tuple[_Row, dict[str, Any], uuid.UUID | None, uuid.UUID | None]] = []
+    for row in rows:
+        values = row.values  # planned in place: one dict per row, not two
+        ident = values.pop("kam_id", None)
+        if "annual_revenue" in values:
+            values["annual_revenue_minor"] = values.pop("annual_revenue")
+            if (values["annual_revenue_minor"] or 0) < 0:
+                _reject(plan, row, "annual_revenue", "annual revenue cannot be negative")
+                continue
+        _member_values(values, lookup)
+        for name, default in _ACCOUNT_DEFAULTS.items():
+            if name in values and values[name] is None:
+                values[name] = default
+        if values.get("tier_override") and not values.get("tier_override_reason"):
+            _reject(plan, row, "tier_override", "a tier set by hand needs a tier_override_reason")
+            continue
+        key = values["name_key"] = name_key(values["name"])
+        if key in seen:
+            _reject(plan, row, "name", f"the same account as line {seen[key]}")
+            continue
+        seen[key] = row.line
+        match = None
+        if ident is None:
+            ref = (values.get("external_ref") or "").casefold()
+            match = lookup.account_by_ref.get(ref) if ref else None
+            match = match or lookup.account_by_key.get(key)
+        found.append((row, values, ident, match))
+    existing = lookup.existing(
+        acct, [m or i for _, _, i, m in found if m or i], (*_ACCOUNT_COLUMNS, "archived_at")
+    )
+    for row, values, ident, match in found:
+        if ident is not None and ident in existing:
+            match = ident
+        before = existing.get(match) if match is not None else None
+        if before is not None and before.pop("archived_at") is not None:
+            _reject(plan, row, None, "that account is archived; restore it first")
+            continue
+        key = values["name_key"]
+        holder = lookup.account_by_key.get(key)
+        if holder is not None and holder != match:
+            _reject(plan, row, "name", f"another account is called {values['name']!r}")
+            continue
+        if before is not None:
+            before["name_key"] = name_key(before["name"])
+        new_id = match or ident or uuid.uuid4()
+        change = Change(Account, {**values, "id": new_id}, existing=match)
+        _settle(plan, row, change, before, options, f"account {values['name']!r}")
+        if before is not None:
+            lookup.account_by_key.pop(before["name_key"], None)
+        lookup.account_by_key[key] = new_id
+        lookup.account_name[new_id] = values["name"]
+        if values.get("external_ref"):
+            lookup.account_by_ref[values["external_ref"].casefold()] = new_id
+
+
+def _related(
+    rows: list[_Row], plan: KindPlan, lookup: Lookup
+) -> list[tuple[_Row, uuid.UUID, dict[str, Any]]]:
+    """Rows with their account found, the reference fields taken out."""
+    out = []
+    for row in rows:
+        values = row.values  # planned in place: one dict per row, not two
+        try:
+            account_id = lookup.account(values)
+        except CellError as exc:
+            column = "account_id" if values.get("account_id") else "account"
+            _reject(plan, row, column, str(exc))
+            continue
+        values.pop("account", None)
+        values.pop("account_id", None)
+        _member_values(values, lookup)
+        out.append((row, account_id, values))
+    return out
+
+
+def _natural(
+    plan: KindPlan,
+    lookup: Lookup,
+    table: sa.Table,
+    related: list[tuple[_Row, uuid.UUID, dict[str, Any]]],
+    columns: Sequence[str],
+    key: Callable[[Mapping[str, Any]], tuple],
+) -> tuple[dict[uuid.UUID, dict], dict[tuple, dict]]:
+    """Existing rows matched by kam id, and by a natural key (account + what names the row)."""
+    by_id = lookup.existing(
+        table, [v["kam_id"] for _, _, v in related if v.get("kam_id")], ["account_id", *columns]
+    )
+    by_key: dict[tuple, dict] = {}
+    for existing in lookup.by_accounts(table, {a for _, a, _ in related}, columns):
+        by_key.setdefault((existing["account_id"], *key(existing)), existing)
+    return by_id, by_key
+
+
+def _match(
+    by_id: dict[uuid.UUID, dict], by_key: dict[tuple, dict], natural: tuple, ident: uuid.UUID | None
+) -> tuple[uuid.UUID | None, dict | None]:
+    """The existing row a file row is about: by kam id if it has one, else by its natural key."""
+    if ident is not None:
+        return (ident, dict(by_id[ident])) if ident in by_id else (None, None)
+    existing = by_key.get(natural)
+    if existing is None:
+        return None, None
+    before = dict(existing)
+    return before.pop("id"), before
+
+
+# The contact form's fields; who a contact reports to is linked after every row is written.
+_CONTACT_COLUMNS = tuple(f for f in CONTACT_FIELDS if f != "reports_to_id")
+
+
+def _contact_name(values: dict[str, Any]) -> str | None:
+    first, last = values.pop("first_name", None), values.pop("last_name", None)
+    if values.get("name"):
+        return values["name"]
+    parts = [p for p in (first, last) if p]
+    if not parts:
+        return None
+    wide = all(unicodedata.east_asian_width(p[0]) in "WF" for p in parts)
+    return "".join(reversed(parts)) if wide else " ".join(parts)  # 李 + 伟 -> 李伟
+
+
+def _plan_contacts(rows: list[_Row], plan: KindPlan, lookup: Lookup, options: Options) -> None:
+    table = Contact.__table__
+    related = _related(rows, plan, lookup)
+    for _row, _, values in related:
+        values["name"] = _contact_name(values)
+    by_id, by_key = _natural(
+        plan, lookup, table, related, _CONTACT_COLUMNS, lambda v: (norm(v["name"] or ""),)
+    )
+    seen: dict[tuple, int] = {}
+    names: dict[tuple, uuid.UUID] = {k: v["id"] for k, v in by_key.items()}
+    pending: list[tuple[_Row, Change]] = []
+    for row, account_id, values in related:
+        if not values["name"]:
+            _reject(plan, row, "name", "a contact needs a name")
+            continue
+        if len(values["name"]) > 120:
+            _reject(plan, row, "name", "a name has at most 120 characters")
+            continue
+        if values.get("left_on") and values["left_on"] > options.today:
+            _reject(plan, row, "left_on", "cannot be later than today")
+            continue
+        for name, default in (
+            ("attitude", Attitude.neutral),
+            ("influence", Influence.medium),
+            ("strength", RelationshipStrength.none),
+        ):
+            if name in values and values[name] is None:
+                values[name] = default
+        natural = (account_id, norm(values["name"]))
+        ident = values.pop("kam_id", None)
+        if natural in seen and ident is None:  # two people of one name need their kam ids
+            _reject(plan, row, "name", f"the same contact as line {seen[natural]}")
+            continue
+        seen[natural] = row.line
+        names.setdefault(natural, ident or uuid.uuid4())
+        match, before = _match(by_id, by_key, natural, ident)
+        boss = values.pop("reports_to", None)
+        if before is not None and before["account_id"] != account_id:
+            _reject(plan, row, "account", "this contact belongs to another account in kam")
+            continue
+        new_id = match or ident or names[natural]
+        change = Change(Contact, {**values, "account_id": account_id, "id": new_id}, match)
+        if boss is not None:
+            change.extra["reports_to"] = boss
+        pending.append((row, change))
+        _settle(plan, row, change, before, options, f"contact {values['name']!r}")
+    for row, change in pending:
+        boss = change.extra.pop("reports_to", None)
+        if boss is None:
+            continue
+        boss_id = names.get(
+            (change.values.get("account_id") or change.before.get("account_id"), norm(boss))
+        )
+        if boss_id is None:
+            _reject(plan, row, "reports_to", f"no contact {boss!r} at this account")
+        elif boss_id == (change.existing or change.values.get("id")):
+            _reject(plan, row, "reports_to", "a contact cannot report to themselves")
+        else:
+            change.extra["reports_to_id"] = boss_id
+
+
+def _plan_revenue(rows: list[_Row], plan: KindPlan, lookup: Lookup, options: Options) -> None:
+    table = RevenueLine.__table__
+    columns = ("booked_on", "category", "amount_minor", "cost_minor")
+    related = _related(rows, plan, lookup)
+    for _, _, values in related:
+        values["amount_minor"] = values.pop("amount")
+        values["cost_minor"] = values.pop("cost", None) or 0
+    by_id, by_key = _natural(
+        plan,
+        lookup,
+        table,
+        related,
+        columns,
+        lambda v: (v["booked_on"], norm(v["category"]), v["amount_minor"], v["cost_minor"]),
+    )
+    for row, account_id, values in related:
+        if values["amount_minor"] < 0:
+            _reject(plan, row, "amount", "revenue cannot be negative")
+            continue
+        if values["cost_minor"] < 0:
+            _reject(plan, row, "cost", "a cost cannot be negative")
+            continue
+        ident = values.pop("kam_id", None)
+        natural = (
+            account_id,
+            values["booked_on"],
+            norm(values["category"]),
+            values["amount_minor"],
+            values["cost_minor"],
+        )
+        match, before = _match(by_id, by_key, natural, ident)
+        change = Change(RevenueLine, {**values, "account_id": account_id, "id": match or ident})
+        change.existing = match
+        if change.values["id"] is None:
+            change.values["id"] = uuid.uuid4()
+        what = f"revenue of {values['booked_on']} in {values['category']}"
+        _settle(plan, row, change, before, options, what)
+
+
+_DEAL_COLUMNS = (
+    "title",
+    "category",
+    "amount_minor",
+    "stage",
+    "probability",
+    "probability_overridden",
+    "expected_close",
+    "impact_months",
+    "buying_factor",
+    "next_step",
+    "next_step_due",
+    "owner_id",
+    "close_reason",
+    "opened_on",
+    "closed_on",
+)
+
+
+def _plan_opportunities(rows: list[_Row], plan: KindPlan, lookup: Lookup, options: Options):
+    from kam.services.pipeline.stages import CLOSED_STAGES, DEFAULT_PROBABILITY, pipeline_settings
+
+    settings = pipeline_settings(lookup.session)
+    table = Opportunity.__table__
+    related = _related(rows, plan, lookup)
+    by_id, by_key = _natural(
+        plan, lookup, table, related, _DEAL_COLUMNS, lambda v: (norm(v["title"]),)
+    )
+    seen: dict[tuple, int] = {}
+    for row, account_id, values in related:
+        if "amount" in values:
+            values["amount_minor"] = values.pop("amount") or 0
+            if values["amount_minor"] < 0:
+                _reject(plan, row, "amount", "an amount cannot be negative")
+                continue
+        ident = values.pop("kam_id", None)
+        natural = (account_id, norm(values["title"]))
+        if natural in seen and ident is None:
+            _reject(plan, row, "title", f"the same deal as line {seen[natural]}")
+            continue
+        seen[natural] = row.line
+        match, before = _match(by_id, by_key, natural, ident)
+        stage = values.get("stage") or (before or {}).get("stage") or OpportunityStage.prospecting
+        values["stage"] = stage
+        if before is not None and before["stage"] in CLOSED_STAGES and stage != before["stage"]:
+            _reject(
+                plan, row, "stage", f"this deal is closed ({before['stage']}); it does not move"
+            )
+            continue
+        probability = values.pop("probability", None)
+        kept = before is not None and "probability" not in row.headers
+        if probability is None and kept and before["probability_overridden"]:
+            probability = before["probability"]
+        if stage in CLOSED_STAGES:
+            values["probability"], values["probability_overridden"] = (
+                DEFAULT_PROBABILITY[stage],
+                False,
+            )
+            values["closed_on"] = (
+                values.get("closed_on")
+                or values.get("expected_close")
+                or ((before or {}).get("closed_on") or options.today)
+            )
+        elif probability is not None and probability != settings.probability[stage]:
+            values["probability"], values["probability_overridden"] = probability, True
+        else:
+            values["probability"] = settings.probability[stage]
+            values["probability_overridden"] = False
+            values["closed_on"] = None
+        if values.get("impact_months") is None:
+            values.pop("impact_months", None)
+        values["opened_on"] = (
+            values.get("opened_on") or (before or {}).get("opened_on") or (options.today)
+        )
+        change = Change(Opportunity, {**values, "account_id": account_id}, match)
+        change.values["id"] = match or ident or uuid.uuid4()
+        _settle(plan, row, change, before, options, f"deal {values['title']!r}")
+
+
+def _plan_wallet(rows: list[_Row], plan: KindPlan, lookup: Lookup, options: Options) -> None:
+    table = WalletEstimate.__table__
+    columns = (
+        "category",
+        "period_kind",
+        "period_start",
+        "total_spend_minor",
+        "customer_growth",
+        "notes",
+    )
+    related = _related(rows, plan, lookup)
+    for _, _, values in related:
+        period = values.pop("period")
+        values["period_kind"], values["period_start"] = period.kind, period.start
+        values["total_spend_minor"] = values.pop("total_spend")
+        if "notes" in values:
+            values["notes"] = values["notes"] or ""
+    by_id, by_key = _natural(
+        plan,
+        lookup,
+        table,
+        related,
+        columns,
+        lambda v: (norm(v["category"]), str(v["period_kind"]), v["period_start"]),
+    )
+    from kam.services.wallet.share_of_wallet import competitors_of
+
+    known = [e["id"] for e in by_key.values()] + list(by_id)
+    current = competitors_of(lookup.session, known)  # one read for every estimate matched
+    seen: dict[tuple, int] = {}
+    for row, account_id, values in related:
+        if values["total_spend_minor"] < 0:
+            _reject(plan, row, "total_spend", "the customer's spend cannot be negative")
+            continue
+        ident = values.pop("kam_id", None)
+        natural = (
+            account_id,
+            norm(values["category"]),
+            str(values["period_kind"]),
+            values["period_start"],
+        )
+        if natural in seen:
+            _reject(plan, row, "period", f"the same estimate as line {seen[natural]}")
+            continue
+        seen[natural] = row.line
+        match, before = _match(by_id, by_key, natural, ident)
+        competitors = values.pop("competitors", None)
+        change = Change(WalletEstimate, {**values, "account_id": account_id}, match)
+        change.values["id"] = match or ident or uuid.uuid4()
+        if "competitors" in row.headers:
+            change.extra["competitors"] = competitors or []
+            if before is not None:
+                before["competitors"] = current.get(match, [])
+                change.extra["competitors"] = sorted(
+                    change.extra["competitors"], key=lambda c: (-c[1], c[0])
+                )
+        _settle(plan, row, change, before, options, f"the estimate for {row.values['category']}")
+
+
+PLANNERS = {
+    "accounts": _plan_accounts,
+    "contacts": _plan_contacts,
+    "revenue": _plan_revenue,
+    "opportunities": _plan_opportunities,
+    "wallet": _plan_wallet,
+}

@@ -1,0 +1,115 @@
+"""What kam holds already, read once per import: accounts by name, kam id and the other
+system's id, contacts, deals, team members, so every row is matched without a query each."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from kam.files.imports.cells import CellError
+from kam.models import (
+    Account,
+    TeamMember,
+)
+from kam.models.account import name_key
+
+# --- looking up what kam holds --------------------------------------------------------------
+
+
+class Lookup:
+    """What kam holds that rows refer to, plus what this import creates before writing."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        conn = session.connection()
+        acct = Account.__table__
+        self.account_by_key: dict[str, uuid.UUID] = {}
+        self.account_by_ref: dict[str, uuid.UUID] = {}
+        self.account_name: dict[uuid.UUID, str] = {}
+        rows = conn.execute(
+            sa.select(acct.c.id, acct.c.name, acct.c.name_key, acct.c.external_ref).where(
+                acct.c.archived_at.is_(None)
+            )
+        )
+        for ident, name, key, ref in rows:
+            self.account_by_key[key] = ident
+            self.account_name[ident] = name
+            if ref:
+                self.account_by_ref[ref.casefold()] = ident
+        self.archived = set(
+            conn.execute(sa.select(acct.c.id).where(acct.c.archived_at.is_not(None))).scalars()
+        )
+        member = TeamMember.__table__
+        self.member_by_key: dict[str, uuid.UUID] = {}
+        for ident, name, email in conn.execute(
+            sa.select(member.c.id, member.c.name, member.c.email).order_by(member.c.created_at)
+        ):
+            self.member_by_key.setdefault(name.casefold(), ident)
+            if email:
+                self.member_by_key.setdefault(email.casefold(), ident)
+        self.new_members: dict[str, uuid.UUID] = {}
+
+    def member(self, name: str) -> uuid.UUID:
+        key = name.casefold()
+        found = self.member_by_key.get(key)
+        if found is None:
+            found = self.member_by_key[key] = uuid.uuid4()
+            self.new_members[name] = found
+        return found
+
+    def account(self, values: dict[str, Any]) -> uuid.UUID:
+        """The account a related row belongs to, by kam id, the other system's id or name."""
+        ref = values.get("account_id")
+        if ref:
+            try:
+                ident = uuid.UUID(ref)
+            except ValueError:
+                ident = self.account_by_ref.get(ref.casefold())
+            if ident is None or ident not in self.account_name:
+                where = "archived" if ident in self.archived else "not in kam"
+                raise CellError(f"account {ref!r} is {where}")
+            return ident
+        name = values.get("account")
+        if not name:
+            raise CellError("the account is missing")
+        try:
+            ident = uuid.UUID(name)
+            if ident in self.account_name:
+                return ident
+        except ValueError:
+            pass
+        found = self.account_by_key.get(name_key(name))
+        if found is None:
+            raise CellError(f"no account is named {name!r}")
+        return found
+
+    def existing(
+        self, table: sa.Table, ids: Iterable[uuid.UUID], columns: Sequence[str]
+    ) -> dict[uuid.UUID, dict[str, Any]]:
+        """Rows of `table` with these ids, chunked so the IN list stays short."""
+        found: dict[uuid.UUID, dict[str, Any]] = {}
+        wanted = list(dict.fromkeys(ids))
+        cols = [table.c.id, *(table.c[c] for c in columns)]
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            for row in self.session.connection().execute(
+                sa.select(*cols).where(table.c.id.in_(chunk))
+            ):
+                found[row[0]] = dict(zip(columns, row[1:], strict=True))
+        return found
+
+    def by_accounts(
+        self, table: sa.Table, account_ids: Iterable[uuid.UUID], columns: Sequence[str]
+    ) -> Iterator[dict[str, Any]]:
+        wanted = list(dict.fromkeys(account_ids))
+        cols = [table.c.id, table.c.account_id, *(table.c[c] for c in columns)]
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            for row in self.session.connection().execute(
+                sa.select(*cols).where(table.c.account_id.in_(chunk))
+            ):
+                yield dict(zip(["id", "account_id", *columns], row, strict=True))

@@ -1,0 +1,184 @@
+"""The plan of an import: what would be created, updated and rejected (with the file, line,
+column and reason of every bad row), the options it was made with, and how a file's columns
+map to kam's fields."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlmodel import SQLModel
+
+from kam.errors import InputError
+from kam.files.imports.cells import EITHER, SPECS, norm
+from kam.files.tabular import Table
+from kam.schema import Field
+
+# --- the plan -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    place: str  # file:line
+    column: str | None
+    reason: str
+    line: int = 0  # for the order of the report
+
+    def __str__(self) -> str:
+        where = f"{self.place}: column {self.column!r}" if self.column else self.place
+        return f"{where}: {self.reason}"
+
+
+@dataclass(slots=True)
+class Change:
+    """One row to write: a new row, or the fields of an existing one that change."""
+
+    table: type[SQLModel]
+    values: dict[str, Any]
+    existing: uuid.UUID | None = None
+    before: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)  # competitors, reports_to, ...
+
+
+@dataclass
+class KindPlan:
+    kind: str
+    source: str
+    rows: int = 0
+    creates: list[Change] = field(default_factory=list)
+    updates: list[Change] = field(default_factory=list)
+    unchanged: int = 0
+    rejects: list[Reject] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+    columns: dict[str, str] = field(default_factory=dict)  # header -> field
+
+
+@dataclass
+class ImportPlan:
+    kinds: list[KindPlan] = field(default_factory=list)
+    new_members: dict[str, uuid.UUID] = field(default_factory=dict)  # name -> id
+    problems: list[str] = field(default_factory=list)  # whole files that cannot be read
+
+    @property
+    def rejects(self) -> list[Reject]:
+        """Every problem, in the order of the files and their lines."""
+        return [r for k in self.kinds for r in sorted(k.rejects, key=lambda r: r.line)]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and not self.rejects
+
+    @property
+    def writes(self) -> int:
+        return sum(len(k.creates) + len(k.updates) for k in self.kinds) + len(self.new_members)
+
+    def summary(self) -> str:
+        """One line: what an applied import wrote."""
+        parts = [
+            f"{len(k.creates):,} {k.kind} new, {len(k.updates):,} updated"
+            for k in self.kinds
+            if k.creates or k.updates
+        ]
+        return "Imported " + ("; ".join(parts) if parts else "nothing")
+
+    def describe(self, *, applied: bool = False, limit: int | None = None) -> str:
+        """The plan as a person reads it: what is (or would be) written and what is wrong."""
+        lines: list[str] = list(self.problems)
+        verb = ("created", "updated") if applied else ("would create", "would update")
+        for k in self.kinds:
+            lines.append(
+                f"{k.source}: {k.rows:,} rows of {k.kind}: {verb[0]} {len(k.creates):,}, "
+                f"{verb[1]} {len(k.updates):,}, unchanged {k.unchanged:,}, "
+                f"rejected {len({r.place for r in k.rejects}):,}"
+            )
+            if k.ignored_columns:
+                lines.append(f"  columns not imported: {', '.join(k.ignored_columns)}")
+        if self.new_members:
+            names = ", ".join(sorted(self.new_members))
+            lines.append(f"new team members: {names}")
+        rejects = self.rejects
+        if rejects:
+            count = f"{len(rejects):,} problem{'s' if len(rejects) != 1 else ''}"
+            lines.append(f"{count}; nothing was written:")
+            shown = rejects if limit is None else rejects[:limit]
+            lines.extend(f"  {r}" for r in shown)
+            if len(shown) < len(rejects):
+                lines.append(f"  … and {len(rejects) - len(shown):,} more")
+        return "\n".join(line for line in lines if line)
+
+
+@dataclass
+class Options:
+    update: bool = False
+    dayfirst: bool = False
+    mapping: Mapping[str, str] = field(default_factory=dict)  # column -> field
+    today: date = field(default_factory=date.today)
+    user: str = "kam"
+
+
+def parse_mapping(items: Iterable[str]) -> dict[str, str]:
+    """`--map "Kunde=account"` arguments as {column: field}."""
+    mapping: dict[str, str] = {}
+    for item in items:
+        column, sep, target = item.partition("=")
+        if not sep or not column.strip() or not target.strip():
+            raise InputError(f"--map {item!r}: write COLUMN=field, e.g. --map 'Kunde=name'", "map")
+        mapping[column.strip()] = target.strip()
+    return mapping
+
+
+def map_columns(
+    kind: str, table: Table, mapping: Mapping[str, str]
+) -> tuple[dict[int, Field], list]:
+    specs = {s.name: s for s in SPECS[kind]}
+    by_alias: dict[str, Field] = {}
+    for spec in SPECS[kind]:
+        for alias in (spec.name, *spec.aliases):
+            by_alias.setdefault(norm(alias), spec)
+    mapped = {norm(column): target for column, target in mapping.items()}
+    for target in mapped.values():
+        if target not in specs and target != "-":
+            raise InputError(
+                f"--map: {kind} have no field {target!r}; fields: {', '.join(specs)}", "map"
+            )
+    unknown = set(mapped) - {norm(h) for h in table.header}
+    if unknown:
+        names = [c for c in mapping if norm(c) in unknown]
+        raise InputError(
+            f"--map: {table.path.name} has no column {names[0]!r}; its columns: "
+            f"{', '.join(h for h in table.header if h)}",
+            "map",
+        )
+    columns: dict[int, Field] = {}
+    ignored: list[str] = []
+    taken: set[str] = set()
+    for index, header in enumerate(table.header):
+        key = norm(header)
+        target = mapped.get(key)
+        spec = None if target == "-" else specs[target] if target else by_alias.get(key)
+        if spec is None or spec.name in taken or not header:
+            if header:
+                ignored.append(header)
+            continue
+        taken.add(spec.name)
+        columns[index] = spec
+    return columns, ignored
+
+
+def missing_required(kind: str, present: set[str], table: Table) -> str | None:
+    either = EITHER.get(kind, {})
+    needs = [either.get(s.name, (s.name,)) for s in SPECS[kind] if s.required]
+    if kind != "accounts":
+        needs.append(("account", "account_id", "kam_id"))
+    for options in needs:
+        if not present & set(options):
+            wanted = " or ".join(options)
+            return (
+                f"{table.path.name}: no column gives the {wanted} of the {kind}; its columns are "
+                f"{', '.join(h for h in table.header if h) or '(none)'}; "
+                f"name one with --map COLUMN={options[0]}"
+            )
+    return None
