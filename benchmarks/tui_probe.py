@@ -28,7 +28,7 @@ from datetime import date
 from pathlib import Path
 
 
-async def probe(db_path: str, today: date, word: str) -> dict[str, object]:
+async def probe(db_path: str, as_of: date, word: str) -> dict[str, object]:
     from textual.app import App
 
     from kam.app import KamApp
@@ -68,7 +68,7 @@ async def probe(db_path: str, today: date, word: str) -> dict[str, object]:
         await asyncio.wait_for(shown.wait(), 60)
         return (time.perf_counter() - started) * 1000
 
-    app = KamApp(open_database(f"sqlite:///{db_path}"), today=today)
+    app = KamApp(open_database(f"sqlite:///{db_path}"), as_of=as_of)
     results: dict[str, object] = {}
     async with app.run_test(size=(120, 35)) as pilot:
         await asyncio.wait_for(shown.wait(), 60)
@@ -227,8 +227,8 @@ def peak_memory_mb() -> float:
 
 
 def main() -> None:
-    db_path, today, word = sys.argv[1], date.fromisoformat(sys.argv[2]), sys.argv[3]
-    print(json.dumps(asyncio.run(probe(db_path, today, word))))
+    db_path, as_of, word = sys.argv[1], date.fromisoformat(sys.argv[2]), sys.argv[3]
+    print(json.dumps(asyncio.run(probe(db_path, as_of, word))))
 
 
 if __name__ == "__main__":

@@ -106,11 +106,11 @@ class KamApp(App[None]):
         Binding("q", "quit", "Quit"),
     ]
 
-    def __init__(self, database: Database, today: date | None = None, user: str = "kam") -> None:
+    def __init__(self, database: Database, as_of: date | None = None, user: str = "kam") -> None:
         super().__init__()
         self.database = database
         self.user = user  # who the history names for changes made here
-        self._today = today
+        self._as_of = as_of
         self._classify_lock = threading.Lock()
         self._read_ahead: dict[str, Future[object]] = {}
         self._last_input = 0.0  # time.monotonic() of the last key press or click
@@ -167,7 +167,7 @@ class KamApp(App[None]):
         # screen (~0.1 s), not after.
         from kam.services.portfolio.overview import portfolio_page
 
-        self.read_ahead("dashboard", Intent(portfolio_page, self.today))
+        self.read_ahead("dashboard", Intent(portfolio_page, self.as_of))
 
     def on_ready(self) -> None:
         # Once the dashboard is drawn, load the other screens' code while the person reads
@@ -219,18 +219,18 @@ class KamApp(App[None]):
             def read_ahead() -> None:
                 # only a warm-up: opening an account will say what is wrong
                 with contextlib.suppress(Exception):
-                    Intent(warm_up, self.today).run(self.database)
+                    Intent(warm_up, self.as_of).run(self.database)
 
             def keep() -> None:
                 # Everything built so far lives as long as the app: keep it out of the garbage
-                # collector's full passes, which otherwise pause the interface for ~100-200 ms.
+                # collector's full passes, which otherwise pause the interface visibly.
                 gc.collect()
                 gc.freeze()
                 self.start_up_finished = True
 
             steps = [
                 *(partial(import_module, module) for module in PRELOADED),
-                # The first ORM query sets up every model's mapping (~40 ms); the dashboard
+                # The first ORM query sets up every model's mapping (a noticeable wait); the dashboard
                 # reads without the ORM, so that would otherwise fall to the first account.
                 configure_mappers,
                 read_ahead,
@@ -369,9 +369,9 @@ class KamApp(App[None]):
         self._stop_holding()
 
     @property
-    def today(self) -> date:
+    def as_of(self) -> date:
         """The date the portfolio is seen from (fixed in tests, else the local calendar date)."""
-        return self._today or date.today()
+        return self._as_of or date.today()
 
     # --- actions ---------------------------------------------------------------------------
 
@@ -417,7 +417,7 @@ class KamApp(App[None]):
 
         def read() -> object:
             self.ensure_classified()
-            return Intent(load_account, account_id, self.today).run(self.database)
+            return Intent(load_account, account_id, self.as_of).run(self.database)
 
         try:
             loaded = await asyncio.to_thread(read)
@@ -445,11 +445,11 @@ class KamApp(App[None]):
     def _ensure(self, is_current, refresh) -> None:
         """Check with a read; rebuild in a write only when out of date (one thread at a time)."""
         with self._classify_lock:
-            if Intent(is_current, self.today).run(self.database):
+            if Intent(is_current, self.as_of).run(self.database):
                 return
             if not self.database.stores_derived:
                 return  # a damaged file: the figures as they were last stored
-            Intent(refresh, self.today).run(self.database)
+            Intent(refresh, self.as_of).run(self.database)
 
     def read_ahead(self, key: str, intent: Intent[object]) -> None:
         """Start a read (classification brought up to date first) in a thread of its own now,

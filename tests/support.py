@@ -56,11 +56,11 @@ def app_on_copy(demo_path: Path, folder: Path) -> KamApp:
     """The app on a private copy of a demo database, seen from TODAY."""
     copy = folder / "demo.db"
     copy.write_bytes(demo_path.read_bytes())
-    return KamApp(open_database(f"sqlite:///{copy}"), today=TODAY)
+    return KamApp(open_database(f"sqlite:///{copy}"), as_of=TODAY)
 
 
 def make_app(path: Path) -> KamApp:
-    return KamApp(open_database(f"sqlite:///{path}"), today=TODAY, user=USER)
+    return KamApp(open_database(f"sqlite:///{path}"), as_of=TODAY, user=USER)
 
 
 async def type_into(pilot, selector: str, text: str) -> None:

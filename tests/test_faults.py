@@ -462,7 +462,7 @@ async def test_a_damaged_database_is_found_at_start_and_nothing_more_is_written(
     from tests.support import finish_start_up
 
     db = _damaged(tmp_path / "kam.db")
-    app = KamApp(open_database(f"sqlite:///{db}"), today=date(2026, 11, 22))
+    app = KamApp(open_database(f"sqlite:///{db}"), as_of=date(2026, 11, 22))
     async with app.run_test(size=(100, 30)) as pilot:
         await finish_start_up(pilot)
         assert app.database_mark == "damaged"
@@ -485,7 +485,7 @@ async def test_a_read_only_database_is_browsed_with_a_banner_and_edits_are_refus
 
     db = _db_with(tmp_path / "kam.db", "Acme 北京", "Zed GmbH")
     before = db.read_bytes()
-    app = KamApp(open_database(f"sqlite:///{db}", read_only=True), today=date(2026, 11, 22))
+    app = KamApp(open_database(f"sqlite:///{db}", read_only=True), as_of=date(2026, 11, 22))
     async with app.run_test(size=(100, 30)) as pilot:
         await finish_start_up(pilot)
         assert app.database_mark == "read-only"

@@ -68,7 +68,7 @@ def db_path(tmp_path: Path) -> Path:
 
 
 def make_app(path: Path) -> KamApp:
-    return KamApp(open_database(f"sqlite:///{path}"), today=TODAY, user=USER)
+    return KamApp(open_database(f"sqlite:///{path}"), as_of=TODAY, user=USER)
 
 
 def read(path: Path, query):
@@ -183,7 +183,7 @@ class _Broken(KamApp):
 def test_a_crash_exits_non_zero_with_one_line_and_the_traceback_in_a_log(
     db_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    app = _Broken(open_database(f"sqlite:///{db_path}"), today=TODAY, user=USER)
+    app = _Broken(open_database(f"sqlite:///{db_path}"), as_of=TODAY, user=USER)
     app.run(headless=True, size=(80, 24))
     assert app.return_code == 1 and app.crash is not None
     _error, log = app.crash
@@ -340,14 +340,14 @@ async def test_logging_a_contact_selects_the_plan_item_only_when_it_is_due(
 )
 def test_relative_dates(text: str, expected: str) -> None:
     assert relative_date(text, TODAY) == date.fromisoformat(expected)
-    assert parse_date(text, today=TODAY) == date.fromisoformat(expected)
+    assert parse_date(text, as_of=TODAY) == date.fromisoformat(expected)
 
 
 def test_relative_words_need_a_reference_date_and_nonsense_is_still_refused() -> None:
     assert relative_date("next blursday", TODAY) is None
-    assert parse_date("2026-03-05", today=TODAY) == date(2026, 3, 5)  # the usual forms still
+    assert parse_date("2026-03-05", as_of=TODAY) == date(2026, 3, 5)  # the usual forms still
     with pytest.raises(Exception, match="not a date"):
-        parse_date("soonish", today=TODAY)
+        parse_date("soonish", as_of=TODAY)
 
 
 async def test_snooze_takes_next_monday_and_shows_the_date_as_it_is_typed(db_path: Path) -> None:
@@ -386,7 +386,7 @@ def test_a_customer_since_in_the_future_and_an_address_without_a_domain_are_refu
     with database.write() as session:
         with pytest.raises(InputErrors) as caught:
             account_edit.read_account_form(
-                session, {"name": "Future", "customer_since": "2030-01-01"}, today=TODAY
+                session, {"name": "Future", "customer_since": "2030-01-01"}, as_of=TODAY
             )
         assert caught.value.errors == {"customer_since": "cannot be later than 2026-11-23"}
         acme = account_edit.create_account(session, "Acme").id

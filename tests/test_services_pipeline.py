@@ -14,6 +14,7 @@ from kam.db import Database
 from kam.errors import InputErrors, KamError
 from kam.models import Activity, Opportunity
 from kam.models.enums import ActivityKind, OpportunityStage
+from kam.services import settings as settings_service
 from kam.services.accounts import account_edit
 from kam.services.classify import pareto
 from kam.services.history import changes as history
@@ -82,7 +83,7 @@ def book(database: Database) -> dict[str, uuid.UUID]:
     with database.write() as session:
         for deal, won in (("won", True), ("won_last_year", True), ("lost", False)):
             deals.close_deal(
-                session, ids[deal], {"close_reason": "decided"}, won=won, user=ME, today=TODAY
+                session, ids[deal], {"close_reason": "decided"}, won=won, user=ME, as_of=TODAY
             )
     _set(database, ids["won"], closed_on=date(2026, 8, 1))
     _set(database, ids["won_last_year"], closed_on=date(2025, 12, 1))
@@ -209,7 +210,7 @@ def test_a_deal_goes_stale_after_its_stage_threshold_without_a_move_or_an_activi
     assert _forecast(database).total.stale == 0
 
     with database.write() as session:  # negotiation may sit 20 days only
-        values = stages.pipeline_settings(session).values()
+        values = settings_service.load(session, stages.PipelineSettings).values()
         stages.save_pipeline_settings(session, by="lead", raw={**values, "stale_negotiation": "20"})
     assert {r.title: r for r in _rows(database)}["Plant"].stale
     assert _forecast(database).row("negotiation").stale == 1
@@ -231,7 +232,7 @@ def test_probability_follows_the_stage_setting_unless_set_by_hand(
     database: Database, book: dict[str, uuid.UUID]
 ) -> None:
     with database.write() as session:
-        values = stages.pipeline_settings(session).values()
+        values = settings_service.load(session, stages.PipelineSettings).values()
         stages.save_pipeline_settings(
             session, by="lead", raw={**values, "p_proposal": "60", "p_negotiation": "70"}
         )
@@ -246,14 +247,19 @@ def test_probability_follows_the_stage_setting_unless_set_by_hand(
 
 def test_bad_stage_settings_are_named_and_nothing_is_saved(database: Database) -> None:
     with database.write() as session:
-        values = stages.pipeline_settings(session).values()
+        values = settings_service.load(session, stages.PipelineSettings).values()
     with pytest.raises(InputErrors) as caught, database.write() as session:
         stages.save_pipeline_settings(
             session, by="lead", raw={**values, "p_proposal": "150", "stale_qualification": "soon"}
         )
     assert set(caught.value.errors) == {"p_proposal", "stale_qualification"}
     with database.read() as session:
-        assert stages.pipeline_settings(session).probability[OpportunityStage.proposal] == 50
+        assert (
+            settings_service.load(session, stages.PipelineSettings).probability[
+                OpportunityStage.proposal
+            ]
+            == 50
+        )
 
 
 def test_every_bad_field_of_a_deal_is_named_and_nothing_is_saved(database: Database) -> None:
@@ -340,24 +346,24 @@ def test_winning_and_losing_need_a_reason_and_set_the_outcome(
 ) -> None:
     with pytest.raises(InputErrors) as caught, database.write() as session:
         deals.close_deal(
-            session, book["proposal"], {"close_reason": " "}, won=True, user=ME, today=TODAY
+            session, book["proposal"], {"close_reason": " "}, won=True, user=ME, as_of=TODAY
         )
     assert "why" in caught.value.errors["close_reason"]
     with pytest.raises(InputErrors) as caught, database.write() as session:
         deals.close_deal(
             session, book["negotiation"], {"close_reason": "Price", "closed_on": "2026-11-20"},
-            won=False, user=ME, today=TODAY,
+            won=False, user=ME, as_of=TODAY,
         )  # fmt: skip
     assert "opened on 2026-11-22" in caught.value.errors["closed_on"]
     _set(database, book["negotiation"], opened_on=date(2026, 10, 1))
     with database.write() as session:
         deals.close_deal(
             session, book["proposal"], {"close_reason": "Best value"}, won=True, user=ME,
-            today=TODAY,
+            as_of=TODAY,
         )  # fmt: skip
         deals.close_deal(
             session, book["negotiation"], {"close_reason": "Price", "closed_on": "2026-11-20"},
-            won=False, user=ME, today=TODAY,
+            won=False, user=ME, as_of=TODAY,
         )  # fmt: skip
     rows = {r.title: r for r in _rows(database, state="closed")}
     assert (rows["Line upgrade"].stage, rows["Line upgrade"].probability) == ("won", 100)

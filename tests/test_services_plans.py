@@ -16,6 +16,7 @@ from kam.errors import InputError, InputErrors
 from kam.files.ics import agenda_calendar
 from kam.models import Account, AccountClassification, PlanItem
 from kam.models.enums import AccountStatus, ActivityKind
+from kam.services import settings as settings_service
 from kam.services.accounts import account_edit
 from kam.services.classify import pareto
 from kam.services.contact_plan import activities, agenda, cadence, plan_items, policies
@@ -220,7 +221,7 @@ def test_policies_are_settings_and_a_valuable_silent_account_gets_win_back(
     database: Database, acme: dict[str, uuid.UUID]
 ) -> None:
     with database.write() as session:
-        texts = dict(policies.policies(session).texts)
+        texts = dict(settings_service.load(session, policies.Policies).texts)
         with pytest.raises(InputErrors) as caught:
             policies.save_policies(session, by="lead", raw={f"policy_{k}": v for k, v in texts.items()}
                                 | {"policy_gold": "visit: whenever\nlunch: monthly"})  # fmt: skip
@@ -231,7 +232,7 @@ def test_policies_are_settings_and_a_valuable_silent_account_gets_win_back(
         account = session.get(Account, acme["account"])
         cls = session.get(AccountClassification, acme["account"])
         assert policies.suggested_policy(account, cls) == cls.tier.value == "diamond"
-        assert policies.policies(session).allowed_silence("diamond") == 7
+        assert settings_service.load(session, policies.Policies).allowed_silence("diamond") == 7
         account.status = AccountStatus.silent
         assert policies.suggested_policy(account, cls) == policies.WIN_BACK
         made = policies.apply_policy(session, acme["account"], policies.WIN_BACK, ME, TODAY)

@@ -231,7 +231,7 @@ def test_single_threaded_means_no_lead_or_everything_through_one_person(
 
 def _contact(database: Database, account_id, **raw) -> uuid.UUID:
     with database.write() as session:
-        return contacts.create_contact(session, account_id, raw, ME, today=TODAY).id
+        return contacts.create_contact(session, account_id, raw, ME, as_of=TODAY).id
 
 
 def test_contacts_form_an_org_tree_and_refuse_reporting_loops(database: Database) -> None:
@@ -268,7 +268,7 @@ def test_contact_fields_are_checked(database: Database) -> None:
             account_id,
             {"name": " ", "email": "nobody", "left_on": "2027-01-01", "attitude": "grumpy"},
             ME,
-            today=TODAY,
+            as_of=TODAY,
         )
     assert caught.value.errors == {
         "name": "a contact needs a name",

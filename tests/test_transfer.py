@@ -26,7 +26,7 @@ TODAY = date(2026, 11, 22)
 def import_file(
     database: Database, kind: str, path: Path, *, apply: bool = True, **options
 ) -> imports.ImportPlan:
-    opts = imports.Options(today=TODAY, **options)
+    opts = imports.Options(as_of=TODAY, **options)
     if not apply:
         with database.read() as session:
             return imports.import_file(session, kind, path, opts, apply=False)
@@ -67,14 +67,14 @@ def test_what_export_writes_import_reads_back_to_the_same_data(
     assert counts["accounts"] == 40 and counts["revenue"] > 400
     target = fresh(tmp_path)
     with target.write() as session:
-        plan = imports.import_file(session, "all", path, imports.Options(today=TODAY), apply=True)
+        plan = imports.import_file(session, "all", path, imports.Options(as_of=TODAY), apply=True)
     assert plan.ok, plan.describe()
     for kind in imports.KINDS:
         assert csv_export(target, kind) == csv_export(database, kind), kind
     # Importing the same export again with --update finds nothing to change.
     with target.write() as session:
         again = imports.import_file(
-            session, "all", path, imports.Options(today=TODAY, update=True), apply=True
+            session, "all", path, imports.Options(as_of=TODAY, update=True), apply=True
         )
     assert again.ok and again.writes == 0
     assert sum(k.unchanged for k in again.kinds) == sum(counts.values())

@@ -192,7 +192,7 @@ async def test_a_failing_read_ahead_at_start_up_leaves_the_rest_of_it_done(
 
     from kam.services import workspace
 
-    def broken(session, today) -> None:
+    def broken(session, as_of) -> None:
         raise RuntimeError("database is locked")
 
     monkeypatch.setattr(workspace, "warm_up", broken)
@@ -470,13 +470,13 @@ async def test_dashboard_figures_are_read_while_the_app_starts_then_the_headline
     events: list[tuple[str, str]] = []
     real_dashboard, real_headline = overview.dashboard, indicators.headline
 
-    def dashboard(session, today, *args):
+    def dashboard(session, as_of, *args):
         events.append(("figures", threading.current_thread().name))
-        return real_dashboard(session, today, *args)
+        return real_dashboard(session, as_of, *args)
 
-    def headline(session, today):
+    def headline(session, as_of):
         events.append(("headline", threading.current_thread().name))
-        return real_headline(session, today)
+        return real_headline(session, as_of)
 
     monkeypatch.setattr(overview, "dashboard", dashboard)
     monkeypatch.setattr(indicators, "headline", headline)
@@ -497,7 +497,7 @@ async def test_dashboard_read_failing_at_start_is_a_message(
     from kam.errors import KamError
     from kam.services.portfolio import overview
 
-    def broken(session, today, *args):
+    def broken(session, as_of, *args):
         raise KamError("the portfolio could not be read")
 
     monkeypatch.setattr(overview, "dashboard", broken)
@@ -517,9 +517,9 @@ async def test_dashboard_works_out_the_headline_once_on_start_and_again_on_r(
     calls = []
     real = indicators.headline
 
-    def counted(session, today):
-        calls.append(today)
-        return real(session, today)
+    def counted(session, as_of):
+        calls.append(as_of)
+        return real(session, as_of)
 
     monkeypatch.setattr(indicators, "headline", counted)
     async with app.run_test(size=(120, 35)) as pilot:
@@ -543,7 +543,7 @@ async def test_dashboard_works_out_the_headline_once_on_start_and_again_on_r(
         await settle(pilot)
         assert len(calls) == 3
     # The next start finds them stored, worked out from the same data: shown, not redone.
-    again = KamApp(app.database, today=TODAY)
+    again = KamApp(app.database, as_of=TODAY)
     async with again.run_test(size=(120, 35)) as pilot:
         await settle(pilot)
         assert len(calls) == 3

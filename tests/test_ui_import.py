@@ -33,7 +33,7 @@ async def test_import_from_the_accounts_screen_previews_then_imports(tmp_path: P
     bad.write_text("客户名称,年收入\n北京远航科技,12abc\n上海华东,100\n")
     good = tmp_path / "good.csv"
     good.write_text('客户名称,年收入\n北京远航科技,"1,200"\n上海华东,100\n')
-    app = KamApp(open_database(f"sqlite:///{db}"), today=TODAY, user="Ann Lee")
+    app = KamApp(open_database(f"sqlite:///{db}"), as_of=TODAY, user="Ann Lee")
     async with app.run_test(size=(110, 36)) as pilot:
         await pilot.press("2")
         await settle(pilot)
@@ -78,7 +78,7 @@ async def test_the_app_runs_on_a_team_postgresql_database(postgres_url: str) -> 
 
     database = open_database(postgres_url)
     build_demo(database, 30, seed=6, as_of=TODAY)
-    app = KamApp(database, today=TODAY, user="Ann Lee")
+    app = KamApp(database, as_of=TODAY, user="Ann Lee")
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
         for key in ("2", "3", "4", "1"):

@@ -66,7 +66,7 @@ def db_path(tmp_path: Path) -> Path:
 
 
 def make_app(path: Path) -> KamApp:
-    return KamApp(open_database(f"sqlite:///{path}"), today=TODAY, user=USER)
+    return KamApp(open_database(f"sqlite:///{path}"), as_of=TODAY, user=USER)
 
 
 def cell_text(table: DataTable, row: str, column: str) -> str:

@@ -57,7 +57,7 @@ def db_path(tmp_path: Path) -> Path:
 
 
 def make_app(path: Path) -> KamApp:
-    return KamApp(open_database(f"sqlite:///{path}"), today=TODAY, user=USER)
+    return KamApp(open_database(f"sqlite:///{path}"), as_of=TODAY, user=USER)
 
 
 def items(path: Path) -> dict[str, PlanItem]:

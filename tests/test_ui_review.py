@@ -38,7 +38,7 @@ def lead(path: Path) -> str:
 
 
 def app_on(path: Path) -> KamApp:
-    return KamApp(open_database(f"sqlite:///{path}"), today=TODAY, user=lead(path))
+    return KamApp(open_database(f"sqlite:///{path}"), as_of=TODAY, user=lead(path))
 
 
 def app_on_copy_of(demo: Path, folder: Path) -> KamApp:

@@ -57,7 +57,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     command = args.command or "tui"
     if command in {"demo", "report"}:
         # One-shot batch work creating many objects and no cycles worth collecting: the cyclic
-        # collector only costs time here (0.3 s of a 100k-row report). The TUI turns it back on.
+        # collector only costs time here (a noticeable part of a large report). The TUI turns it
+        # back on.
         gc.disable()
     if command == "demo":
         return start.demo(args)

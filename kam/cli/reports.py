@@ -112,14 +112,14 @@ def _agenda_report(args: argparse.Namespace) -> int:
     from kam.reports.text import agenda_report
     from kam.services.contact_plan import activities, agenda
 
-    today = args.as_of or date.today()
+    as_of = args.as_of or date.today()
     database = open_db(args)
     try:
         with database.read() as session:
             owner = activities.check_member_name(session, args.user) if args.user else None
-            query = agenda.AgendaQuery(until=today + timedelta(days=args.days), owner_id=owner)
+            query = agenda.AgendaQuery(until=as_of + timedelta(days=args.days), owner_id=owner)
             rows = agenda.list_agenda(session, query, 0, agenda.count_agenda(session, query))
     finally:
         database.dispose()
-    write_output(agenda_report(rows, today, args.user, args.format), args.output)
+    write_output(agenda_report(rows, as_of, args.user, args.format), args.output)
     return 0

@@ -17,6 +17,7 @@ from kam.dialogs.form import FieldSpec, FormScreen, form_fields
 from kam.dialogs.workspace import Done, member_choices, open_form
 from kam.models.enums import OPEN_STAGES, OpportunityStage
 from kam.screens.base import DataMixin
+from kam.services import settings as settings_service
 from kam.services.accounts import listing
 from kam.services.people.team import MemberChoice
 from kam.services.pipeline import deals, stages
@@ -80,7 +81,7 @@ def new_deal(
 ) -> None:
     """A deal for `account_id`, or, when None, for the account named in the form. The owner
     is `owner_id`, else the person using kam if they are on the team list."""
-    user, today = screen.kam.user, screen.kam.today
+    user, as_of = screen.kam.user, screen.kam.as_of
 
     def build(loaded: deals.DealForm) -> FormScreen:
         members, settings, owner = loaded.members, loaded.settings, loaded.owner
@@ -97,14 +98,14 @@ def new_deal(
             title,
             fields,
             values,
-            Intent(deals.create_deal, account_id, user=user, today=today),
+            Intent(deals.create_deal, account_id, user=user, as_of=as_of),
         )
 
     open_form(screen, Intent(deals.deal_form, user=user, owner_id=owner_id), build, done)
 
 
 def edit_deal(screen: DataMixin, deal_id: uuid.UUID, done: Done) -> None:
-    user, today = screen.kam.user, screen.kam.today
+    user, as_of = screen.kam.user, screen.kam.as_of
 
     def build(loaded: deals.DealForm) -> FormScreen:
         base, members, settings = loaded.base, loaded.members, loaded.settings
@@ -113,7 +114,7 @@ def edit_deal(screen: DataMixin, deal_id: uuid.UUID, done: Done) -> None:
             f"Edit deal: {base.values['title']}",
             deal_fields(members, settings),
             base.values,
-            Intent(deals.update_deal, deal_id, user=user, today=today),
+            Intent(deals.update_deal, deal_id, user=user, as_of=as_of),
             base=base,
         )
 
@@ -123,7 +124,7 @@ def edit_deal(screen: DataMixin, deal_id: uuid.UUID, done: Done) -> None:
 def close_deal(
     screen: DataMixin, deal_id: uuid.UUID, title: str, account: str, won: bool, done: Done
 ) -> None:
-    user, today = screen.kam.user, screen.kam.today
+    user, as_of = screen.kam.user, screen.kam.as_of
     outcome = "won" if won else "lost"
     screen.kam.push_screen(
         FormScreen(
@@ -132,8 +133,8 @@ def close_deal(
                 FieldSpec("close_reason", f"Why {outcome}", placeholder="required"),
                 FieldSpec("closed_on", "Closed on", "date"),
             ],
-            {"closed_on": today},
-            Intent(deals.close_deal, deal_id, won=won, user=user, today=today),
+            {"closed_on": as_of},
+            Intent(deals.close_deal, deal_id, won=won, user=user, as_of=as_of),
         ),
         done,
     )
@@ -154,4 +155,4 @@ def stage_settings(screen: DataMixin, done: Done) -> None:
             Intent(stages.save_pipeline_settings, by=screen.kam.user),
         )
 
-    open_form(screen, Intent(stages.pipeline_settings), build, done)
+    open_form(screen, Intent(settings_service.load, stages.PipelineSettings), build, done)

@@ -205,9 +205,9 @@ class FormScreen(KamModal):
         before saving; blank when nothing is typed."""
         if not text.strip():
             return ""
-        today = getattr(self.app, "today", None) or date.today()
+        as_of = getattr(self.app, "today", None) or date.today()
         try:
-            value = parse_date(text, today=today)
+            value = parse_date(text, as_of=as_of)
         except InputError:
             return "not a date yet"
         return f"→ {value:%a} {value.isoformat()}"

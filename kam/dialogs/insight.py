@@ -45,7 +45,7 @@ def edit_estimate(screen: DataMixin, estimate_id: uuid.UUID, done: Done) -> None
 
 
 def new_complaint(screen: DataMixin, account_id: uuid.UUID, done: Done) -> None:
-    today = screen.kam.today
+    as_of = screen.kam.as_of
     screen.kam.push_screen(
         FormScreen(
             "New complaint",
@@ -57,14 +57,14 @@ def new_complaint(screen: DataMixin, account_id: uuid.UUID, done: Done) -> None:
                 FieldSpec("opened_on", "Opened", "date", placeholder="blank: today"),
             ],
             {"severity": ComplaintSeverity.medium},
-            Intent(feedback.open_complaint, account_id, today=today),
+            Intent(feedback.open_complaint, account_id, as_of=as_of),
         ),
         done,
     )
 
 
 def close_complaint(screen: DataMixin, complaint_id: uuid.UUID, done: Done) -> None:
-    today = screen.kam.today
+    as_of = screen.kam.as_of
     screen.kam.push_screen(
         FormScreen(
             "Resolve the complaint",
@@ -73,14 +73,14 @@ def close_complaint(screen: DataMixin, complaint_id: uuid.UUID, done: Done) -> N
                 FieldSpec("resolution", "How", "long"),
             ],
             {},
-            Intent(feedback.close_complaint, complaint_id, today=today),
+            Intent(feedback.close_complaint, complaint_id, as_of=as_of),
         ),
         done,
     )
 
 
 def new_score(screen: DataMixin, account_id: uuid.UUID, done: Done) -> None:
-    today = screen.kam.today
+    as_of = screen.kam.as_of
     screen.kam.push_screen(
         FormScreen(
             "Satisfaction score",
@@ -90,7 +90,7 @@ def new_score(screen: DataMixin, account_id: uuid.UUID, done: Done) -> None:
                 FieldSpec("comment", "Comment", "long"),
             ],
             {},
-            Intent(feedback.record_score, account_id, today=today),
+            Intent(feedback.record_score, account_id, as_of=as_of),
         ),
         done,
     )

@@ -13,6 +13,7 @@ from kam.dialogs.form import ConfirmScreen, FieldSpec, FormScreen, choices_of
 from kam.dialogs.workspace import Done, member_choices, open_form
 from kam.models.enums import ActivityKind, Sentiment
 from kam.screens.base import DataMixin
+from kam.services import settings as settings_service
 from kam.services.contact_plan import activities, agenda, choices, plan_items, policies
 from kam.services.contact_plan.policies import POLICY_NAMES, words
 from kam.services.unit import Intent
@@ -37,21 +38,21 @@ def _plan_fields(members, people) -> list[FieldSpec]:
 
 
 def new_item(screen: DataMixin, account_id: uuid.UUID, owner_id, done: Done) -> None:
-    user, today = screen.kam.user, screen.kam.today
+    user, as_of = screen.kam.user, screen.kam.as_of
 
     def build(loaded: choices.ItemForm) -> FormScreen:
         return FormScreen(
             "New plan item",
             _plan_fields(loaded.members, loaded.people),
             {"kind": ActivityKind.visit, "active": True, "owner_id": owner_id},
-            Intent(plan_items.create_item, account_id, user=user, today=today),
+            Intent(plan_items.create_item, account_id, user=user, as_of=as_of),
         )
 
     open_form(screen, Intent(choices.item_form, account_id), build, done)
 
 
 def edit_item(screen: DataMixin, account_id: uuid.UUID, item_id: uuid.UUID, done: Done) -> None:
-    user, today = screen.kam.user, screen.kam.today
+    user, as_of = screen.kam.user, screen.kam.as_of
 
     def build(loaded: choices.ItemForm) -> FormScreen:
         base = loaded.base
@@ -60,7 +61,7 @@ def edit_item(screen: DataMixin, account_id: uuid.UUID, item_id: uuid.UUID, done
             f"Edit plan item: {words(base.values['kind'])}",
             _plan_fields(loaded.members, loaded.people),
             base.values,
-            Intent(plan_items.update_item, item_id, user=user, today=today),
+            Intent(plan_items.update_item, item_id, user=user, as_of=as_of),
             base=base,
         )
 
@@ -79,7 +80,7 @@ def log_activity(
     itself when it is due (today or overdue), so that saving moves it to its next date. An
     item not yet due is fulfilled only when chosen in the form: a second contact on the same
     day must not push it a whole cadence further."""
-    user, today = screen.kam.user, screen.kam.today
+    user, as_of = screen.kam.user, screen.kam.as_of
 
     def build(loaded: choices.LogForm) -> FormScreen:
         members, people, items, deals, me = (
@@ -109,12 +110,12 @@ def log_activity(
         ]
         values: dict[str, Any] = {
             "kind": item.kind if item else ActivityKind.call,
-            "occurred_on": today,
+            "occurred_on": as_of,
             "sentiment": "neutral",
             "member_ids": [me] if me else [],
         }
         if item is not None:
-            if item.next_due is not None and item.next_due <= today:
+            if item.next_due is not None and item.next_due <= as_of:
                 values["plan_item_id"] = str(item.id)
             if item.contact_id is not None:
                 values["contact_ids"] = [item.contact_id]
@@ -123,20 +124,20 @@ def log_activity(
             title,
             fields,
             values,
-            Intent(activities.log_activity, account_id, user=user, today=today),
+            Intent(activities.log_activity, account_id, user=user, as_of=as_of),
         )
 
     open_form(screen, Intent(choices.log_form, account_id, user), build, done)
 
 
 def snooze(screen: DataMixin, item_id: uuid.UUID, label: str, done: Done) -> None:
-    user, today = screen.kam.user, screen.kam.today
+    user, as_of = screen.kam.user, screen.kam.as_of
     screen.kam.push_screen(
         FormScreen(
             f"Snooze {label}",
             [FieldSpec("until", "Until", "date", placeholder="e.g. next monday, +2w, 2026-03-05")],
             {},
-            Intent(plan_items.snooze, item_id, user=user, today=today),
+            Intent(plan_items.snooze, item_id, user=user, as_of=as_of),
         ),
         done,
     )
@@ -147,7 +148,7 @@ def apply_policy(
 ) -> None:
     """Says what the policy would add and stop, and applies it only when the person agrees:
     one key must not create rows unasked."""
-    user, today = screen.kam.user, screen.kam.today
+    user, as_of = screen.kam.user, screen.kam.as_of
 
     def build(change: policies.PolicyChange) -> ConfirmScreen | None:
         if not change.adds and not change.stops:
@@ -169,7 +170,7 @@ def apply_policy(
     def answered(sure: bool | None) -> None:
         if sure:
             screen.load(
-                Intent(policies.apply_policy, account_id, name, user, today),
+                Intent(policies.apply_policy, account_id, name, user, as_of),
                 done,
                 group="write",
                 classified=False,
@@ -192,4 +193,4 @@ def policy_settings(screen: DataMixin, done: Done) -> None:
             Intent(policies.save_policies, by=screen.kam.user),
         )
 
-    open_form(screen, Intent(policies.policies), build, done)
+    open_form(screen, Intent(settings_service.load, policies.Policies), build, done)

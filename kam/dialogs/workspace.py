@@ -61,7 +61,7 @@ def new_account(screen: DataMixin, done: Done) -> None:
 
 
 def edit_account(screen: DataMixin, account_id: uuid.UUID, done: Done) -> None:
-    user, today = screen.kam.user, screen.kam.today
+    user, as_of = screen.kam.user, screen.kam.as_of
 
     def build(loaded) -> FormScreen | None:
         base, members = loaded
@@ -69,7 +69,7 @@ def edit_account(screen: DataMixin, account_id: uuid.UUID, done: Done) -> None:
             f"Edit {base.values['name']}",
             account_fields(members),
             base.values,
-            Intent(account_edit.update_account, account_id, user=user, today=today),
+            Intent(account_edit.update_account, account_id, user=user, as_of=as_of),
             base=base,
         )
 
@@ -157,7 +157,7 @@ def contact_fields(
 def new_contact(
     screen: DataMixin, account_id: uuid.UUID, done: Done, *, reports_to: uuid.UUID | None = None
 ) -> None:
-    user, today = screen.kam.user, screen.kam.today
+    user, as_of = screen.kam.user, screen.kam.as_of
 
     def build(loaded) -> FormScreen | None:
         _base, members, colleagues = loaded
@@ -165,7 +165,7 @@ def new_contact(
             "New contact",
             contact_fields(members, colleagues),
             {**schema.CONTACT.defaults, "reports_to_id": reports_to},
-            Intent(contacts.create_contact, account_id, user=user, today=today),
+            Intent(contacts.create_contact, account_id, user=user, as_of=as_of),
         )
 
     open_form(screen, Intent(contacts.contact_form, account_id), build, done)
@@ -174,7 +174,7 @@ def new_contact(
 def edit_contact(
     screen: DataMixin, account_id: uuid.UUID, contact_id: uuid.UUID, done: Done
 ) -> None:
-    user, today = screen.kam.user, screen.kam.today
+    user, as_of = screen.kam.user, screen.kam.as_of
 
     def build(loaded) -> FormScreen | None:
         base, members, colleagues = loaded
@@ -182,7 +182,7 @@ def edit_contact(
             f"Edit {base.values['name']}",
             contact_fields(members, colleagues, exclude=contact_id),
             base.values,
-            Intent(contacts.update_contact, contact_id, user=user, today=today),
+            Intent(contacts.update_contact, contact_id, user=user, as_of=as_of),
             base=base,
         )
 

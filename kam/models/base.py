@@ -12,8 +12,8 @@ from sqlalchemy.orm import declared_attr
 from sqlmodel import Field, SQLModel
 
 # Validators are built when a model first validates, not when its class is defined: most
-# never do (table rows are built from the database), and building them all was ~65 ms of
-# every start.
+# never do (table rows are built from the database), and building them all at import
+# would slow every start.
 SQLModel.model_config["defer_build"] = True
 
 # Stable constraint names: Alembic's batch mode on SQLite recreates tables and needs them.

@@ -237,13 +237,13 @@ def pipeline_report(result: Forecast, fmt: str) -> str:
     )
 
 
-def agenda_report(rows: list[AgendaRow], today, user: str | None, fmt: str) -> str:
+def agenda_report(rows: list[AgendaRow], as_of, user: str | None, fmt: str) -> str:
     """Planned contacts due up to the horizon, overdue first; one row per item."""
     records = [
         {
-            "section": section_of(r.next_due, today),
+            "section": section_of(r.next_due, as_of),
             "due": r.next_due.isoformat(),
-            "days_overdue": max(0, (today - r.next_due).days),
+            "days_overdue": max(0, (as_of - r.next_due).days),
             "kind": r.kind.value,
             "account": r.account,
             "contact": r.contact,
@@ -257,13 +257,13 @@ def agenda_report(rows: list[AgendaRow], today, user: str | None, fmt: str) -> s
         for r in rows
     ]
     if fmt == "json":
-        return to_json({"as_of": today.isoformat(), "user": user, "items": records})
+        return to_json({"as_of": as_of.isoformat(), "user": user, "items": records})
     if fmt == "csv":
         header = list(records[0]) if records else ["section", "due", "kind", "account"]
         return to_csv(header, ([rec.get(h) for h in header] for rec in records))
     who = f"for {user}" if user else "for the whole team"
     if not rows:
-        return f"Agenda {who} as of {today.isoformat()}: nothing due.\n"
+        return f"Agenda {who} as of {as_of.isoformat()}: nothing due.\n"
     table = text_table(
         ["Section", "Due", "Kind", "Account", "Contact", "Owner", "Cadence", "Last contact"],
         [
@@ -283,7 +283,7 @@ def agenda_report(rows: list[AgendaRow], today, user: str | None, fmt: str) -> s
     )
     overdue = sum(1 for rec in records if rec["section"] == "overdue")
     return (
-        f"Agenda {who} as of {today.isoformat()}: {len(rows):,} planned contacts, "
+        f"Agenda {who} as of {as_of.isoformat()}: {len(rows):,} planned contacts, "
         f"{overdue:,} overdue\n\n{table}"
     )
 

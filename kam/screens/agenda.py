@@ -66,16 +66,16 @@ class AgendaTable(LazyTable):
         self.agenda = screen
 
     def cells_of(self, row: Any, index: int):
-        today = self.agenda.kam.today
+        as_of = self.agenda.kam.as_of
         due = row.next_due
         before = self.row_at(index - 1) if index else None
-        if due < today:
-            label = f"{(today - due).days}d overdue"
+        if due < as_of:
+            label = f"{(as_of - due).days}d overdue"
         elif isinstance(before, AgendaRow) and before.next_due == due:
             label = ""
-        elif due == today:
+        elif due == as_of:
             label = "today"
-        elif due == today + timedelta(days=1):
+        elif due == as_of + timedelta(days=1):
             label = "tomorrow"
         else:
             label = f"{due:%a %d %b}"
@@ -138,18 +138,18 @@ class AgendaScreen(KamScreen):
     @property
     def horizon(self) -> date:
         """The end of next week."""
-        return agenda.week_end(self.kam.today) + timedelta(days=7)
+        return agenda.week_end(self.kam.as_of) + timedelta(days=7)
 
     def _query(self) -> AgendaQuery:
         owner = self.me if self.mine else None
         return AgendaQuery(until=self.horizon, owner_id=owner, text=self.text)
 
     def _apply(self, *, keep_cursor: bool = False) -> None:
-        query, today = self._query(), self.kam.today
+        query, as_of = self._query(), self.kam.as_of
         table = self.query_one("#agenda", LazyTable)
         table.set_source(AgendaSource(self.kam.database, query), keep_cursor=keep_cursor)
         self.load(
-            Intent(agenda.agenda_sections, query, today),
+            Intent(agenda.agenda_sections, query, as_of),
             self._show_counts,
             group="agenda-counts",
             classified=False,
@@ -171,7 +171,7 @@ class AgendaScreen(KamScreen):
         self.query_one("#agenda-counts", Static).update(line)
 
     def _cells(self, row: AgendaRow, label: str) -> list[tuple[str, object]]:
-        section = section_of(row.next_due, self.kam.today)
+        section = section_of(row.next_due, self.kam.as_of)
         return [
             (label, SECTION_STYLES[section]),
             (words(row.kind), None),

@@ -104,7 +104,7 @@ class DashboardScreen(KamScreen):
             self._load_headline(force=headline)
 
         self.load(
-            Intent(overview.portfolio_page, self.kam.today),
+            Intent(overview.portfolio_page, self.kam.as_of),
             show,
             group="dashboard",
             ahead="dashboard",
@@ -115,10 +115,10 @@ class DashboardScreen(KamScreen):
             w.node is self and w.group == "headline" and not w.is_finished for w in self.workers
         ):
             return  # being worked out already (seconds at 100k accounts): not twice at once
-        today = self.kam.today
+        as_of = self.kam.as_of
         shown = None if force else self._headline_inputs
         self.load(
-            Intent(indicators.current_headline, today, shown=shown, fresh=force),
+            Intent(indicators.current_headline, as_of, shown=shown, fresh=force),
             self._headline,
             group="headline",
         )

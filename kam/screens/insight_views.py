@@ -110,7 +110,7 @@ def wallet_empty() -> Text:
     )
 
 
-def health_summary(health: Health | None, behaviour: Behaviour | None, today) -> RenderableType:
+def health_summary(health: Health | None, behaviour: Behaviour | None, as_of) -> RenderableType:
     lines = Text()
     if health is None:
         lines.append("Health is watched for key accounts and those that were as valuable.", "dim")
@@ -131,7 +131,7 @@ def health_summary(health: Health | None, behaviour: Behaviour | None, today) ->
     if behaviour is not None:
         lines.append("\nSegment ")
         lines.append(SEGMENT_WORDS[behaviour.segment], "bold")
-        recency = behaviour.recency_days(today)
+        recency = behaviour.recency_days(as_of)
         lines.append(
             f"\nRFM {behaviour.rfm} · last purchase "
             f"{f'{recency} days ago' if recency is not None else 'never'} · "

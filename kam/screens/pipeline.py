@@ -72,12 +72,12 @@ class DealSource:
         self,
         database: Database,
         query: DealFilter,
-        today: date,
+        as_of: date,
         prepare: Callable[[], None],
         sort: str = "amount",
         descending: bool = True,
     ) -> None:
-        self.database, self.query, self.today = database, query, today
+        self.database, self.query, self.as_of = database, query, as_of
         self.prepare, self.sort, self.descending = prepare, sort, descending
 
     def count(self) -> int:
@@ -89,7 +89,7 @@ class DealSource:
         page = Intent(
             lists.list_deals,
             self.query,
-            self.today,
+            self.as_of,
             offset,
             limit,
             sort=self.sort,
@@ -249,7 +249,7 @@ class PipelineScreen(KamScreen):
         """Show the deals the filters ask for, in every view, and their totals. The board
         comes in two reads run side by side: the totals by stage (which hold each column's
         count) and the page of cards each column shows."""
-        f, today, view = self.query_state, self.kam.today, self.view
+        f, as_of, view = self.query_state, self.kam.as_of, self.view
         size = CardList.PAGE_SIZE
         cursors = {c.stage: c.cursor_row if keep_cursors else 0 for c in self._columns()}
 
@@ -267,7 +267,7 @@ class PipelineScreen(KamScreen):
 
         needs = _reads_classification(f) or view == "forecast"  # the key-account split
         self.load(
-            Intent(board.board_pages, f, today, size, cursors),
+            Intent(board.board_pages, f, as_of, size, cursors),
             lambda v: arrive("cards", v),
             group="board-cards",
             classified=needs,
@@ -284,11 +284,11 @@ class PipelineScreen(KamScreen):
         totals: tuple[Forecast, dict[str, Forecast]],
     ) -> None:
         stages = totals[0]
-        database, prepare, today = self.kam.database, self.kam.ensure_classified, self.kam.today
+        database, prepare, as_of = self.kam.database, self.kam.ensure_classified, self.kam.as_of
         for column in self._columns():
             page, rows = pages[column.stage]
             column.show_loaded(
-                DealSource(database, replace(f, stage=column.stage), today, prepare),
+                DealSource(database, replace(f, stage=column.stage), as_of, prepare),
                 stages.row(column.stage.value).open_deals,
                 page,
                 rows,
@@ -305,7 +305,7 @@ class PipelineScreen(KamScreen):
         """The totals by stage; in the forecast view also by owner, quarter and key accounts,
         each read in its own worker, side by side (each is a pass over the index of open
         deals), and handed on together."""
-        today = self.kam.today
+        as_of = self.kam.as_of
         groupings = ["stage", *(FORECAST_GROUPINGS if view == "forecast" else [])]
         needs = _reads_classification(f) or view == "forecast"  # the key-account split
         self._totals_generation += 1
@@ -320,7 +320,7 @@ class PipelineScreen(KamScreen):
 
         for by in groupings:
             self.load(
-                Intent(forecast.forecast, f, today, by),
+                Intent(forecast.forecast, f, as_of, by),
                 lambda result, by=by: arrive(by, result),
                 group=f"deal-totals-{by}",
                 classified=needs,
@@ -514,7 +514,7 @@ class PipelineScreen(KamScreen):
             DealSource(
                 self.kam.database,
                 replace(self.query_state, state=self.state),
-                self.kam.today,
+                self.kam.as_of,
                 self.kam.ensure_classified,
                 self.sort,
                 self.descending,
@@ -596,7 +596,7 @@ class PipelineScreen(KamScreen):
         if deal is None or self.focused not in columns:
             return
         target_stage_index = OPEN_STAGES.index(deal.stage) + step
-        user, today, f = self.kam.user, self.kam.today, self.query_state
+        user, as_of, f = self.kam.user, self.kam.as_of, self.query_state
 
         source = columns[OPEN_STAGES.index(deal.stage)]
 
@@ -611,7 +611,7 @@ class PipelineScreen(KamScreen):
             self.notify(f"{moved.title} → {stage_words(moved.stage)}", timeout=2)
 
         self.load(
-            Intent(board.move_on_board, deal.id, step, user, today, f),
+            Intent(board.move_on_board, deal.id, step, user, as_of, f),
             done,
             group="write",
             classified=False,

@@ -64,15 +64,15 @@ class QueueSource:
     """The queue's order is worked out once per refresh by the database; each page's rows and
     reasons are read when the page is shown."""
 
-    def __init__(self, database, order: queue.QueueOrder, f: queue.QueueFilter, today) -> None:
-        self.database, self.order, self.filter, self.today = database, order, f, today
+    def __init__(self, database, order: queue.QueueOrder, f: queue.QueueFilter, as_of) -> None:
+        self.database, self.order, self.filter, self.as_of = database, order, f, as_of
 
     def count(self) -> int:
         return len(self.order.ids)
 
     def fetch(self, offset: int, limit: int) -> Sequence[queue.QueueRow]:
         ids = self.order.ids[offset : offset + limit]
-        return Intent(queue.queue_rows, self.today, self.filter, ids).run(self.database)
+        return Intent(queue.queue_rows, self.as_of, self.filter, ids).run(self.database)
 
 
 class ReviewScreen(KamScreen):
@@ -129,7 +129,7 @@ class ReviewScreen(KamScreen):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        self.sub_title = f"Review {weeks.iso_week(self.kam.today)}"
+        self.sub_title = f"Review {weeks.iso_week(self.kam.as_of)}"
         table = self.query_one("#review-queue", LazyTable)
         self.watch(table, "cursor_row", self._cursor_moved, init=False)
         self.load(
@@ -167,18 +167,18 @@ class ReviewScreen(KamScreen):
         self._load_queue()
 
     def _load_queue(self, *, keep_cursor: bool = False) -> None:
-        kam, today, f = self.kam, self.kam.today, self.filter
+        kam, as_of, f = self.kam, self.kam.as_of, self.filter
 
         def show(order: queue.QueueOrder) -> None:
             table = self.query_one("#review-queue", LazyTable)
-            table.set_source(QueueSource(kam.database, order, f, today), keep_cursor=keep_cursor)
+            table.set_source(QueueSource(kam.database, order, f, as_of), keep_cursor=keep_cursor)
             self.query_one("#review-status", Static).update(
                 f"{len(order.ids):,} to review · {order.done:,} done this week"
             )
             if not order.ids:
                 self._show_card(None)
 
-        self.load(Intent(queue.queue_order, today, f), show, group="queue", health=True)
+        self.load(Intent(queue.queue_order, as_of, f), show, group="queue", health=True)
 
     def _cells(self, row: queue.QueueRow) -> list[tuple[str, object]]:
         mark = ("✓", DONE) if row.reviewed else ("●", BAND_STYLES.get(row.band, DIM))
@@ -202,9 +202,9 @@ class ReviewScreen(KamScreen):
         self._load_card(row.account_id)
 
     def _load_card(self, account_id: Any) -> None:
-        today = self.kam.today
+        as_of = self.kam.as_of
         self.load(
-            Intent(cards.review_card, account_id, today),
+            Intent(cards.review_card, account_id, as_of),
             self._show_card,
             group="card",
         )
@@ -261,21 +261,21 @@ class ReviewScreen(KamScreen):
         return text
 
     def _figures(self, card: cards.ReviewCard) -> Text:
-        today = self.kam.today
+        as_of = self.kam.as_of
         text = Text()
         text.append("\nRevenue ", "bold")
-        text.append(f"{today.year} to date {money_short(card.ytd_minor)}")
+        text.append(f"{as_of.year} to date {money_short(card.ytd_minor)}")
         text.append(
             f" vs {money_short(card.same_period_last_year_minor)} in the same days of "
-            f"{today.year - 1}"
+            f"{as_of.year - 1}"
         )
         if card.growth is not None:
             text.append(
                 f" ({card.growth:+.0%} year to date)", "green" if card.growth >= 0 else "red"
             )
-        last_full = [r for y, r, _ in card.revenue_by_year if y == today.year - 1]
+        last_full = [r for y, r, _ in card.revenue_by_year if y == as_of.year - 1]
         if last_full:
-            text.append(f" · {today.year - 1} {money_short(last_full[0])}")
+            text.append(f" · {as_of.year - 1} {money_short(last_full[0])}")
         text.append(f"\n  24 months {sparkline(card.monthly_minor)}", "cyan")
         text.append("\nWallet   ", "bold")
         if card.wallet_share is None:
@@ -295,7 +295,7 @@ class ReviewScreen(KamScreen):
             )
         text.append("\nContact  ", "bold")
         if card.last_contact:
-            text.append(f"last {card.last_contact} ({(today - card.last_contact).days} days ago)")
+            text.append(f"last {card.last_contact} ({(as_of - card.last_contact).days} days ago)")
         else:
             text.append("none logged", "red")
         if card.overdue_items:
@@ -334,12 +334,12 @@ class ReviewScreen(KamScreen):
         return text
 
     def _actions(self, card: cards.ReviewCard) -> Text:
-        today = self.kam.today
+        as_of = self.kam.as_of
         open_ = [a for a in card.actions if a.status == ActionStatus.open]
         text = Text(f"\nActions  {len(open_)} open", "bold")
         for action in card.actions[:5]:
             due = f" due {action.due_on}" if action.due_on else ""
-            style = "red" if action.overdue(today) else None
+            style = "red" if action.overdue(as_of) else None
             if action.status != ActionStatus.open:
                 style = "dim"
             mark = "☐" if action.status == ActionStatus.open else "☑"
@@ -389,7 +389,7 @@ class ReviewScreen(KamScreen):
         if self.note_dirty and self.note_for is not None:
             text = self.query_one("#review-note", TextArea).text
             self.note_unsaved[self.note_for] = text
-            self.note_queue[self.note_for] = (weeks.iso_week(self.kam.today), text)
+            self.note_queue[self.note_for] = (weeks.iso_week(self.kam.as_of), text)
             self.note_dirty = False
         if self.note_saving or not self.note_queue:
             return
@@ -436,7 +436,7 @@ class ReviewScreen(KamScreen):
         return done
 
     def _week(self) -> str:
-        return weeks.iso_week(self.kam.today)
+        return weeks.iso_week(self.kam.as_of)
 
     def action_decision(self) -> None:
         card, week = self.card, self._week()
@@ -450,7 +450,7 @@ class ReviewScreen(KamScreen):
         )
 
     def action_add_action(self) -> None:
-        card, week, user, today = self.card, self._week(), self.kam.user, self.kam.today
+        card, week, user, as_of = self.card, self._week(), self.kam.user, self.kam.as_of
         if card is None:
             return
 
@@ -463,19 +463,19 @@ class ReviewScreen(KamScreen):
                     FieldSpec("due_on", "Due", "date"),
                 ],
                 {"owner": card.owner or "", "due_on": due},
-                Intent(meeting.add_action, card.account_id, week, user=user, today=today),
+                Intent(meeting.add_action, card.account_id, week, user=user, as_of=as_of),
             )
 
         self._save_note_now()
         self.open_when_loaded(
-            Intent(weeks.default_action_due, today),
+            Intent(weeks.default_action_due, as_of),
             build,
             self._form_done(card),
             group="action-form",
         )
 
     def action_close_action(self) -> None:
-        card, today = self.card, self.kam.today
+        card, as_of = self.card, self.kam.as_of
         if card is None:
             return
         open_ = [a for a in card.actions if a.status == ActionStatus.open]
@@ -491,11 +491,11 @@ class ReviewScreen(KamScreen):
                           required=True),
             ],
             {"action": str(open_[0].id), "status": "done"},
-            Intent(meeting.close_chosen_action, today=today),
+            Intent(meeting.close_chosen_action, as_of=as_of),
         )  # fmt: skip
 
     def action_stage_or_tier(self) -> None:
-        card, week, user, today = self.card, self._week(), self.kam.user, self.kam.today
+        card, week, user, as_of = self.card, self._week(), self.kam.user, self.kam.as_of
         if card is None:
             return
         tiers = [("remove the tier set by hand", "-"), *choices_of(ValueTier)]
@@ -508,11 +508,11 @@ class ReviewScreen(KamScreen):
                 FieldSpec("reason", "Why", "long"),
             ],
             {"relationship_stage": card.stage.value},
-            Intent(meeting.set_stage_or_tier, card.account_id, week, user=user, today=today),
+            Intent(meeting.set_stage_or_tier, card.account_id, week, user=user, as_of=as_of),
         )  # fmt: skip
 
     def action_mark_reviewed(self) -> None:
-        card, week, user, today = self.card, self._week(), self.kam.user, self.kam.today
+        card, week, user, as_of = self.card, self._week(), self.kam.user, self.kam.as_of
         if card is None:
             return
         self._save_note_now()
@@ -523,7 +523,7 @@ class ReviewScreen(KamScreen):
             self._load_queue(keep_cursor=True)
 
         self.load(
-            Intent(meeting.mark_reviewed, card.account_id, week, user, today),
+            Intent(meeting.mark_reviewed, card.account_id, week, user, as_of),
             done,
             group="mark",
             classified=False,
@@ -558,13 +558,13 @@ class ReviewScreen(KamScreen):
     def action_export_report(self) -> None:
         from kam.reports import review as review_report
 
-        week, today = self._week(), self.kam.today
+        week, as_of = self._week(), self.kam.as_of
         self._save_note_now()
 
         def done(paths: list[Path]) -> None:
             self.notify(f"Wrote {paths[0]} and {paths[1].name}", timeout=6)
 
-        self.load(Intent(review_report.write_files, week, today, Path.cwd()), done, group="export")
+        self.load(Intent(review_report.write_files, week, as_of, Path.cwd()), done, group="export")
 
 
 def _uuid(text: str):

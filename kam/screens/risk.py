@@ -105,7 +105,7 @@ class RiskScreen(KamScreen):
 
         if force:  # worked out afresh, then shown
             self.load(
-                Intent(stored.refresh, kam.today, force=True),
+                Intent(stored.refresh, kam.as_of, force=True),
                 lambda _: self.load(Intent(stored.summary), show, group="risk"),
                 group="risk",
                 health=True,
@@ -118,7 +118,7 @@ class RiskScreen(KamScreen):
         line.append(f" of {summary.watched:,} watched accounts:  ")
         for band in ("red", "amber", "green"):
             line.append(f"● {summary.bands[band]:,} {band}  ", BAND_STYLES[HealthBand(band)])
-        line.append(f"· {ORDERS[self.order]} · as of {self.kam.today}", "dim")
+        line.append(f"· {ORDERS[self.order]} · as of {self.kam.as_of}", "dim")
         self.query_one("#risk-summary", Static).update(line)
 
     def _cells(self, row: RiskRow) -> list[tuple[str, object]]:

@@ -88,11 +88,11 @@ class Workspace:
 
 
 @reads
-def load_workspace(session: Session, account_id: uuid.UUID, today: date) -> Workspace:
-    detail = listing.account_detail(session, account_id, today)
+def load_workspace(session: Session, account_id: uuid.UUID, as_of: date) -> Workspace:
+    detail = listing.account_detail(session, account_id, as_of)
     mine = DealFilter(account_id=account_id)
-    deals = lists.list_deals(session, mine, today, 0, DEAL_LIMIT) + lists.list_deals(
-        session, replace(mine, state="closed"), today, 0, DEAL_LIMIT, sort="close"
+    deals = lists.list_deals(session, mine, as_of, 0, DEAL_LIMIT) + lists.list_deals(
+        session, replace(mine, state="closed"), as_of, 0, DEAL_LIMIT, sort="close"
     )
     account, cls = detail.account, detail.classification
     last = activities.last_contact(session, account_id)
@@ -105,23 +105,23 @@ def load_workspace(session: Session, account_id: uuid.UUID, today: date) -> Work
         threading=team.threading(session, account_id),
         history=history.account_history(session, account_id),
         deals=deals,
-        forecast=forecast.forecast(session, mine, today, "stage"),
+        forecast=forecast.forecast(session, mine, as_of, "stage"),
         stage_paths=pipeline.stage_paths(session, [d.id for d in deals]),
         plan=plan,
         activities=activities.account_activities(session, account_id, limit=ACTIVITY_LIMIT),
         last_contact=last,
         contact_last_contact=activities.contacts_last_contact(session, account_id),
         policy_offer=policies.policy_to_offer(session, account, cls, plan),
-        silence=policies.silence_warning(session, account, cls, last, today),
+        silence=policies.silence_warning(session, account, cls, last, as_of),
     )
 
 
 @reads
-def load_insight(session: Session, account_id: uuid.UUID, today: date) -> dict[str, Any]:
+def load_insight(session: Session, account_id: uuid.UUID, as_of: date) -> dict[str, Any]:
     """The account's share of wallet, health, segment, complaints and satisfaction scores."""
     return {
-        "wallet": wallet.account_wallet(session, account_id, today),
-        "health": health.account_health(session, account_id, today),
+        "wallet": wallet.account_wallet(session, account_id, as_of),
+        "health": health.account_health(session, account_id, as_of),
         "behaviour": segments.account_behaviour(session, account_id),
         "complaints": feedback.account_complaints(session, account_id),
         "surveys": feedback.account_surveys(session, account_id),
@@ -130,18 +130,18 @@ def load_insight(session: Session, account_id: uuid.UUID, today: date) -> dict[s
 
 
 @reads
-def warm_up(session: Session, today: date) -> None:
+def warm_up(session: Session, as_of: date) -> None:
     """Read the account at the top of the list as its screen would, and drop it: the first
     account a person opens then finds its statements compiled."""
     first = listing.list_accounts(session, listing.AccountListQuery(), 0, 1)
     if first:
-        load_account(session, first[0].id, today)
+        load_account(session, first[0].id, as_of)
 
 
 @reads
-def load_account(session: Session, account_id: uuid.UUID, today: date) -> Workspace:
+def load_account(session: Session, account_id: uuid.UUID, as_of: date) -> Workspace:
     """Every tab's data at once (the Account plan tab reads its own when shown): how an
     account is opened, so its screen is laid out and painted once."""
     return replace(
-        load_workspace(session, account_id, today), **load_insight(session, account_id, today)
+        load_workspace(session, account_id, as_of), **load_insight(session, account_id, as_of)
     )

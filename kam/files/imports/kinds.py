@@ -33,6 +33,7 @@ from kam.models.enums import (
     RelationshipStrength,
     RelationshipType,
 )
+from kam.services import settings as settings_service
 from kam.services.accounts.account_edit import ACCOUNT_FIELDS
 from kam.services.people.contacts import CONTACT_FIELDS
 
@@ -293,7 +294,7 @@ def _plan_contacts(rows: list[_Row], plan: KindPlan, lookup: Lookup, options: Op
         if len(values["name"]) > 120:
             _reject(plan, row, "name", "a name has at most 120 characters")
             continue
-        if values.get("left_on") and values["left_on"] > options.today:
+        if values.get("left_on") and values["left_on"] > options.as_of:
             _reject(plan, row, "left_on", "cannot be later than today")
             continue
         for name, default in (
@@ -395,9 +396,9 @@ _DEAL_COLUMNS = (
 
 
 def _plan_opportunities(rows: list[_Row], plan: KindPlan, lookup: Lookup, options: Options):
-    from kam.services.pipeline.stages import CLOSED_STAGES, DEFAULT_PROBABILITY, pipeline_settings
+    from kam.services.pipeline.stages import CLOSED_STAGES, DEFAULT_PROBABILITY, PipelineSettings
 
-    settings = pipeline_settings(lookup.session)
+    settings = settings_service.load(lookup.session, PipelineSettings)
     table = Opportunity.__table__
     related = _related(rows, plan, lookup)
     by_id, by_key = _natural(
@@ -436,7 +437,7 @@ def _plan_opportunities(rows: list[_Row], plan: KindPlan, lookup: Lookup, option
             values["closed_on"] = (
                 values.get("closed_on")
                 or values.get("expected_close")
-                or ((before or {}).get("closed_on") or options.today)
+                or ((before or {}).get("closed_on") or options.as_of)
             )
         elif probability is not None and probability != settings.probability[stage]:
             values["probability"], values["probability_overridden"] = probability, True
@@ -447,7 +448,7 @@ def _plan_opportunities(rows: list[_Row], plan: KindPlan, lookup: Lookup, option
         if values.get("impact_months") is None:
             values.pop("impact_months", None)
         values["opened_on"] = (
-            values.get("opened_on") or (before or {}).get("opened_on") or (options.today)
+            values.get("opened_on") or (before or {}).get("opened_on") or (options.as_of)
         )
         change = Change(Opportunity, {**values, "account_id": account_id}, match)
         change.values["id"] = match or ident or uuid.uuid4()

@@ -115,7 +115,7 @@ class Options:
     update: bool = False
     dayfirst: bool = False
     mapping: Mapping[str, str] = field(default_factory=dict)  # column -> field
-    today: date = field(default_factory=date.today)
+    as_of: date = field(default_factory=date.today)
     user: str = "kam"
 
 

@@ -52,7 +52,7 @@ class HealthTab(AccountTab):
             summary.update(Text("Working out the health…", "dim"))
             return
         summary.update(
-            insight_views.health_summary(ws.health, ws.behaviour, self.account.kam.today)
+            insight_views.health_summary(ws.health, ws.behaviour, self.account.kam.as_of)
         )
         signals = self.query_one("#signal-table", Static)
         if ws.health is not None:

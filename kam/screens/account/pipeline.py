@@ -161,7 +161,7 @@ class PipelineTab(AccountTab):
         account = self.account
         account.wanted_deal = deal.id
         account.load(
-            Intent(deals.move_deal, deal.id, step, account.kam.user, account.kam.today),
+            Intent(deals.move_deal, deal.id, step, account.kam.user, account.kam.as_of),
             lambda moved: (
                 self.notify(f"{moved.title} → {stage_words(moved.stage)}", timeout=2),
                 account.action_refresh(),

@@ -45,14 +45,14 @@ class PlanTab(AccountTab):
 
     def fill(self) -> None:
         ws = self.workspace
-        today = self.account.kam.today
+        as_of = self.account.kam.as_of
         lines = Text()
         last = ws.last_contact
         lines.append("Last contact: ", "dim")
         if last is None:
             lines.append("none logged yet")
         else:
-            ago = (today - last).days
+            ago = (as_of - last).days
             lines.append(f"{last} ({'today' if ago == 0 else f'{ago} days ago'})")
         if ws.silence:
             lines.append(f"\n⚠ {ws.silence}", "yellow")
@@ -72,7 +72,7 @@ class PlanTab(AccountTab):
         selected = self.selected()
         table.clear()
         for row in ws.plan:
-            late = row.active and row.next_due < today
+            late = row.active and row.next_due < as_of
             due = Text(str(row.next_due), style="bold red" if late else "")
             if not row.active:
                 due = Text("stopped", style="dim")

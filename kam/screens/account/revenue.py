@@ -25,6 +25,6 @@ class RevenueTab(AccountTab):
         ]
 
     def fill(self) -> None:
-        ws, today = self.workspace, self.account.kam.today
-        self.panel("#revenue-years", views.revenue_years(ws, today), "Revenue by year")
+        ws, as_of = self.workspace, self.account.kam.as_of
+        self.panel("#revenue-years", views.revenue_years(ws, as_of), "Revenue by year")
         self.panel("#revenue-categories", views.revenue_categories(ws), "Revenue by category")

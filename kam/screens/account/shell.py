@@ -147,8 +147,8 @@ class AccountScreen(KamScreen):
     # --- data -------------------------------------------------------------------------------
 
     def action_refresh(self) -> None:
-        account_id, today = self.account_id, self.kam.today
-        self.load(Intent(load_workspace, account_id, today), self._show, group="account")
+        account_id, as_of = self.account_id, self.kam.as_of
+        self.load(Intent(load_workspace, account_id, as_of), self._show, group="account")
 
     def _load_insight(self, ws: Workspace) -> None:
         def show(insight: dict) -> None:
@@ -162,7 +162,7 @@ class AccountScreen(KamScreen):
             self.refresh_bindings()
 
         self.load(
-            Intent(load_insight, self.account_id, self.kam.today),
+            Intent(load_insight, self.account_id, self.kam.as_of),
             show,
             group="account-insight",
             classified=False,

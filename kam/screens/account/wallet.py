@@ -100,7 +100,7 @@ class WalletTab(AccountTab):
     # --- keys ---------------------------------------------------------------------------------
 
     def action_new_estimate(self) -> None:
-        account, today = self.account, self.account.kam.today
+        account, as_of = self.account, self.account.kam.as_of
         picked = self.cursor()
         preset: dict[str, str] = {}
         if picked is not None:
@@ -109,9 +109,9 @@ class WalletTab(AccountTab):
                 preset["category"] = category
             ws = account.workspace
             latest = ws.wallet.latest if ws and ws.wallet else None
-            preset["period"] = str(period or latest or today.year)
+            preset["period"] = str(period or latest or as_of.year)
         else:
-            preset["period"] = str(today.year)
+            preset["period"] = str(as_of.year)
         insight_forms.new_estimate(account, account.account_id, preset, account.after_save)
 
     def _estimate_or_hint(self):

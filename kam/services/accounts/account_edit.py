@@ -90,14 +90,14 @@ def read_account_form(
     raw: Mapping[str, Any],
     *,
     exclude: uuid.UUID | None = None,
-    today: date | None = None,
+    as_of: date | None = None,
 ) -> dict[str, Any]:
     """The typed values of an account form, or InputErrors naming every bad field."""
     unknown = set(raw) - set(ACCOUNT_FIELDS)
     if unknown:
         raise KamError(f"unknown account fields: {', '.join(sorted(unknown))}")
-    today = today or date.today()
-    r = FormReader(raw, today)
+    as_of = as_of or date.today()
+    r = FormReader(raw, as_of)
     values: dict[str, Any] = {
         "name": _read_name(session, r, exclude),
         "owner_id": r.reference(
@@ -140,7 +140,7 @@ def update_account(
     base: Base,
     raw: Mapping[str, Any],
     user: str,
-    today: date | None = None,
+    as_of: date | None = None,
 ) -> Account:
     """Save an edited account form. Raises EditConflict when someone changed the same field
     differently since `base` was read; fields only they changed keep their value. A valuable
@@ -172,7 +172,7 @@ def update_account(
         stored = session.get(AccountClassification, account.id)
         if policies.suggested_policy(account, stored) == policies.WIN_BACK:
             policies.apply_policy(
-                session, account.id, policies.WIN_BACK, user, today or date.today()
+                session, account.id, policies.WIN_BACK, user, as_of or date.today()
             )
     return account
 

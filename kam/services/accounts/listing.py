@@ -371,7 +371,7 @@ class AccountDetail:
     tier_moves: list[TierMove] = field(default_factory=list)
 
 
-def account_detail(session: Session, account_id: uuid.UUID, today: date) -> AccountDetail:
+def account_detail(session: Session, account_id: uuid.UUID, as_of: date) -> AccountDetail:
     account = session.get(Account, account_id)
     if account is None:
         raise KamError("that account no longer exists")
@@ -414,7 +414,7 @@ def account_detail(session: Session, account_id: uuid.UUID, today: date) -> Acco
         .select_from(plan)
         .where(
             plan.c.account_id == account_id,
-            by_account(plan.c.active.is_(True), plan.c.next_due < today),
+            by_account(plan.c.active.is_(True), plan.c.next_due < as_of),
         )
     ).scalar_one()
     tc = TierChange.__table__

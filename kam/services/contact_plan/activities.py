@@ -75,16 +75,16 @@ def _ids(raw: Mapping[str, Any], key: str) -> list[uuid.UUID]:
 
 @writes
 def log_activity(
-    session: Session, account_id: uuid.UUID, raw: Mapping[str, Any], user: str, today: date
+    session: Session, account_id: uuid.UUID, raw: Mapping[str, Any], user: str, as_of: date
 ) -> Activity:
     """Record a contact. When it fulfils a plan item, the item's next due date moves to the
     cadence's first date after this contact (or after the date it was due, when done early);
     a one-off item is done. A follow-up date becomes a one-off item on the agenda."""
     if session.get(Account, account_id) is None:
         raise KamError("that account no longer exists")
-    r = FormReader(raw, today)
+    r = FormReader(raw, as_of)
     kind = r.choice("kind", ActivityKind, required=True)
-    occurred = r.day("occurred_on", not_after=today) or today
+    occurred = r.day("occurred_on", not_after=as_of) or as_of
     follow_up = r.day("follow_up_on")
     if follow_up is not None and follow_up < occurred:
         r.fail("follow_up_on", f"after the contact itself ({occurred})")

@@ -41,14 +41,14 @@ def week_end(day: date) -> date:
     return day + timedelta(days=6 - day.weekday())
 
 
-def section_of(due: date, today: date) -> str:
-    if due < today:
+def section_of(due: date, as_of: date) -> str:
+    if due < as_of:
         return "overdue"
-    if due == today:
+    if due == as_of:
         return "today"
-    if due <= week_end(today):
+    if due <= week_end(as_of):
         return "this week"
-    if due <= week_end(today) + timedelta(days=7):
+    if due <= week_end(as_of) + timedelta(days=7):
         return "next week"
     return "later"
 
@@ -102,12 +102,12 @@ def count_agenda(session: Session, q: AgendaQuery) -> int:
 
 
 @reads
-def agenda_sections(session: Session, q: AgendaQuery, today: date) -> dict[str, int]:
+def agenda_sections(session: Session, q: AgendaQuery, as_of: date) -> dict[str, int]:
     """How many items fall in each section, in one statement."""
-    end = week_end(today)
+    end = week_end(as_of)
     section = sa.case(
-        (_plan.c.next_due < today, "overdue"),
-        (_plan.c.next_due == today, "today"),
+        (_plan.c.next_due < as_of, "overdue"),
+        (_plan.c.next_due == as_of, "today"),
         (_plan.c.next_due <= end, "this week"),
         (_plan.c.next_due <= end + timedelta(days=7), "next week"),
         else_="later",

@@ -122,9 +122,9 @@ def plan_values(item: PlanItem) -> dict[str, Any]:
 
 
 def _read_plan_form(
-    session: Session, account_id: uuid.UUID, raw: Mapping[str, Any], today: date
+    session: Session, account_id: uuid.UUID, raw: Mapping[str, Any], as_of: date
 ) -> dict[str, Any]:
-    r = FormReader(raw, today)
+    r = FormReader(raw, as_of)
     values: dict[str, Any] = {
         "kind": r.choice("kind", ActivityKind, required=True),
         "owner_id": r.reference(
@@ -154,13 +154,13 @@ def contact_of_account(session: Session, contact_id: uuid.UUID, account_id: uuid
 
 @writes
 def create_item(
-    session: Session, account_id: uuid.UUID, raw: Mapping[str, Any], user: str, today: date
+    session: Session, account_id: uuid.UUID, raw: Mapping[str, Any], user: str, as_of: date
 ) -> PlanItem:
     if session.get(Account, account_id) is None:
         raise KamError("that account no longer exists")
-    values = _read_plan_form(session, account_id, {"active": True, **raw}, today)
+    values = _read_plan_form(session, account_id, {"active": True, **raw}, as_of)
     rule = values.pop("rule")
-    due = values.pop("next_due") or cadence.first_on_or_after(rule, today, today) or today
+    due = values.pop("next_due") or cadence.first_on_or_after(rule, as_of, as_of) or as_of
     item = PlanItem(account_id=account_id, rule=rule, next_due=due, starts_on=due, **values)
     session.add(item)
     session.flush()
@@ -187,10 +187,10 @@ def update_item(
     base: Base,
     raw: Mapping[str, Any],
     user: str,
-    today: date,
+    as_of: date,
 ) -> PlanItem:
     item = get_item(session, item_id)
-    values = _read_plan_form(session, item.account_id, raw, today)
+    values = _read_plan_form(session, item.account_id, raw, as_of)
     mine = {k: values[k] for k in values if k != "rule"}
     mine["cadence"] = cadence.describe(values["rule"]) if values["rule"] else ""
     if mine.get("next_due") is None:
@@ -232,16 +232,16 @@ def remove_item(session: Session, item_id: uuid.UUID, user: str) -> None:
 
 @writes
 def snooze(
-    session: Session, item_id: uuid.UUID, raw: Mapping[str, Any], user: str, today: date
+    session: Session, item_id: uuid.UUID, raw: Mapping[str, Any], user: str, as_of: date
 ) -> PlanItem:
     """Move this one due date; the cadence keeps its schedule after it."""
     item = get_item(session, item_id)
-    r = FormReader(raw, today)
+    r = FormReader(raw, as_of)
     until = r.day("until")
     if until is None:
         r.fail("until", "to which day?")
-    elif until < today:
-        r.fail("until", f"a day from today ({today}) on")
+    elif until < as_of:
+        r.fail("until", f"a day from today ({as_of}) on")
     r.check()
     assert until is not None
     history.record(session, item_subject(item), "next due", item.next_due, until, user)

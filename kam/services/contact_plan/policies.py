@@ -121,11 +121,6 @@ class Policies(settings_service.TeamSettings):
         return min(days) if days else None
 
 
-@reads
-def policies(session: Session) -> Policies:
-    return settings_service.load(session, Policies)
-
-
 @writes
 def save_policies(session: Session, raw: Mapping[str, Any], *, by: str) -> Policies:
     errors: dict[str, str] = {}
@@ -169,7 +164,7 @@ def policy_to_offer(
     if name is None:
         return None
     try:
-        if not policies(session).items(name):
+        if not settings_service.load(session, Policies).items(name):
             return None
     except InputErrors:
         return None
@@ -203,14 +198,16 @@ def policy_change(session: Session, account_id: uuid.UUID, name: str) -> PolicyC
     )
     kept = {(ActivityKind(k), r) for p, k, r in current if p == name}
     adds = [
-        wish.text for wish in policies(session).items(name) if (wish.kind, wish.rule) not in kept
+        wish.text
+        for wish in settings_service.load(session, Policies).items(name)
+        if (wish.kind, wish.rule) not in kept
     ]
     return PolicyChange(name, adds, sum(1 for p, _k, _r in current if p != name))
 
 
 @writes
 def apply_policy(
-    session: Session, account_id: uuid.UUID, name: str, user: str, today: date
+    session: Session, account_id: uuid.UUID, name: str, user: str, as_of: date
 ) -> list[PlanItem]:
     """Give the account the items of policy `name`: items another policy made stop, items
     made by hand stay, items this policy already gave are kept as they are."""
@@ -219,7 +216,7 @@ def apply_policy(
     account = session.get(Account, account_id)
     if account is None:
         raise KamError("that account no longer exists")
-    wanted = policies(session).items(name)
+    wanted = settings_service.load(session, Policies).items(name)
     current = list(
         session.exec(  # type: ignore[call-overload]
             sa.select(PlanItem).where(
@@ -240,14 +237,14 @@ def apply_policy(
     for wish in wanted:
         if (wish.kind, wish.rule) in kept:
             continue
-        due = cadence.next_after(wish.rule, today, today) if wish.rule else None
+        due = cadence.next_after(wish.rule, as_of, as_of) if wish.rule else None
         item = PlanItem(
             account_id=account_id,
             kind=wish.kind,
             rule=wish.rule,
             owner_id=account.owner_id,
-            next_due=due or today + timedelta(days=wish.in_days),
-            starts_on=today,
+            next_due=due or as_of + timedelta(days=wish.in_days),
+            starts_on=as_of,
             policy=name,
             note=f"{words(name)} policy",
         )
@@ -264,7 +261,7 @@ def silence_warning(
     account: Account,
     classification: AccountClassification | None,
     last: date | None,
-    today: date,
+    as_of: date,
 ) -> str | None:
     """For a key account: no contact for longer than its policy's most frequent cadence."""
     key = account.strategic or (
@@ -274,14 +271,14 @@ def silence_warning(
     if not key or name is None or name == WIN_BACK:
         return None
     try:
-        allowed = policies(session).allowed_silence(name)
+        allowed = settings_service.load(session, Policies).allowed_silence(name)
     except InputErrors:
         return None
     if allowed is None:
         return None
     if last is None:
         return f"no contact logged yet; its {words(name)} policy asks for one every {allowed} days"
-    silent = (today - last).days
+    silent = (as_of - last).days
     if silent <= allowed:
         return None
     return (

@@ -71,11 +71,11 @@ def _account(session: Session, account_id: uuid.UUID) -> None:
 
 @writes
 def open_complaint(
-    session: Session, account_id: uuid.UUID, raw: Mapping[str, Any], today: date
+    session: Session, account_id: uuid.UUID, raw: Mapping[str, Any], as_of: date
 ) -> Complaint:
     _account(session, account_id)
-    r = FormReader(raw, today)
-    opened = r.day("opened_on", not_after=today) or today
+    r = FormReader(raw, as_of)
+    opened = r.day("opened_on", not_after=as_of) or as_of
     severity = r.choice("severity", ComplaintSeverity) or ComplaintSeverity.medium
     summary = r.long_text("summary")
     if not summary:
@@ -91,15 +91,15 @@ def open_complaint(
 
 @writes
 def close_complaint(
-    session: Session, complaint_id: uuid.UUID, raw: Mapping[str, Any], today: date
+    session: Session, complaint_id: uuid.UUID, raw: Mapping[str, Any], as_of: date
 ) -> Complaint:
     complaint = session.get(Complaint, complaint_id, with_for_update=True)
     if complaint is None:
         raise KamError("that complaint no longer exists")
     if complaint.closed_on is not None:
         raise InputError(f"that complaint was resolved on {complaint.closed_on} already")
-    r = FormReader(raw, today)
-    closed = r.day("closed_on", not_after=today) or today
+    r = FormReader(raw, as_of)
+    closed = r.day("closed_on", not_after=as_of) or as_of
     if closed < complaint.opened_on:
         r.fail("closed_on", f"cannot be before it was opened ({complaint.opened_on})")
     r.check()
@@ -114,11 +114,11 @@ def close_complaint(
 
 @writes
 def record_score(
-    session: Session, account_id: uuid.UUID, raw: Mapping[str, Any], today: date
+    session: Session, account_id: uuid.UUID, raw: Mapping[str, Any], as_of: date
 ) -> SatisfactionScore:
     _account(session, account_id)
-    r = FormReader(raw, today)
-    surveyed = r.day("surveyed_on", not_after=today) or today
+    r = FormReader(raw, as_of)
+    surveyed = r.day("surveyed_on", not_after=as_of) or as_of
     text = str(raw.get("score") or "").strip()
     score = None
     if not text:

@@ -74,9 +74,9 @@ def merge(base: Base, current: Base, mine: Mapping[str, Any]) -> dict[str, Any]:
 class FormReader:
     """Reads the text a form holds into typed values, collecting every problem at once."""
 
-    def __init__(self, raw: Mapping[str, Any], today: date | None = None) -> None:
+    def __init__(self, raw: Mapping[str, Any], as_of: date | None = None) -> None:
         self.raw = raw
-        self.today = today  # for dates typed as `tomorrow`, `+2w`, `next monday`
+        self.as_of = as_of  # for dates typed as `tomorrow`, `+2w`, `next monday`
         self.errors: dict[str, str] = {}
 
     def fail(self, field: str, message: str) -> None:
@@ -119,9 +119,9 @@ class FormReader:
         if not text:
             return None
         try:
-            value = parse_date(text, field, today=self.today)
+            value = parse_date(text, field, as_of=self.as_of)
         except InputError:
-            example = DATE_HINT if self.today else "2026-03-05 or 5 Mar 2026"
+            example = DATE_HINT if self.as_of else "2026-03-05 or 5 Mar 2026"
             self.fail(field, f"{text!r} is not a date (try {example})")
             return None
         if not_after is not None and value > not_after:
@@ -182,7 +182,7 @@ class FormReader:
         if f.kind == "flag":
             return self.flag(key)
         if f.kind == "date":
-            return self.day(key, not_after=self.today if f.not_future else None)
+            return self.day(key, not_after=self.as_of if f.not_future else None)
         if f.kind == "money":
             return self.money(key, required=f.required)
         raise KamError(f"{f.name}: a {f.kind} field is read by its service")

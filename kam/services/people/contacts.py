@@ -193,9 +193,9 @@ def read_contact_form(
     raw: Mapping[str, Any],
     *,
     contact_id: uuid.UUID | None = None,
-    today: date | None = None,
+    as_of: date | None = None,
 ) -> dict[str, Any]:
-    r = FormReader(raw, today)
+    r = FormReader(raw, as_of)
 
     def same_account(other: uuid.UUID) -> bool:
         boss = session.get(Contact, other)
@@ -242,11 +242,11 @@ def create_contact(
     raw: Mapping[str, Any],
     user: str,
     *,
-    today: date | None = None,
+    as_of: date | None = None,
 ) -> Contact:
     if session.get(Account, account_id) is None:
         raise KamError("that account no longer exists")
-    values = read_contact_form(session, account_id, raw, today=today)
+    values = read_contact_form(session, account_id, raw, as_of=as_of)
     contact = Contact(account_id=account_id, **values)
     session.add(contact)
     session.flush()
@@ -274,10 +274,10 @@ def update_contact(
     raw: Mapping[str, Any],
     user: str,
     *,
-    today: date | None = None,
+    as_of: date | None = None,
 ) -> Contact:
     contact = _get(session, contact_id)
-    mine = read_contact_form(session, contact.account_id, raw, contact_id=contact_id, today=today)
+    mine = read_contact_form(session, contact.account_id, raw, contact_id=contact_id, as_of=as_of)
     current = Base(contact.version, contact_values(contact))
     changes = merge(base, current, mine)
     if not changes:

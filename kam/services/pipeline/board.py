@@ -28,17 +28,17 @@ from kam.services.unit import reads, writes
 def board_pages(
     session: Session,
     f: DealFilter,
-    today: date,
+    as_of: date,
     size: int,
     cursors: dict[OpportunityStage, int],
 ) -> dict[OpportunityStage, tuple[int, list[DealRow]]]:
     """For each stage's column, the page its cursor is on and that page's cards."""
-    firsts = first_cards(session, f, today, size)
+    firsts = first_cards(session, f, as_of, size)
     pages = {}
     for stage, cursor in cursors.items():
         page = cursor // size
         if page:  # a column scrolled down: the page its cursor is on
-            rows = list_deals(session, replace(f, stage=stage), today, page * size, size)
+            rows = list_deals(session, replace(f, stage=stage), as_of, page * size, size)
         else:
             rows = firsts[stage]
         pages[stage] = (page, rows)
@@ -47,10 +47,10 @@ def board_pages(
 
 @writes
 def move_on_board(
-    session: Session, deal_id: uuid.UUID, step: int, user: str, today: date, f: DealFilter
+    session: Session, deal_id: uuid.UUID, step: int, user: str, as_of: date, f: DealFilter
 ) -> tuple[Moved, int | None]:
     """Move a deal one stage, and say where it now is in its new column under `f`."""
-    moved = move_deal(session, deal_id, step, user, today)
+    moved = move_deal(session, deal_id, step, user, as_of)
     return moved, deal_position(session, replace(f, stage=moved.stage), deal_id)
 
 

@@ -27,6 +27,7 @@ from kam.models.enums import (
     HistorySubject,
     OpportunityStage,
 )
+from kam.services import settings as settings_service
 from kam.services.history import changes as history
 from kam.services.history.edits import Base, FormReader, merge
 from kam.services.people import team
@@ -35,7 +36,6 @@ from kam.services.pipeline.stages import (
     CLOSED_STAGES,
     DEFAULT_PROBABILITY,
     PipelineSettings,
-    pipeline_settings,
 )
 from kam.services.unit import reads, writes
 from kam.services.values.parsing import parse_amount
@@ -157,7 +157,7 @@ def _record_stage(
     deal: Opportunity,
     old: OpportunityStage | None,
     user: str,
-    today: date,
+    as_of: date,
 ) -> None:
     """A stage change: a row in the deal's stage path, a line in the account's history."""
     now = utcnow()
@@ -173,7 +173,7 @@ def _record_stage(
     )
     deal.stage_changed_at = now
     if deal.stage in CLOSED_STAGES:
-        deal.closed_on = deal.closed_on or today
+        deal.closed_on = deal.closed_on or as_of
         deal.next_step_due = None
     if old is not None:
         history.record(session, _subject(deal), "stage", old, deal.stage, user)
@@ -202,7 +202,7 @@ def create_deal(
     account_id: uuid.UUID | None,
     raw: Mapping[str, Any],
     user: str,
-    today: date,
+    as_of: date,
 ) -> Opportunity:
     errors: dict[str, str] = {}
     if account_id is None:
@@ -219,11 +219,11 @@ def create_deal(
     if errors:
         raise InputErrors(errors)
     override = values.pop("probability_override")
-    deal = Opportunity(account_id=account_id, opened_on=today, **values)
-    _apply_probability(deal, override, pipeline_settings(session))
+    deal = Opportunity(account_id=account_id, opened_on=as_of, **values)
+    _apply_probability(deal, override, settings_service.load(session, PipelineSettings))
     session.add(deal)
     session.flush()
-    _record_stage(session, deal, None, user, today)
+    _record_stage(session, deal, None, user, as_of)
     history.record(session, _subject(deal), history.CREATED, None, deal.title, user)
     session.flush()
     return deal
@@ -253,7 +253,7 @@ def update_deal(
     base: Base,
     raw: Mapping[str, Any],
     user: str,
-    today: date,
+    as_of: date,
 ) -> Opportunity:
     deal = _get(session, deal_id)
     mine = read_deal_form(session, raw, current=deal)
@@ -269,9 +269,9 @@ def update_deal(
         if name != "probability_override":
             setattr(deal, name, value)
     override = changes.get("probability_override", current.values["probability_override"])
-    _apply_probability(deal, override, pipeline_settings(session))
+    _apply_probability(deal, override, settings_service.load(session, PipelineSettings))
     if deal.stage != old_stage:
-        _record_stage(session, deal, old_stage, user, today)
+        _record_stage(session, deal, old_stage, user, as_of)
     after = _readable(session, {k: v for k, v in changes.items() if k != "stage"})
     history.record_changes(session, _subject(deal), before, after, user)
     session.flush()
@@ -289,7 +289,7 @@ class Moved:
 
 
 @writes
-def move_deal(session: Session, deal_id: uuid.UUID, step: int, user: str, today: date) -> Moved:
+def move_deal(session: Session, deal_id: uuid.UUID, step: int, user: str, as_of: date) -> Moved:
     """One open stage forward (step 1) or back (-1). Closing is `close_deal`, with a reason."""
     deal = _get(session, deal_id)
     if deal.stage in CLOSED_STAGES:
@@ -302,8 +302,8 @@ def move_deal(session: Session, deal_id: uuid.UUID, step: int, user: str, today:
     old = deal.stage
     deal.stage = OPEN_STAGES[index]
     if not deal.probability_overridden:
-        deal.probability = pipeline_settings(session).probability[deal.stage]
-    _record_stage(session, deal, old, user, today)
+        deal.probability = settings_service.load(session, PipelineSettings).probability[deal.stage]
+    _record_stage(session, deal, old, user, as_of)
     session.flush()
     return Moved(deal.id, deal.title, deal.stage)
 
@@ -316,16 +316,16 @@ def close_deal(
     *,
     won: bool,
     user: str,
-    today: date,
+    as_of: date,
 ) -> Moved:
     """Mark a deal won or lost: a reason is required; closed on today unless given."""
     deal = _get(session, deal_id)
     if deal.stage in CLOSED_STAGES:
         raise KamError(f"{deal.title!r} is {deal.stage.value} already")
-    r = FormReader(raw, today)
+    r = FormReader(raw, as_of)
     outcome = "won" if won else "lost"
     reason = r.text("close_reason", limit=500, required=f"say why the deal was {outcome}")
-    closed_on = r.day("closed_on", not_after=today) or today
+    closed_on = r.day("closed_on", not_after=as_of) or as_of
     if closed_on < deal.opened_on:
         r.fail("closed_on", f"the deal was opened on {deal.opened_on}")
     r.check()
@@ -333,8 +333,8 @@ def close_deal(
     deal.stage = OpportunityStage.won if won else OpportunityStage.lost
     deal.close_reason = reason
     deal.closed_on = closed_on
-    _apply_probability(deal, None, pipeline_settings(session))
-    _record_stage(session, deal, old, user, today)
+    _apply_probability(deal, None, settings_service.load(session, PipelineSettings))
+    _record_stage(session, deal, old, user, as_of)
     history.record(session, _subject(deal), "close reason", None, reason, user)
     session.flush()
     return Moved(deal.id, deal.title, deal.stage)
@@ -407,7 +407,7 @@ def deal_form(
 ) -> DealForm:
     """What a deal's form offers: the team and the stage probabilities; for a new deal its
     owner (`owner_id`, else `user` when on the team list), for an edit the deal itself."""
-    settings = pipeline_settings(session)
+    settings = settings_service.load(session, PipelineSettings)
     if deal_id is not None:
         base = open_deal_form(session, deal_id)
         return DealForm(

@@ -150,11 +150,11 @@ def _live_account() -> sa.ColumnElement[bool]:
     return _opp.c.account_id.not_in(archived_ids())
 
 
-def stale_condition(settings: PipelineSettings, today: date) -> sa.ColumnElement[bool]:
+def stale_condition(settings: PipelineSettings, as_of: date) -> sa.ColumnElement[bool]:
     """Open, and neither the stage nor an activity on the deal moved within its threshold."""
     by_stage = []
     for stage in OPEN_STAGES:
-        cutoff = today - timedelta(days=settings.stale_days[stage])
+        cutoff = as_of - timedelta(days=settings.stale_days[stage])
         recent = sa.exists().where(
             _activity.c.opportunity_id == _opp.c.id, _activity.c.occurred_on >= cutoff
         )
@@ -168,8 +168,8 @@ def stale_condition(settings: PipelineSettings, today: date) -> sa.ColumnElement
     return sa.or_(*by_stage)
 
 
-def overdue_condition(today: date) -> sa.ColumnElement[bool]:
-    return sa.and_(_opp.c.stage.in_(OPEN_VALUES), _opp.c.expected_close < today)
+def overdue_condition(as_of: date) -> sa.ColumnElement[bool]:
+    return sa.and_(_opp.c.stage.in_(OPEN_VALUES), _opp.c.expected_close < as_of)
 
 
 def joined_tables() -> sa.FromClause:

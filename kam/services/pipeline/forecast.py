@@ -28,6 +28,7 @@ from kam.models.enums import (
     OpportunityStage,
     PeriodKind,
 )
+from kam.services import settings as settings_service
 from kam.services.pipeline.filters import (
     DealFilter,
     Quarter,
@@ -37,7 +38,7 @@ from kam.services.pipeline.filters import (
     stale_condition,
     weighted,
 )
-from kam.services.pipeline.stages import GROUPINGS, NO_DATE, PipelineSettings, pipeline_settings
+from kam.services.pipeline.stages import GROUPINGS, NO_DATE, PipelineSettings
 from kam.services.unit import reads
 from kam.services.values import periods
 
@@ -142,15 +143,15 @@ def _labels(session: Session, by: str, keys: list[str]) -> dict[str, str]:
 
 
 @reads
-def forecast(session: Session, f: DealFilter, today: date, by: str = "stage") -> Forecast:
+def forecast(session: Session, f: DealFilter, as_of: date, by: str = "stage") -> Forecast:
     """Open deals grouped by `by` (count, amount, weighted, stale, overdue) with the won deals
     of the period beside them; `f.state` is ignored (a forecast is of open and won deals).
     Two grouped statements over the opportunity table; the total is the sum of the groups."""
     conn = session.connection()
     dialect = conn.dialect.name
-    settings = pipeline_settings(session)
-    stale = stale_condition(settings, today)
-    overdue = overdue_condition(today)
+    settings = settings_service.load(session, PipelineSettings)
+    stale = stale_condition(settings, as_of)
+    overdue = overdue_condition(as_of)
     measures = [
         sa.func.count(),
         sa.func.coalesce(sa.func.sum(_opp.c.amount_minor), 0),
@@ -161,7 +162,7 @@ def forecast(session: Session, f: DealFilter, today: date, by: str = "stage") ->
     if f.quarter is not None:
         won_period, won_filter = f.quarter.label, f
     else:
-        won_period, won_filter = str(today.year), replace(f, quarter=None)
+        won_period, won_filter = str(as_of.year), replace(f, quarter=None)
     open_groups = _groups(by, _opp.c.expected_close, dialect)
     open_select = deal_conditions(
         conn, sa.select(*open_groups, *measures).select_from(_opp), f, state="open"
@@ -177,8 +178,8 @@ def forecast(session: Session, f: DealFilter, today: date, by: str = "stage") ->
     )
     if f.quarter is None:
         won_select = won_select.where(
-            _opp.c.closed_on >= date(today.year, 1, 1),
-            _opp.c.closed_on < date(today.year + 1, 1, 1),
+            _opp.c.closed_on >= date(as_of.year, 1, 1),
+            _opp.c.closed_on < date(as_of.year + 1, 1, 1),
         )
     sums: dict[
         str, list[int]
@@ -198,7 +199,7 @@ def forecast(session: Session, f: DealFilter, today: date, by: str = "stage") ->
     total = as_row(
         "total", "total", [sum(col) for col in zip(*sums.values(), strict=True)] or [0] * 7
     )
-    return Forecast(by, today, won_period, _ordered(by, rows), total, settings)
+    return Forecast(by, as_of, won_period, _ordered(by, rows), total, settings)
 
 
 def _ordered(by: str, rows: list[ForecastRow]) -> list[ForecastRow]:

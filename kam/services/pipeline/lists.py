@@ -22,6 +22,7 @@ from kam.models.enums import (
     OPEN_STAGES,
     OpportunityStage,
 )
+from kam.services import settings as settings_service
 from kam.services.pipeline.filters import (
     DealFilter,
     DealRow,
@@ -29,7 +30,7 @@ from kam.services.pipeline.filters import (
     is_key,
     joined_tables,
 )
-from kam.services.pipeline.stages import PipelineSettings, pipeline_settings
+from kam.services.pipeline.stages import PipelineSettings
 from kam.services.unit import reads
 
 _opp = Opportunity.__table__
@@ -72,7 +73,7 @@ def count_deals(session: Session, f: DealFilter) -> int:
 def list_deals(
     session: Session,
     f: DealFilter,
-    today: date,
+    as_of: date,
     offset: int = 0,
     limit: int = 100,
     *,
@@ -81,7 +82,7 @@ def list_deals(
 ) -> list[DealRow]:
     if sort not in SORTS:
         raise KamError(f"cannot sort deals by {sort!r}")
-    settings = pipeline_settings(session)
+    settings = settings_service.load(session, PipelineSettings)
     descending = descending != (sort in _INVERTED)
     order = []
     for column in SORTS[sort]:
@@ -95,21 +96,21 @@ def list_deals(
         .limit(limit)
     )
     rows = conn.execute(select).all()
-    return [_row(r, settings, today) for r in rows]
+    return [_row(r, settings, as_of) for r in rows]
 
 
 def first_cards(
-    session: Session, f: DealFilter, today: date, limit: int = 100
+    session: Session, f: DealFilter, as_of: date, limit: int = 100
 ) -> dict[OpportunityStage, list[DealRow]]:
     """The first `limit` open deals of every stage, largest first (a board's columns). With
     a text filter, one statement, so the names are matched once rather than per column;
     without, one index walk per column, which stops at `limit` deals."""
     if not f.text.strip():
         return {
-            stage: list_deals(session, replace(f, stage=stage), today, 0, limit)
+            stage: list_deals(session, replace(f, stage=stage), as_of, 0, limit)
             for stage in OPEN_STAGES
         }
-    settings = pipeline_settings(session)
+    settings = settings_service.load(session, PipelineSettings)
     place = sa.func.row_number().over(
         partition_by=_opp.c.stage, order_by=(_opp.c.amount_minor.desc(), _opp.c.id)
     )
@@ -127,7 +128,7 @@ def first_cards(
     )
     cards: dict[OpportunityStage, list[DealRow]] = {s: [] for s in OPEN_STAGES}
     for r in session.connection().execute(select):
-        row = _row(r, settings, today)
+        row = _row(r, settings, as_of)
         cards[row.stage].append(row)
     return cards
 
@@ -161,10 +162,10 @@ def _row_select() -> sa.Select:
     ).select_from(joined_tables())
 
 
-def _row(r: Any, settings: PipelineSettings, today: date) -> DealRow:
+def _row(r: Any, settings: PipelineSettings, as_of: date) -> DealRow:
     stage = OpportunityStage(r.stage)
     changed_on = r.stage_changed_at.astimezone().date()
-    days = max(0, (today - changed_on).days)
+    days = max(0, (as_of - changed_on).days)
     touched = max(changed_on, r.last_activity) if r.last_activity else changed_on
     is_open = stage in OPEN_STAGES
     return DealRow(
@@ -186,8 +187,8 @@ def _row(r: Any, settings: PipelineSettings, today: date) -> DealRow:
         close_reason=r.close_reason,
         days_in_stage=days,
         last_activity=r.last_activity,
-        stale=is_open and (today - touched).days > settings.stale_days[stage],
-        overdue=is_open and r.expected_close is not None and r.expected_close < today,
+        stale=is_open and (as_of - touched).days > settings.stale_days[stage],
+        overdue=is_open and r.expected_close is not None and r.expected_close < as_of,
     )
 
 

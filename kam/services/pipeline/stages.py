@@ -19,7 +19,7 @@ from kam.models.enums import (
     OpportunityStage,
 )
 from kam.services import settings as settings_service
-from kam.services.unit import reads, writes
+from kam.services.unit import writes
 
 _opp = Opportunity.__table__
 
@@ -67,11 +67,6 @@ class PipelineSettings(settings_service.TeamSettings):
         return out
 
 
-@reads
-def pipeline_settings(session: Session) -> PipelineSettings:
-    return settings_service.load(session, PipelineSettings)
-
-
 @writes
 def save_pipeline_settings(
     session: Session, raw: Mapping[str, Any], *, by: str
@@ -108,4 +103,4 @@ def save_pipeline_settings(
             )
             .values(probability=value, version=_opp.c.version + 1, updated_at=utcnow())
         )
-    return pipeline_settings(session)
+    return settings_service.load(session, PipelineSettings)

@@ -59,7 +59,7 @@ class Dashboard:
         return self.key_revenue_minor / self.revenue_minor if self.revenue_minor else 0.0
 
 
-def dashboard(session: Session, today: date, top: int = 10) -> Dashboard:
+def dashboard(session: Session, as_of: date, top: int = 10) -> Dashboard:
     conn = session.connection()
     settings = settings_service.load(session, ClassificationSettings)
     # The stored classification holds exactly the live accounts, with their strategic flag,
@@ -113,7 +113,7 @@ def dashboard(session: Session, today: date, top: int = 10) -> Dashboard:
         .limit(top)
     ).all()
     return Dashboard(
-        as_of=today,
+        as_of=as_of,
         window=settings.window,
         accounts=int(totals[0]),
         ranked_accounts=int(totals[1]),
@@ -163,10 +163,10 @@ def quarter_start(day: date) -> date:
     return date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
 
 
-def tier_moves(session: Session, today: date, limit: int = 12) -> Moves:
+def tier_moves(session: Session, as_of: date, limit: int = 12) -> Moves:
     """This quarter's class and tier moves (UTC days), upgrades and downgrades, newest first.
     The counts are grouped in SQL; only the newest moves are read row by row."""
-    since = quarter_start(today)
+    since = quarter_start(as_of)
     tc = TierChange.__table__
     start = datetime.combine(since, time.min, UTC)
     # Archived accounts' moves are left out through the few archived ids, not a join.
@@ -240,11 +240,11 @@ def tier_moves(session: Session, today: date, limit: int = 12) -> Moves:
 
 @reads
 def portfolio_page(
-    session: Session, today: date
+    session: Session, as_of: date
 ) -> tuple[Dashboard, ClassificationSettings, Moves]:
     """What the dashboard shows but the headline indicators, read in one session."""
     return (
-        dashboard(session, today),
+        dashboard(session, as_of),
         settings_service.load(session, ClassificationSettings),
-        tier_moves(session, today),
+        tier_moves(session, as_of),
     )

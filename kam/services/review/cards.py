@@ -47,8 +47,8 @@ class ActionRow:
     done_on: date | None
     week: str | None  # the review it came from
 
-    def overdue(self, today: date) -> bool:
-        return self.status == ActionStatus.open and self.due_on is not None and self.due_on < today
+    def overdue(self, as_of: date) -> bool:
+        return self.status == ActionStatus.open and self.due_on is not None and self.due_on < as_of
 
 
 @dataclass(frozen=True)

@@ -101,7 +101,7 @@ def add_action(
     week: str,
     raw: Mapping[str, Any],
     user: str,
-    today: date,
+    as_of: date,
 ) -> ActionItem:
     """An action with an owner and a due date; it goes on the owner's agenda."""
     errors: dict[str, str] = {}
@@ -117,10 +117,10 @@ def add_action(
         errors["owner"] = str(exc)
     # Every action has a due date, so it always reaches the owner's agenda: blank is the
     # team's default span from today.
-    due: date | None = default_action_due(session, today)
+    due: date | None = default_action_due(session, as_of)
     if str(raw.get("due_on") or "").strip():
         try:
-            due = parse_date(str(raw["due_on"]), "due_on", today=today)
+            due = parse_date(str(raw["due_on"]), "due_on", as_of=as_of)
         except InputError as exc:
             errors["due_on"] = str(exc).removeprefix("due_on: ")
     if errors:
@@ -150,24 +150,24 @@ def add_action(
 
 
 @writes
-def close_chosen_action(session: Session, raw: Mapping[str, Any], today: date) -> ActionItem:
+def close_chosen_action(session: Session, raw: Mapping[str, Any], as_of: date) -> ActionItem:
     """The action a form chose (`raw["action"]`) done or dropped (`raw["status"]`)."""
     try:
         action_id = uuid.UUID(str(raw.get("action")))
         status = ActionStatus(raw.get("status"))
     except ValueError:
         raise KamError("choose an action and whether it is done or dropped") from None
-    return close_action(session, action_id, status, today)
+    return close_action(session, action_id, status, as_of)
 
 
 def close_action(
-    session: Session, action_id: uuid.UUID, status: ActionStatus, today: date
+    session: Session, action_id: uuid.UUID, status: ActionStatus, as_of: date
 ) -> ActionItem:
     action = session.get(ActionItem, action_id)
     if action is None:
         raise KamError("that action no longer exists")
     action.status = status
-    action.done_on = None if status == ActionStatus.open else today
+    action.done_on = None if status == ActionStatus.open else as_of
     if action.plan_item_id is not None:
         item = session.get(PlanItem, action.plan_item_id)
         if item is not None:
@@ -178,10 +178,10 @@ def close_action(
 
 @writes
 def mark_reviewed(
-    session: Session, account_id: uuid.UUID, week: str, reviewer: str, today: date
+    session: Session, account_id: uuid.UUID, week: str, reviewer: str, as_of: date
 ) -> None:
     review = _review_row(session, account_id, week)
-    review.reviewed_on = today
+    review.reviewed_on = as_of
     try:
         review.reviewer_id = _member_by_name(session, reviewer)
     except InputError:
@@ -196,7 +196,7 @@ def set_stage_or_tier(
     week: str,
     raw: Mapping[str, Any],
     user: str,
-    today: date,
+    as_of: date,
 ) -> ReviewDecision:
     """The relationship stage and/or a tier set by hand, each with the reason, which is also
     kept as a decision of this week's review (returned)."""
@@ -220,5 +220,5 @@ def set_stage_or_tier(
         words.append(f"tier set to {tier}")
     if not words:
         raise InputError("nothing to change: choose a stage or a tier", "relationship_stage")
-    account_edit.update_account(session, account_id, base, values, user, today)
+    account_edit.update_account(session, account_id, base, values, user, as_of)
     return add_decision(session, account_id, week, f"{'; '.join(words)}: {reason}")

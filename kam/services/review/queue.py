@@ -30,8 +30,10 @@ from kam.models.enums import (
     HealthBand,
     ValueTier,
 )
+from kam.services import settings as settings_service
 from kam.services.accounts.listing import archived_ids
-from kam.services.review.weeks import MOVED_DAYS, TIER_DAYS, iso_week, unreviewed_weeks
+from kam.services.pipeline.stages import PipelineSettings
+from kam.services.review.weeks import MOVED_DAYS, TIER_DAYS, ReviewSettings, iso_week
 from kam.services.sql.planner import by_account
 from kam.services.unit import reads
 
@@ -149,9 +151,8 @@ def _ranked(session: Session, as_of: date, f: QueueFilter) -> sa.Subquery:
     not reviewed this week), computed by the database for all of them at once. Each reason is
     a set the database builds once (`IN (SELECT ...)`), not a subquery per account."""
     from kam.services.pipeline.filters import stale_condition
-    from kam.services.pipeline.stages import pipeline_settings
 
-    week, weeks = iso_week(as_of), unreviewed_weeks(session)
+    week, weeks = iso_week(as_of), settings_service.load(session, ReviewSettings).unreviewed_weeks
     account = _cls.c.account_id
     tier_moved = sa.select(_tier.c.account_id).where(*_tier_moved(as_of))
     overdue = sa.select(_plan.c.account_id).where(*_overdue(as_of))
@@ -160,7 +161,9 @@ def _ranked(session: Session, as_of: date, f: QueueFilter) -> sa.Subquery:
         .join(_stage, _stage.c.opportunity_id == _deal.c.id)
         .where(*_deal_moved(as_of))
     )
-    stale = sa.select(_deal.c.account_id).where(stale_condition(pipeline_settings(session), as_of))
+    stale = sa.select(_deal.c.account_id).where(
+        stale_condition(settings_service.load(session, PipelineSettings), as_of)
+    )
     done_now = sa.select(_review.c.account_id).where(*_reviewed_in(week))
     seen_lately = sa.select(_review.c.account_id).where(
         _review.c.reviewed_on >= as_of - timedelta(weeks=weeks)
@@ -267,7 +270,6 @@ def _with_reasons(
     session: Session, as_of: date, f: QueueFilter, ids: Sequence[uuid.UUID]
 ) -> list[QueueRow]:
     from kam.services.pipeline.filters import stale_condition
-    from kam.services.pipeline.stages import pipeline_settings
 
     conn = session.connection()
     week = iso_week(as_of)
@@ -280,7 +282,7 @@ def _with_reasons(
     for a in accounts:
         if a.band == HealthBand.red:
             reasons[a.id].append((RED, f"red health ({a.score})"))
-    settings = pipeline_settings(session)
+    settings = settings_service.load(session, PipelineSettings)
     last: dict[uuid.UUID, date] = {}
     done_now: set[uuid.UUID] = set()
     for chunk in _chunks(ids):
@@ -333,7 +335,9 @@ def _with_reasons(
                 )
             ).scalars()
         )
-    cutoff = as_of - timedelta(weeks=unreviewed_weeks(session))
+    cutoff = as_of - timedelta(
+        weeks=settings_service.load(session, ReviewSettings).unreviewed_weeks
+    )
     for account_id in reasons:
         seen = last.get(account_id)
         if account_id in done_now:

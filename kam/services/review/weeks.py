@@ -60,11 +60,7 @@ class ReviewSettings(settings_service.TeamSettings):
             raise InputError("an action is due 1 to 366 days after the review", "action_due_days")
 
 
-def unreviewed_weeks(session: Session) -> int:
-    return settings_service.load(session, ReviewSettings).unreviewed_weeks
-
-
 @reads
-def default_action_due(session: Session, today: date) -> date:
+def default_action_due(session: Session, as_of: date) -> date:
     due_days = settings_service.load(session, ReviewSettings).action_due_days
-    return today + timedelta(days=due_days)
+    return as_of + timedelta(days=due_days)

@@ -19,15 +19,15 @@ DATE_HINT = "2026-03-05, today, +2w, next monday, end of month"
 
 
 def parse_date(
-    text: str, field: str = "date", *, dayfirst: bool = False, today: date | None = None
+    text: str, field: str = "date", *, dayfirst: bool = False, as_of: date | None = None
 ) -> date:
     """Any date dateutil reads (2026-03-05, 5 Mar 2026, 2026/3/5), as a calendar date; with
     `today`, also the words people type in a form (`tomorrow`, `+2w`, `next monday`)."""
     cleaned = (text or "").strip()
     if not cleaned:
         raise InputError(f"{field}: a date is required", field)
-    if today is not None:
-        relative = relative_date(cleaned, today)
+    if as_of is not None:
+        relative = relative_date(cleaned, as_of)
         if relative is not None:
             return _plausible(relative, cleaned, field)
     if _ISO.match(cleaned):  # the common case, read without dateutil's general parser
@@ -72,7 +72,7 @@ _IN = re.compile(r"^in\s+(\d{1,4})\s+(day|week|month|year)s?$")
 _UNITS = {"d": "days", "w": "weeks", "m": "months", "y": "years"}
 
 
-def relative_date(text: str, today: date) -> date | None:
+def relative_date(text: str, as_of: date) -> date | None:
     """`today`, `tomorrow`, `yesterday`, `+3d` / `-1w` / `+2m` / `+1y`, `in 3 days`,
     `monday` (the next one, today included), `next monday` (after today), `next week` (its
     Monday), `next month` (its first day), `end of month` / `end of next month` / `end of
@@ -80,34 +80,34 @@ def relative_date(text: str, today: date) -> date | None:
     words = " ".join(text.lower().split())
     fixed = {"today": 0, "tomorrow": 1, "yesterday": -1}
     if words in fixed:
-        return today + timedelta(days=fixed[words])
+        return as_of + timedelta(days=fixed[words])
     match = _OFFSET.match(words)
     if match:
         sign = 1 if match.group(1) == "+" else -1
-        return today + relativedelta(**{_UNITS[match.group(3)]: sign * int(match.group(2))})
+        return as_of + relativedelta(**{_UNITS[match.group(3)]: sign * int(match.group(2))})
     match = _IN.match(words)
     if match:
-        return today + relativedelta(**{match.group(2) + "s": int(match.group(1))})
+        return as_of + relativedelta(**{match.group(2) + "s": int(match.group(1))})
     if words in _WEEKDAYS:
-        return today + timedelta(days=(_WEEKDAYS[words] - today.weekday()) % 7)
+        return as_of + timedelta(days=(_WEEKDAYS[words] - as_of.weekday()) % 7)
     if words.startswith("next ") and words[5:] in _WEEKDAYS:
-        return today + timedelta(days=(_WEEKDAYS[words[5:]] - today.weekday() - 1) % 7 + 1)
+        return as_of + timedelta(days=(_WEEKDAYS[words[5:]] - as_of.weekday() - 1) % 7 + 1)
     if words == "next week":
-        return today + timedelta(days=7 - today.weekday())
+        return as_of + timedelta(days=7 - as_of.weekday())
     if words == "next month":
-        return today.replace(day=1) + relativedelta(months=1)
+        return as_of.replace(day=1) + relativedelta(months=1)
     ends = {
         "end of month": 0,
         "eom": 0,
         "end of next month": 1,
     }
     if words in ends:
-        return today.replace(day=1) + relativedelta(months=ends[words] + 1, days=-1)
+        return as_of.replace(day=1) + relativedelta(months=ends[words] + 1, days=-1)
     if words in ("end of quarter", "eoq"):
-        first = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+        first = date(as_of.year, 3 * ((as_of.month - 1) // 3) + 1, 1)
         return first + relativedelta(months=3, days=-1)
     if words in ("end of year", "eoy"):
-        return date(today.year, 12, 31)
+        return date(as_of.year, 12, 31)
     return None
 
 

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from kam.models import Activity
 from kam.models.enums import ValueTier
+from kam.services import settings as settings_service
 from kam.services.contact_plan import policies
 from kam.services.health.facts import Ask, Seen, clamp
 
@@ -36,7 +37,7 @@ def read(ask: Ask) -> Facts:
             .group_by(_act.c.account_id)
         ).all()
     )
-    team_policies = policies.policies(ask.session)
+    team_policies = settings_service.load(ask.session, policies.Policies)
     return Facts(last, {t.value: team_policies.allowed_silence(t.value) for t in ValueTier})
 
 
