@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import os
 import random
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -1038,15 +1039,32 @@ def create_demo_database(
         finally:
             database.dispose()
         with exclusive_use(path):  # not under a kam window that has the demo open
-            _remove_sqlite_files(path, keep_mark=True)
+            # The old demo stays whole until the new one takes its name in one rename: its
+            # journal is folded into its file first, so removing the journal loses nothing,
+            # and a build stopped at any moment leaves one demo or the other.
+            _fold_journal(path)
+            for suffix in ("-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
             os.replace(temp, path)
     finally:
         _remove_sqlite_files(temp)
     return counts
 
 
-def _remove_sqlite_files(path: Path, *, keep_mark: bool = False) -> None:
-    for suffix in ("", "-wal", "-shm", *(() if keep_mark else ("-open",))):
+def _fold_journal(path: Path) -> None:
+    """Write what the write-ahead journal of the SQLite file at `path` holds into the file
+    itself, leaving the journal empty (nothing to do when there is no file)."""
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
+
+
+def _remove_sqlite_files(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-open"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 

@@ -140,3 +140,27 @@ def test_demo_file_keeps_every_index_and_the_journal(tmp_path: Path) -> None:
         assert conn.execute(sa.text("PRAGMA foreign_key_check")).first() is None
         assert conn.execute(sa.text("PRAGMA integrity_check")).scalar() == "ok"
     db.dispose()
+
+
+def test_a_rebuild_stopped_just_before_its_rename_leaves_the_old_demo_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The last step of a rebuild is one rename over the old demo: stopped right before it,
+    the old demo is still there, with every account and nothing in its journal lost."""
+    import kam.demo
+
+    path = tmp_path / "demo.db"
+    create_demo_database(f"sqlite:///{path}", 12, seed=1, as_of=AS_OF)
+
+    def stopped(*_args) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(kam.demo.os, "replace", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        create_demo_database(f"sqlite:///{path}", 30, seed=2, as_of=AS_OF)
+    monkeypatch.undo()
+    database = open_database(f"sqlite:///{path}")
+    try:
+        assert scalar(database, "SELECT count(*) FROM account") == 12
+    finally:
+        database.dispose()
