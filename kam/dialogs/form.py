@@ -205,7 +205,7 @@ class FormScreen(KamModal):
         before saving; blank when nothing is typed."""
         if not text.strip():
             return ""
-        as_of = getattr(self.app, "today", None) or date.today()
+        as_of = getattr(self.app, "as_of", None) or date.today()
         try:
             value = parse_date(text, as_of=as_of)
         except InputError:
