@@ -230,8 +230,8 @@ class KamApp(App[None]):
 
             steps = [
                 *(partial(import_module, module) for module in PRELOADED),
-                # The first ORM query sets up every model's mapping (a noticeable wait); the dashboard
-                # reads without the ORM, so that would otherwise fall to the first account.
+                # The first ORM query sets up every model's mapping, a noticeable wait; the
+                # dashboard reads without the ORM, so it would otherwise fall to the first account.
                 configure_mappers,
                 read_ahead,
                 self._check_pages,

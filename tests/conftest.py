@@ -170,3 +170,80 @@ def sqlite_database(tmp_path: Path) -> Iterator[Database]:
         yield db
     finally:
         db.dispose()
+
+
+@pytest.fixture
+def acme_db(tmp_path: Path) -> Path:
+    """Acme (Ann's, a key account) with a deal in negotiation and a monthly call due in two
+    weeks; Bolt (no owner, smaller). Seen from MONDAY."""
+    from datetime import date
+
+    from kam.services.accounts import account_edit
+    from kam.services.classify import pareto
+    from kam.services.contact_plan import plan_items
+    from kam.services.people import team
+    from kam.services.pipeline import deals
+    from kam.services.wallet.revenue import add_revenue
+    from tests.support import MONDAY, USER, build
+
+    def fill(session) -> None:
+        ann = team.create_member(session, {"name": USER}).id
+        team.create_member(session, {"name": "Bo Berg"})
+        acme = account_edit.create_account(session, "Acme 北京", owner_id=ann)
+        bolt = account_edit.create_account(session, "Bolt AB")
+        add_revenue(session, acme.id, date(2026, 6, 1), 900_000_00)
+        add_revenue(session, bolt.id, date(2026, 6, 1), 1_000_00)
+        deal = {"title": "Retrofit", "amount_minor": "30000", "stage": "negotiation"}
+        deals.create_deal(session, acme.id, deal, USER, MONDAY)
+        call = {
+            "kind": "call",
+            "cadence": "monthly",
+            "next_due": "2026-12-07",
+            "owner_id": str(ann),
+        }
+        plan_items.create_item(session, acme.id, call, USER, MONDAY)
+        pareto.refresh(session, MONDAY)
+
+    return build(tmp_path / "kam.db", fill)
+
+
+@pytest.fixture
+def small_db(tmp_path: Path) -> Path:
+    """Four accounts, one of them with a name a spreadsheet would take for a formula, one
+    without sales."""
+    from datetime import date
+
+    from kam.services.accounts.account_edit import create_account
+    from kam.services.wallet.revenue import add_revenue
+    from tests.support import build
+
+    def fill(session) -> None:
+        for name, amount in [
+            ("Alpha Steel", 600_00),
+            ("华东精密机械有限公司", 300_00),
+            ("=HYPERLINK()", 100_00),
+        ]:
+            account = create_account(session, name)
+            add_revenue(session, account.id, date(2026, 6, 1), amount, cost_minor=amount // 2)
+        create_account(session, "No Sales Yet")
+
+    return build(tmp_path / "kam.db", fill)
+
+
+@pytest.fixture(scope="session")
+def demo_file(tmp_path_factory: pytest.TempPathFactory):
+    """`demo_file(accounts, seed)`: a demo database seen from TODAY, built once per run for
+    each size and seed. Shared: a test that writes works on a copy (`support.copy_of`)."""
+    from kam.demo import create_demo_database
+    from tests.support import TODAY
+
+    built: dict[tuple[int, int], Path] = {}
+
+    def get(accounts: int, seed: int) -> Path:
+        if (accounts, seed) not in built:
+            path = tmp_path_factory.mktemp("demo") / f"demo-{accounts}-{seed}.db"
+            create_demo_database(f"sqlite:///{path}", accounts, seed=seed, as_of=TODAY)
+            built[accounts, seed] = path
+        return built[accounts, seed]
+
+    return get

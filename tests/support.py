@@ -1,22 +1,73 @@
-"""Helpers shared by the tests: the command line in-process, and Pilot helpers for the app."""
+"""Helpers shared by the tests: databases built for a test, the command line in-process, and
+Pilot helpers for the app."""
 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any, TypeVar
 
 from rich.console import Console
 from textual.widgets import Input, Select, Static
 
 from kam.app import KamApp
-from kam.db import open_database
+from kam.db import Database, open_database
 from kam.screens.account import AccountScreen
 
 TODAY = date(2026, 11, 22)
+MONDAY = date(2026, 11, 23)  # the Monday after TODAY, for what depends on the week
 USER = "Ann Lee"  # who the app runs as in the interface tests
+T = TypeVar("T")
 # `kam` as a separate process (for tests that kill it), with this checkout's code.
 KAM_PROCESS = "import sys; from kam.cli import main; sys.exit(main(sys.argv[1:]))"
+
+
+def sqlite(path: Path) -> Database:
+    """The SQLite database file at `path` (created and migrated when new)."""
+    return open_database(f"sqlite:///{path}")
+
+
+def build(path: Path, fill: Callable[[Any], object] | None = None) -> Path:
+    """A SQLite database file at `path`, filled by `fill(session)` in one write; closed."""
+    database = sqlite(path)
+    try:
+        if fill is not None:
+            with database.write() as session:
+                fill(session)
+    finally:
+        database.dispose()
+    return path
+
+
+def accounts_db(path: Path, *names: str) -> Path:
+    """A SQLite database at `path` holding accounts of these names."""
+    from kam.services.accounts import account_edit
+
+    return build(path, lambda session: [account_edit.create_account(session, n) for n in names])
+
+
+def damaged(path: Path) -> Path:
+    """A kam database of 400 accounts at `path` whose index and table pages were trampled on
+    (what a failing disk or a bad copy leaves); it still opens."""
+    accounts_db(path, *(f"Account {n} " + "x" * 100 for n in range(400)))
+    data = bytearray(path.read_bytes())
+    page = 4096
+    for offset in range(page * 3, min(len(data), page * 12), 7):
+        data[offset] = 0xFF
+    path.write_bytes(bytes(data))
+    return path
+
+
+def read_db(path: Path, query: Callable[[Any], T]) -> T:
+    """`query(session)` on the SQLite database at `path`, opened for that read alone."""
+    database = sqlite(path)
+    try:
+        with database.read() as session:
+            return query(session)
+    finally:
+        database.dispose()
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:
@@ -52,15 +103,24 @@ async def finish_start_up(pilot, *, most: int = 600) -> None:
     raise AssertionError("the start-up's background work did not finish")
 
 
+def copy_of(path: Path, folder: Path) -> Path:
+    """A private copy of the (closed) SQLite database at `path`, in `folder`."""
+    copy = folder / path.name
+    copy.write_bytes(path.read_bytes())
+    return copy
+
+
 def app_on_copy(demo_path: Path, folder: Path) -> KamApp:
     """The app on a private copy of a demo database, seen from TODAY."""
-    copy = folder / "demo.db"
-    copy.write_bytes(demo_path.read_bytes())
-    return KamApp(open_database(f"sqlite:///{copy}"), as_of=TODAY)
+    return KamApp(sqlite(copy_of(demo_path, folder)), as_of=TODAY)
 
 
-def make_app(path: Path) -> KamApp:
-    return KamApp(open_database(f"sqlite:///{path}"), as_of=TODAY, user=USER)
+def make_app(path: Path, as_of: date = TODAY) -> KamApp:
+    return KamApp(sqlite(path), as_of=as_of, user=USER)
+
+
+def monday_app(path: Path) -> KamApp:
+    return make_app(path, MONDAY)
 
 
 async def type_into(pilot, selector: str, text: str) -> None:
@@ -111,3 +171,15 @@ def shown(widget: Static) -> str:
 
 def error_text(pilot, field: str) -> str:
     return str(pilot.app.screen.query_one(f"#error-{field}", Static).render())
+
+
+def burst(app: KamApp, *keys: str) -> None:
+    """Keys as a fast typist (or a paste of keys) sends them: all queued at once, before any
+    is handled, which is what Pilot's press (one key, then wait) never does."""
+    from textual import events
+
+    names = {"/": "slash", " ": "space", "\t": "tab"}
+    for key in keys:
+        name = names.get(key, key)
+        character = key if len(key) == 1 else None
+        app.post_message(events.Key(name, character))

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, Static
 
-from kam.app import KamApp
 from kam.db import open_database
 from kam.dialogs.form import FormScreen
 from kam.screens.account import AccountScreen
@@ -21,19 +20,25 @@ from kam.services.people import contacts, team
 from kam.services.wallet import share_of_wallet
 from kam.services.wallet.revenue import add_revenue
 from kam.widgets.lazy_table import LazyTable
-from tests.support import error_text, open_account, settle, shown, type_into
-
-TODAY = date(2026, 11, 22)
-USER = "Ann Lee"
+from tests.support import (
+    TODAY,
+    USER,
+    build,
+    error_text,
+    make_app,
+    open_account,
+    settle,
+    shown,
+    type_into,
+)
 
 
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     """Acme grows 10% with a customer growing 30%; Fading stopped buying this year; small
     accounts make the two key accounts."""
-    path = tmp_path / "kam.db"
-    database = open_database(f"sqlite:///{path}")
-    with database.write() as session:
+
+    def fill(session) -> None:
         ann = team.create_member(session, {"name": USER}).id
         bo = team.create_member(session, {"name": "Bo Berg"}).id
         acme = account_edit.create_account(session, "Acme 北京", owner_id=ann)
@@ -61,12 +66,8 @@ def db_path(tmp_path: Path) -> Path:
             session, acme.id, {"category": "Equipment", "period": "2025", "spend": "4,000,000"}
         )
         pareto.refresh(session, TODAY)
-    database.dispose()
-    return path
 
-
-def make_app(path: Path) -> KamApp:
-    return KamApp(open_database(f"sqlite:///{path}"), as_of=TODAY, user=USER)
+    return build(tmp_path / "kam.db", fill)
 
 
 def cell_text(table: DataTable, row: str, column: str) -> str:

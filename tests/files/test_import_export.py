@@ -17,10 +17,9 @@ from kam.files import exports, imports
 from kam.files.tabular import FileProblem, read_table
 from kam.models import Account, ChangeRecord, Contact, Opportunity, RevenueLine, TeamMember
 from kam.models.enums import OpportunityStage
+from kam.services.accounts import account_edit
 from kam.services.accounts.account_edit import create_account
-from tests.support import KAM_PROCESS, run
-
-TODAY = date(2026, 11, 22)
+from tests.support import KAM_PROCESS, TODAY, accounts_db, damaged, run
 
 
 def import_file(
@@ -361,3 +360,191 @@ def test_an_import_killed_half_way_leaves_all_or_nothing(tmp_path: Path) -> None
         accounts = conn.execute(sa.select(sa.func.count()).select_from(Account.__table__)).scalar()
     assert accounts in (0, 30000)
     database.dispose()
+
+
+def test_kam_s_own_json_export_with_empty_kinds_imports_back(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = accounts_db(tmp_path / "a.db", "Acme 北京")
+    out = tmp_path / "all.json"
+    code, _out, err = run(
+        capsys, "export", "all", "--format", "json", "-o", str(out), "--db", str(source)
+    )
+    assert code == 0, err
+    code, said, err = run(capsys, "import", "all", str(out), "--db", str(tmp_path / "b.db"))
+    assert code == 0, err
+    assert "created 1" in said
+
+
+def test_an_xlsx_formula_without_a_saved_value_is_refused_with_its_cell(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Kunden"
+    sheet.append(["Account Name", "Annual Revenue"])
+    sheet.append(["Acme", 1000])
+    sheet.append(["Bolt", "=B2*2"])  # openpyxl saves formulas without their values
+    path = tmp_path / "accounts.xlsx"
+    book.save(path)
+    code, _out, err = run(capsys, "import", "accounts", str(path), "--db", str(tmp_path / "k.db"))
+    assert code == 2
+    assert err.strip() == (
+        "kam: accounts.xlsx: sheet 'Kunden' cell B3 is a formula with no saved value (=B2*2); "
+        "open the workbook in a spreadsheet program and save it, or paste values"
+    )
+
+
+def test_csv_cells_a_spreadsheet_could_split_into_a_formula_are_quoted_and_round_trip(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kam.services.people import contacts
+
+    source = tmp_path / "a.db"
+    database = open_database(f"sqlite:///{source}")
+    with database.write() as session:
+        acme = account_edit.create_account(session, "Acme").id
+        for name, title in (("x;=1+1", "a;@SUM(A1)"), ("'=genuine", "=HYPERLINK(1)")):
+            contacts.create_contact(session, acme, {"name": name, "title": title}, "t")
+    database.dispose()
+    folder = tmp_path / "out"
+    code, _out, err = run(capsys, "export", "all", "-o", str(folder), "--db", str(source))
+    assert code == 0, err
+    text = (folder / "contacts.csv").read_text(encoding="utf-8-sig")
+    assert '"x;=1+1"' in text  # quoted: one cell whatever the list separator
+    assert "'=HYPERLINK(1)" in text and "''=genuine" in text
+    assert '"a;@SUM(A1)"' in text
+    code, _out, err = run(capsys, "import", "all", str(folder), "--db", str(tmp_path / "b.db"))
+    assert code == 0, err
+    database = open_database(f"sqlite:///{tmp_path / 'b.db'}")
+    with database.read() as session:
+        got = {(c.name, c.title) for c in session.exec(sa.select(contacts.Contact)).scalars()}
+    database.dispose()
+    assert got == {("x;=1+1", "a;@SUM(A1)"), ("'=genuine", "=HYPERLINK(1)")}
+
+
+def test_an_export_to_a_symlink_is_refused_and_a_failed_one_leaves_no_part_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = accounts_db(tmp_path / "kam.db", "Acme")
+    target = tmp_path / "precious.txt"
+    target.write_text("keep me")
+    link = tmp_path / "accounts.csv"
+    link.symlink_to(target)
+    code, _out, err = run(capsys, "export", "accounts", "-o", str(link), "--db", str(db))
+    assert code == 2 and "symbolic link" in err
+    assert target.read_text() == "keep me"
+    out = tmp_path / "out.csv"
+    code, _out, err = run(capsys, "export", "accounts", "-o", str(out), "--db", str(db))
+    assert code == 0 and out.read_text().startswith("kam_id,")
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
+
+
+def test_an_import_into_a_damaged_database_is_refused_before_writing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = damaged(tmp_path / "kam.db")
+    before = db.read_bytes()
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text("name\nNew Co\n")
+    code, _out, err = run(capsys, "import", "accounts", str(accounts), "--db", str(db))
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert f"{db} is damaged (" in err and "nothing was written" in err
+    assert db.read_bytes() == before
+
+
+def _hostile(folder: Path) -> dict[str, tuple[str, bytes, str]]:
+    """name -> (kind, content, the exact message)."""
+    import io
+    import zipfile
+
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("hello.txt", "hi")
+    text = "name,region\nMüller GmbH,Nord\n"
+    return {
+        "utf16.csv": ("accounts", text.encode("utf-16-le"),
+                      "kam: utf16.csv: looks like UTF-16 text without a byte-order mark; save "
+                      "it as CSV UTF-8 (or Unicode text with its BOM)"),
+        "nul.csv": ("accounts", b"name,region\nAcme\x00,Nord\n",
+                    "kam: nul.csv: holds NUL bytes; this is not a CSV text file"),
+        "big.csv": ("accounts", b"name,notes\nAcme," + b"x" * 10_000_000 + b"\n",
+                    "kam: big.csv:2: a cell of 10,000,000 characters (at most 100,000)"),
+        "twice.csv": ("accounts", b"name,Name,region\nAcme,Acme 2,Nord\n",
+                      "kam: twice.csv:1: the column 'Name' appears twice; rename one"),
+        "empty.csv": ("accounts", b"",
+                      "kam: empty.csv: the file is empty (a header row is needed)"),
+        "junk.csv": ("accounts", bytes(range(256)) * 50,
+                     "kam: junk.csv: not UTF-8, and neither GB18030 nor Windows-1252 reads it "
+                     "cleanly; save it as CSV UTF-8"),
+        "zip.xlsx": ("accounts", archive.getvalue(),
+                     "kam: zip.xlsx: not a readable .xlsx workbook (\"There is no item named "
+                     "'[Content_Types].xml' in the archive\")"),
+        "missing.csv": ("accounts", b"region,industry\nNord,Steel\n",
+                        "missing.csv: no column gives the name of the accounts; its columns are "
+                        "region, industry; name one with --map COLUMN=name"),
+        "day.csv": ("revenue", b"account,date,amount,category\nAcme,2026-02-30,100,Parts\n",
+                    "day.csv:2: column 'date': '2026-02-30' is not a date (try 2026-03-05)"),
+        "huge.csv": ("revenue", b"account,date,amount,category\nAcme,2026-02-03,1e400,Parts\n",
+                     "huge.csv:2: column 'amount': '1e400' is not an amount (try 12,500.00)"),
+        "nan.csv": ("revenue", b"account,date,amount,category\nAcme,2026-02-03,NaN,Parts\n",
+                    "nan.csv:2: column 'amount': 'NaN' is not an amount (try 12,500.00)"),
+        "digits.csv": ("revenue",
+                       b"account,date,amount,category\nAcme,2026-02-03," + b"1" * 30 + b",Parts\n",
+                       f"digits.csv:2: column 'amount': '{'1' * 30}' is more than "
+                       "100,000,000,000"),
+    }  # fmt: skip
+
+
+def test_hostile_files_are_refused_with_the_place_named_and_nothing_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = accounts_db(tmp_path / "kam.db", "Acme")
+    for name, (kind, content, message) in _hostile(tmp_path).items():
+        path = tmp_path / name
+        path.write_bytes(content)
+        code, _out, err = run(capsys, "import", kind, str(path), "--db", str(db))
+        assert code == 2, (name, err)
+        assert message in [line.strip() for line in err.splitlines()], (name, err)
+        assert "Traceback" not in err
+    database = open_database(f"sqlite:///{db}")
+    with database.read() as session:
+        conn = session.connection()
+        accounts = conn.execute(sa.select(account_edit.Account.__table__.c.name)).scalars()
+        lines = conn.execute(sa.select(sa.func.count()).select_from(RevenueLine.__table__))
+        assert (list(accounts), lines.scalar_one()) == (["Acme"], 0)
+    database.dispose()
+
+
+@pytest.mark.parametrize(
+    ("encoding", "bom"),
+    [
+        ("utf-8", b""),
+        ("utf-8", b"\xef\xbb\xbf"),
+        ("utf-16", b""),
+        ("cp1252", b""),
+        ("gb18030", b""),
+    ],
+)
+def test_csv_in_the_encodings_spreadsheets_save_reads_every_name_right(
+    encoding: str, bom: bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    names = ["Café Crème SARL", "Müller GmbH", "Ørsted Åland"]
+    if encoding in ("gb18030", "utf-8", "utf-16"):
+        names += ["北京腾飞食品股份有限公司"] if encoding != "cp1252" else []
+    path = tmp_path / "accounts.csv"
+    path.write_bytes(
+        bom + ("name,region\n" + "".join(f"{n},Nord\n" for n in names)).encode(encoding)
+    )
+    db = tmp_path / "kam.db"
+    code, _out, err = run(capsys, "import", "accounts", str(path), "--db", str(db))
+    assert code == 0, err
+    database = open_database(f"sqlite:///{db}")
+    with database.read() as session:
+        got = sorted(
+            session.connection().execute(sa.select(account_edit.Account.__table__.c.name)).scalars()
+        )
+    database.dispose()
+    assert got == sorted(names)

@@ -10,6 +10,7 @@ from sqlmodel import select
 from kam.db import Database
 from kam.models import Account, name_key
 from kam.models.enums import AccountClass, AccountStatus, ValueTier
+from kam.services.accounts import account_edit, listing
 from kam.services.accounts.account_edit import archive_account, create_account
 from kam.services.accounts.listing import (
     SORT_COLUMNS,
@@ -21,8 +22,8 @@ from kam.services.accounts.listing import (
 from kam.services.classify import pareto
 from kam.services.health import stored
 from kam.services.wallet.revenue import add_revenue
+from tests.support import MONDAY, TODAY
 
-TODAY = date(2026, 11, 22)
 NAMES = [
     "Acme Steel",
     "acme foods",
@@ -222,3 +223,18 @@ def test_the_name_index_finds_what_reading_every_name_finds(sqlite_database: Dat
     for probe in probes:
         expected = sorted((n for n in live if name_key(probe) in name_key(n)), key=name_key)
         assert names_matching(sqlite_database, probe) == expected, probe
+
+
+@pytest.mark.parametrize("sort", sorted(listing.SORT_COLUMNS))
+def test_the_accounts_filter_works_under_every_sort(database, sort: str) -> None:
+    with database.write() as session:
+        for name in ("Acme 北京", "Acme Steel", "Bolt AB"):
+            account = account_edit.create_account(session, name)
+            add_revenue(session, account.id, date(2026, 6, 1), 1_000_00)
+        pareto.refresh(session, MONDAY)
+    with database.read() as session:
+        for descending in (True, False):
+            query = AccountListQuery(text="acme", sort=sort, descending=descending)
+            matches = listing.count_accounts(session, query)
+            rows = listing.list_accounts(session, query, 0, 50, matches=matches)
+            assert sorted(r.name for r in rows) == ["Acme Steel", "Acme 北京"]

@@ -15,13 +15,15 @@ import sqlalchemy as sa
 
 from kam.db import Database, open_database
 from kam.demo import build_demo
+from kam.errors import InputError
 from kam.files import exports, imports
 from kam.models import Account, RevenueLine, TeamMember
 from kam.services import maintenance
+from kam.services.accounts import account_edit
 from kam.services.accounts.account_edit import create_account
-from tests.support import run
-
-TODAY = date(2026, 11, 22)
+from kam.services.values.parsing import MAX_AMOUNT_MINOR
+from kam.services.wallet.revenue import add_revenue
+from tests.support import TODAY, accounts_db, damaged, run
 
 
 def names(database: Database) -> list[str]:
@@ -35,13 +37,7 @@ def mode(path: Path) -> int:
 
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
-    path = tmp_path / "kam.db"
-    database = open_database(f"sqlite:///{path}")
-    with database.write() as session:
-        create_account(session, "Acme Corp")
-        create_account(session, "华东精密机械有限公司")
-    database.dispose()
-    return path
+    return accounts_db(tmp_path / "kam.db", "Acme Corp", "华东精密机械有限公司")
 
 
 def test_database_wal_and_backups_are_readable_by_their_owner_only(
@@ -244,3 +240,68 @@ def test_an_edit_killed_half_way_leaves_the_database_as_it_was(db_path: Path) ->
     with database.write() as session:  # and it takes the next write at once
         create_account(session, "After The Crash")
     database.dispose()
+
+
+def test_check_finds_figures_sums_cannot_hold(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "kam.db"
+    database = open_database(f"sqlite:///{path}")
+    with database.write() as session:
+        acme = account_edit.create_account(session, "Acme").id
+        add_revenue(session, acme, date(2026, 1, 1), 100_00)
+        with pytest.raises(InputError):
+            add_revenue(session, acme, date(2026, 1, 2), MAX_AMOUNT_MINOR + 1)
+    with database.write() as session:  # written around kam's checks, as an old kam could
+        line = RevenueLine.__table__
+        session.connection().execute(sa.update(line).values(amount_minor=2**62))
+        add_revenue(session, acme, date(2026, 1, 3), 100_00)
+        session.connection().execute(
+            sa.update(line).where(line.c.booked_on == date(2026, 1, 3)).values(amount_minor=2**62)
+        )
+    report = maintenance.check(database)
+    database.dispose()
+    amounts = next(p for p in report.problems if p.startswith("amounts:"))
+    assert "revenue_line.amount_minor: a figure of 46,116,860,184,273,880" in amounts
+    assert "revenue_line.amount_minor: the sum passes what reports can add up" in amounts
+    code, out, _err = run(capsys, "check", "--db", str(path))
+    assert code == 1 and "money columns beyond what sums can hold" in out
+
+
+def test_restore_refuses_while_kam_has_the_database_open(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "kam.db"
+    database = open_database(f"sqlite:///{path}")
+    with database.write() as session:
+        account_edit.create_account(session, "Before the backup")
+    code, _out, err = run(capsys, "backup", str(tmp_path / "b.db"), "--db", str(path))
+    assert code == 0, err
+    with database.write() as session:
+        account_edit.create_account(session, "Typed in the open window")
+    # The window is still open: its later saves would go to the replaced file.
+    code, _out, err = run(capsys, "restore", str(tmp_path / "b.db"), "--db", str(path))
+    assert code == 2 and "open elsewhere" in err
+    with database.read() as session:
+        names = {a.name for a in session.exec(sa.select(account_edit.Account)).scalars()}
+    assert names == {"Before the backup", "Typed in the open window"}  # untouched
+    database.dispose()  # the window closes
+    code, _out, err = run(capsys, "restore", str(tmp_path / "b.db"), "--db", str(path))
+    assert code == 0, err
+    again = open_database(f"sqlite:///{path}")
+    with again.read() as session:
+        names = {a.name for a in session.exec(sa.select(account_edit.Account)).scalars()}
+    again.dispose()
+    assert names == {"Before the backup"}
+
+
+def test_a_backup_of_a_damaged_database_is_refused_and_leaves_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = damaged(tmp_path / "kam.db")
+    backup = tmp_path / "b.db"
+    code, _out, err = run(capsys, "backup", str(backup), "--db", str(db))
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "damaged" in err or "corrupt" in err or "malformed" in err
+    assert not backup.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]

@@ -26,8 +26,8 @@ from kam.services.portfolio import overview as portfolio
 from kam.services.values import periods
 from kam.services.wallet import share_of_wallet
 from kam.services.wallet.revenue import add_revenue
+from tests.support import MONDAY, TODAY, USER
 
-TODAY = date(2026, 11, 22)
 ME = "Ann Lee"
 
 
@@ -596,3 +596,46 @@ def test_one_accounts_screen_reads_its_own_rows_not_the_portfolios(
                 for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
             )
             assert not any(index in plan for index in portfolio_wide), (statement, plan)
+
+
+def test_a_running_year_grows_at_its_run_rate_like_the_wallet() -> None:
+    from kam.services.wallet.revenue import revenue_years
+
+    rows = revenue_years([(2025, 100_00, 0), (2026, 60_00, 10_00)], date(2026, 7, 2))
+    last, running = rows
+    assert not last.running and last.growth is None
+    # 182 of 365 days gone, 60 so far: 120.3 at the run rate against 100, not 60 against 100.
+    assert running.running and running.growth == pytest.approx(0.203, abs=0.001)
+    assert running.margin == pytest.approx(5 / 6)
+    over = revenue_years([(2025, 100_00, 0), (2026, 60_00, 0)], date(2027, 1, 5))[1]
+    assert not over.running and over.growth == pytest.approx(-0.4)
+
+
+def test_an_account_without_revenue_is_never_green_however_well_the_rest_scores(
+    database,
+) -> None:
+    from kam.models.enums import HealthBand
+    from kam.services.health import score
+
+    with database.write() as session:
+        ann = team.create_member(session, {"name": USER}).id
+        bo = team.create_member(session, {"name": "Bo Berg"}).id
+        new = account_edit.create_account(session, "Newco", strategic=True, owner_id=ann).id
+        team.add_to_team(session, new, {"member_id": str(bo), "role": "sales"}, USER)
+        for name, role, attitude in (("Dee", "decision_maker", "supporter"),
+                                     ("Cham", "influencer", "champion")):  # fmt: skip
+            contacts.create_contact(
+                session,
+                new,
+                {"name": name, "buying_role": role, "attitude": attitude, "owner_id": str(bo)},
+                USER,
+            )
+        activities.log_activity(
+            session, new, {"kind": "visit", "member_ids": [str(ann), str(bo)]}, USER, MONDAY
+        )
+        pareto.refresh(session, MONDAY)
+    with database.read() as session:
+        found = score.account_health(session, new, MONDAY)
+    assert found is not None
+    assert found.band != HealthBand.green and found.capped_by == "no revenue to judge it by"
+    assert found.reasons == "no revenue to judge it by"

@@ -21,8 +21,8 @@ from kam.services.history import changes as history
 from kam.services.people import team
 from kam.services.pipeline import deals, filters, forecast, lists, stages
 from kam.services.pipeline.filters import DealFilter, Quarter
+from tests.support import TODAY
 
-TODAY = date(2026, 11, 22)
 ME = "Ann Lee"
 
 

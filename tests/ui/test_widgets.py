@@ -67,3 +67,18 @@ def test_pairs_draw_what_a_grid_draws(width: int, rows) -> None:
 
 def test_no_rows_draw_nothing() -> None:
     assert drawn(Pairs(), 40) == []
+
+
+def test_a_long_e_mail_breaks_after_its_at_sign_not_inside_a_name() -> None:
+    import io
+
+    from rich.console import Console
+
+    from kam.widgets.pairs import Pairs
+
+    pairs = Pairs()
+    pairs.add_row("E-mail", "felix.walsh0@example.com")
+    console = Console(width=22, file=io.StringIO(), record=True)
+    console.print(pairs)
+    lines = [line.rstrip() for line in console.export_text().splitlines()]
+    assert lines == ["E-mail  felix.walsh0@", "        example.com"]

@@ -12,19 +12,28 @@ from textual.widgets import ContentSwitcher, DataTable, Input, Static, Tree
 
 from kam.db import Database, open_database
 from kam.dialogs.form import ConfirmScreen, FormScreen
-from kam.models import Account, AccountTeamMember, ChangeRecord, Contact
+from kam.models import (
+    Account,
+    AccountTeamMember,
+    ChangeRecord,
+    Contact,
+)
 from kam.screens.account import AccountScreen
 from kam.services.accounts import account_edit
 from kam.services.people import contacts, team
+from kam.services.pipeline import deals
 from kam.services.wallet.revenue import add_revenue
 from kam.widgets.lazy_table import LazyTable
 from kam.widgets.tab_strip import TabStrip
 from tests.support import (
     USER,
+    build,
     choose,
     error_text,
     make_app,
+    monday_app,
     open_account,
+    read_db,
     settle,
     show_accounts,
     shown,
@@ -35,16 +44,15 @@ from tests.support import (
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     """Two accounts with revenue (so both are key accounts) and two people on our side."""
-    path = tmp_path / "kam.db"
-    database = open_database(f"sqlite:///{path}")
-    with database.write() as session:
+
+    def fill(session) -> None:
         for name, amount in (("Acme 北京", 900_00), ("Bolt AB", 100_00)):
             account = account_edit.create_account(session, name, industry="Steel")
             add_revenue(session, account.id, date(2026, 6, 1), amount)
         team.create_member(session, {"name": "Li Wei", "title": "Account manager"})
         team.create_member(session, {"name": "Bo Berg", "title": "Engineer"})
-    database.dispose()
-    return path
+
+    return build(tmp_path / "kam.db", fill)
 
 
 def reader(path: Path) -> Database:
@@ -477,3 +485,73 @@ async def test_tabs_are_built_when_first_shown_and_follow_keys_clicks_and_a_narr
         assert team_title_style() != resting  # lit under the mouse
         await pilot.hover(TabStrip, offset=(12, 1))  # the bar below it: not a title
         assert team_title_style() == resting
+
+
+async def test_a_failed_save_puts_the_focus_on_the_first_field_in_error(acme_db: Path) -> None:
+    app = monday_app(acme_db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await open_account(pilot, "Acme", "p")
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, FormScreen)
+        # Errors in the amount and the next step's date, none in the title above them.
+        await type_into(pilot, "#field-title", "Service")
+        await type_into(pilot, "#field-next_step_due", "soonish")
+        await type_into(pilot, "#field-amount_minor", "-5")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, FormScreen)
+        assert app.focused is form.query_one("#field-amount_minor")
+
+
+async def test_the_team_tab_names_the_owner_as_lead_and_the_lone_carrier(acme_db: Path) -> None:
+    app = monday_app(acme_db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        screen = await open_account(pilot, "Acme", "t")
+        said = shown(screen.query_one("#threading", Static))
+        await pilot.press("o")
+        await settle(pilot)
+        standing = shown(screen.query_one("#standing")).splitlines()
+    assert "Account lead: Ann Lee, the owner, until someone else is named" in said
+    assert "Account lead Ann Lee (the owner)" in [" ".join(line.split()) for line in standing]
+    assert "⚠ Single-threaded: Ann Lee alone carries this account on our side" in said
+    assert "More than one" not in said
+
+
+async def test_the_revenue_tab_marks_the_running_year(acme_db: Path) -> None:
+    app = monday_app(acme_db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        screen = await open_account(pilot, "Acme", "r")
+        years = shown(screen.query_one("#revenue-years", Static))
+    assert "2026*" in years
+    assert "* 2026 to 23 Nov: growth at its run rate" in years
+
+
+async def test_their_annual_revenue_is_edited_in_the_form_and_shown_on_the_overview(
+    acme_db: Path,
+) -> None:
+    app = monday_app(acme_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_account(pilot, "Acme")
+        await pilot.press("e")
+        await settle(pilot)
+        await type_into(pilot, "#field-annual_revenue_minor", "-5")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, FormScreen)
+        assert "cannot be negative" in str(
+            app.screen.query_one("#error-annual_revenue_minor", Static).render()
+        )
+        await type_into(pilot, "#field-annual_revenue_minor", "250,000,000")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+        profile = [
+            " ".join(line.split()) for line in shown(screen.query_one("#profile")).splitlines()
+        ]
+        assert "Their revenue 250.0M a year" in profile
+
+    acme = read_db(acme_db, lambda s: deals.account_by_name(s, "Acme 北京"))
+    found = read_db(acme_db, lambda s: s.get(account_edit.Account, acme).annual_revenue_minor)
+    assert found == 250_000_000_00

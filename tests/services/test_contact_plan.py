@@ -23,8 +23,9 @@ from kam.services.contact_plan import activities, agenda, cadence, plan_items, p
 from kam.services.contact_plan.agenda import AgendaQuery
 from kam.services.people import contacts, team
 from kam.services.wallet.revenue import add_revenue
+from tests.support import MONDAY
 
-TODAY = date(2026, 11, 23)  # a Monday
+TODAY = MONDAY
 ME = "Ann Lee"
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from sqlmodel import select
 
 from kam.db import Database
 from kam.errors import InputError, InputErrors
@@ -45,6 +46,7 @@ from kam.services.portfolio import indicators
 from kam.services.review import account_plan, cards, meeting, queue, weeks
 from kam.services.wallet import share_of_wallet
 from kam.services.wallet.revenue import add_revenue
+from tests.support import MONDAY, USER
 
 TODAY = date(2026, 11, 18)  # a Wednesday of 2026-W47
 WEEK = "2026-W47"
@@ -411,3 +413,27 @@ def test_within_a_reason_the_queue_runs_by_revenue_then_name_and_pages_agree(
     assert whole == ["Gamma", "Alpha", "Beta", "Delta"]
     assert pages == whole and len(order.ids) == 4
     assert isinstance(first, uuid.UUID)
+
+
+def test_a_review_action_typed_without_a_date_is_due_in_the_team_s_span(database) -> None:
+    with database.write() as session:
+        ann = team.create_member(session, {"name": USER})
+        acme = account_edit.create_account(session, "Acme", owner_id=ann.id)
+        week = weeks.iso_week(MONDAY)
+        meeting.add_action(
+            session, acme.id, week, {"title": "Call back", "owner": USER}, USER, MONDAY
+        )
+        settings_service.save(session, weeks.ReviewSettings(action_due_days=3), by="lead")
+        meeting.add_action(
+            session, acme.id, week, {"title": "Send prices", "owner": USER}, USER, MONDAY
+        )
+    with database.read() as session:
+        due = {a.title: a.due_on for a in session.exec(select(ActionItem)).all()}
+        on_agenda = agenda.list_agenda(
+            session, agenda.AgendaQuery(until=MONDAY + timedelta(days=30), owner_id=ann.id), 0, 50
+        )
+    assert due == {
+        "Call back": MONDAY + timedelta(days=7),
+        "Send prices": MONDAY + timedelta(days=3),
+    }
+    assert {r.note for r in on_agenda} >= {"Review action: Call back", "Review action: Send prices"}

@@ -19,7 +19,9 @@ import kam.models
 from kam.db import Database, open_database, sqlite_path
 from kam.errors import DatabaseOpenError
 from kam.migrations import SCHEMA_HEAD
+from kam.services.accounts import account_edit
 from kam.services.accounts.account_edit import create_account
+from tests.support import run
 
 
 def test_schema_head_matches_the_migration_scripts() -> None:
@@ -498,3 +500,69 @@ def test_a_database_written_by_the_previous_kam_opens_with_every_row_kept(
     backups = list(tmp_path.glob("old.db.schema-0005-*.bak"))
     assert len(backups) == 1
     assert stat.S_IMODE(os.stat(backups[0]).st_mode) == 0o600
+
+
+def test_the_data_folder_database_and_its_journal_are_the_owner_s_only(
+    tmp_path: Path, monkeypatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import os
+    import stat
+
+    data = tmp_path / "home" / "data"
+    monkeypatch.setenv("XDG_DATA_HOME", str(data))
+    monkeypatch.delenv("KAM_DATABASE", raising=False)
+    code, _out, err = run(capsys, "check")
+    assert code == 0, err
+    folder = data / "kam"
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    db = folder / "kam.db"
+    assert stat.S_IMODE(db.stat().st_mode) == 0o600
+    os.chmod(db, 0o644)
+    os.chmod(folder, 0o755)
+    code, _out, err = run(capsys, "check")
+    assert code == 0, err
+    assert stat.S_IMODE(db.stat().st_mode) == 0o600
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    database = open_database(f"sqlite:///{db}")
+    with database.write() as session:
+        account_edit.create_account(session, "Acme")
+        for journal in (folder / "kam.db-wal", folder / "kam.db-shm"):
+            if journal.exists():
+                assert stat.S_IMODE(journal.stat().st_mode) == 0o600
+    database.dispose()
+
+
+def test_a_database_from_a_newer_kam_is_refused_and_left_untouched(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sqlite3
+
+    path = tmp_path / "kam.db"
+    open_database(f"sqlite:///{path}").dispose()
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE alembic_version SET version_num = '0099'")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text("name\nAcme\n")
+    for command in (["check"], ["report", "pareto"], ["import", "accounts", str(accounts)]):
+        code, _out, err = run(capsys, *command, "--db", str(path))
+        assert code == 2 and "written by a newer kam (schema 0099); upgrade kam" in err
+    assert path.read_bytes() == before
+    assert not list(tmp_path.glob("*.bak"))
+
+
+def test_a_postgresql_database_that_does_not_store_utf8_is_refused_in_one_line(
+    postgres_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A database created as SQL_ASCII hands back raw bytes (SQLAlchemy itself failed on its
+    first connection): kam names the encoding and how to make a UTF8 database."""
+    from tests.conftest import _admin
+
+    base, _, name = postgres_url.rpartition("/")
+    _admin(base + "/", f"DROP DATABASE {name}")
+    _admin(base + "/", f"CREATE DATABASE {name} ENCODING 'SQL_ASCII' TEMPLATE template0")
+    code, _out, err = run(capsys, "check", "--db", postgres_url)
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "stores text as SQL_ASCII; kam needs a UTF8 database: CREATE DATABASE" in err

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import select
 
-from kam.db import Database
+from kam.db import Database, open_database
 from kam.errors import InputError
 from kam.models import TierChange
 from kam.models.enums import AccountClass, ValueTier
 from kam.services import settings as settings_service
+from kam.services.accounts import account_edit
 from kam.services.accounts.account_edit import create_account
 from kam.services.classify import pareto
 from kam.services.classify.pareto import ClassificationSettings
 from kam.services.wallet.revenue import add_revenue
+from tests.support import MONDAY, run
 
 AS_OF = date(2026, 11, 22)
 IN_WINDOW = date(2026, 6, 1)
@@ -277,3 +281,70 @@ def test_the_classification_sums_each_account_from_its_own_index_range(
         "(account_id=? AND booked_on>? AND booked_on<?) LEFT-JOIN"
     ], plan
     assert not [step for step in plan if "GROUP BY" in step], plan
+
+
+def _ids(session, model) -> list[uuid.UUID]:
+    return list(session.connection().execute(sa.select(model.__table__.c.id)).scalars())
+
+
+def test_the_pareto_classes_share_the_ranked_accounts_and_ids_have_dashes(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import csv
+    import io
+    import json
+
+    database = open_database(db_url)
+    with database.write() as session:
+        for n in range(1, 21):
+            account = account_edit.create_account(session, f"Buyer {n:02}")
+            add_revenue(session, account.id, date(2026, 6, 1), n * 1_000_00)
+        for n in range(5):
+            account_edit.create_account(session, f"Silent {n}")  # no revenue: not ranked
+        emerging = account_edit.create_account(session, "Promise", emerging=True)
+        ids = {str(a) for a in _ids(session, account_edit.Account)}
+        assert emerging.id
+    database.dispose()
+    code, out, _err = run(capsys, "report", "pareto", "--db", db_url, "--as-of", "2026-11-22")
+    assert code == 0
+    summary = out[out.index("Class     Accounts") :].splitlines()
+    shares = [float(line.split()[2].rstrip("%")) for line in summary[2:6]]
+    assert sum(shares) == pytest.approx(100, abs=0.2)
+    assert "6 accounts without revenue in the window count under Accounts" in out
+    code, out, _err = run(
+        capsys, "report", "pareto", "--db", db_url, "--as-of", "2026-11-22", "--format", "csv"
+    )
+    listed = {row["account_id"] for row in csv.DictReader(io.StringIO(out))}
+    assert listed == ids  # dashed on SQLite as on PostgreSQL, as exports write them
+    code, out, _err = run(
+        capsys, "report", "pareto", "--db", db_url, "--as-of", "2026-11-22", "--format", "json"
+    )
+    assert {a["account_id"] for a in json.loads(out)["accounts"]} == ids
+
+
+def test_an_account_that_stopped_buying_is_not_an_upgrade(database) -> None:
+    from datetime import UTC, datetime
+
+    from kam.services.portfolio import overview
+
+    with database.write() as session:
+        costly = account_edit.create_account(session, "Costly").id
+        for n in range(3):
+            other = account_edit.create_account(session, f"Other {n}").id
+            for year in (2025, 2026):  # the same in both windows: they do not move
+                add_revenue(session, other, date(year, 6, 1), 1_000_00)
+        # Cost more to serve than it brought: problem, a year ago.
+        add_revenue(session, costly, date(2025, 1, 10), 100_00, cost_minor=500_00)
+        pareto.refresh(session, date(2025, 11, 1), moved_at=datetime(2025, 11, 1, tzinfo=UTC))
+        # A year on it has bought nothing and cost nothing within the window: general.
+        pareto.refresh(session, MONDAY, moved_at=datetime(2026, 11, 20, tzinfo=UTC))
+    with database.read() as session:
+        moves = overview.tier_moves(session, MONDAY)
+    mine = [m for m in moves.latest if m.name == "Costly"]
+    assert mine and mine[0].tier_from == "problem" and mine[0].tier_to == "general"
+    assert not mine[0].up and moves.up == 0 and moves.down >= 1
+    assert (
+        pareto.is_upgrade("tier", "problem", "general", "revenue 100 → 0; rank #4 → no purchases")
+        is False
+    )
+    assert pareto.is_upgrade("tier", "gold", "diamond", "revenue 1 → 2; rank #2 → #1") is True

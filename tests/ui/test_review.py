@@ -10,20 +10,17 @@ from textual.widgets import Input, TextArea
 
 from kam.app import KamApp
 from kam.db import open_database
-from kam.demo import create_demo_database
 from kam.dialogs.form import FormScreen
 from kam.screens.review import ReviewScreen
 from kam.services.contact_plan import agenda
 from kam.services.review import cards, weeks
 from kam.widgets.lazy_table import LazyTable
-from tests.support import TODAY, settle
+from tests.support import TODAY, copy_of, settle
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("review") / "demo.db"
-    create_demo_database(f"sqlite:///{path}", 150, seed=8, as_of=TODAY)
-    return path
+@pytest.fixture
+def demo(demo_file) -> Path:
+    return demo_file(150, 8)
 
 
 def lead(path: Path) -> str:
@@ -42,9 +39,7 @@ def app_on(path: Path) -> KamApp:
 
 
 def app_on_copy_of(demo: Path, folder: Path) -> KamApp:
-    db = folder / "kam.db"
-    db.write_bytes(demo.read_bytes())
-    return app_on(db)
+    return app_on(copy_of(demo, folder))
 
 
 async def open_first_account_plan(pilot) -> None:

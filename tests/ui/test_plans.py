@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 from sqlmodel import select
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Input, Select, Static
 
-from kam.app import KamApp
 from kam.db import open_database
 from kam.dialogs.form import ConfirmScreen, FormScreen
 from kam.models import PlanItem
@@ -22,19 +21,29 @@ from kam.services.contact_plan import plan_items
 from kam.services.people import contacts, team
 from kam.services.wallet.revenue import add_revenue
 from kam.widgets.lazy_table import LazyTable
-from tests.support import choose, error_text, settle, shown, type_into
+from tests.support import (
+    MONDAY,
+    USER,
+    build,
+    choose,
+    error_text,
+    monday_app,
+    open_account,
+    read_db,
+    settle,
+    shown,
+    type_into,
+)
 
-TODAY = date(2026, 11, 23)  # a Monday
-USER = "Ann Lee"
+TODAY = MONDAY
 
 
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     """Acme (a diamond key account, Ann's) with a fortnightly visit due three days ago and a
     call due Thursday; Bolt's call (Bo's) due next week."""
-    path = tmp_path / "kam.db"
-    database = open_database(f"sqlite:///{path}")
-    with database.write() as session:
+
+    def fill(session) -> None:
         ann = team.create_member(session, {"name": USER}).id
         bo = team.create_member(session, {"name": "Bo Berg"}).id
         acme = account_edit.create_account(session, "Acme 北京", owner_id=ann)
@@ -52,12 +61,8 @@ def db_path(tmp_path: Path) -> Path:
         ):  # fmt: skip
             plan_items.create_item(session, account, raw, USER, TODAY)
         pareto.refresh(session, TODAY)
-    database.dispose()
-    return path
 
-
-def make_app(path: Path) -> KamApp:
-    return KamApp(open_database(f"sqlite:///{path}"), as_of=TODAY, user=USER)
+    return build(tmp_path / "kam.db", fill)
 
 
 def items(path: Path) -> dict[str, PlanItem]:
@@ -82,7 +87,7 @@ async def show_agenda(pilot) -> AgendaScreen:
 
 
 async def test_log_the_overdue_visit_from_the_agenda(db_path: Path) -> None:
-    app = make_app(db_path)
+    app = monday_app(db_path)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await show_agenda(pilot)
         table = screen.query_one("#agenda", LazyTable)
@@ -128,7 +133,7 @@ async def test_log_the_overdue_visit_from_the_agenda(db_path: Path) -> None:
 
 
 async def test_snooze_and_open_the_account_plan_tab(db_path: Path) -> None:
-    app = make_app(db_path)
+    app = monday_app(db_path)
     async with app.run_test(size=(120, 35)) as pilot:
         screen = await show_agenda(pilot)
         await pilot.press("s")
@@ -173,7 +178,7 @@ async def test_snooze_and_open_the_account_plan_tab(db_path: Path) -> None:
 
 
 async def test_a_cadence_typed_wrong_is_named_and_nothing_is_saved(db_path: Path) -> None:
-    app = make_app(db_path)
+    app = monday_app(db_path)
     async with app.run_test(size=(100, 30)) as pilot:
         await show_agenda(pilot)
         await pilot.press("enter")
@@ -197,7 +202,7 @@ async def test_a_cadence_typed_wrong_is_named_and_nothing_is_saved(db_path: Path
 async def test_the_agenda_filter_shows_what_is_typed_and_names_an_empty_match(
     db_path: Path,
 ) -> None:
-    app = make_app(db_path)
+    app = monday_app(db_path)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await show_agenda(pilot)
         await pilot.press("slash", *"北京")
@@ -211,3 +216,52 @@ async def test_the_agenda_filter_shows_what_is_typed_and_names_an_empty_match(
         counts = shown(screen.query_one("#agenda-counts", Static))
         assert table.row_count == 0
         assert "nothing for “北京xyz”" in counts and "all caught up" not in counts
+
+
+async def test_logging_a_contact_selects_the_plan_item_only_when_it_is_due(
+    acme_db: Path,
+) -> None:
+    app = monday_app(acme_db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await open_account(pilot, "Acme", "l")
+        await pilot.press("l")  # the monthly call under the cursor is due in two weeks
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, FormScreen)
+        assert form.query_one("#field-plan_item_id", Select).is_blank()
+        assert form.query_one("#field-occurred_on", Input).value == MONDAY.isoformat()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, AccountScreen)
+
+    def item(session):
+        return session.exec(select(PlanItem)).one().next_due
+
+    assert read_db(acme_db, item) == date(2026, 12, 7)  # not moved on
+
+
+async def test_snooze_takes_next_monday_and_shows_the_date_as_it_is_typed(acme_db: Path) -> None:
+    app = monday_app(acme_db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await open_account(pilot, "Acme", "l")
+        await pilot.press("s")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, FormScreen)
+        hint = form.query_one("#hint-until", Static)
+        assert not hint.display  # nothing typed, nothing shown
+        await type_into(pilot, "#field-until", "next monday")
+        await pilot.pause()
+        assert hint.display and shown(hint).strip() == "→ Mon 2026-11-30"
+        await type_into(pilot, "#field-until", "next blursday")
+        await pilot.pause()
+        assert shown(hint).strip() == "not a date yet"
+        await type_into(pilot, "#field-until", "+2w")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, AccountScreen)
+
+    def item(session):
+        return session.exec(select(PlanItem)).one().next_due
+
+    assert read_db(acme_db, item) == date(2026, 12, 7)

@@ -3,34 +3,52 @@
 from __future__ import annotations
 
 import threading
+import uuid
+from datetime import date
 from pathlib import Path
 
 import pytest
 from textual.widgets import HelpPanel, Input, Static
 
 from kam.app import KamApp
-from kam.demo import create_demo_database
+from kam.db import open_database
+from kam.dialogs.form import FormScreen
 from kam.screens.account import AccountScreen
 from kam.screens.accounts import AccountsScreen
 from kam.screens.dashboard import DashboardScreen
 from kam.screens.keys import KeysScreen
+from kam.services.accounts import account_edit
 from kam.services.accounts import listing as account_service
 from kam.services.accounts.listing import AccountListQuery
+from kam.services.classify import pareto
+from kam.services.pipeline import deals
 from kam.services.unit import reads
+from kam.services.wallet.revenue import add_revenue
 from kam.widgets.keybar import KeyBar
 from kam.widgets.kpi import KpiTile
 from kam.widgets.lazy_table import LazyTable
 from kam.widgets.title_bar import TitleBar
-from tests.support import TODAY, app_on_copy, finish_start_up, settle, shown
+from tests.support import (
+    MONDAY,
+    TODAY,
+    accounts_db,
+    app_on_copy,
+    burst,
+    damaged,
+    finish_start_up,
+    monday_app,
+    open_account,
+    read_db,
+    settle,
+    shown,
+)
 
 SECTIONS = {"This screen", "Here", "Everywhere"}
 
 
-@pytest.fixture(scope="module")
-def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("ui") / "demo.db"
-    create_demo_database(f"sqlite:///{path}", 300, seed=7, as_of=TODAY)
-    return path
+@pytest.fixture
+def demo_path(demo_file) -> Path:
+    return demo_file(300, 7)
 
 
 @pytest.fixture
@@ -427,7 +445,6 @@ async def test_a_broken_database_shows_a_message_not_a_traceback(app: KamApp) ->
 
 
 async def test_opening_a_vanished_account_says_so(app: KamApp) -> None:
-    import uuid
 
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
@@ -548,3 +565,218 @@ async def test_dashboard_works_out_the_headline_once_on_start_and_again_on_r(
         await settle(pilot)
         assert len(calls) == 3
         assert again.screen.query_one("#headline").content.columns
+
+
+async def test_the_accounts_list_paints_under_no_color(
+    acme_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = monday_app(acme_db)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        table = app.screen.query_one(LazyTable)
+        assert table.row_count == 2
+        # Every segment of a row has a style for the monochrome filter to work on.
+        assert all(seg.style is not None for seg in table.render_line(1))
+        await pilot.pause()
+        assert app.is_running
+
+
+async def test_the_chosen_theme_is_kept_and_the_lists_follow_it(acme_db: Path) -> None:
+    from kam.config import config_file
+
+    app = monday_app(acme_db)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        app.theme = "textual-light"
+        await settle(pilot)
+        table = app.screen.query_one(LazyTable)
+        background = table.rich_style.bgcolor
+        assert background is not None and background.triplet is not None
+        assert sum(background.triplet) > 600  # a light background
+        line = table.render_line(2)  # a row that is not the cursor's
+        assert {seg.style.bgcolor for seg in line if seg.text.strip()} == {background}
+    assert 'theme = "textual-light"' in config_file().read_text()
+    again = monday_app(acme_db)
+    async with again.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert again.theme == "textual-light"
+
+
+async def test_keys_typed_while_a_form_opens_land_in_the_form_and_tab_moves_at_once(
+    acme_db: Path,
+) -> None:
+    app = monday_app(acme_db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        burst(app, "e", "Z", "e", "d", "tab", "M", "i", "n", "e")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, FormScreen)  # one form: the `e` of "Zed" did not edit again
+        assert form.query_one("#field-name", Input).value == "Zed"
+        assert form.query_one("#field-industry", Input).value == "Mine"
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert not isinstance(app.screen, FormScreen)
+
+
+async def test_the_screen_keys_show_their_screen_whatever_was_opened_over_it(
+    acme_db: Path,
+) -> None:
+    from kam.screens.accounts import AccountsScreen
+    from kam.screens.agenda import AgendaScreen
+
+    acme = read_db(acme_db, lambda s: deals.account_by_name(s, "Acme 北京"))
+    app = monday_app(acme_db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await pilot.press("4")
+        await settle(pilot)
+        app.open_account(acme)  # as the palette does
+        await settle(pilot)
+        assert isinstance(app.screen, AccountScreen)
+        await pilot.press("2")
+        await settle(pilot)
+        assert isinstance(app.screen, AccountsScreen)
+        await pilot.press("4")
+        await settle(pilot)
+        assert isinstance(app.screen, AgendaScreen)
+        assert len(app.screen_stack) == 1
+
+
+@pytest.fixture
+def moved_path(acme_db: Path) -> Path:
+    """Bolt outgrows Acme on MONDAY: both move class and tier, a move of this quarter."""
+    from datetime import UTC, datetime
+
+    database = open_database(f"sqlite:///{acme_db}")
+    with database.write() as session:
+        bolt = deals.account_by_name(session, "Bolt AB")
+        add_revenue(session, bolt, date(2026, 11, 1), 2_000_000_00)
+        pareto.refresh(session, MONDAY, moved_at=datetime(2026, 11, 23, 9, tzinfo=UTC))
+    database.dispose()
+    return acme_db
+
+
+async def test_dashboard_tiles_and_lists_open_what_is_behind_them(moved_path: Path) -> None:
+    from textual.widgets import DataTable
+
+    from kam.screens.accounts import AccountsScreen
+    from kam.screens.dashboard import DashboardScreen
+
+    app = monday_app(moved_path)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await settle(pilot)
+        dashboard = app.screen
+        assert isinstance(dashboard, DashboardScreen)
+        dashboard.query_one("#kpi-key").focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        listed = app.screen
+        assert isinstance(listed, AccountsScreen) and listed.query_state.key_only
+        table = listed.query_one(LazyTable)
+        assert [table.row_at(i).name for i in range(table.row_count)] == ["Bolt AB"]
+        assert "key accounts only (esc shows all)" in shown(listed.query_one("#accounts-status"))
+        await pilot.press("escape")  # the rest of the portfolio again
+        await settle(pilot)
+        assert table.row_count == 2 and not listed.query_state.key_only
+
+        await pilot.press("1")
+        await settle(pilot)
+        top = dashboard.query_one("#top-accounts", DataTable)
+        top.focus()
+        await pilot.press("enter")  # the first of the top accounts
+        await settle(pilot)
+        assert isinstance(app.screen, AccountScreen)
+        assert app.screen.workspace.detail.account.name == "Bolt AB"
+
+        await pilot.press("1")
+        await settle(pilot)
+        moves = dashboard.query_one("#tier-moves", DataTable)
+        assert moves.row_count >= 2  # Bolt up, Acme down
+        moves.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, AccountScreen)
+        assert app.screen.workspace.detail.account.name in {"Acme 北京", "Bolt AB"}
+
+
+async def test_at_80_columns_the_keys_to_every_key_and_the_deal_owner_stay_in_view(
+    acme_db: Path,
+) -> None:
+    from textual.widgets import DataTable
+
+    from kam.widgets.keybar import KeyBar
+
+    app = monday_app(acme_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_account(pilot, "Acme", "p")
+        bar = str(screen.query_one(KeyBar).render())
+        assert "? Keys" in bar  # whatever else gives way
+        table = screen.query_one("#deal-table", DataTable)
+        labels = [str(c.label) for c in table.columns.values()]
+        assert "Owner" in labels and "Weighted" not in labels
+        assert table.virtual_size.width <= table.size.width  # no column cut at the edge
+        await pilot.resize_terminal(200, 40)
+        await settle(pilot)
+        assert "Weighted" in [str(c.label) for c in table.columns.values()]
+        assert "1-6 Screens  q Quit" in str(screen.query_one(KeyBar).render())
+
+
+async def test_a_damaged_database_is_found_at_start_and_nothing_more_is_written(
+    tmp_path: Path,
+) -> None:
+    from kam.app import KamApp
+    from kam.errors import ReadOnlyError
+    from tests.support import finish_start_up
+
+    db = damaged(tmp_path / "kam.db")
+    app = KamApp(open_database(f"sqlite:///{db}"), as_of=date(2026, 11, 22))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await finish_start_up(pilot)
+        assert app.database_mark == "damaged"
+        assert "damaged" in str(app.screen.query_one("TitleBar").render())
+        shown = [n for n in app._notifications if n.title == "Database damaged"]
+        assert shown and "is damaged (" in shown[0].message and "kam restore" in shown[0].message
+        refused = pytest.raises(ReadOnlyError, match="is damaged: nothing was saved")
+        with refused, app.database.write() as session:
+            account_edit.create_account(session, "New Co")
+        assert not app.database.stores_derived
+    app.database.dispose()
+
+
+async def test_a_read_only_database_is_browsed_with_a_banner_and_edits_are_refused(
+    tmp_path: Path,
+) -> None:
+    from kam.app import KamApp
+    from kam.dialogs.form import FormScreen
+    from tests.support import finish_start_up, settle
+
+    db = accounts_db(tmp_path / "kam.db", "Acme 北京", "Zed GmbH")
+    before = db.read_bytes()
+    app = KamApp(open_database(f"sqlite:///{db}", read_only=True), as_of=date(2026, 11, 22))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await finish_start_up(pilot)
+        assert app.database_mark == "read-only"
+        assert "read-only" in str(app.screen.query_one("TitleBar").render())
+        banner = [n for n in app._notifications if n.title == "Read-only"]
+        assert banner and banner[0].message.startswith("kam.db opened read-only. You can browse")
+        await pilot.press("2")
+        await settle(pilot)
+        table = app.screen.query_one("#accounts")
+        assert table.row_count == 2
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("e")  # edit the account: no form opens
+        await settle(pilot)
+        assert not isinstance(app.screen, FormScreen)
+        refused = [n for n in app._notifications if n.title == "Read-only"]
+        assert refused[-1].message == (
+            "kam.db opened read-only: you can browse and report, not change anything"
+        )
+    app.database.dispose()
+    assert db.read_bytes() == before

@@ -24,8 +24,8 @@ from kam.services.history import changes as history
 from kam.services.history.edits import EditConflict
 from kam.services.people import contacts, team
 from kam.services.wallet.revenue import add_revenue
+from tests.support import MONDAY, TODAY, USER
 
-TODAY = date(2026, 11, 22)
 ME = "Ann"
 
 
@@ -355,3 +355,37 @@ def test_the_standing_panel_gives_share_and_cumulative_share_alike(database: Dat
         rows = dict(standing(workspace.load_workspace(session, top, TODAY)).rows)
     assert rows["Rank"].plain == "1"
     assert rows["Share of revenue"].plain == rows["Cumulative share"].plain
+
+
+def test_the_owner_is_the_account_lead_and_one_person_alone_is_single_threaded(database) -> None:
+    with database.write() as session:
+        ann = team.create_member(session, {"name": USER}).id
+        bo = team.create_member(session, {"name": "Bo Berg"}).id
+        owned = account_edit.create_account(session, "Owned", owner_id=ann).id
+        nobody = account_edit.create_account(session, "Nobody's").id
+        pair = account_edit.create_account(session, "Pair", owner_id=ann).id
+        team.add_to_team(session, pair, {"member_id": str(bo), "role": "technical"}, USER)
+    with database.read() as session:
+        assert team.threading(session, nobody).reason == "no account lead on our side"
+        alone = team.threading(session, owned)
+        assert alone.single_threaded
+        assert alone.reason == "Ann Lee alone carries this account on our side"
+        both = team.threading(session, pair)
+        assert not both.single_threaded and both.carriers == ("Ann Lee", "Bo Berg")
+
+
+def test_a_customer_since_in_the_future_and_an_address_without_a_domain_are_refused(
+    database,
+) -> None:
+    with database.write() as session:
+        with pytest.raises(InputErrors) as caught:
+            account_edit.read_account_form(
+                session, {"name": "Future", "customer_since": "2030-01-01"}, as_of=MONDAY
+            )
+        assert caught.value.errors == {"customer_since": "cannot be later than 2026-11-23"}
+        acme = account_edit.create_account(session, "Acme").id
+        for address in ("dana@example", "dana@.com", "dana@example.", "@example.com"):
+            with pytest.raises(InputErrors) as caught:
+                contacts.create_contact(session, acme, {"name": "Dana", "email": address}, USER)
+            assert caught.value.errors == {"email": "an e-mail address looks like name@example.com"}
+        contacts.create_contact(session, acme, {"name": "Dana", "email": "dana@example.com"}, USER)

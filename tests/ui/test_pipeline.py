@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 from sqlmodel import select
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Input, Static
 
 from kam.db import open_database
 from kam.dialogs.form import FormScreen
@@ -27,22 +27,36 @@ from kam.services.pipeline import forecast
 from kam.services.pipeline.filters import DealFilter
 from kam.services.wallet.revenue import add_revenue
 from kam.widgets.lazy_table import LazyTable
-from tests.support import TODAY, USER, choose, error_text, make_app, settle, shown, type_into
+from tests.support import (
+    MONDAY,
+    TODAY,
+    USER,
+    build,
+    burst,
+    choose,
+    error_text,
+    make_app,
+    monday_app,
+    open_account,
+    read_db,
+    settle,
+    shown,
+    type_into,
+)
 
 
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     """Two accounts (Acme the bigger, so a key account), two people on our side, no deals."""
-    path = tmp_path / "kam.db"
-    database = open_database(f"sqlite:///{path}")
-    with database.write() as session:
+
+    def fill(session) -> None:
         for name, amount in (("Acme 北京", 900_00), ("Bolt AB", 100_00)):
             account = account_edit.create_account(session, name, industry="Steel")
             add_revenue(session, account.id, date(2026, 6, 1), amount)
         team.create_member(session, {"name": "Li Wei"})
         team.create_member(session, {"name": "Bo Berg"})
-    database.dispose()
-    return path
+
+    return build(tmp_path / "kam.db", fill)
 
 
 def deals(path: Path) -> dict[str, Opportunity]:
@@ -349,3 +363,85 @@ async def test_forecast_view_keeps_every_heading_whole_at_80_columns(db_path: Pa
         owner = next(line for line in body.splitlines() if "Maximilian" in line)
         assert "…" in owner and "Konstantinopoulos" not in body  # cut, not wrapped
         assert all(len(line) <= width for line in body.splitlines())
+
+
+def deal(path: Path, title: str) -> Opportunity:
+    def query(session):
+        found = session.exec(select(Opportunity).where(Opportunity.title == title)).one()
+        session.expunge(found)
+        return found
+
+    return read_db(path, query)
+
+
+async def test_won_from_the_account_pipeline_tab_saves_and_the_app_carries_on(
+    acme_db: Path,
+) -> None:
+    app = monday_app(acme_db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        screen = await open_account(pilot, "Acme", "p")
+        await pilot.press("W")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, FormScreen)
+        assert form.form_title == "Mark Retrofit (Acme 北京) won"  # the account is named
+        # The closing date is a value, today's, not a placeholder that looks like one.
+        assert form.query_one("#field-closed_on", Input).value == MONDAY.isoformat()
+        await type_into(pilot, "#field-close_reason", "Best total cost")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen and app.is_running
+        assert "won" in shown(screen.query_one("#deal-card", Static))
+    found = deal(acme_db, "Retrofit")
+    assert (found.stage, found.closed_on) == ("won", MONDAY)
+
+
+async def test_a_filter_typed_at_once_after_a_board_move_goes_into_the_filter(
+    acme_db: Path,
+) -> None:
+    from kam.screens.pipeline import PipelineScreen
+
+    app = monday_app(acme_db)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, PipelineScreen)
+        screen.query_one("#col-negotiation").focus()
+        await pilot.pause()
+        burst(app, "shift+left", "/", "A", "c", "m", "e")
+        await settle(pilot)
+        assert app.screen is screen  # no deal form opened by the `e` of "Acme"
+        assert screen.query_one("#deal-text", Input).value == "Acme"
+        assert app.focused is screen.query_one("#deal-text")
+    assert deal(acme_db, "Retrofit").stage == "proposal"  # and the move was made
+
+
+async def test_the_board_names_its_marks_and_scrolls_by_whole_cards(acme_db: Path) -> None:
+    from kam.screens.pipeline import CardList
+
+    database = open_database(f"sqlite:///{acme_db}")
+    with database.write() as session:
+        acme = pipeline.account_by_name(session, "Acme 北京")
+        for n in range(12):
+            pipeline.create_deal(
+                session,
+                acme,
+                {"title": f"Deal {n}", "amount_minor": str(1000 + n), "stage": "proposal",
+                 "expected_close": "2026-11-01"},
+                USER,
+                date(2026, 10, 1),
+            )  # fmt: skip
+    database.dispose()
+    app = monday_app(acme_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        totals = shown(app.screen.query_one("#pipeline-totals", Static))
+        assert "! 12 overdue" in totals  # the legend of a narrow card's `!`
+        column = app.screen.query_one("#col-proposal", CardList)
+        column.focus()
+        for _ in range(10):
+            await pilot.press("down")
+        await pilot.pause()
+        assert column.scroll_y > 0 and column.scroll_y % CardList.ROW_HEIGHT == 0

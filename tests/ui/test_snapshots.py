@@ -9,15 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from kam.demo import create_demo_database
-from tests.support import TODAY, app_on_copy, settle
+from tests.support import app_on_copy, settle
 
 
-@pytest.fixture(scope="module")
-def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("snap") / "demo.db"
-    create_demo_database(f"sqlite:///{path}", 120, seed=42, as_of=TODAY)
-    return path
+@pytest.fixture
+def demo_path(demo_file) -> Path:
+    return demo_file(120, 42)
 
 
 make_app = app_on_copy
