@@ -319,7 +319,7 @@ def review_in_process(db: Path, runs: int) -> dict[str, float]:
         with database.read() as session:
             first = queue.queue_order(session, AS_OF).ids[0]
 
-        def queue(session) -> None:  # what the screen reads: the order, then the first page
+        def read_queue(session) -> None:  # what the screen reads: the order, then the first page
             order = queue.queue_order(session, AS_OF)
             queue.queue_rows(session, AS_OF, queue.QueueFilter(), order.ids[:100])
 
@@ -330,7 +330,7 @@ def review_in_process(db: Path, runs: int) -> dict[str, float]:
             return time.perf_counter() - started
 
         return {
-            "review_queue_ms": 1000 * median_of(runs, lambda: timed(queue)),
+            "review_queue_ms": 1000 * median_of(runs, lambda: timed(read_queue)),
             "review_card_ms": 1000
             * median_of(runs, lambda: timed(lambda s: cards.review_card(s, first, AS_OF))),
             "headline_s": median_of(runs, lambda: timed(lambda s: indicators.headline(s, AS_OF))),
