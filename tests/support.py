@@ -48,6 +48,23 @@ def accounts_db(path: Path, *names: str) -> Path:
     return build(path, lambda session: [account_edit.create_account(session, n) for n in names])
 
 
+def two_accounts(path: Path) -> Path:
+    """Acme 北京 and Bolt AB, both with revenue (Acme the bigger), and two people on our side,
+    Li Wei and Bo Berg; no deals, contacts or plans."""
+    from kam.services.accounts import account_edit
+    from kam.services.people import team
+    from kam.services.wallet.revenue import add_revenue
+
+    def fill(session) -> None:
+        for name, amount in (("Acme 北京", 900_00), ("Bolt AB", 100_00)):
+            account = account_edit.create_account(session, name, industry="Steel")
+            add_revenue(session, account.id, date(2026, 6, 1), amount)
+        team.create_member(session, {"name": "Li Wei", "title": "Account manager"})
+        team.create_member(session, {"name": "Bo Berg", "title": "Engineer"})
+
+    return build(path, fill)
+
+
 def damaged(path: Path) -> Path:
     """A kam database of 400 accounts at `path` whose index and table pages were trampled on
     (what a failing disk or a bad copy leaves); it still opens."""

@@ -20,14 +20,12 @@ from kam.models import (
 )
 from kam.screens.account import AccountScreen
 from kam.services.accounts import account_edit
-from kam.services.people import contacts, team
+from kam.services.people import contacts
 from kam.services.pipeline import deals
-from kam.services.wallet.revenue import add_revenue
 from kam.widgets.lazy_table import LazyTable
 from kam.widgets.tab_strip import TabStrip
 from tests.support import (
     USER,
-    build,
     choose,
     error_text,
     make_app,
@@ -37,6 +35,7 @@ from tests.support import (
     settle,
     show_accounts,
     shown,
+    two_accounts,
     type_into,
 )
 
@@ -44,15 +43,7 @@ from tests.support import (
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     """Two accounts with revenue (so both are key accounts) and two people on our side."""
-
-    def fill(session) -> None:
-        for name, amount in (("Acme 北京", 900_00), ("Bolt AB", 100_00)):
-            account = account_edit.create_account(session, name, industry="Steel")
-            add_revenue(session, account.id, date(2026, 6, 1), amount)
-        team.create_member(session, {"name": "Li Wei", "title": "Account manager"})
-        team.create_member(session, {"name": "Bo Berg", "title": "Engineer"})
-
-    return build(tmp_path / "kam.db", fill)
+    return two_accounts(tmp_path / "kam.db")
 
 
 def reader(path: Path) -> Database:

@@ -20,18 +20,15 @@ from kam.models import Opportunity
 from kam.models.enums import OpportunityStage
 from kam.screens.account import AccountScreen
 from kam.screens.pipeline import CardList, PipelineScreen
-from kam.services.accounts import account_edit
 from kam.services.people import team
 from kam.services.pipeline import deals as pipeline
 from kam.services.pipeline import forecast
 from kam.services.pipeline.filters import DealFilter
-from kam.services.wallet.revenue import add_revenue
 from kam.widgets.lazy_table import LazyTable
 from tests.support import (
     MONDAY,
     TODAY,
     USER,
-    build,
     burst,
     choose,
     error_text,
@@ -41,6 +38,7 @@ from tests.support import (
     read_db,
     settle,
     shown,
+    two_accounts,
     type_into,
 )
 
@@ -48,15 +46,7 @@ from tests.support import (
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     """Two accounts (Acme the bigger, so a key account), two people on our side, no deals."""
-
-    def fill(session) -> None:
-        for name, amount in (("Acme 北京", 900_00), ("Bolt AB", 100_00)):
-            account = account_edit.create_account(session, name, industry="Steel")
-            add_revenue(session, account.id, date(2026, 6, 1), amount)
-        team.create_member(session, {"name": "Li Wei"})
-        team.create_member(session, {"name": "Bo Berg"})
-
-    return build(tmp_path / "kam.db", fill)
+    return two_accounts(tmp_path / "kam.db")
 
 
 def deals(path: Path) -> dict[str, Opportunity]:
