@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 
 import sqlalchemy as sa
@@ -52,6 +53,19 @@ def set_value(session: Session, key: str, value: Any) -> None:
         statement.on_conflict_do_update(
             index_elements=[_setting.c.key], set_={"value": text, "updated_at": now}
         )
+    )
+
+
+def last_changed(session: Session, *kinds: type[TeamSettings]) -> datetime | None:
+    """When any of these groups of settings was last saved (None: never)."""
+    return (
+        session.connection()
+        .execute(
+            sa.select(sa.func.max(_setting.c.updated_at)).where(
+                _setting.c.key.in_([kind.KEY for kind in kinds])
+            )
+        )
+        .scalar()
     )
 
 

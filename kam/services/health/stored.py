@@ -28,14 +28,13 @@ from kam.models import (
     Opportunity,
     PlanItem,
     SatisfactionScore,
-    Setting,
     TeamMember,
     WalletEstimate,
 )
 from kam.models.enums import HealthBand
 from kam.services import settings as settings_service
 from kam.services.contact_plan import policies
-from kam.services.health.model import SETTING_KEY, Health, HealthSettings, Signal
+from kam.services.health.model import Health, HealthSettings, Signal
 from kam.services.health.score import compute, monday
 from kam.services.unit import derives, reads
 from kam.services.wallet import share_of_wallet as wallet
@@ -85,13 +84,10 @@ def _fingerprint(session: Session) -> dict:
     history = ChangeRecord.__table__
     count, last = conn.execute(sa.select(sa.func.count(), sa.func.max(history.c.changed_at))).one()
     parts["change_record"] = [int(count), _stamp(last)]
-    setting = Setting.__table__
     parts["settings"] = _stamp(
-        conn.execute(
-            sa.select(sa.func.max(setting.c.updated_at)).where(
-                setting.c.key.in_([SETTING_KEY, policies.POLICY_KEY, wallet.SETTING_KEY])
-            )
-        ).scalar()
+        settings_service.last_changed(
+            session, HealthSettings, policies.Policies, wallet.WalletSettings
+        )
     )
     return parts
 
