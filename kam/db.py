@@ -408,7 +408,7 @@ class Database:
             self._cleanup()  # the private copy of a read-only file
 
 
-def _schema_revision(conn: sa.Connection) -> tuple[str | None, bool]:
+def schema_revision(conn: sa.Connection) -> tuple[str | None, bool]:
     """(revision, has_other_tables) of what is in the database now."""
     tables = set(sa.inspect(conn).get_table_names())
     if "alembic_version" not in tables:
@@ -436,6 +436,16 @@ def upgrade_schema(engine: Engine, target: str = "head") -> None:
                 command.upgrade(config, target)
         finally:
             conn.invalidate()  # never hand a connection with foreign keys off to the pool
+
+
+def _ensure_triggers(engine: Engine) -> None:
+    """The sync triggers, made again where a migration rebuilt a table: the change log of a
+    team database, the outbox of a laptop's copy."""
+    from kam.migrations.changelog import ensure_change_log, ensure_outbox
+
+    with engine.begin() as conn:
+        ensure_change_log(conn)
+        ensure_outbox(conn)
 
 
 def _check_after_migration(conn: sa.Connection) -> None:
@@ -484,8 +494,10 @@ def _open(url: str, path: Path | None) -> Database:
     try:
         with engine.connect() as conn:
             _check_server_encoding(conn, database.display_name)
-            revision, has_tables = _schema_revision(conn)
+            revision, has_tables = schema_revision(conn)
         if revision == SCHEMA_HEAD:
+            if path is not None:
+                _ensure_triggers(engine)
             return database
         if revision is None and has_tables:
             raise DatabaseOpenError(
@@ -500,6 +512,7 @@ def _open(url: str, path: Path | None) -> Database:
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
             database.backup_to(path.with_name(f"{path.name}.schema-{revision}-{stamp}.bak"))
         upgrade_schema(engine)
+        _ensure_triggers(engine)
         with engine.connect() as conn:
             _check_after_migration(conn)
     except DatabaseOpenError:

@@ -77,4 +77,6 @@ COMMANDS = {
     "restore": admin.restore,
     "check": admin.check,
     "copy": admin.copy,
+    "join": admin.join,
+    "sync": admin.sync,
 }

@@ -68,3 +68,48 @@ def copy(args: argparse.Namespace) -> int:
     total = sum(counts.values())
     print(f"kam: copied {total:,} rows in {len(counts)} tables; counts checked on both sides")
     return 0
+
+
+def join(args: argparse.Namespace) -> int:
+    from kam.config import resolve_database
+    from kam.db import sqlite_path
+    from kam.services.sync import replica
+
+    target = sqlite_path(resolve_database(args.db))
+    if target is None:
+        raise KamError("a copy of the team database is a local file: give --db PATH")
+
+    def progress(table: str, rows: int) -> None:
+        print(f"kam: copying {table}: {rows:,} rows", file=sys.stderr, flush=True)
+
+    counts = replica.join(args.server, target, progress)
+    print(
+        f"kam: {target} is now a copy of the team database ({sum(counts.values()):,} rows); "
+        "`kam sync` brings it up to date"
+    )
+    return 0
+
+
+def sync(args: argparse.Namespace) -> int:
+    from kam.services.sync import replica
+
+    database = open_db(args)
+    try:
+        synced = replica.sync(database)
+        with database.read() as session:
+            conflicts = replica.open_conflicts(session)
+    finally:
+        database.dispose()
+
+    def rows(n: int) -> str:
+        return f"{n:,} row{'' if n == 1 else 's'}"
+
+    print(
+        f"kam: sent {rows(synced.sent)} changed here, received {rows(synced.received.rows)} "
+        "changed on the team database"
+    )
+    if conflicts:
+        print(f"kam: {len(conflicts):,} changed on both sides; the team database kept its value:")
+        for c in conflicts[:20]:
+            print(f"  {c.label}: {c.field} is {c.server_value} there, {c.local_value} here")
+    return 0

@@ -223,6 +223,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_db(copying, top=False)
     copying.add_argument("--to", required=True, metavar="URL", help="the target database")
+    joining = commands.add_parser(
+        "join",
+        help="make a new local file a copy of the team database, to work on offline and sync",
+    )
+    _add_db(joining, top=False)
+    joining.add_argument(
+        "server",
+        metavar="URL",
+        help="the team database (PostgreSQL); its password is never stored: keep it in "
+        "~/.pgpass or $PGPASSWORD",
+    )
+    syncing = commands.add_parser(
+        "sync", help="receive what others changed on the team database (on a joined copy)"
+    )
+    _add_db(syncing, top=False)
     return parser
 
 

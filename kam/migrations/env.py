@@ -3,7 +3,7 @@
 from alembic import context
 
 import kam.models
-from kam.models import is_name_search_table, metadata
+from kam.models import made_by_hand, metadata
 
 assert kam.models  # the import registers every table on the metadata
 
@@ -13,8 +13,7 @@ context.configure(
     target_metadata=metadata,
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
-    # The trigram index of names is made by hand (FTS5), not from the models.
-    include_name=lambda name, kind, _parent: not (kind == "table" and is_name_search_table(name)),
+    include_name=lambda name, kind, parent: not made_by_hand(name, kind, parent),
 )
 with context.begin_transaction():
     context.run_migrations()

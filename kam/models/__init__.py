@@ -19,11 +19,22 @@ from kam.models.people import AccountTeamMember, Contact, ContactNeed, TeamMembe
 from kam.models.revenue import RevenueLine
 from kam.models.review import AccountPlan, ActionItem, PlanObjective, Review, ReviewDecision
 from kam.models.setting import Setting, SettingChange
+from kam.models.sync import OutboxEntry, ReplicaState, SyncConflict
 from kam.models.wallet import WalletCompetitor, WalletEstimate
 
 metadata = SQLModel.metadata
+CHANGE_LOG_TABLE = "sync_change"  # the team database's change log, made by hand (PostgreSQL)
+
+
+def made_by_hand(name: str | None, kind: str, parent_names: dict) -> bool:
+    """Tables and indexes the migrations make without a model: the trigram index of names
+    (SQLite's FTS5) and the change log of a team database."""
+    table = name if kind == "table" else parent_names.get("table_name")
+    return is_name_search_table(table) or table == CHANGE_LOG_TABLE
+
 
 __all__ = [
+    "CHANGE_LOG_TABLE",
     "NAME_SEARCH_TABLE",
     "Account",
     "AccountClassification",
@@ -42,19 +53,23 @@ __all__ = [
     "HealthHistory",
     "Opportunity",
     "OpportunityStageChange",
+    "OutboxEntry",
     "PlanItem",
     "PlanObjective",
+    "ReplicaState",
     "RevenueLine",
     "Review",
     "ReviewDecision",
     "SatisfactionScore",
     "Setting",
     "SettingChange",
+    "SyncConflict",
     "TeamMember",
     "TierChange",
     "WalletCompetitor",
     "WalletEstimate",
     "is_name_search_table",
+    "made_by_hand",
     "metadata",
     "name_key",
 ]

@@ -372,7 +372,7 @@ def copy_database(
         with source.read() as reading, target.write() as writing:
             src, dst = reading.connection(), writing.connection()
             for table in SQLModel.metadata.sorted_tables:
-                counts[table.name] = _copy_table(src, dst, table, progress)
+                counts[table.name] = copy_table(src, dst, table, progress)
         with target.read() as session:
             for table in SQLModel.metadata.sorted_tables:
                 got = (
@@ -390,7 +390,7 @@ def copy_database(
     return counts
 
 
-def _copy_table(
+def copy_table(
     src: sa.Connection,
     dst: sa.Connection,
     table: sa.Table,

@@ -155,3 +155,27 @@ def test_demo_help_names_its_own_file_and_describes_every_option(
     with pytest.raises(SystemExit):
         build_parser().parse_args(["report", "agenda", "--help"])
     assert "--days N what falls due within N days" in " ".join(capsys.readouterr().out.split())
+
+
+def test_join_and_sync_from_the_command_line(
+    postgres_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kam.services.accounts.account_edit import create_account as add_account
+
+    server = open_database(postgres_url)
+    with server.write() as session:
+        add_account(session, "Acme 北京")
+    laptop = tmp_path / "laptop.db"
+    code, out, _ = run(capsys, "join", "--db", str(laptop), postgres_url)
+    assert code == 0 and "is now a copy of the team database" in out
+    with server.write() as session:
+        add_account(session, "Bolt AB")
+    server.dispose()
+    code, out, _ = run(capsys, "sync", "--db", str(laptop))
+    assert code == 0 and "received 2 rows changed on the team database" in out  # and its history
+    code, out, _ = run(capsys, "report", "pareto", "--db", str(laptop), "--format", "csv")
+    assert "Bolt AB" in out and "Acme 北京" in out
+    code, _, err = run(capsys, "join", "--db", str(laptop), postgres_url)
+    assert code == 2 and "holds data already" in err and err.count("\n") == 1
+    code, _, err = run(capsys, "sync", "--db", str(tmp_path / "plain.db"))
+    assert code == 2 and "not a copy of a team database" in err

@@ -1,0 +1,241 @@
+"""Sending what was changed on the laptop: merged into the team database field by field.
+
+For each row changed here the outbox holds the row as it was before the first change (as the
+server last had it). A field the laptop changed takes the laptop's value where the server's
+still has the one the laptop started from (or already the laptop's); where the server's
+changed too, to something else, the server keeps its value and the laptop's is kept beside it
+as a conflict. A row removed here goes from the server only when nobody changed it there
+since; a row removed there and edited here stays a conflict for someone to decide. Every row
+is written under its own savepoint, so one that the server refuses (a name already taken, a
+parent removed) becomes a conflict and the rest is sent.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.exc import IntegrityError
+
+from kam.models import OutboxEntry, SyncConflict
+from kam.models.base import utcnow
+from kam.schema.sync import is_synced_row, key_columns, key_values, row_key, synced_tables
+
+_outbox = OutboxEntry.__table__
+_conflict = SyncConflict.__table__
+_SQLITE = sqlite.dialect()
+# Columns every write stamps: never compared, never a conflict.
+STAMPS = {"version", "updated_at", "created_at"}
+
+
+@dataclass
+class Change:
+    table: sa.Table
+    key: tuple[Any, ...]
+    key_text: str
+    base: dict[str, Any] | None  # None: added here
+    seqs: list[int]  # its entries in the outbox
+    local: dict[str, Any] | None = None  # None: removed here
+
+
+@dataclass
+class Found:
+    """A conflict, as the laptop records it."""
+
+    table_name: str
+    row_key: str
+    field: str
+    server_value: Any
+    local_value: Any
+    label: str
+
+
+def _decode(table: sa.Table, text: str) -> dict[str, Any]:
+    """A row from the JSON of its stored SQLite values."""
+    raw = json.loads(text)
+    row = {}
+    for column in table.c:
+        value = raw.get(column.name)
+        process = column.type.dialect_impl(_SQLITE).result_processor(_SQLITE, None)
+        row[column.name] = process(value) if process is not None and value is not None else value
+    return row
+
+
+def pending(conn: sa.Connection) -> list[Change]:
+    """The rows changed here, each with its first base and last entry, in table order."""
+    tables = {t.name: t for t in synced_tables()}
+    first: dict[tuple[str, tuple[Any, ...]], Change] = {}
+    for seq, name, key, base in conn.execute(
+        sa.select(_outbox.c.seq, _outbox.c.table_name, _outbox.c.row_key, _outbox.c.base).order_by(
+            _outbox.c.seq
+        )
+    ):
+        table = tables.get(name)
+        if table is None or not is_synced_row(table, key):
+            continue
+        values = key_values(table, key)
+        change = first.get((name, values))
+        if change is None:
+            decoded = _decode(table, base) if base is not None else None
+            first[name, values] = Change(table, values, row_key_of(table, values), decoded, [seq])
+        else:
+            change.seqs.append(seq)
+    order = {t.name: i for i, t in enumerate(synced_tables())}
+    changes = sorted(first.values(), key=lambda c: order[c.table.name])
+    for change in changes:
+        found = conn.execute(sa.select(change.table).where(_match(change.table, change.key)))
+        row = found.first()
+        change.local = dict(row._mapping) if row is not None else None
+    return changes
+
+
+def row_key_of(table: sa.Table, values: tuple[Any, ...]) -> str:
+    return row_key(table, dict(zip([c.name for c in key_columns(table)], values, strict=True)))
+
+
+def _match(table: sa.Table, key: tuple[Any, ...]) -> sa.ColumnElement[bool]:
+    return sa.and_(*(c == v for c, v in zip(key_columns(table), key, strict=True)))
+
+
+def _label(table: sa.Table, row: dict[str, Any] | None, key: str) -> str:
+    if row is not None:
+        for name in ("name", "title", "kind", "key"):
+            if row.get(name):
+                return f"{table.name.replace('_', ' ')} {row[name]}"[:200]
+    return f"{table.name.replace('_', ' ')} {key}"[:200]
+
+
+def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(getattr(value, "value", value))
+
+
+def send_one(server: sa.Connection, change: Change) -> list[Found]:
+    """Merge one changed row into the team database; the conflicts it left."""
+    table, key, local, base = change.table, change.key, change.local, change.base
+    found = server.execute(sa.select(table).where(_match(table, key)).with_for_update()).first()
+    current = dict(found._mapping) if found is not None else None
+    label = _label(table, local or current or base, change.key_text)
+    conflicts: list[Found] = []
+    if local is None:  # removed here
+        if current is None:
+            return []
+        edited_there = base is None or any(
+            current[c] != base[c] for c in current if c not in STAMPS
+        )
+        if edited_there:
+            return [Found(table.name, change.key_text, "removed", None, None, label)]
+        server.execute(table.delete().where(_match(table, key)))
+        return []
+    if current is None:
+        if base is not None:  # removed there, edited here: someone decides
+            return [Found(table.name, change.key_text, "removed", None, _row_json(local), label)]
+        server.execute(table.insert().values(local))
+        return []
+    values: dict[str, Any] = {}
+    for column in table.c:
+        name = column.name
+        if name in STAMPS or column.primary_key:
+            continue
+        mine, theirs = local[name], current[name]
+        started = base[name] if base is not None else theirs
+        if mine in (started, theirs):
+            continue  # not changed here, or both made the same change
+        if theirs == started:
+            values[name] = mine
+        else:
+            conflicts.append(
+                Found(table.name, change.key_text, name, _plain(theirs), _plain(mine), label)
+            )
+    if values:
+        if "version" in table.c:
+            values["version"] = table.c.version + 1
+        if "updated_at" in table.c:
+            values["updated_at"] = utcnow()
+        server.execute(table.update().where(_match(table, key)).values(values))
+    return conflicts
+
+
+def _row_json(row: dict[str, Any]) -> str:
+    return json.dumps({k: _plain(v) for k, v in row.items()}, ensure_ascii=False)
+
+
+def _under(change: Change, refused: dict[str, set[tuple[Any, ...]]]) -> bool:
+    """Removed here along with a row whose removal the server refused (a cascade)."""
+    if change.base is None:
+        return False
+    for fk in change.table.foreign_keys:
+        parent = fk.column.table.name
+        value = change.base.get(fk.parent.name)
+        if value is not None and (value,) in refused.get(parent, set()):
+            return True
+    return False
+
+
+Keys = dict[str, set[tuple[Any, ...]]]
+
+
+@dataclass
+class Outcome:
+    conflicts: list[Found]
+    restore: Keys  # rows this copy takes back as the server has them
+    kept_there: Keys  # removals the server refused: taken back with what hangs on them
+
+
+def send(server: sa.Connection, changes: list[Change]) -> Outcome:
+    """Every change, each under a savepoint on the server: what could not be merged, and the
+    rows this copy takes back as the server has them (a refused removal with every row that
+    hangs on it; a row the server refused, or kept its values of)."""
+    conflicts: list[Found] = []
+    restore: Keys = {}
+    kept_there: Keys = {}
+    writes = [c for c in changes if c.local is not None]
+    removals = [c for c in changes if c.local is None]
+    for change in [*writes, *removals]:  # parents first: added before their rows, and a
+        if change.local is None and _under(change, kept_there):  # refused removal holds
+            continue  # back what it took with it here
+        try:
+            with server.begin_nested():
+                found = send_one(server, change)
+        except IntegrityError as exc:
+            reason = str(exc.orig).strip().splitlines()[0][:150]
+            found = [
+                Found(
+                    change.table.name,
+                    change.key_text,
+                    "refused",
+                    reason,
+                    _row_json(change.local) if change.local else None,
+                    _label(change.table, change.local, change.key_text),
+                )
+            ]
+        if found:  # the server's row (or its absence) is what this copy takes back
+            restore.setdefault(change.table.name, set()).add(change.key)
+            if change.local is None:
+                kept_there.setdefault(change.table.name, set()).add(change.key)
+        conflicts.extend(found)
+    return Outcome(conflicts, restore, kept_there)
+
+
+def record(local: sa.Connection, changes: list[Change], conflicts: list[Found]) -> None:
+    """After the server committed: the sent entries leave the outbox (later ones, made while
+    sending, stay), and the conflicts are kept."""
+    seqs = [seq for change in changes for seq in change.seqs]
+    for start in range(0, len(seqs), 500):
+        local.execute(_outbox.delete().where(_outbox.c.seq.in_(seqs[start : start + 500])))
+    for found in conflicts:
+        local.execute(
+            _conflict.insert().values(
+                table_name=found.table_name,
+                row_key=found.row_key,
+                field=found.field,
+                server_value=json.dumps(found.server_value, ensure_ascii=False),
+                local_value=json.dumps(found.local_value, ensure_ascii=False),
+                label=found.label,
+                found_at=utcnow(),
+            )
+        )

@@ -1,0 +1,307 @@
+"""Joining the team database, and receiving what others changed.
+
+A copy is made in one snapshot of the server, and remembers the oldest transaction still
+running then: every change before it is in the copy. A sync asks the server's change log for
+the rows changed by that transaction or later, reads them as they are now (in one snapshot
+again), and writes them into the copy in one transaction with the new mark: stopped at any
+moment, the next sync does it again, and writing a row as it is on the server twice is the
+same as once. A row changed on the laptop and not yet sent is left as the laptop has it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session
+
+from kam.db import Database, open_database
+from kam.errors import KamError
+from kam.migrations.changelog import ensure_outbox
+from kam.models import CHANGE_LOG_TABLE, OutboxEntry, ReplicaState, SyncConflict, metadata
+from kam.models.base import utcnow
+from kam.schema.sync import BOOKKEEPING, is_synced_row, key_columns, key_values, synced_tables
+from kam.services import settings as settings_service
+from kam.services.maintenance import copy_table
+from kam.services.sync import outbox, server
+
+CHUNK = 500
+_state = ReplicaState.__table__
+_outbox = OutboxEntry.__table__
+_conflict = SyncConflict.__table__
+
+
+@dataclass(frozen=True)
+class State:
+    server: str
+    joined_at: datetime
+    synced_at: datetime | None
+    waiting: int  # local changes the server does not have yet
+    last_error: str | None
+
+
+def state(session: Session) -> State | None:
+    """What this copy follows and how far (None: not a copy of a team database)."""
+    conn = session.connection()
+    row = conn.execute(sa.select(_state)).first()
+    if row is None:
+        return None
+    waiting = conn.execute(
+        sa.select(sa.func.count(sa.distinct(_outbox.c.table_name + _outbox.c.row_key)))
+    ).scalar_one()
+    return State(row.server, row.joined_at, row.synced_at, int(waiting), row.last_error)
+
+
+@dataclass(frozen=True)
+class Conflict:
+    id: int
+    label: str
+    field: str
+    server_value: str
+    local_value: str
+
+
+def open_conflicts(session: Session) -> list[Conflict]:
+    """What changed on both sides and waits for someone to decide, oldest first."""
+    rows = session.connection().execute(
+        sa.select(_conflict).where(_conflict.c.resolved_at.is_(None)).order_by(_conflict.c.id)
+    )
+    return [
+        Conflict(r.id, r.label, r.field, _shown(r.server_value), _shown(r.local_value))
+        for r in rows
+    ]
+
+
+def _shown(text: str | None) -> str:
+    value = json.loads(text) if text else None
+    return "(none)" if value is None else str(value)
+
+
+def _has_data(session: Session) -> list[str]:
+    conn = session.connection()
+    return [
+        t.name
+        for t in metadata.sorted_tables
+        if conn.execute(sa.select(sa.literal(1)).select_from(t).limit(1)).first()
+    ]
+
+
+def join(
+    server_url: str, path: Path, progress: Callable[[str, int], None] | None = None
+) -> dict[str, int]:
+    """Make the SQLite file at `path` (new or empty) a copy of the team database."""
+    engine = server.connect(server_url)
+    try:
+        local = open_database(f"sqlite:///{path}")
+        try:
+            with local.read() as session:
+                filled = _has_data(session)
+            if filled:
+                raise KamError(
+                    f"{path} holds data already ({', '.join(filled[:3])}); join into a new file"
+                )
+            counts: dict[str, int] = {}
+            with _snapshot(engine) as src, local.write() as session:
+                cursor = server.snapshot(src)
+                dst = session.connection()
+                for table in metadata.sorted_tables:
+                    if table.name not in BOOKKEEPING:
+                        counts[table.name] = copy_table(src, dst, table, progress)
+                dst.execute(
+                    _state.insert().values(
+                        id=1, server=server.stored_form(server_url), cursor=cursor, applying=0,
+                        joined_at=utcnow(), synced_at=utcnow(),
+                    )
+                )  # fmt: skip
+            with local.engine.begin() as conn:
+                ensure_outbox(conn)
+        finally:
+            local.dispose()
+    finally:
+        engine.dispose()
+    return counts
+
+
+@contextmanager
+def _snapshot(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """A read-only transaction on the server that sees one moment of it throughout."""
+    with engine.connect() as conn:
+        conn = conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+        with conn.begin():
+            yield conn
+
+
+@dataclass(frozen=True)
+class Received:
+    rows: int  # rows written or removed as the server has them
+    kept: int  # rows the server changed that wait, changed here too, to be sent
+
+
+def _changed(conn: sa.Connection, cursor: str) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for table_name, key in conn.execute(
+        sa.text(
+            f"SELECT DISTINCT table_name, row_key FROM {CHANGE_LOG_TABLE} "
+            "WHERE xid >= CAST(:cursor AS xid8)"
+        ),
+        {"cursor": cursor},
+    ):
+        found.setdefault(table_name, set()).add(key)
+    return found
+
+
+def _chunks(items: list[Any], size: int = CHUNK) -> Iterable[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _where_keys(table: sa.Table, keys: list[tuple[Any, ...]]) -> sa.ColumnElement[bool]:
+    columns = key_columns(table)
+    if len(columns) == 1:
+        return columns[0].in_([k[0] for k in keys])
+    return sa.tuple_(*columns).in_(keys)
+
+
+def _key_of(table: sa.Table, row: Any) -> tuple[Any, ...]:
+    return tuple(row[c.name] for c in key_columns(table))
+
+
+def _read_rows(
+    conn: sa.Connection, table: sa.Table, keys: list[tuple[Any, ...]]
+) -> dict[tuple[Any, ...], dict[str, Any]]:
+    rows: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for chunk in _chunks(keys):
+        for r in conn.execute(sa.select(table).where(_where_keys(table, chunk))):
+            row = dict(r._mapping)
+            rows[_key_of(table, row)] = row
+    return rows
+
+
+def _pending(conn: sa.Connection) -> set[tuple[str, tuple[Any, ...]]]:
+    tables = {t.name: t for t in synced_tables()}
+    return {
+        (name, key_values(tables[name], key))
+        for name, key in conn.execute(sa.select(_outbox.c.table_name, _outbox.c.row_key))
+        if name in tables
+    }
+
+
+def _upsert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    keys = [c.name for c in key_columns(table)]
+    for chunk in _chunks(rows, 200):
+        statement = sqlite_insert(table).values(chunk)
+        others = {c.name: statement.excluded[c.name] for c in table.c if c.name not in keys}
+        if others:
+            statement = statement.on_conflict_do_update(index_elements=keys, set_=others)
+        else:
+            statement = statement.on_conflict_do_nothing(index_elements=keys)
+        conn.execute(statement)
+
+
+@dataclass(frozen=True)
+class Synced:
+    sent: int  # rows changed here and merged into the team database
+    conflicts: int  # fields (or rows) left for someone to decide
+    received: Received
+
+
+def sync(local: Database) -> Synced:
+    """Send what was changed here, then receive what others changed: each direction in one
+    transaction, so a sync stopped at any moment is finished by the next one."""
+    with local.read() as session:
+        current = state(session)
+    if current is None:
+        raise KamError(f"{local.display_name} is not a copy of a team database (kam join URL)")
+    engine = server.connect(current.server)
+    try:
+        with local.read() as session:
+            changes = outbox.pending(session.connection())
+        outcome = outbox.Outcome([], {}, {})
+        if changes:
+            with engine.begin() as conn:
+                outcome = outbox.send(conn, changes)
+            with local.write() as session:
+                outbox.record(session.connection(), changes, outcome.conflicts)
+        received = _receive(local, engine, outcome)
+    finally:
+        engine.dispose()
+    return Synced(len(changes), len(outcome.conflicts), received)
+
+
+def _with_what_hangs_on(
+    conn: sa.Connection, wanted: dict[str, set[tuple[Any, ...]]]
+) -> dict[str, set[tuple[Any, ...]]]:
+    """These rows and every row that refers to them, however deep, as the server has them."""
+    found = {name: set(keys) for name, keys in wanted.items()}
+    frontier = {name: set(keys) for name, keys in wanted.items() if keys}
+    while frontier:
+        following: dict[str, set[tuple[Any, ...]]] = {}
+        for table in synced_tables():
+            for fk in table.foreign_keys:
+                parents = frontier.get(fk.column.table.name)
+                if not parents or fk.parent.table is not table:
+                    continue
+                for chunk in _chunks([k[0] for k in parents]):
+                    for row in conn.execute(sa.select(table).where(fk.parent.in_(chunk))):
+                        key = _key_of(table, row._mapping)
+                        if key not in found.setdefault(table.name, set()):
+                            found[table.name].add(key)
+                            following.setdefault(table.name, set()).add(key)
+        frontier = following
+    return found
+
+
+def _receive(local: Database, engine: sa.Engine, sent: outbox.Outcome | None = None) -> Received:
+    """Write what others changed on the team database since the last sync into this copy, and
+    the rows the send left as the server has them (a removal the server refused with every row
+    that refers to it)."""
+    with _snapshot(engine) as src:
+        cursor = server.snapshot(src)
+        with local.read() as session:
+            since = session.connection().execute(sa.select(_state.c.cursor)).scalar_one()
+        changed = _changed(src, since)
+        tables = {t.name: t for t in synced_tables()}
+        wanted: dict[str, list[tuple[Any, ...]]] = {}
+        for name, keys in changed.items():
+            if name in tables:
+                table = tables[name]
+                wanted[name] = [key_values(table, k) for k in keys if is_synced_row(table, k)]
+        if sent is not None:
+            back = _with_what_hangs_on(src, sent.kept_there)
+            for name, keys in [*sent.restore.items(), *back.items()]:
+                wanted[name] = list(set(wanted.get(name, [])) | keys)
+        found = {name: _read_rows(src, tables[name], keys) for name, keys in wanted.items()}
+    written = kept = 0
+    with local.write() as session:
+        conn = session.connection()
+        conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+        conn.execute(_state.update().values(applying=1))
+        pending = _pending(conn)
+        for table in synced_tables():  # parents first
+            keys = wanted.get(table.name, [])
+            rows = [found[table.name][k] for k in keys if k in found[table.name]]
+            mine = [r for r in rows if (table.name, _key_of(table, r)) not in pending]
+            kept += len(rows) - len(mine)
+            _upsert(conn, table, mine)
+            written += len(mine)
+        for table in reversed(synced_tables()):  # children first
+            gone = [
+                k
+                for k in wanted.get(table.name, [])
+                if k not in found[table.name] and (table.name, k) not in pending
+            ]
+            for chunk in _chunks(gone):
+                written += conn.execute(table.delete().where(_where_keys(table, chunk))).rowcount
+        if written:
+            settings_service.bump_data_version(session)  # what is worked out is out of date
+        conn.execute(
+            _state.update().values(applying=0, cursor=cursor, synced_at=utcnow(), last_error=None)
+        )
+    return Received(written, kept)
