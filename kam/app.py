@@ -104,11 +104,14 @@ class KamApp(App[None]):
         Binding("6", "show('risk')", "At risk"),
         Binding("question_mark", "toggle_help", "Keys"),
         Binding("q", "quit", "Quit"),
+        Binding("ctrl+y", "sync", "Sync", show=False),
     ]
+    SYNC_EVERY = 300  # seconds between syncs of a laptop's copy of the team database
 
     def __init__(self, database: Database, as_of: date | None = None, user: str = "kam") -> None:
         super().__init__()
         self.database = database
+        self._sync_lock = threading.Lock()
         self.user = user  # who the history names for changes made here
         self._as_of = as_of
         self._classify_lock = threading.Lock()
@@ -175,13 +178,88 @@ class KamApp(App[None]):
         self.set_timer(0.5, self._preload_screens)
         if self.database.read_only is not None:
             self._say_read_only()
+        elif self.database.is_sqlite:
+            self.run_worker(self._first_sync, thread=True, group="sync", exclusive=True)
 
     @property
     def database_mark(self) -> str:
-        """What the title line says about the database: "" when it can be changed."""
+        """What the title line says about the database: "" when it can be changed and is not
+        a copy of the team database."""
         if self.database.read_only is None:
-            return ""
+            return self.sync_words
         return "read-only" if self.database.stores_derived else "damaged"
+
+    # --- a laptop's copy of the team database ------------------------------------------------
+
+    sync_words = ""  # the copy's state, as the title line says it ("" for any other database)
+    is_replica = False
+
+    def _first_sync(self) -> None:
+        from kam.services.sync import replica
+
+        found = Intent(replica.state).run(self.database)
+        if found is None:
+            return
+        self.is_replica = True
+        self.call_from_thread(self._show_sync_state, found)
+        self.call_from_thread(self.set_interval, self.SYNC_EVERY, self.action_sync)
+        self._sync(announce=False)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "sync":
+            return self.is_replica  # only a copy of the team database syncs, and lists the key
+        return True
+
+    def action_sync(self) -> None:
+        self.run_worker(partial(self._sync, announce=True), thread=True, group="sync")
+
+    def _sync(self, *, announce: bool) -> None:
+        """Send what was changed here and receive what others changed, in this thread; the
+        title line says how it went, a note only when asked for or when something came."""
+        from kam.errors import KamError
+        from kam.services.sync import replica
+
+        if not self._sync_lock.acquire(blocking=False):
+            return  # one sync at a time: the running one covers this request
+        try:
+            self.call_from_thread(self._say_syncing)
+            try:
+                synced = replica.sync(self.database)
+            except KamError as exc:
+                Intent(replica.mark_offline, str(exc)).run(self.database)
+                if announce:
+                    self.call_from_thread(self.notify, str(exc), title="Offline", timeout=8)
+            else:
+                came = synced.received.rows
+                if announce or came or synced.conflicts:
+                    note = f"sent {synced.sent}, received {came}"
+                    if synced.conflicts:
+                        note += f"; {synced.conflicts} changed on both sides"
+                    self.call_from_thread(self.notify, note, title="Synced", timeout=5)
+                if came:
+                    self.call_from_thread(self._reload_screen)
+            self.call_from_thread(self._show_sync_state, Intent(replica.state).run(self.database))
+        finally:
+            self._sync_lock.release()
+
+    def _say_syncing(self) -> None:
+        self.sync_words = "syncing…"
+        self._retitle_bars()
+
+    def _show_sync_state(self, found) -> None:
+        from datetime import UTC, datetime
+
+        self.sync_words = found.words(datetime.now(UTC)) if found is not None else ""
+        self._retitle_bars()
+
+    def _retitle_bars(self) -> None:
+        for bar in self.screen.query("TitleBar"):
+            bar.refresh()
+
+    def _reload_screen(self) -> None:
+        reload = getattr(self.screen, "action_refresh", None)
+        if callable(reload):
+            reload()
 
     def _say_read_only(self) -> None:
         self.notify(

@@ -88,7 +88,9 @@ def _on_sqlite_begin(conn: sa.Connection) -> None:
         conn.exec_driver_sql("BEGIN")
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, connect_timeout: int | None = None) -> Engine:
+    """An engine for `url`; `connect_timeout` (seconds) bounds how long reaching a server may
+    take (a laptop that may be offline)."""
     parsed = parse_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.query:
@@ -105,9 +107,10 @@ def make_engine(url: str) -> Engine:
     try:
         # UTF-8 on the wire whatever the server's default, so that even a database that
         # stores something else can be named as such (see _check_server_encoding).
-        return sa.create_engine(
-            parsed, pool_pre_ping=True, connect_args={"client_encoding": "utf8"}
-        )
+        connect_args: dict[str, Any] = {"client_encoding": "utf8"}
+        if connect_timeout is not None:
+            connect_args["connect_timeout"] = connect_timeout
+        return sa.create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ValueError, TypeError) as exc:
         text = str(exc).replace(url, masked(url))
         raise DatabaseOpenError(f"cannot use database URL {masked(url)}: {text}") from None

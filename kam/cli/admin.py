@@ -92,12 +92,16 @@ def join(args: argparse.Namespace) -> int:
 
 def sync(args: argparse.Namespace) -> int:
     from kam.services.sync import replica
+    from kam.services.unit import Intent
 
     database = open_db(args)
     try:
+        if args.take_mine is not None:
+            Intent(replica.take_mine, args.take_mine).run(database)
+        elif args.keep_theirs is not None:
+            Intent(replica.keep_theirs, args.keep_theirs).run(database)
         synced = replica.sync(database)
-        with database.read() as session:
-            conflicts = replica.open_conflicts(session)
+        conflicts = Intent(replica.list_conflicts).run(database)
     finally:
         database.dispose()
 
@@ -111,5 +115,6 @@ def sync(args: argparse.Namespace) -> int:
     if conflicts:
         print(f"kam: {len(conflicts):,} changed on both sides; the team database kept its value:")
         for c in conflicts[:20]:
-            print(f"  {c.label}: {c.field} is {c.server_value} there, {c.local_value} here")
+            print(f"  #{c.id} {c.label}: {c.field} is {c.server_value} there, {c.local_value} here")
+        print("kam: kam sync --take-mine N sends this laptop's value; --keep-theirs N keeps theirs")
     return 0

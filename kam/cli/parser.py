@@ -238,6 +238,16 @@ def build_parser() -> argparse.ArgumentParser:
         "sync", help="receive what others changed on the team database (on a joined copy)"
     )
     _add_db(syncing, top=False)
+    settle = syncing.add_mutually_exclusive_group()
+    settle.add_argument(
+        "--take-mine",
+        type=int,
+        metavar="N",
+        help="conflict N: the laptop's value, sent with this sync",
+    )
+    settle.add_argument(
+        "--keep-theirs", type=int, metavar="N", help="conflict N: the team database's value"
+    )
     return parser
 
 

@@ -24,6 +24,7 @@ class ReplicaState(SQLModel, table=True):
     # 1 while a sync writes what it received: those writes are not local changes.
     applying: int = Field(default=0, nullable=False)
     last_error: str | None = Field(default=None, sa_type=sa.Text)
+    offline_since: datetime | None = moment_field(default=None, nullable=True)  # first failure
 
 
 class OutboxEntry(SQLModel, table=True):

@@ -26,6 +26,9 @@ BOOKKEEPING = frozenset({"replica_state", "sync_outbox", "sync_conflict"})
 LOCAL_SETTINGS = frozenset(
     {"classification_state", "health_state", "data_version", "headline_indicators"}
 )
+# The trail of an edit (who changed what when), synced with it but not counted as a change of
+# its own in what waits to be sent.
+TRAILS = frozenset({"change_record", "setting_change", "opportunity_stage_change"})
 KEY_SEPARATOR = "|"
 
 

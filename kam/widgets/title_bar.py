@@ -15,6 +15,7 @@ from textual.widget import Widget
 ICON = "⭘"
 ICON_WIDTH = 8  # the icon's cell, padded as Textual's header pads it
 RIGHT_WIDTH = 10  # where Textual's header has its clock: what state the database is in
+# (wider for a copy of the team database: "offline since 09:12 · 14 waiting")
 
 
 class TitleBar(Widget):
@@ -56,18 +57,20 @@ class TitleBar(Widget):
         icon = Content(f" {ICON}").pad_right(max(0, ICON_WIDTH - 2))
         if self._icon_hover:
             icon = icon.stylize(self.get_visual_style("title-bar--icon-hover", partial=True))
-        middle = max(0, width - ICON_WIDTH - RIGHT_WIDTH)
+        mark = getattr(self.app, "database_mark", "")
+        room = max(RIGHT_WIDTH, min(len(mark) + 1, width // 3))
+        mark = mark if len(mark) < room else mark[: room - 2] + "…"
+        middle = max(0, width - ICON_WIDTH - room)
         title = self.title_content
         if title.cell_length > middle:
             title = title.truncate(middle, ellipsis=True)
         left = (middle - title.cell_length) // 2
-        mark = getattr(self.app, "database_mark", "")[: RIGHT_WIDTH - 1]
         right = Content.styled(mark, "bold $text-warning") if mark else Content("")
         return Content.assemble(
             icon,
             " " * left,
             title,
-            " " * (middle - left - title.cell_length + RIGHT_WIDTH - right.cell_length - 1),
+            " " * (middle - left - title.cell_length + room - right.cell_length - 1),
             right,
             " ",
         )

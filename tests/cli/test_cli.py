@@ -179,3 +179,32 @@ def test_join_and_sync_from_the_command_line(
     assert code == 2 and "holds data already" in err and err.count("\n") == 1
     code, _, err = run(capsys, "sync", "--db", str(tmp_path / "plain.db"))
     assert code == 2 and "not a copy of a team database" in err
+
+
+def test_a_conflict_is_listed_and_settled_from_the_command_line(
+    postgres_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kam.models import Account
+    from kam.services.accounts.account_edit import create_account as add_account
+    from kam.services.sync import replica
+
+    server = open_database(postgres_url)
+    with server.write() as session:
+        bolt = add_account(session, "Bolt AB").id
+    laptop = tmp_path / "laptop.db"
+    replica.join(postgres_url, laptop)
+    for url, industry in ((f"sqlite:///{laptop}", "Mining"), (postgres_url, "Steel")):
+        database = open_database(url)
+        with database.write() as session:
+            session.get(Account, bolt).industry = industry
+        database.dispose()
+    code, out, _ = run(capsys, "sync", "--db", str(laptop))
+    assert code == 0 and "industry is Steel there, Mining here" in out
+    number = out.split("#", 1)[1].split(" ", 1)[0]
+    code, out, _ = run(capsys, "sync", "--db", str(laptop), "--take-mine", number)
+    assert code == 0 and "changed on both sides" not in out
+    with server.read() as session:
+        assert session.get(Account, bolt).industry == "Mining"
+    server.dispose()
+    code, _, err = run(capsys, "sync", "--db", str(laptop), "--keep-theirs", number)
+    assert code == 2 and "settled already" in err

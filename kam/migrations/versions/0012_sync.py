@@ -33,6 +33,7 @@ def upgrade() -> None:
         sa.Column("synced_at", UTCDateTime(), nullable=True),
         sa.Column("applying", sa.Integer(), nullable=False),
         sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("offline_since", UTCDateTime(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_replica_state")),
     )
     op.create_table(

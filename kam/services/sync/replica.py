@@ -11,10 +11,11 @@ same as once. A row changed on the laptop and not yet sent is left as the laptop
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +28,18 @@ from kam.errors import KamError
 from kam.migrations.changelog import ensure_outbox
 from kam.models import CHANGE_LOG_TABLE, OutboxEntry, ReplicaState, SyncConflict, metadata
 from kam.models.base import utcnow
-from kam.schema.sync import BOOKKEEPING, is_synced_row, key_columns, key_values, synced_tables
+from kam.schema.sync import (
+    BOOKKEEPING,
+    TRAILS,
+    is_synced_row,
+    key_columns,
+    key_values,
+    synced_tables,
+)
 from kam.services import settings as settings_service
 from kam.services.maintenance import copy_table
 from kam.services.sync import outbox, server
+from kam.services.unit import reads, writes
 
 CHUNK = 500
 _state = ReplicaState.__table__
@@ -44,9 +53,34 @@ class State:
     joined_at: datetime
     synced_at: datetime | None
     waiting: int  # local changes the server does not have yet
+    conflicts: int  # changed on both sides, waiting for someone to decide
     last_error: str | None
+    offline_since: datetime | None
+
+    def words(self, now: datetime) -> str:
+        """The state as the title line says it: synced 2 min ago, offline since 09:12,
+        14 waiting, 2 conflicts."""
+        if self.offline_since is not None:
+            parts = [f"offline since {self.offline_since.astimezone():%H:%M}"]
+        elif self.synced_at is None:
+            parts = ["not synced yet"]
+        else:
+            minutes = int((now - self.synced_at).total_seconds() // 60)
+            parts = [
+                "synced just now"
+                if minutes < 1
+                else f"synced {minutes} min ago"
+                if minutes < 60
+                else f"synced {self.synced_at.astimezone():%H:%M}"
+            ]
+        if self.waiting:
+            parts.append(f"{self.waiting} waiting")
+        if self.conflicts:
+            parts.append(f"{self.conflicts} conflict{'s' if self.conflicts > 1 else ''}")
+        return " · ".join(parts)
 
 
+@reads
 def state(session: Session) -> State | None:
     """What this copy follows and how far (None: not a copy of a team database)."""
     conn = session.connection()
@@ -54,9 +88,34 @@ def state(session: Session) -> State | None:
     if row is None:
         return None
     waiting = conn.execute(
-        sa.select(sa.func.count(sa.distinct(_outbox.c.table_name + _outbox.c.row_key)))
+        sa.select(sa.func.count(sa.distinct(_outbox.c.table_name + _outbox.c.row_key))).where(
+            _outbox.c.table_name.not_in(sorted(TRAILS))
+        )
     ).scalar_one()
-    return State(row.server, row.joined_at, row.synced_at, int(waiting), row.last_error)
+    conflicts = conn.execute(
+        sa.select(sa.func.count()).where(_conflict.c.resolved_at.is_(None))
+    ).scalar_one()
+    return State(
+        row.server,
+        row.joined_at,
+        row.synced_at,
+        int(waiting),
+        int(conflicts),
+        row.last_error,
+        row.offline_since,
+    )
+
+
+@writes
+def mark_offline(session: Session, reason: str) -> None:
+    """A sync that could not reach the server: since when, and why."""
+    conn = session.connection()
+    conn.execute(
+        _state.update().values(
+            last_error=reason[:500],
+            offline_since=sa.func.coalesce(_state.c.offline_since, utcnow()),
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -77,6 +136,73 @@ def open_conflicts(session: Session) -> list[Conflict]:
         Conflict(r.id, r.label, r.field, _shown(r.server_value), _shown(r.local_value))
         for r in rows
     ]
+
+
+@reads
+def list_conflicts(session: Session) -> list[Conflict]:
+    return open_conflicts(session)
+
+
+def _open_conflict(conn: sa.Connection, conflict_id: int) -> Any:
+    row = conn.execute(sa.select(_conflict).where(_conflict.c.id == conflict_id)).first()
+    if row is None or row.resolved_at is not None:
+        raise KamError(f"no conflict #{conflict_id} waits: it was settled already, or never was")
+    return row
+
+
+def _settle(conn: sa.Connection, conflict_id: int) -> None:
+    conn.execute(
+        _conflict.update().where(_conflict.c.id == conflict_id).values(resolved_at=utcnow())
+    )
+
+
+@writes
+def keep_theirs(session: Session, conflict_id: int) -> None:
+    """The team database's value stays; the laptop's is let go."""
+    conn = session.connection()
+    _open_conflict(conn, conflict_id)
+    _settle(conn, conflict_id)
+
+
+@writes
+def take_mine(session: Session, conflict_id: int) -> None:
+    """The laptop's value is written here again, and goes to the team database with the next
+    sync (it changes the server's value, which is now the one it started from)."""
+    conn = session.connection()
+    row = _open_conflict(conn, conflict_id)
+    tables = {t.name: t for t in synced_tables()}
+    table = tables.get(row.table_name)
+    if table is None or row.field not in table.c:
+        raise KamError("only a field changed on both sides can take the laptop's value")
+    column = table.c[row.field]
+    value = json.loads(row.local_value) if row.local_value else None
+    if value is not None:
+        value = _typed(column, value)
+    keys = key_values(table, row.row_key)
+    found = conn.execute(
+        table.update()
+        .where(*(c == v for c, v in zip(key_columns(table), keys, strict=True)))
+        .values({row.field: value})
+    )
+    if not found.rowcount:
+        raise KamError(f"{row.label} is no longer there")
+    _settle(conn, conflict_id)
+
+
+def _typed(column: sa.Column, value: Any) -> Any:
+    """A value kept as JSON, back in its column's type."""
+    enum = getattr(column.type, "enum_class", None)
+    if enum is not None:
+        return enum(value)
+    try:
+        kind = column.type.python_type
+    except NotImplementedError:
+        return value
+    if kind in (datetime, date):
+        return kind.fromisoformat(value)
+    if kind is uuid.UUID:
+        return uuid.UUID(value)
+    return value
 
 
 def _shown(text: str | None) -> str:
@@ -302,6 +428,8 @@ def _receive(local: Database, engine: sa.Engine, sent: outbox.Outcome | None = N
         if written:
             settings_service.bump_data_version(session)  # what is worked out is out of date
         conn.execute(
-            _state.update().values(applying=0, cursor=cursor, synced_at=utcnow(), last_error=None)
+            _state.update().values(
+                applying=0, cursor=cursor, synced_at=utcnow(), last_error=None, offline_since=None
+            )
         )
     return Received(written, kept)

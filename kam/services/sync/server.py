@@ -17,6 +17,8 @@ from kam.db import (
 from kam.errors import DatabaseOpenError
 from kam.migrations import SCHEMA_HEAD
 
+CONNECT_TIMEOUT = 10  # seconds: an offline laptop says so soon
+
 
 def stored_form(url: str) -> str:
     """The server's URL as a laptop keeps it: never with its password (the driver finds that
@@ -36,7 +38,7 @@ def stored_form(url: str) -> str:
 def connect(url: str) -> sa.Engine:
     """An engine on the team database, checked: PostgreSQL, a kam database, the same schema as
     this kam. Nothing is written to it here."""
-    engine = make_engine(url)
+    engine = make_engine(url, connect_timeout=CONNECT_TIMEOUT)
     if engine.dialect.name != "postgresql":
         engine.dispose()
         raise DatabaseOpenError(f"a laptop joins a team database on PostgreSQL, not {masked(url)}")

@@ -1,0 +1,88 @@
+"""A laptop's copy of the team database in the app: synced on start and on a key, its state in
+the title line, offline work kept until the server can be reached."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from kam.app import KamApp
+from kam.db import open_database
+from kam.models import ReplicaState
+from kam.services.accounts import account_edit
+from kam.services.sync import replica
+from kam.widgets.title_bar import TitleBar
+from tests.conftest import _free_port
+from tests.support import TODAY, USER, settle, sqlite
+
+
+def title(app: KamApp) -> str:
+    return app.screen.query_one(TitleBar).render().plain
+
+
+async def wait_for_sync(pilot) -> None:
+    for _ in range(100):
+        await settle(pilot)
+        if pilot.app.sync_words and pilot.app.sync_words != "syncing…":
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("the sync did not finish")
+
+
+async def test_nothing_is_said_for_a_database_that_is_not_a_copy(tmp_path: Path) -> None:
+    app = KamApp(sqlite(tmp_path / "kam.db"), as_of=TODAY, user=USER)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert not app.is_replica and app.sync_words == ""
+        assert title(app).strip().endswith("Portfolio")
+
+
+async def test_the_app_syncs_on_start_and_says_so_in_the_title(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    server = open_database(postgres_url)
+    with server.write() as session:
+        account_edit.create_account(session, "Acme 北京")
+    laptop = tmp_path / "laptop.db"
+    replica.join(postgres_url, laptop)
+    with server.write() as session:
+        account_edit.create_account(session, "Bolt AB")  # after the copy was made
+    server.dispose()
+    app = KamApp(sqlite(laptop), as_of=TODAY, user=USER)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_sync(pilot)
+        assert app.is_replica
+        assert "synced just now" in title(app)
+    database = sqlite(laptop)
+    with database.read() as session:
+        names = set(session.exec(sa.select(account_edit.Account.name)).scalars())
+    database.dispose()
+    assert names == {"Acme 北京", "Bolt AB"}
+
+
+async def test_offline_the_app_works_and_counts_what_waits(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    open_database(postgres_url).dispose()  # the team database, empty
+    laptop = tmp_path / "laptop.db"
+    replica.join(postgres_url, laptop)
+    database = sqlite(laptop)
+    with database.write() as session:  # the server is out of reach from now on
+        unreachable = f"postgresql+psycopg://postgres@127.0.0.1:{_free_port()}/kam"
+        session.connection().execute(ReplicaState.__table__.update().values(server=unreachable))
+        account_edit.create_account(session, "Written offline")
+    database.dispose()
+    app = KamApp(sqlite(laptop), as_of=TODAY, user=USER)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for_sync(pilot)
+        shown = title(app)
+        assert "offline since" in shown and "1 waiting" in shown
+        await pilot.press("ctrl+y")
+        await wait_for_sync(pilot)
+        assert "offline since" in title(app)
+    database = sqlite(laptop)
+    with database.read() as session:
+        state = replica.state(session)
+    database.dispose()
+    assert state.waiting == 1 and "127.0.0.1" in state.last_error
