@@ -257,9 +257,10 @@ class KamApp(App[None]):
             bar.refresh()
 
     def _reload_screen(self) -> None:
-        reload = getattr(self.screen, "action_refresh", None)
-        if callable(reload):
-            reload()
+        """The screen shown reads its data again; those under it do when they come back."""
+        changed = getattr(self.screen, "data_changed", None)
+        if callable(changed):
+            changed()
 
     def _say_read_only(self) -> None:
         self.notify(

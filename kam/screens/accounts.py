@@ -127,6 +127,9 @@ class AccountsScreen(KamScreen):
     def on_screen_suspend(self) -> None:
         self._left = True
 
+    def data_changed(self) -> None:
+        self.query_one(LazyTable).reload()
+
     def on_screen_resume(self) -> None:
         table = self.query_one(LazyTable)
         if self._left:  # coming back: the data may have changed meanwhile

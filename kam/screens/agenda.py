@@ -224,6 +224,9 @@ class AgendaScreen(KamScreen):
     def action_policies(self) -> None:
         plan_forms.policy_settings(self, self._saved)
 
+    def data_changed(self) -> None:
+        self.action_reload()
+
     def action_reload(self) -> None:
         self._apply(keep_cursor=True)
 

@@ -102,6 +102,10 @@ class KamScreen(DataMixin, Screen):
     def on_screen_resume(self) -> None:
         self._shown()
 
+    def data_changed(self) -> None:
+        """Rows came in from the team database while this screen was shown: read again what
+        it shows (a screen that shows none of it does nothing)."""
+
 
 class KamModal(DataMixin, ModalScreen[Any]):
     # tab moves on at once, before the keys typed after it are handed out: Textual runs a

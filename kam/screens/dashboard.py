@@ -89,6 +89,9 @@ class DashboardScreen(KamScreen):
     def on_screen_resume(self) -> None:
         self._refresh(headline=False)
 
+    def data_changed(self) -> None:
+        self._refresh(headline=False)
+
     def action_refresh(self) -> None:
         self._refresh(headline=True)
 

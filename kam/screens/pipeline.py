@@ -620,6 +620,9 @@ class PipelineScreen(KamScreen):
     def action_stage_settings(self) -> None:
         deal_forms.stage_settings(self, self._saved)
 
+    def data_changed(self) -> None:
+        self.action_reload()
+
     def action_reload(self) -> None:
         self._apply(keep_cursors=True)
 

@@ -144,6 +144,9 @@ class ReviewScreen(KamScreen):
         self._left = True
         self._save_note_now()
 
+    def data_changed(self) -> None:
+        self._load_queue(keep_cursor=True)
+
     def on_screen_resume(self) -> None:
         if self._left:
             self._load_queue(keep_cursor=True)

@@ -144,6 +144,9 @@ class RiskScreen(KamScreen):
         self.order = "fall" if self.order == "score" else "score"
         self._load()
 
+    def data_changed(self) -> None:
+        self._load(keep_cursor=True)
+
     def action_refresh(self) -> None:
         self.query_one("#risk-summary", Static).update("Recomputing health…")
         self._load(keep_cursor=True, force=True)

@@ -41,6 +41,7 @@ from kam.models import (
 )
 from kam.models.account import name_key
 from kam.models.enums import OPEN_STAGES, OpportunityStage
+from kam.schema.sync import BOOKKEEPING
 from kam.services.values.parsing import MAX_AMOUNT_MINOR, SUM_LIMIT_MINOR
 
 COPY_BATCH = 2000
@@ -369,12 +370,14 @@ def copy_database(
                 "copy into an empty database"
             )
         counts: dict[str, int] = {}
+        # A laptop's record of its sync stays with it: the copy is a database of its own.
+        tables = [t for t in SQLModel.metadata.sorted_tables if t.name not in BOOKKEEPING]
         with source.read() as reading, target.write() as writing:
             src, dst = reading.connection(), writing.connection()
-            for table in SQLModel.metadata.sorted_tables:
+            for table in tables:
                 counts[table.name] = copy_table(src, dst, table, progress)
         with target.read() as session:
-            for table in SQLModel.metadata.sorted_tables:
+            for table in tables:
                 got = (
                     session.connection()
                     .execute(sa.select(sa.func.count()).select_from(table))

@@ -246,3 +246,19 @@ def test_any_offline_edits_and_syncs_end_with_every_copy_the_same(
         replica.sync(database)
         database.dispose()
     assert facts(urls["one"]) == facts(team) == facts(urls["two"])
+
+
+def test_a_copy_of_a_laptop_s_copy_is_a_database_of_its_own(team: str, tmp_path: Path) -> None:
+    from kam.services.maintenance import copy_database
+
+    laptop = tmp_path / "laptop.db"
+    replica.join(team, laptop)
+    _edit(f"sqlite:///{laptop}", "Bolt AB", industry="Mining")  # waits to be sent
+    other = tmp_path / "other.db"
+    copy_database(sqlite(laptop), f"sqlite:///{other}")
+    copied = sqlite(other)
+    with copied.read() as session:
+        assert replica.state(session) is None
+        bolt = session.get(Account, account_by_name(session, "Bolt AB"))
+        assert bolt.industry == "Mining"
+    copied.dispose()

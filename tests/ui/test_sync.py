@@ -12,6 +12,7 @@ from kam.db import open_database
 from kam.models import ReplicaState
 from kam.services.accounts import account_edit
 from kam.services.sync import replica
+from kam.widgets.lazy_table import LazyTable
 from kam.widgets.title_bar import TitleBar
 from tests.conftest import _free_port
 from tests.support import TODAY, USER, settle, sqlite
@@ -54,11 +55,22 @@ async def test_the_app_syncs_on_start_and_says_so_in_the_title(
         await wait_for_sync(pilot)
         assert app.is_replica
         assert "synced just now" in title(app)
+        await pilot.press("2")
+        await settle(pilot)
+        server = open_database(postgres_url)
+        with server.write() as session:
+            account_edit.create_account(session, "Cobalt 上海")  # while the list is shown
+        server.dispose()
+        assert app.screen.query_one(LazyTable).row_count == 2
+        await pilot.press("ctrl+y")
+        await wait_for_sync(pilot)
+        await settle(pilot)
+        assert app.screen.query_one(LazyTable).row_count == 3  # read again, no key pressed
     database = sqlite(laptop)
     with database.read() as session:
         names = set(session.exec(sa.select(account_edit.Account.name)).scalars())
     database.dispose()
-    assert names == {"Acme 北京", "Bolt AB"}
+    assert names == {"Acme 北京", "Bolt AB", "Cobalt 上海"}
 
 
 async def test_offline_the_app_works_and_counts_what_waits(

@@ -146,6 +146,9 @@ class AccountScreen(KamScreen):
 
     # --- data -------------------------------------------------------------------------------
 
+    def data_changed(self) -> None:
+        self.action_refresh()
+
     def action_refresh(self) -> None:
         account_id, as_of = self.account_id, self.kam.as_of
         self.load(Intent(load_workspace, account_id, as_of), self._show, group="account")
