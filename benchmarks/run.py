@@ -15,12 +15,14 @@ import json
 import os
 import platform
 import shutil
+import socket
 import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
@@ -71,6 +73,11 @@ TARGETS = {
     "export_all_s": ("`kam export all` as CSV, whole process", "", None),
     "import_all_s": ("`kam import all` of that export into a new file", "", None),
     "maxrss_mb": ("peak memory of the TUI process", "< 300 MB", 300.0),
+    "sync_week_s": (
+        "`kam sync` after a week offline: 1,000 edits here, 10,000 rows there (10k accounts)",
+        "< 10 s",
+        10.0,
+    ),
 }
 
 
@@ -339,6 +346,89 @@ def review_in_process(db: Path, runs: int) -> dict[str, float]:
         database.dispose()
 
 
+SYNC_TEAM = 10_000  # accounts on the team database of the sync figure
+SYNC_LOCAL, SYNC_SERVER = 1_000, 10_000  # changes made on each side during a week offline
+
+
+def _postgres_bin() -> Path | None:
+    found = shutil.which("pg_ctl")
+    if found:
+        return Path(found).parent
+    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), reverse=True)
+    return candidates[0].parent if candidates else None
+
+
+def sync_after_a_week(folder: Path, runs: int) -> dict[str, float | str]:
+    """The first sync of a laptop's copy after a week offline: SYNC_LOCAL accounts edited on
+    the laptop, SYNC_SERVER revenue lines booked on the team database, on a throwaway
+    PostgreSQL server (as the tests start one). Each run starts again from the same copy."""
+    bin_dir = _postgres_bin()
+    if bin_dir is None:
+        return {"sync_week_s": "no PostgreSQL found"}
+    root = Path(tempfile.mkdtemp(prefix="kam-bench-pg-"))
+    as_postgres = os.geteuid() == 0
+    wrap = ["runuser", "-u", "postgres", "--"] if as_postgres else []
+    if as_postgres:
+        shutil.chown(root, "postgres", "postgres")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    data = root / "data"
+
+    def pg(*args: str) -> None:
+        subprocess.run([*wrap, str(bin_dir / args[0]), *args[1:]], check=True, capture_output=True)
+
+    pg("initdb", "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync")
+    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
+    pg("pg_ctl", "-D", str(data), "-o", options, "-l", str(root / "log"), "-w", "start")
+    try:
+        pg("createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "kam")
+        url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/kam"
+        team = folder / "sync-team.db"
+        build = ("demo", "--accounts", str(SYNC_TEAM), "--db", str(team), "--no-tui")
+        subprocess.run(kam(*build, "--as-of", AS_OF.isoformat()), check=True, capture_output=True)
+        subprocess.run(kam("copy", "--db", str(team), "--to", url), check=True, capture_output=True)
+        joined = folder / "sync-joined.db"
+        subprocess.run(kam("join", "--db", str(joined), url), check=True, capture_output=True)
+        _week_offline(url, joined)
+        times = []
+        for n in range(runs):
+            laptop = folder / f"sync-laptop-{n}.db"
+            shutil.copyfile(joined, laptop)
+            times.append(timed_process(kam("sync", "--db", str(laptop))))
+            laptop.unlink()
+        return {"sync_week_s": statistics.median(times)}
+    finally:
+        pg("pg_ctl", "-D", str(data), "-m", "immediate", "stop")
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _week_offline(url: str, laptop: Path) -> None:
+    import sqlalchemy as sa
+
+    from kam.db import open_database
+    from kam.models import Account, RevenueLine
+
+    local = open_database(f"sqlite:///{laptop}")
+    with local.write() as session:
+        ids = session.connection().execute(sa.select(Account.id).limit(SYNC_LOCAL)).scalars().all()
+        for n, account_id in enumerate(ids):
+            session.get(Account, account_id).industry = f"Edited offline {n % 7}"
+    local.dispose()
+    server = open_database(url)
+    with server.write() as session:
+        ids = session.connection().execute(sa.select(Account.id).limit(500)).scalars().all()
+        session.connection().execute(
+            RevenueLine.__table__.insert(),
+            [
+                {"id": uuid.uuid4(), "account_id": ids[n % len(ids)], "booked_on": AS_OF,
+                 "category": "Service", "amount_minor": 1000_00 + n, "cost_minor": 0}
+                for n in range(SYNC_SERVER)
+            ],
+        )  # fmt: skip
+    server.dispose()
+
+
 def render(results: dict[int, dict[str, float | str]], machine: dict[str, str]) -> str:
     scales = sorted(results)
     header = ["figure", "target", *(f"{s:,}" for s in scales)]
@@ -381,6 +471,9 @@ def main() -> None:
     parser.add_argument(
         "--keep", default=None, help="build the databases in this folder and keep them"
     )
+    parser.add_argument(
+        "--no-sync", dest="sync", action="store_false", help="leave out the sync figure"
+    )
     args = parser.parse_args()
     scales = [int(s.replace("_", "")) for s in args.scales.split(",") if s.strip()]
     machine = {
@@ -393,6 +486,11 @@ def main() -> None:
     folder.mkdir(parents=True, exist_ok=True)
     try:
         results = {scale: measure(scale, folder, args.runs) for scale in scales}
+        if args.sync:
+            print("[sync] a week offline…", file=sys.stderr)
+            sync = sync_after_a_week(folder, args.runs)
+            for figures in results.values():
+                figures.update(sync)
     finally:
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)

@@ -87,6 +87,31 @@ def read_db(path: Path, query: Callable[[Any], T]) -> T:
         database.dispose()
 
 
+def synced_facts(url: str) -> dict[str, list[tuple[str, ...]]]:
+    """Every synced table's rows as comparable tuples, in order, without the moments (each
+    database stores them to its own precision) and without the settings that record what was
+    worked out: what two copies of the team database must agree on."""
+    import sqlalchemy as sa
+
+    from kam.schema.sync import LOCAL_SETTINGS, synced_tables
+
+    database = open_database(url)
+    try:
+        with database.read() as session:
+            conn = session.connection()
+            found = {}
+            for table in synced_tables():
+                rows = conn.execute(sa.select(table)).all()
+                if table.name == "setting":
+                    rows = [r for r in rows if r.key not in LOCAL_SETTINGS]
+                found[table.name] = sorted(
+                    tuple(str(v) for v in r if not hasattr(v, "tzinfo")) for r in rows
+                )
+            return found
+    finally:
+        database.dispose()
+
+
 def run(capsys, *args: str) -> tuple[int, str, str]:
     """`kam ARGS` in-process: exit code, standard output, standard error."""
     from kam.cli import main

@@ -14,35 +14,13 @@ from hypothesis import strategies as st
 from kam.db import open_database, upgrade_schema
 from kam.errors import DatabaseOpenError, KamError
 from kam.models import Account, Contact
-from kam.schema.sync import synced_tables
 from kam.services.accounts import account_edit
 from kam.services.people import contacts
 from kam.services.pipeline.deals import account_by_name
 from kam.services.sync import replica
 from kam.services.wallet.revenue import add_revenue
 from tests.support import TODAY, USER, accounts_db, sqlite
-
-
-def facts(url: str) -> dict[str, list[tuple[Any, ...]]]:
-    """Every synced table's rows, in key order, as comparable tuples."""
-    database = open_database(url)
-    try:
-        with database.read() as session:
-            conn = session.connection()
-            found = {}
-            for table in synced_tables():
-                rows = conn.execute(sa.select(table)).all()
-                found[table.name] = sorted(
-                    (tuple(str(v) for v in r if not hasattr(v, "tzinfo")) for r in rows),
-                )
-            found["setting"] = [
-                r
-                for r in found["setting"]
-                if not r[0].endswith("_state") and r[0] != "data_version"
-            ]
-            return found
-    finally:
-        database.dispose()
+from tests.support import synced_facts as facts
 
 
 @pytest.fixture
@@ -262,3 +240,49 @@ def test_a_copy_of_a_laptop_s_copy_is_a_database_of_its_own(team: str, tmp_path:
         bolt = session.get(Account, account_by_name(session, "Bolt AB"))
         assert bolt.industry == "Mining"
     copied.dispose()
+
+
+def test_a_team_database_upgraded_by_a_newer_kam_asks_for_this_laptop_s_kam_to_be_upgraded(
+    team: str, tmp_path: Path
+) -> None:
+    laptop = tmp_path / "laptop.db"
+    replica.join(team, laptop)
+    local = sqlite(laptop)
+    _edit(f"sqlite:///{laptop}", "Bolt AB", industry="Mining")
+    server = open_database(team)
+    with server.write() as session:
+        session.connection().execute(sa.text("UPDATE alembic_version SET version_num = '0099'"))
+    server.dispose()
+    with pytest.raises(DatabaseOpenError, match=r"newer kam .*upgrade kam on this laptop"):
+        replica.sync(local)
+    with local.read() as session:
+        assert replica.state(session).waiting == 1  # kept, to be sent after the upgrade
+    local.dispose()
+
+
+def test_two_syncs_of_one_laptop_at_once_send_and_receive_everything_once(
+    team: str, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    from tests.support import KAM_PROCESS
+
+    laptop = tmp_path / "laptop.db"
+    replica.join(team, laptop)
+    local = sqlite(laptop)
+    with local.write() as session:
+        for i in range(60):
+            account_edit.create_account(session, f"Here {i:02d}")
+    local.dispose()
+    server = open_database(team)
+    with server.write() as session:
+        for i in range(60):
+            account_edit.create_account(session, f"There {i:02d}")
+    server.dispose()
+    command = [sys.executable, "-c", KAM_PROCESS, "--db", str(laptop), "sync"]
+    both = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in "ab"]
+    results = [p.communicate(timeout=120) for p in both]
+    assert [p.returncode for p in both] == [0, 0], results
+    assert facts(f"sqlite:///{laptop}") == facts(team)
+    assert len(facts(team)["account"]) == 2 + 60 + 60
