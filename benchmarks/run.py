@@ -382,7 +382,14 @@ def sync_after_a_week(folder: Path, runs: int) -> dict[str, float | str]:
     options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
     pg("pg_ctl", "-D", str(data), "-o", options, "-l", str(root / "log"), "-w", "start")
     try:
-        pg("createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "kam")
+        import sqlalchemy as sa
+
+        admin = sa.create_engine(
+            f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres", isolation_level="AUTOCOMMIT"
+        )
+        with admin.connect() as conn:
+            conn.exec_driver_sql("CREATE DATABASE kam")
+        admin.dispose()
         url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/kam"
         team = folder / "sync-team.db"
         build = ("demo", "--accounts", str(SYNC_TEAM), "--db", str(team), "--no-tui")
