@@ -94,6 +94,7 @@ class KamApp(App[None]):
         "agenda": lambda: _screen("agenda", "AgendaScreen"),
         "review": lambda: _screen("review", "ReviewScreen"),
         "risk": lambda: _screen("risk", "RiskScreen"),
+        "conflicts": lambda: _screen("conflicts", "ConflictsScreen"),
     }
     BINDINGS = [
         Binding("1", "show('dashboard')", "Dashboard"),
@@ -105,6 +106,7 @@ class KamApp(App[None]):
         Binding("question_mark", "toggle_help", "Keys"),
         Binding("q", "quit", "Quit"),
         Binding("ctrl+y", "sync", "Sync", show=False),
+        Binding("7", "show('conflicts')", "Conflicts", show=False),
     ]
     SYNC_EVERY = 300  # seconds between syncs of a laptop's copy of the team database
 
@@ -206,8 +208,8 @@ class KamApp(App[None]):
         self._sync(announce=False)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "sync":
-            return self.is_replica  # only a copy of the team database syncs, and lists the key
+        if action == "sync" or (action == "show" and parameters == ("conflicts",)):
+            return self.is_replica  # only a copy of the team database syncs, and lists the keys
         return True
 
     def action_sync(self) -> None:

@@ -93,3 +93,6 @@ class TitleBar(Widget):
         if self._over_icon(event.x):
             event.stop()
             await self.run_action("app.command_palette")
+        elif getattr(self.app, "is_replica", False) and event.x >= self.size.width * 2 // 3:
+            event.stop()  # the sync state: what waits to be decided
+            await self.run_action("app.show('conflicts')")

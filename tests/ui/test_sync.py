@@ -98,3 +98,37 @@ async def test_offline_the_app_works_and_counts_what_waits(
         state = replica.state(session)
     database.dispose()
     assert state.waiting == 1 and "127.0.0.1" in state.last_error
+
+
+async def test_a_conflict_is_settled_on_its_screen_and_the_laptop_s_value_is_sent(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    from textual.widgets import DataTable
+
+    from kam.models import Account
+    from kam.services.pipeline.deals import account_by_name
+
+    server = open_database(postgres_url)
+    with server.write() as session:
+        account_edit.create_account(session, "Bolt AB")
+    laptop = tmp_path / "laptop.db"
+    replica.join(postgres_url, laptop)
+    for database, industry in ((sqlite(laptop), "Mining"), (server, "Steel")):
+        with database.write() as session:
+            session.get(Account, account_by_name(session, "Bolt AB")).industry = industry
+    app = KamApp(sqlite(laptop), as_of=TODAY, user=USER)
+    async with app.run_test(size=(110, 30)) as pilot:
+        await wait_for_sync(pilot)
+        assert "1 conflict" in title(app)
+        await pilot.click(TitleBar, offset=(100, 0))
+        await settle(pilot)
+        table = app.screen.query_one("#conflicts", DataTable)
+        assert table.row_count == 1
+        assert [str(c) for c in table.get_row_at(0)][2:] == ["industry", "Steel", "Mining"]
+        await pilot.press("m")
+        await wait_for_sync(pilot)
+        await settle(pilot)
+        assert table.row_count == 0 and app.sync_words == "synced just now"
+    with server.read() as session:
+        assert session.get(Account, account_by_name(session, "Bolt AB")).industry == "Mining"
+    server.dispose()
