@@ -286,3 +286,31 @@ def test_two_syncs_of_one_laptop_at_once_send_and_receive_everything_once(
     assert [p.returncode for p in both] == [0, 0], results
     assert facts(f"sqlite:///{laptop}") == facts(team)
     assert len(facts(team)["account"]) == 2 + 60 + 60
+
+
+def test_a_row_removed_there_and_edited_here_comes_back_when_the_laptop_s_side_is_taken(
+    team: str, tmp_path: Path
+) -> None:
+    laptop = tmp_path / "laptop.db"
+    replica.join(team, laptop)
+    _edit(f"sqlite:///{laptop}", "Bolt AB", industry="Mining")
+    server = open_database(team)
+    with server.write() as session:
+        bolt = account_by_name(session, "Bolt AB")
+        session.connection().execute(Account.__table__.delete().where(Account.id == bolt))
+    server.dispose()
+    local = sqlite(laptop)
+    assert replica.sync(local).conflicts == 1
+    with local.read() as session:
+        [conflict] = replica.open_conflicts(session)
+        assert conflict.field == "removed" and session.get(Account, bolt) is None
+    assert facts(f"sqlite:///{laptop}") == facts(team)  # the server's side, until decided
+    with local.write() as session:
+        replica.take_mine(session, conflict.id)
+    assert replica.sync(local).conflicts == 0
+    local.dispose()
+    server = open_database(team)
+    with server.read() as session:
+        assert session.get(Account, bolt).industry == "Mining"
+    server.dispose()
+    assert facts(f"sqlite:///{laptop}") == facts(team)

@@ -172,18 +172,37 @@ def take_mine(session: Session, conflict_id: int) -> None:
     row = _open_conflict(conn, conflict_id)
     tables = {t.name: t for t in synced_tables()}
     table = tables.get(row.table_name)
-    if table is None or row.field not in table.c:
-        raise KamError("only a field changed on both sides can take the laptop's value")
-    column = table.c[row.field]
+    if table is None:
+        raise KamError(f"{row.label} is not kept in sync")
+    keys = key_values(table, row.row_key)
+    where = sa.and_(*(c == v for c, v in zip(key_columns(table), keys, strict=True)))
     value = json.loads(row.local_value) if row.local_value else None
+    if row.field in ("removed", "refused"):
+        # The laptop's side of a whole row: removed here (it goes again, now that the
+        # server's edit is here too), or kept here (added again, and sent as new).
+        if isinstance(value, str):
+            value = json.loads(value)
+        if value is None:
+            conn.execute(table.delete().where(where))
+        else:
+            conn.execute(table.delete().where(where))
+            conn.execute(
+                table.insert().values(
+                    {
+                        c.name: _typed(c, value[c.name])
+                        for c in table.c
+                        if value.get(c.name) is not None
+                    }
+                )
+            )
+        _settle(conn, conflict_id)
+        return
+    if row.field not in table.c:
+        raise KamError(f"{row.label} has no field {row.field}")
+    column = table.c[row.field]
     if value is not None:
         value = _typed(column, value)
-    keys = key_values(table, row.row_key)
-    found = conn.execute(
-        table.update()
-        .where(*(c == v for c, v in zip(key_columns(table), keys, strict=True)))
-        .values({row.field: value})
-    )
+    found = conn.execute(table.update().where(where).values({row.field: value}))
     if not found.rowcount:
         raise KamError(f"{row.label} is no longer there")
     _settle(conn, conflict_id)
@@ -195,7 +214,7 @@ def _typed(column: sa.Column, value: Any) -> Any:
     if enum is not None:
         return enum(value)
     try:
-        kind = column.type.python_type
+        kind = getattr(column.type, "impl_instance", column.type).python_type
     except NotImplementedError:
         return value
     if kind in (datetime, date):
