@@ -6,7 +6,6 @@ import uuid
 from datetime import date
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 from textual.widgets import ContentSwitcher, DataTable, Input, Static, Tree
 
@@ -35,15 +34,8 @@ from tests.support import (
     settle,
     show_accounts,
     shown,
-    two_accounts,
     type_into,
 )
-
-
-@pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    """Two accounts with revenue (so both are key accounts) and two people on our side."""
-    return two_accounts(tmp_path / "kam.db")
 
 
 def reader(path: Path) -> Database:

@@ -9,7 +9,6 @@ import uuid
 from datetime import date
 from pathlib import Path
 
-import pytest
 from rich.console import Console
 from sqlmodel import select
 from textual.widgets import DataTable, Input, Static
@@ -38,15 +37,8 @@ from tests.support import (
     read_db,
     settle,
     shown,
-    two_accounts,
     type_into,
 )
-
-
-@pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    """Two accounts (Acme the bigger, so a key account), two people on our side, no deals."""
-    return two_accounts(tmp_path / "kam.db")
 
 
 def deals(path: Path) -> dict[str, Opportunity]:
