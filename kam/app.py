@@ -342,6 +342,14 @@ class KamApp(App[None]):
                 if len(self._held_keys) < HELD_KEYS_MAX:
                     self._held_keys.append(events.Key(event.key, event.character))
                 return
+            focused = self.focused
+            if focused is not None and focused.message_queue_size and self._binding_first(event):
+                # The keys typed just before are still on their way into the field: `12000`
+                # and ctrl+s at once must save 12000. This key waits until they are in.
+                self._held_keys.append(events.Key(event.key, event.character))
+                self.hold_keys("typing")
+                self._release_when_typed(focused)
+                return
             if self._binding_first(event) and (
                 await self._check_bindings(event.key, priority=True)
                 or await self._check_bindings(event.key)
@@ -428,6 +436,14 @@ class KamApp(App[None]):
         held = self._stop_holding()
         for key in held:
             self.post_message(key)
+
+    def _release_when_typed(self, widget, tries: int = 40) -> None:
+        """Release the keys held for `widget` once it has taken the keys before them (or
+        after 40 short waits, whatever else it has queued)."""
+        if tries and widget.message_queue_size and widget.is_attached:
+            self.set_timer(0.005, partial(self._release_when_typed, widget, tries - 1))
+        else:
+            self.release_keys("typing")
 
     def drop_held_keys(self, reason: str = "screen") -> None:
         """The screen did not open (an error was shown): the keys meant for it are dropped."""

@@ -427,3 +427,17 @@ async def test_the_board_names_its_marks_and_scrolls_by_whole_cards(acme_db: Pat
             await pilot.press("down")
         await pilot.pause()
         assert column.scroll_y > 0 and column.scroll_y % CardList.ROW_HEIGHT == 0
+
+
+async def test_a_save_typed_at_once_after_the_amount_saves_the_amount(db_path: Path) -> None:
+    """Keys sent together (a fast typist, a paste) end with ctrl+s: the save waits for the
+    digits before it to be in the field."""
+    app = make_app(db_path)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await open_account(pilot, "acme", tab="p")
+        await pilot.press("n")
+        await settle(pilot)
+        burst(app, *"Rush", "tab", "tab", *"12000", "ctrl+s")
+        await settle(pilot)
+        await settle(pilot)
+    assert deals(db_path)["Rush"].amount_minor == 12_000_00

@@ -64,7 +64,7 @@ class PlanTab(AccountTab):
                 else "has no policy plan"
             )
             lines.append(
-                f"\nThis account {now}; a applies the {words(ws.policy_offer)} policy",
+                f"\nThis account {now}; press a to apply the {words(ws.policy_offer)} policy",
                 "cyan",
             )
         self.query_one("#plan-summary", Static).update(lines)
