@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from kam.models import OutboxEntry, SyncConflict
 from kam.models.base import utcnow
 from kam.schema.sync import is_synced_row, key_columns, key_values, row_key, synced_tables
+from kam.services.sync.rows import match, read_rows
 
 _outbox = OutboxEntry.__table__
 _conflict = SyncConflict.__table__
@@ -85,19 +86,19 @@ def pending(conn: sa.Connection) -> list[Change]:
             change.seqs.append(seq)
     order = {t.name: i for i, t in enumerate(synced_tables())}
     changes = sorted(first.values(), key=lambda c: order[c.table.name])
+    by_table: dict[str, list[Change]] = {}
     for change in changes:
-        found = conn.execute(sa.select(change.table).where(_match(change.table, change.key)))
-        row = found.first()
-        change.local = dict(row._mapping) if row is not None else None
+        by_table.setdefault(change.table.name, []).append(change)
+    for same in by_table.values():
+        table = same[0].table
+        here = read_rows(conn, table, [c.key for c in same])
+        for change in same:
+            change.local = here.get(change.key)
     return changes
 
 
 def row_key_of(table: sa.Table, values: tuple[Any, ...]) -> str:
     return row_key(table, dict(zip([c.name for c in key_columns(table)], values, strict=True)))
-
-
-def _match(table: sa.Table, key: tuple[Any, ...]) -> sa.ColumnElement[bool]:
-    return sa.and_(*(c == v for c, v in zip(key_columns(table), key, strict=True)))
 
 
 def _label(table: sa.Table, row: dict[str, Any] | None, key: str) -> str:
@@ -117,7 +118,7 @@ def _plain(value: Any) -> Any:
 def send_one(server: sa.Connection, change: Change) -> list[Found]:
     """Merge one changed row into the team database; the conflicts it left."""
     table, key, local, base = change.table, change.key, change.local, change.base
-    found = server.execute(sa.select(table).where(_match(table, key)).with_for_update()).first()
+    found = server.execute(sa.select(table).where(match(table, key)).with_for_update()).first()
     current = dict(found._mapping) if found is not None else None
     label = _label(table, local or current or base, change.key_text)
     conflicts: list[Found] = []
@@ -129,7 +130,7 @@ def send_one(server: sa.Connection, change: Change) -> list[Found]:
         )
         if edited_there:
             return [Found(table.name, change.key_text, "removed", None, None, label)]
-        server.execute(table.delete().where(_match(table, key)))
+        server.execute(table.delete().where(match(table, key)))
         return []
     if current is None:
         if base is not None:  # removed there, edited here: someone decides
@@ -156,7 +157,7 @@ def send_one(server: sa.Connection, change: Change) -> list[Found]:
             values["version"] = table.c.version + 1
         if "updated_at" in table.c:
             values["updated_at"] = utcnow()
-        server.execute(table.update().where(_match(table, key)).values(values))
+        server.execute(table.update().where(match(table, key)).values(values))
     return conflicts
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -39,9 +39,9 @@ from kam.schema.sync import (
 from kam.services import settings as settings_service
 from kam.services.maintenance import copy_table
 from kam.services.sync import outbox, server
+from kam.services.sync.rows import chunks, key_of, read_rows, where_keys
 from kam.services.unit import reads, writes
 
-CHUNK = 500
 _state = ReplicaState.__table__
 _outbox = OutboxEntry.__table__
 _conflict = SyncConflict.__table__
@@ -302,33 +302,6 @@ def _changed(conn: sa.Connection, cursor: str) -> dict[str, set[str]]:
     return found
 
 
-def _chunks(items: list[Any], size: int = CHUNK) -> Iterable[list[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def _where_keys(table: sa.Table, keys: list[tuple[Any, ...]]) -> sa.ColumnElement[bool]:
-    columns = key_columns(table)
-    if len(columns) == 1:
-        return columns[0].in_([k[0] for k in keys])
-    return sa.tuple_(*columns).in_(keys)
-
-
-def _key_of(table: sa.Table, row: Any) -> tuple[Any, ...]:
-    return tuple(row[c.name] for c in key_columns(table))
-
-
-def _read_rows(
-    conn: sa.Connection, table: sa.Table, keys: list[tuple[Any, ...]]
-) -> dict[tuple[Any, ...], dict[str, Any]]:
-    rows: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for chunk in _chunks(keys):
-        for r in conn.execute(sa.select(table).where(_where_keys(table, chunk))):
-            row = dict(r._mapping)
-            rows[_key_of(table, row)] = row
-    return rows
-
-
 def _pending(conn: sa.Connection) -> set[tuple[str, tuple[Any, ...]]]:
     tables = {t.name: t for t in synced_tables()}
     return {
@@ -340,7 +313,7 @@ def _pending(conn: sa.Connection) -> set[tuple[str, tuple[Any, ...]]]:
 
 def _upsert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
     keys = [c.name for c in key_columns(table)]
-    for chunk in _chunks(rows, 200):
+    for chunk in chunks(rows, 200):
         statement = sqlite_insert(table).values(chunk)
         others = {c.name: statement.excluded[c.name] for c in table.c if c.name not in keys}
         if others:
@@ -393,9 +366,9 @@ def _with_what_hangs_on(
                 parents = frontier.get(fk.column.table.name)
                 if not parents or fk.parent.table is not table:
                     continue
-                for chunk in _chunks([k[0] for k in parents]):
+                for chunk in chunks([k[0] for k in parents]):
                     for row in conn.execute(sa.select(table).where(fk.parent.in_(chunk))):
-                        key = _key_of(table, row._mapping)
+                        key = key_of(table, row._mapping)
                         if key not in found.setdefault(table.name, set()):
                             found[table.name].add(key)
                             following.setdefault(table.name, set()).add(key)
@@ -422,7 +395,7 @@ def _receive(local: Database, engine: sa.Engine, sent: outbox.Outcome | None = N
             back = _with_what_hangs_on(src, sent.kept_there)
             for name, keys in [*sent.restore.items(), *back.items()]:
                 wanted[name] = list(set(wanted.get(name, [])) | keys)
-        found = {name: _read_rows(src, tables[name], keys) for name, keys in wanted.items()}
+        found = {name: read_rows(src, tables[name], keys) for name, keys in wanted.items()}
     written = kept = 0
     with local.write() as session:
         conn = session.connection()
@@ -432,7 +405,7 @@ def _receive(local: Database, engine: sa.Engine, sent: outbox.Outcome | None = N
         for table in synced_tables():  # parents first
             keys = wanted.get(table.name, [])
             rows = [found[table.name][k] for k in keys if k in found[table.name]]
-            mine = [r for r in rows if (table.name, _key_of(table, r)) not in pending]
+            mine = [r for r in rows if (table.name, key_of(table, r)) not in pending]
             kept += len(rows) - len(mine)
             _upsert(conn, table, mine)
             written += len(mine)
@@ -442,8 +415,8 @@ def _receive(local: Database, engine: sa.Engine, sent: outbox.Outcome | None = N
                 for k in wanted.get(table.name, [])
                 if k not in found[table.name] and (table.name, k) not in pending
             ]
-            for chunk in _chunks(gone):
-                written += conn.execute(table.delete().where(_where_keys(table, chunk))).rowcount
+            for chunk in chunks(gone):
+                written += conn.execute(table.delete().where(where_keys(table, chunk))).rowcount
         if written:
             settings_service.bump_data_version(session)  # what is worked out is out of date
         conn.execute(
