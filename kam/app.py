@@ -218,6 +218,7 @@ class KamApp(App[None]):
     def _sync(self, *, announce: bool) -> None:
         """Send what was changed here and receive what others changed, in this thread; the
         title line says how it went, a note only when asked for or when something came."""
+        from kam.db import describe_error
         from kam.errors import KamError
         from kam.services.sync import replica
 
@@ -231,6 +232,14 @@ class KamApp(App[None]):
                 Intent(replica.mark_offline, str(exc)).run(self.database)
                 if announce:
                     self.call_from_thread(self.notify, str(exc), title="Offline", timeout=8)
+            except Exception as exc:  # this laptop's file (locked, full disk): said, not raised
+                self.call_from_thread(
+                    self.notify,
+                    f"sync stopped: {describe_error(exc)}",
+                    title="Not synced",
+                    severity="error",
+                    timeout=10,
+                )
             else:
                 came = synced.received.rows
                 if announce or came or synced.conflicts:

@@ -79,6 +79,11 @@ class _Cluster:
         )
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/"
 
+    def restart(self) -> None:
+        """Stopped as an administrator would (clients cut off) and started again."""
+        data, log = str(self.root / "data"), str(self.root / "log")
+        self._run("pg_ctl", "-D", data, "-l", log, "-m", "fast", "-w", "restart")
+
     def stop(self) -> None:
         try:
             self._run("pg_ctl", "-D", str(self.root / "data"), "-m", "immediate", "stop")
@@ -87,11 +92,12 @@ class _Cluster:
 
 
 @pytest.fixture(scope="session")
-def postgres_server() -> Iterator[str | None]:
-    """Base URL of a PostgreSQL server for tests, or None where none can be had."""
+def postgres_cluster() -> Iterator[tuple[str, _Cluster | None] | None]:
+    """Base URL of a PostgreSQL server for tests and the throwaway cluster behind it (None
+    for a server given in $KAM_TEST_POSTGRES_URL), or None where none can be had."""
     url = os.environ.get("KAM_TEST_POSTGRES_URL")
     if url:
-        yield url if url.endswith("/") else url + "/"
+        yield (url if url.endswith("/") else url + "/"), None
         return
     bin_dir = _find_pg_bin()
     if bin_dir is None:
@@ -108,9 +114,24 @@ def postgres_server() -> Iterator[str | None]:
         yield None
         return
     try:
-        yield base
+        yield base, cluster
     finally:
         cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server(postgres_cluster: tuple[str, _Cluster | None] | None) -> str | None:
+    """Base URL of a PostgreSQL server for tests, or None where none can be had."""
+    return postgres_cluster[0] if postgres_cluster else None
+
+
+@pytest.fixture
+def restart_postgres(postgres_cluster: tuple[str, _Cluster | None] | None):
+    """Restarts the tests' own PostgreSQL server (skips on a server given from outside)."""
+    cluster = postgres_cluster[1] if postgres_cluster else None
+    if cluster is None:
+        pytest.skip("the PostgreSQL server is not the tests' own: it is not restarted")
+    return cluster.restart
 
 
 def _admin(base: str, sql: str) -> None:

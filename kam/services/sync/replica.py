@@ -325,7 +325,7 @@ def _upsert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) ->
 
 @dataclass(frozen=True)
 class Synced:
-    sent: int  # rows changed here and merged into the team database
+    sent: int  # rows changed here and merged into the team database (their history aside)
     conflicts: int  # fields (or rows) left for someone to decide
     received: Received
 
@@ -343,14 +343,15 @@ def sync(local: Database) -> Synced:
             changes = outbox.pending(session.connection())
         outcome = outbox.Outcome([], {}, {})
         if changes:
-            with engine.begin() as conn:
+            with server.talking(current.server), engine.begin() as conn:
                 outcome = outbox.send(conn, changes)
             with local.write() as session:
                 outbox.record(session.connection(), changes, outcome.conflicts)
-        received = _receive(local, engine, outcome)
+        received = _receive(local, engine, current.server, outcome)
     finally:
         engine.dispose()
-    return Synced(len(changes), len(outcome.conflicts), received)
+    sent = sum(1 for c in changes if c.table.name not in TRAILS)  # as `waiting` counts them
+    return Synced(sent, len(outcome.conflicts), received)
 
 
 def _with_what_hangs_on(
@@ -376,14 +377,16 @@ def _with_what_hangs_on(
     return found
 
 
-def _receive(local: Database, engine: sa.Engine, sent: outbox.Outcome | None = None) -> Received:
+def _receive(
+    local: Database, engine: sa.Engine, url: str, sent: outbox.Outcome | None = None
+) -> Received:
     """Write what others changed on the team database since the last sync into this copy, and
     the rows the send left as the server has them (a removal the server refused with every row
     that refers to it)."""
-    with _snapshot(engine) as src:
+    with local.read() as session:
+        since = session.connection().execute(sa.select(_state.c.cursor)).scalar_one()
+    with server.talking(url), _snapshot(engine) as src:
         cursor = server.snapshot(src)
-        with local.read() as session:
-            since = session.connection().execute(sa.select(_state.c.cursor)).scalar_one()
         changed = _changed(src, since)
         tables = {t.name: t for t in synced_tables()}
         wanted: dict[str, list[tuple[Any, ...]]] = {}

@@ -3,6 +3,9 @@ one line when the two kams do not share a schema."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, OperationalError
 
@@ -62,6 +65,24 @@ def connect(url: str) -> sa.Engine:
             f"{SCHEMA_HEAD}): upgrade kam on this laptop; nothing was written"
         )
     return engine
+
+
+class ServerLost(DatabaseOpenError):
+    """The team database went away during a sync (network, restart): what it did not commit
+    was rolled back, and the next sync does it again."""
+
+
+@contextmanager
+def talking(url: str) -> Iterator[None]:
+    """Errors from the team database, said in one line as a lost connection."""
+    try:
+        yield
+    except DBAPIError as exc:
+        why = describe_database_error(exc, masked(url))
+        raise ServerLost(
+            f"lost the team database during the sync ({why}); "
+            "nothing was half-written: the next sync finishes it"
+        ) from None
 
 
 def snapshot(conn: sa.Connection) -> str:
