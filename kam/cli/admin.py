@@ -91,17 +91,17 @@ def join(args: argparse.Namespace) -> int:
 
 
 def sync(args: argparse.Namespace) -> int:
-    from kam.services.sync import replica
+    from kam.services.sync import conflicts, replica
     from kam.services.unit import Intent
 
     database = open_db(args)
     try:
         if args.take_mine is not None:
-            Intent(replica.take_mine, args.take_mine).run(database)
+            Intent(conflicts.take_mine, args.take_mine).run(database)
         elif args.keep_theirs is not None:
-            Intent(replica.keep_theirs, args.keep_theirs).run(database)
+            Intent(conflicts.keep_theirs, args.keep_theirs).run(database)
         synced = replica.sync(database)
-        conflicts = Intent(replica.list_conflicts).run(database)
+        waiting = Intent(conflicts.list_conflicts).run(database)
     finally:
         database.dispose()
 
@@ -112,9 +112,9 @@ def sync(args: argparse.Namespace) -> int:
         f"kam: sent {rows(synced.sent)} changed here, received {rows(synced.received.rows)} "
         "changed on the team database"
     )
-    if conflicts:
-        print(f"kam: {len(conflicts):,} changed on both sides; the team database kept its value:")
-        for c in conflicts[:20]:
+    if waiting:
+        print(f"kam: {len(waiting):,} changed on both sides; the team database kept its value:")
+        for c in waiting[:20]:
             print(f"  #{c.id} {c.label}: {c.field} is {c.server_value} there, {c.local_value} here")
         print("kam: kam sync --take-mine N sends this laptop's value; --keep-theirs N keeps theirs")
     return 0

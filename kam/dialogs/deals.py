@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from textual.suggester import Suggester
 
 from kam import schema
-from kam.dialogs.form import FieldSpec, FormScreen, form_fields
+from kam.dialogs.form import FieldSpec, FormScreen, Preset, form_fields
 from kam.dialogs.workspace import Done, member_choices, open_form
 from kam.models.enums import OPEN_STAGES, OpportunityStage
 from kam.screens.base import DataMixin
@@ -104,7 +104,9 @@ def new_deal(
     open_form(screen, Intent(deals.deal_form, user=user, owner_id=owner_id), build, done)
 
 
-def edit_deal(screen: DataMixin, deal_id: uuid.UUID, done: Done) -> None:
+def edit_deal(
+    screen: DataMixin, deal_id: uuid.UUID, done: Done, *, preset: Preset | None = None
+) -> None:
     user, as_of = screen.kam.user, screen.kam.as_of
 
     def build(loaded: deals.DealForm) -> FormScreen:
@@ -116,6 +118,7 @@ def edit_deal(screen: DataMixin, deal_id: uuid.UUID, done: Done) -> None:
             base.values,
             Intent(deals.update_deal, deal_id, user=user, as_of=as_of),
             base=base,
+            preset=preset,
         )
 
     open_form(screen, Intent(deals.deal_form, deal_id), build, done)

@@ -114,6 +114,17 @@ def form_fields(
     return specs
 
 
+@dataclass(frozen=True)
+class Preset:
+    """What a form types in as it opens over the stored values, and what it says beside those
+    fields: the laptop's side of a sync conflict over the team database's."""
+
+    values: Mapping[str, Any]
+    theirs: Mapping[str, Any]  # field: the other side's value, shown under the field
+    marks: Mapping[str, str]  # field: a sentence shown under it
+    note: str
+
+
 class FormScreen(KamModal):
     """Returns what `save` returned, or None when cancelled."""
 
@@ -132,8 +143,10 @@ class FormScreen(KamModal):
         save: Intent[Any],
         *,
         base: Base | None = None,
+        preset: Preset | None = None,
     ) -> None:
         super().__init__()
+        self.preset = preset
         self.form_title = title
         self.fields = list(fields)
         self.base = base
@@ -197,6 +210,29 @@ class FormScreen(KamModal):
                 hint.display = bool(self._date_hint(str(self.initial[spec.key] or "")))
         if self.fields:
             self.query_one(f"#field-{self.fields[0].key}").focus()
+        if self.preset is not None:
+            self._show_preset(self.preset)
+
+    def _show_preset(self, preset: Preset) -> None:
+        specs = {spec.key: spec for spec in self.fields}
+        for key, value in preset.values.items():
+            if key in specs:
+                self._set(key, to_raw(specs[key], value))
+        for key, value in preset.theirs.items():
+            if key in specs:
+                self._field_error(key, f"team database has: {self._words(specs[key], value)}")
+        for key, text in preset.marks.items():
+            self._field_error(key, text)
+        self._message(preset.note, "warning")
+        self._focus_first_error()
+
+    @staticmethod
+    def _words(spec: FieldSpec, value: Any) -> str:
+        """A stored value as the person reads it in this field."""
+        raw = to_raw(spec, value)
+        if spec.kind == "choice":
+            return next((label for label, v in spec.choices if v == raw), raw or "blank")
+        return as_words(value) or "blank"
 
     # --- dates, resolved as they are typed ----------------------------------------------------
 
@@ -299,12 +335,11 @@ class FormScreen(KamModal):
                 self._set(spec.key, theirs[spec.key])
         self.initial = theirs
         self.base = conflict.current
+        specs = {spec.key: spec for spec in self.fields}
         for clash in conflict.clashes:
-            spec = next((s for s in self.fields if s.key == clash.field), None)
-            words = as_words(clash.theirs) or "blank"
-            if spec is not None and spec.kind == "choice":
-                words = next((label for label, v in spec.choices if v == theirs[spec.key]), words)
-            self._field_error(clash.field, f"saved meanwhile as: {words}")
+            spec = specs.get(clash.field)
+            words = self._words(spec, clash.theirs) if spec else as_words(clash.theirs)
+            self._field_error(clash.field, f"saved meanwhile as: {words or 'blank'}")
         self._message(
             "Someone else saved this meanwhile. Their other changes are filled in; "
             "ctrl+s saves yours over the marked fields, esc keeps theirs.",

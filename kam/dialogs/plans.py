@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from kam.dialogs.form import ConfirmScreen, FieldSpec, FormScreen, choices_of
+from kam.dialogs.form import ConfirmScreen, FieldSpec, FormScreen, Preset, choices_of
 from kam.dialogs.workspace import Done, member_choices, open_form
 from kam.models.enums import ActivityKind, Sentiment
 from kam.screens.base import DataMixin
@@ -51,7 +51,14 @@ def new_item(screen: DataMixin, account_id: uuid.UUID, owner_id, done: Done) -> 
     open_form(screen, Intent(choices.item_form, account_id), build, done)
 
 
-def edit_item(screen: DataMixin, account_id: uuid.UUID, item_id: uuid.UUID, done: Done) -> None:
+def edit_item(
+    screen: DataMixin,
+    account_id: uuid.UUID,
+    item_id: uuid.UUID,
+    done: Done,
+    *,
+    preset: Preset | None = None,
+) -> None:
     user, as_of = screen.kam.user, screen.kam.as_of
 
     def build(loaded: choices.ItemForm) -> FormScreen:
@@ -63,6 +70,7 @@ def edit_item(screen: DataMixin, account_id: uuid.UUID, item_id: uuid.UUID, done
             base.values,
             Intent(plan_items.update_item, item_id, user=user, as_of=as_of),
             base=base,
+            preset=preset,
         )
 
     open_form(screen, Intent(choices.item_form, account_id, item_id), build, done)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kam import schema
-from kam.dialogs.form import FieldSpec, FormScreen, choices_of, form_fields
+from kam.dialogs.form import FieldSpec, FormScreen, Preset, choices_of, form_fields
 from kam.models.enums import (
     NeedKind,
     NeedVisibility,
@@ -46,7 +46,7 @@ def account_fields(members: list[MemberChoice]) -> list[FieldSpec]:
     return form_fields(schema.ACCOUNT, choices={"owner_id": member_choices(members)})
 
 
-def new_account(screen: DataMixin, done: Done) -> None:
+def new_account(screen: DataMixin, done: Done, *, preset: Preset | None = None) -> None:
     user = screen.kam.user
 
     def build(members: list[MemberChoice]) -> FormScreen | None:
@@ -55,12 +55,15 @@ def new_account(screen: DataMixin, done: Done) -> None:
             account_fields(members),
             schema.ACCOUNT.defaults,
             Intent(account_edit.save_new_account, user=user),
+            preset=preset,
         )
 
     open_form(screen, Intent(team.members), build, done)
 
 
-def edit_account(screen: DataMixin, account_id: uuid.UUID, done: Done) -> None:
+def edit_account(
+    screen: DataMixin, account_id: uuid.UUID, done: Done, *, preset: Preset | None = None
+) -> None:
     user, as_of = screen.kam.user, screen.kam.as_of
 
     def build(loaded) -> FormScreen | None:
@@ -71,6 +74,7 @@ def edit_account(screen: DataMixin, account_id: uuid.UUID, done: Done) -> None:
             base.values,
             Intent(account_edit.update_account, account_id, user=user, as_of=as_of),
             base=base,
+            preset=preset,
         )
 
     open_form(screen, Intent(account_edit.account_form, account_id), build, done)
@@ -172,7 +176,12 @@ def new_contact(
 
 
 def edit_contact(
-    screen: DataMixin, account_id: uuid.UUID, contact_id: uuid.UUID, done: Done
+    screen: DataMixin,
+    account_id: uuid.UUID,
+    contact_id: uuid.UUID,
+    done: Done,
+    *,
+    preset: Preset | None = None,
 ) -> None:
     user, as_of = screen.kam.user, screen.kam.as_of
 
@@ -184,6 +193,7 @@ def edit_contact(
             base.values,
             Intent(contacts.update_contact, contact_id, user=user, as_of=as_of),
             base=base,
+            preset=preset,
         )
 
     open_form(screen, Intent(contacts.contact_form, account_id, contact_id), build, done)

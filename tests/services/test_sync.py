@@ -3,6 +3,7 @@ never overwriting what the laptop changed and has not sent."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +14,11 @@ from hypothesis import strategies as st
 
 from kam.db import open_database, upgrade_schema
 from kam.errors import DatabaseOpenError, KamError
-from kam.models import Account, Contact
+from kam.models import Account, Contact, SyncConflict
 from kam.services.accounts import account_edit
 from kam.services.people import contacts
 from kam.services.pipeline.deals import account_by_name
-from kam.services.sync import replica
+from kam.services.sync import conflicts, replica
 from kam.services.wallet.revenue import add_revenue
 from tests.support import TODAY, USER, accounts_db, sqlite
 from tests.support import synced_facts as facts
@@ -112,7 +113,7 @@ def test_a_field_changed_on_both_sides_keeps_the_server_s_and_the_laptop_s_besid
     assert replica.sync(local).conflicts == 1
     with local.read() as session:
         assert session.get(Account, account_by_name(session, "Bolt AB")).industry == "Steel"
-        [conflict] = replica.open_conflicts(session)
+        [conflict] = conflicts.open_conflicts(session)
     local.dispose()
     assert (conflict.field, conflict.server_value, conflict.local_value) == (
         "industry",
@@ -166,7 +167,8 @@ def test_a_team_database_of_another_schema_is_refused_before_anything_is_written
     assert not laptop.exists()
 
 
-ACTORS = ("server", "one", "two")
+ACTORS = ("server", "one", "two", "three")
+LAPTOPS = ACTORS[1:]
 STEPS = st.lists(
     st.one_of(
         st.tuples(st.just("add"), st.sampled_from(ACTORS)),
@@ -177,53 +179,117 @@ STEPS = st.lists(
             st.sampled_from(["Steel", "Mining", "Food"]),
         ),
         st.tuples(st.just("remove"), st.sampled_from(ACTORS), st.integers(0, 5)),
-        st.tuples(st.just("sync"), st.sampled_from(ACTORS[1:])),
+        st.tuples(st.just("contact"), st.sampled_from(ACTORS), st.integers(0, 5)),
+        st.tuples(
+            st.just("title"),
+            st.sampled_from(ACTORS),
+            st.integers(0, 5),
+            st.sampled_from(["CFO", "采购总监", "Buyer"]),
+        ),
+        st.tuples(st.just("sync"), st.sampled_from(LAPTOPS)),
     ),
-    max_size=12,
+    max_size=16,
 )
+
+
+def _pick(session, model: type, n: int) -> Any:
+    rows = sorted(session.exec(sa.select(model)).scalars(), key=lambda r: (r.name, str(r.id)))
+    return rows[n % len(rows)] if rows else None
+
+
+def _step(session, step: tuple, label: str) -> tuple[str, Any, str, Any] | None:
+    """One edit on one copy: what it set (table, row id, field, value), or None."""
+    kind, actor = step[0], step[1]
+    if kind == "add":
+        account_edit.create_account(session, f"{actor} {label}")
+        return None
+    if kind in ("edit", "remove", "contact"):
+        account = _pick(session, Account, step[2])
+        if account is None:
+            return None
+        if kind == "edit":
+            if account.industry == step[3]:
+                return None  # nothing changes, nothing to send
+            account.industry = step[3]
+            return ("account", account.id, "industry", step[3])
+        if kind == "contact":
+            contacts.create_contact(session, account.id, {"name": f"{actor} {label}"}, USER)
+            return None
+        session.delete(account)
+        return ("account", account.id, "removed", None)
+    contact = _pick(session, Contact, step[2])
+    if contact is None or contact.title == step[3]:
+        return None
+    contact.title = step[3]
+    return ("contact", contact.id, "title", step[3])
+
+
+def _kept_beside(url: str) -> set[tuple[str, str, str, Any]]:
+    """The conflicts a laptop keeps: (table, row key, field, the laptop's value)."""
+    database = open_database(url)
+    with database.read() as session:
+        rows = session.connection().execute(sa.select(SyncConflict.__table__)).all()
+    database.dispose()
+    return {(r.table_name, r.row_key, r.field, json.loads(r.local_value or "null")) for r in rows}
 
 
 @settings(
     max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(steps=STEPS)
-def test_any_offline_edits_and_syncs_end_with_every_copy_the_same(
+def test_any_offline_edits_and_syncs_end_with_every_copy_the_same_and_no_edit_lost(
     team: str, tmp_path_factory: pytest.TempPathFactory, steps: list[tuple]
 ) -> None:
-    """Two laptops and the server add, edit and remove accounts in any order, syncing now and
-    then; after a last round of syncs every copy holds the same facts."""
+    """Three laptops and the server add, edit and remove accounts and contacts in any order,
+    syncing now and then. After a last round of syncs every copy holds the same facts, and
+    the last edit of every field is there or kept beside as a conflict on its laptop."""
     folder = tmp_path_factory.mktemp("laptops")
     urls = {"server": team}
-    for name in ACTORS[1:]:
+    for name in LAPTOPS:
         replica.join(team, folder / f"{name}.db")
         urls[name] = f"sqlite:///{folder / name}.db"
-    added = 0
-    for step in steps:
+    last: dict[tuple[str, Any, str], tuple[str, Any]] = {}  # the last edit of each field
+    removed: set[Any] = set()
+    for n, step in enumerate(steps):
         database = open_database(urls[step[1]])
         try:
             if step[0] == "sync":
                 replica.sync(database)
                 continue
+            if step[0] in ("edit", "title"):  # a value never set before: a field set back
+                step = (*step[:3], f"{step[3]} {n}")  # to where a laptop started is no change
             with database.write() as session:
-                names = sorted(session.exec(sa.select(Account.name)).scalars())
-                if step[0] == "add":
-                    added += 1
-                    account_edit.create_account(session, f"{step[1]} {added} {folder.name}")
-                elif names:
-                    account = session.get(
-                        Account, account_by_name(session, names[step[2] % len(names)])
-                    )
-                    if step[0] == "edit":
-                        account.industry = step[3]
-                    else:
-                        session.delete(account)
+                made = _step(session, step, f"{n} {folder.name}")
+            if made is not None and made[2] == "removed":
+                removed.add(made[1])
+            elif made is not None:
+                last[made[:3]] = (step[1], made[3])
         finally:
             database.dispose()
-    for name in (*ACTORS[1:], *ACTORS[1:]):
+    for name in (*LAPTOPS, *LAPTOPS):
         database = open_database(urls[name])
         replica.sync(database)
         database.dispose()
-    assert facts(urls["one"]) == facts(team) == facts(urls["two"])
+    final = facts(team)
+    assert all(facts(urls[name]) == final for name in LAPTOPS)
+    kept = {name: _kept_beside(urls[name]) for name in LAPTOPS}
+    database = open_database(team)
+    with database.read() as session:
+        for (table, row_id, field), (actor, value) in last.items():
+            model = Account if table == "account" else Contact
+            row = session.get(model, row_id)
+            if row is None:  # removed: by someone who said so, or with its account
+                assert row_id in removed or table == "contact"
+                continue
+            if getattr(row, field) == value:
+                continue
+            assert actor != "server", (table, field, value)  # the server's own edit stands
+            assert (table, str(row_id), field, value) in kept[actor] or (
+                table,
+                str(row_id),
+                "removed",
+            ) in {k[:3] for k in kept[actor]}, (actor, table, field, value)
+    database.dispose()
 
 
 def test_a_copy_of_a_laptop_s_copy_is_a_database_of_its_own(team: str, tmp_path: Path) -> None:
@@ -302,11 +368,11 @@ def test_a_row_removed_there_and_edited_here_comes_back_when_the_laptop_s_side_i
     local = sqlite(laptop)
     assert replica.sync(local).conflicts == 1
     with local.read() as session:
-        [conflict] = replica.open_conflicts(session)
+        [conflict] = conflicts.open_conflicts(session)
         assert conflict.field == "removed" and session.get(Account, bolt) is None
     assert facts(f"sqlite:///{laptop}") == facts(team)  # the server's side, until decided
     with local.write() as session:
-        replica.take_mine(session, conflict.id)
+        conflicts.take_mine(session, conflict.id)
     assert replica.sync(local).conflicts == 0
     local.dispose()
     server = open_database(team)
@@ -314,3 +380,40 @@ def test_a_row_removed_there_and_edited_here_comes_back_when_the_laptop_s_side_i
         assert session.get(Account, bolt).industry == "Mining"
     server.dispose()
     assert facts(f"sqlite:///{laptop}") == facts(team)
+
+
+def test_names_swapped_there_and_a_name_taken_there_sync_without_a_clash_here(
+    team: str, tmp_path: Path
+) -> None:
+    laptop = tmp_path / "laptop.db"
+    replica.join(team, laptop)
+    local = sqlite(laptop)
+    with local.write() as session:
+        account_edit.create_account(session, "Cobalt 上海").industry = "Mining"
+    server = open_database(team)
+    with server.write() as session:
+        acme = session.get(Account, account_by_name(session, "Acme 北京"))
+        bolt = session.get(Account, account_by_name(session, "Bolt AB"))
+        for account, name in ((acme, "Swap"), (bolt, "Acme 北京"), (acme, "Bolt AB")):
+            account.name, account.name_key = name, name.lower()
+            session.flush()
+        account_edit.create_account(session, "Cobalt 上海").industry = "Steel"
+    server.dispose()
+    synced = replica.sync(local)
+    assert synced.conflicts == 1
+    with local.read() as session:
+        [refused] = conflicts.open_conflicts(session)
+        assert refused.field == "refused" and "Cobalt" in refused.label
+        row = conflicts.for_form(session, refused.id)
+        assert row.kind == "refused" and row.mine["industry"] == "Mining"
+    local.dispose()
+    assert facts(f"sqlite:///{laptop}") == facts(team)
+
+
+def test_joining_an_empty_team_database_says_how_to_create_it(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    laptop = tmp_path / "laptop.db"
+    with pytest.raises(DatabaseOpenError, match=r"holds no kam database yet: .*kam --db URL check"):
+        replica.join(postgres_url, laptop)
+    assert not laptop.exists()

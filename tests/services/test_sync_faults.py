@@ -19,7 +19,7 @@ from kam.models import Account
 from kam.services.accounts import account_edit
 from kam.services.people import contacts
 from kam.services.pipeline.deals import account_by_name
-from kam.services.sync import outbox, replica
+from kam.services.sync import conflicts, outbox, replica
 from kam.services.sync.server import ServerLost
 from tests.support import KAM_PROCESS, USER, sqlite
 from tests.support import synced_facts as facts
@@ -173,7 +173,7 @@ def test_two_laptops_syncing_at_the_same_moment_both_land_and_one_field_waits_as
     for path in laptops:
         local = sqlite(path)
         with local.read() as session:
-            waiting += replica.open_conflicts(session)
+            waiting += conflicts.open_conflicts(session)
         local.dispose()
     # Both changed Bolt's industry: the first to arrive is kept, the other waits beside it.
     [conflict] = waiting

@@ -132,3 +132,84 @@ async def test_a_conflict_is_settled_on_its_screen_and_the_laptop_s_value_is_sen
     with server.read() as session:
         assert session.get(Account, account_by_name(session, "Bolt AB")).industry == "Mining"
     server.dispose()
+
+
+async def test_a_conflict_opens_in_the_account_form_with_the_laptop_s_values_typed_in(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    from textual.widgets import Input, Static
+
+    from kam.dialogs.form import FormScreen
+    from kam.models import Account
+    from kam.services.pipeline.deals import account_by_name
+
+    server = open_database(postgres_url)
+    with server.write() as session:
+        account_edit.create_account(session, "Bolt AB")
+    laptop = tmp_path / "laptop.db"
+    replica.join(postgres_url, laptop)
+    edits = ((sqlite(laptop), "Mining", "华东"), (server, "Steel", "Nordics"))
+    for database, industry, region in edits:
+        with database.write() as session:
+            bolt = session.get(Account, account_by_name(session, "Bolt AB"))
+            bolt.industry, bolt.region = industry, region
+    app = KamApp(sqlite(laptop), as_of=TODAY, user=USER)
+    async with app.run_test(size=(110, 36)) as pilot:
+        await wait_for_sync(pilot)
+        assert "2 conflicts" in title(app)
+        await pilot.press("7")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, FormScreen)
+        assert form.query_one("#field-industry", Input).value == "Mining"
+        assert form.query_one("#field-region", Input).value == "华东"
+        marked = form.query_one("#error-industry", Static).render().plain
+        assert marked == "team database has: Steel"
+        await pilot.press("ctrl+s")
+        await wait_for_sync(pilot)
+        await settle(pilot)
+        assert app.sync_words == "synced just now"  # both settled, and sent
+    with server.read() as session:
+        bolt = session.get(Account, account_by_name(session, "Bolt AB"))
+        assert (bolt.industry, bolt.region) == ("Mining", "华东")
+    server.dispose()
+
+
+async def test_a_new_account_the_team_database_refused_is_renamed_in_its_form_and_sent(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    from textual.widgets import Input, Static
+
+    from kam.dialogs.form import FormScreen
+
+    server = open_database(postgres_url)
+    laptop = tmp_path / "laptop.db"
+    replica.join(postgres_url, laptop)
+    for database, industry in ((sqlite(laptop), "Mining"), (server, "Steel")):
+        with database.write() as session:
+            account = account_edit.create_account(session, "Cobalt 上海")
+            account.industry = industry
+    app = KamApp(sqlite(laptop), as_of=TODAY, user=USER)
+    async with app.run_test(size=(110, 36)) as pilot:
+        await wait_for_sync(pilot)
+        assert "1 conflict" in title(app)
+        await pilot.press("7")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, FormScreen) and form.form_title == "New account"
+        assert form.query_one("#field-industry", Input).value == "Mining"
+        assert "name is on the team database already" in str(
+            form.query_one("#error-name", Static).render()
+        )
+        await pilot.press("end", *" (laptop)", "ctrl+s")
+        await wait_for_sync(pilot)
+        await settle(pilot)
+        assert app.sync_words == "synced just now"
+    with server.read() as session:
+        rows = session.exec(sa.select(account_edit.Account.name, account_edit.Account.industry))
+        assert set(rows.all()) == {("Cobalt 上海", "Steel"), ("Cobalt 上海 (laptop)", "Mining")}
+    server.dispose()

@@ -22,7 +22,14 @@ from sqlalchemy.exc import IntegrityError
 
 from kam.models import OutboxEntry, SyncConflict
 from kam.models.base import utcnow
-from kam.schema.sync import is_synced_row, key_columns, key_values, row_key, synced_tables
+from kam.schema.sync import (
+    TRAILS,
+    is_synced_row,
+    key_columns,
+    key_values,
+    row_key,
+    synced_tables,
+)
 from kam.services.sync.rows import match, read_rows
 
 _outbox = OutboxEntry.__table__
@@ -204,16 +211,23 @@ def send(server: sa.Connection, changes: list[Change]) -> Outcome:
                 found = send_one(server, change)
         except IntegrityError as exc:
             reason = str(exc.orig).strip().splitlines()[0][:150]
-            found = [
-                Found(
-                    change.table.name,
-                    change.key_text,
-                    "refused",
-                    reason,
-                    _row_json(change.local) if change.local else None,
-                    _label(change.table, change.local, change.key_text),
-                )
-            ]
+            # The history of a refused row goes with it: the row's own conflict is the one
+            # someone decides.
+            found = (
+                []
+                if change.table.name in TRAILS
+                else [
+                    Found(
+                        change.table.name,
+                        change.key_text,
+                        "refused",
+                        reason,
+                        _row_json(change.local) if change.local else None,
+                        _label(change.table, change.local, change.key_text),
+                    )
+                ]
+            )
+            restore.setdefault(change.table.name, set()).add(change.key)
         if found:  # the server's row (or its absence) is what this copy takes back
             restore.setdefault(change.table.name, set()).add(change.key)
             if change.local is None:

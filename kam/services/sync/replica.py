@@ -10,12 +10,10 @@ same as once. A row changed on the laptop and not yet sent is left as the laptop
 
 from __future__ import annotations
 
-import json
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -118,117 +116,6 @@ def mark_offline(session: Session, reason: str) -> None:
     )
 
 
-@dataclass(frozen=True)
-class Conflict:
-    id: int
-    label: str
-    field: str
-    server_value: str
-    local_value: str
-
-
-def open_conflicts(session: Session) -> list[Conflict]:
-    """What changed on both sides and waits for someone to decide, oldest first."""
-    rows = session.connection().execute(
-        sa.select(_conflict).where(_conflict.c.resolved_at.is_(None)).order_by(_conflict.c.id)
-    )
-    return [
-        Conflict(r.id, r.label, r.field, _shown(r.server_value), _shown(r.local_value))
-        for r in rows
-    ]
-
-
-@reads
-def list_conflicts(session: Session) -> list[Conflict]:
-    return open_conflicts(session)
-
-
-def _open_conflict(conn: sa.Connection, conflict_id: int) -> Any:
-    row = conn.execute(sa.select(_conflict).where(_conflict.c.id == conflict_id)).first()
-    if row is None or row.resolved_at is not None:
-        raise KamError(f"no conflict #{conflict_id} waits: it was settled already, or never was")
-    return row
-
-
-def _settle(conn: sa.Connection, conflict_id: int) -> None:
-    conn.execute(
-        _conflict.update().where(_conflict.c.id == conflict_id).values(resolved_at=utcnow())
-    )
-
-
-@writes
-def keep_theirs(session: Session, conflict_id: int) -> None:
-    """The team database's value stays; the laptop's is let go."""
-    conn = session.connection()
-    _open_conflict(conn, conflict_id)
-    _settle(conn, conflict_id)
-
-
-@writes
-def take_mine(session: Session, conflict_id: int) -> None:
-    """The laptop's value is written here again, and goes to the team database with the next
-    sync (it changes the server's value, which is now the one it started from)."""
-    conn = session.connection()
-    row = _open_conflict(conn, conflict_id)
-    tables = {t.name: t for t in synced_tables()}
-    table = tables.get(row.table_name)
-    if table is None:
-        raise KamError(f"{row.label} is not kept in sync")
-    keys = key_values(table, row.row_key)
-    where = sa.and_(*(c == v for c, v in zip(key_columns(table), keys, strict=True)))
-    value = json.loads(row.local_value) if row.local_value else None
-    if row.field in ("removed", "refused"):
-        # The laptop's side of a whole row: removed here (it goes again, now that the
-        # server's edit is here too), or kept here (added again, and sent as new).
-        if isinstance(value, str):
-            value = json.loads(value)
-        if value is None:
-            conn.execute(table.delete().where(where))
-        else:
-            conn.execute(table.delete().where(where))
-            conn.execute(
-                table.insert().values(
-                    {
-                        c.name: _typed(c, value[c.name])
-                        for c in table.c
-                        if value.get(c.name) is not None
-                    }
-                )
-            )
-        _settle(conn, conflict_id)
-        return
-    if row.field not in table.c:
-        raise KamError(f"{row.label} has no field {row.field}")
-    column = table.c[row.field]
-    if value is not None:
-        value = _typed(column, value)
-    found = conn.execute(table.update().where(where).values({row.field: value}))
-    if not found.rowcount:
-        raise KamError(f"{row.label} is no longer there")
-    _settle(conn, conflict_id)
-
-
-def _typed(column: sa.Column, value: Any) -> Any:
-    """A value kept as JSON, back in its column's type."""
-    enum = getattr(column.type, "enum_class", None)
-    if enum is not None:
-        return enum(value)
-    try:
-        kind = getattr(column.type, "impl_instance", column.type).python_type
-    except NotImplementedError:
-        return value
-    if kind in (datetime, date):
-        return kind.fromisoformat(value)
-    if kind is uuid.UUID:
-        return uuid.UUID(value)
-    return value
-
-
-def _shown(text: str | None) -> str:
-    value = json.loads(text) if text else None
-    return "(none)" if value is None else str(value)
-
-
 def _has_data(session: Session) -> list[str]:
     conn = session.connection()
     return [
@@ -323,6 +210,34 @@ def _upsert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) ->
         conn.execute(statement)
 
 
+def _unique_names(table: sa.Table) -> list[sa.Column]:
+    """The text columns a unique index holds (an account's name key)."""
+    return [
+        column
+        for index in table.indexes
+        if index.unique
+        for column in index.columns
+        if _is_text(column) and not column.foreign_keys
+    ]
+
+
+def _is_text(column: sa.Column) -> bool:
+    kind = column.type
+    return isinstance(getattr(kind, "impl_instance", kind), sa.String)
+
+
+def _park_names(conn: sa.Connection, table: sa.Table, keys: list[tuple[Any, ...]]) -> None:
+    """Rows about to take the server's values step aside from their unique names first, so
+    two accounts that swapped names there swap here too, whatever the order they come in."""
+    columns = _unique_names(table)
+    if not columns or not keys:
+        return
+    [key] = key_columns(table)
+    parked = {c.name: sa.literal("\x1fsync ") + sa.cast(key, sa.String) for c in columns}
+    for chunk in chunks(keys):
+        conn.execute(table.update().where(where_keys(table, chunk)).values(parked))
+
+
 @dataclass(frozen=True)
 class Synced:
     sent: int  # rows changed here and merged into the team database (their history aside)
@@ -405,14 +320,9 @@ def _receive(
         conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
         conn.execute(_state.update().values(applying=1))
         pending = _pending(conn)
-        for table in synced_tables():  # parents first
-            keys = wanted.get(table.name, [])
-            rows = [found[table.name][k] for k in keys if k in found[table.name]]
-            mine = [r for r in rows if (table.name, key_of(table, r)) not in pending]
-            kept += len(rows) - len(mine)
-            _upsert(conn, table, mine)
-            written += len(mine)
-        for table in reversed(synced_tables()):  # children first
+        # Removals first, children first: a row gone there frees its name (or its week) for
+        # the row that took it there.
+        for table in reversed(synced_tables()):
             gone = [
                 k
                 for k in wanted.get(table.name, [])
@@ -420,6 +330,14 @@ def _receive(
             ]
             for chunk in chunks(gone):
                 written += conn.execute(table.delete().where(where_keys(table, chunk))).rowcount
+        for table in synced_tables():  # parents first
+            keys = wanted.get(table.name, [])
+            rows = [found[table.name][k] for k in keys if k in found[table.name]]
+            mine = [r for r in rows if (table.name, key_of(table, r)) not in pending]
+            kept += len(rows) - len(mine)
+            _park_names(conn, table, [key_of(table, r) for r in mine])
+            _upsert(conn, table, mine)
+            written += len(mine)
         if written:
             settings_service.bump_data_version(session)  # what is worked out is out of date
         conn.execute(

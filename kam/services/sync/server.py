@@ -47,14 +47,19 @@ def connect(url: str) -> sa.Engine:
         raise DatabaseOpenError(f"a laptop joins a team database on PostgreSQL, not {masked(url)}")
     try:
         with engine.connect() as conn:
-            revision, _tables = schema_revision(conn)
+            revision, others = schema_revision(conn)
     except (OperationalError, DBAPIError) as exc:
         engine.dispose()
         raise DatabaseOpenError(describe_database_error(exc, masked(url))) from None
     if revision != SCHEMA_HEAD:
         engine.dispose()
-        if revision is None:
+        if revision is None and others:
             raise DatabaseOpenError(f"not a kam database: {masked(url)}")
+        if revision is None:
+            raise DatabaseOpenError(
+                f"{masked(url)} holds no kam database yet: create it once with "
+                "`kam --db URL check`, then join"
+            )
         if is_known_revision(revision):
             raise DatabaseOpenError(
                 f"the team database has an older schema ({revision}, this kam {SCHEMA_HEAD}): "
