@@ -390,6 +390,7 @@ def test_names_swapped_there_and_a_name_taken_there_sync_without_a_clash_here(
     local = sqlite(laptop)
     with local.write() as session:
         account_edit.create_account(session, "Cobalt 上海").industry = "Mining"
+        account_edit.create_account(session, "Delta 深圳")  # sent along, in the same batch
     server = open_database(team)
     with server.write() as session:
         acme = session.get(Account, account_by_name(session, "Acme 北京"))
@@ -408,6 +409,11 @@ def test_names_swapped_there_and_a_name_taken_there_sync_without_a_clash_here(
         assert row.kind == "refused" and row.mine["industry"] == "Mining"
     local.dispose()
     assert facts(f"sqlite:///{laptop}") == facts(team)
+    server = open_database(team)
+    with server.read() as session:
+        names = set(session.exec(sa.select(Account.name)).scalars())
+    server.dispose()
+    assert names == {"Acme 北京", "Bolt AB", "Cobalt 上海", "Delta 深圳"}
 
 
 def test_joining_an_empty_team_database_says_how_to_create_it(

@@ -55,18 +55,19 @@ def _laptop_with_edits(team: str, tmp_path: Path, name: str = "laptop", n: int =
     return laptop
 
 
-def _cut_after(monkeypatch, calls: int, cut: Callable[[sa.Connection], None]) -> None:
-    """The send stops being heard after `calls` rows: `cut` breaks the server's side."""
-    real = outbox.send_one
+def _cut_after(monkeypatch, batches: int, cut: Callable[[sa.Connection], None]) -> None:
+    """The send stops being heard at its `batches`th batch of rows (the first ones written,
+    not committed): `cut` breaks the server's side."""
+    real = outbox._send_batch
     seen = [0]
 
-    def send_one(server: sa.Connection, change: outbox.Change) -> list[Any]:
+    def send_batch(server: sa.Connection, batch: list[outbox.Change]) -> list[Any]:
         seen[0] += 1
-        if seen[0] == calls:
+        if seen[0] == batches:
             cut(server)
-        return real(server, change)
+        return real(server, batch)
 
-    monkeypatch.setattr(outbox, "send_one", send_one)
+    monkeypatch.setattr(outbox, "_send_batch", send_batch)
 
 
 def _accounts(url: str) -> list[str]:
@@ -86,7 +87,7 @@ def test_a_connection_dropped_while_sending_leaves_the_server_as_it_was_and_the_
     def drop(server: sa.Connection) -> None:
         _terminate(team, server.exec_driver_sql("SELECT pg_backend_pid()").scalar())
 
-    _cut_after(monkeypatch, 60, drop)
+    _cut_after(monkeypatch, 2, drop)
     with pytest.raises(ServerLost, match="lost the team database during the sync"):
         replica.sync(local)
     assert _accounts(team) == ["Acme 北京", "Bolt AB"]  # nothing half-written there
@@ -140,7 +141,7 @@ def test_a_server_restarted_during_a_sync_is_synced_with_again_once_it_is_back(
 ) -> None:
     laptop = _laptop_with_edits(team, tmp_path)
     local = sqlite(laptop)
-    _cut_after(monkeypatch, 40, lambda _server: restart_postgres())
+    _cut_after(monkeypatch, 3, lambda _server: restart_postgres())
     with pytest.raises(ServerLost):
         replica.sync(local)
     assert _accounts(team) == ["Acme 北京", "Bolt AB"]

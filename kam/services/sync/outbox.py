@@ -30,7 +30,7 @@ from kam.schema.sync import (
     row_key,
     synced_tables,
 )
-from kam.services.sync.rows import match, read_rows
+from kam.services.sync.rows import match, read_rows, where_keys
 
 _outbox = OutboxEntry.__table__
 _conflict = SyncConflict.__table__
@@ -122,29 +122,36 @@ def _plain(value: Any) -> Any:
     return str(getattr(value, "value", value))
 
 
-def send_one(server: sa.Connection, change: Change) -> list[Found]:
-    """Merge one changed row into the team database; the conflicts it left."""
-    table, key, local, base = change.table, change.key, change.local, change.base
-    found = server.execute(sa.select(table).where(match(table, key)).with_for_update()).first()
-    current = dict(found._mapping) if found is not None else None
+@dataclass
+class Step:
+    """What one change does on the server, and the conflicts it leaves."""
+
+    conflicts: list[Found]
+    delete: bool = False
+    insert: dict[str, Any] | None = None
+    update: dict[str, Any] | None = None  # the fields to set
+
+
+def plan(change: Change, current: dict[str, Any] | None) -> Step:
+    """How one changed row merges into the server's row as it is now (None: not there)."""
+    table, local, base = change.table, change.local, change.base
     label = _label(table, local or current or base, change.key_text)
-    conflicts: list[Found] = []
     if local is None:  # removed here
         if current is None:
-            return []
+            return Step([])
         edited_there = base is None or any(
             current[c] != base[c] for c in current if c not in STAMPS
         )
         if edited_there:
-            return [Found(table.name, change.key_text, "removed", None, None, label)]
-        server.execute(table.delete().where(match(table, key)))
-        return []
+            return Step([Found(table.name, change.key_text, "removed", None, None, label)])
+        return Step([], delete=True)
     if current is None:
         if base is not None:  # removed there, edited here: someone decides
-            return [Found(table.name, change.key_text, "removed", None, _row_json(local), label)]
-        server.execute(table.insert().values(local))
-        return []
+            found = Found(table.name, change.key_text, "removed", None, _row_json(local), label)
+            return Step([found])
+        return Step([], insert=local)
     values: dict[str, Any] = {}
+    conflicts: list[Found] = []
     for column in table.c:
         name = column.name
         if name in STAMPS or column.primary_key:
@@ -159,13 +166,57 @@ def send_one(server: sa.Connection, change: Change) -> list[Found]:
             conflicts.append(
                 Found(table.name, change.key_text, name, _plain(theirs), _plain(mine), label)
             )
-    if values:
-        if "version" in table.c:
-            values["version"] = table.c.version + 1
-        if "updated_at" in table.c:
-            values["updated_at"] = utcnow()
-        server.execute(table.update().where(match(table, key)).values(values))
-    return conflicts
+    return Step(conflicts, update=values or None)
+
+
+def _stamped(table: sa.Table, values: dict[str, Any]) -> dict[str, Any]:
+    """An update's values with the row's version and time moved on."""
+    values = dict(values)
+    if "version" in table.c:
+        values["version"] = table.c.version + 1
+    if "updated_at" in table.c:
+        values["updated_at"] = utcnow()
+    return values
+
+
+def send_one(server: sa.Connection, change: Change) -> list[Found]:
+    """Merge one changed row into the team database; the conflicts it left."""
+    table, key = change.table, change.key
+    found = server.execute(sa.select(table).where(match(table, key)).with_for_update()).first()
+    step = plan(change, dict(found._mapping) if found is not None else None)
+    if step.delete:
+        server.execute(table.delete().where(match(table, key)))
+    elif step.insert is not None:
+        server.execute(table.insert().values(step.insert))
+    elif step.update:
+        server.execute(table.update().where(match(table, key)).values(_stamped(table, step.update)))
+    return step.conflicts
+
+
+def _send_batch(server: sa.Connection, batch: list[Change]) -> list[list[Found]]:
+    """Changes of one table merged together: the rows read (and locked) in one query, written
+    with one statement per kind of write; the conflicts each left."""
+    table = batch[0].table
+    current = read_rows(server, table, [c.key for c in batch], lock=True)
+    steps = [plan(c, current.get(c.key)) for c in batch]
+    gone = [c.key for c, s in zip(batch, steps, strict=True) if s.delete]
+    for start in range(0, len(gone), 500):
+        server.execute(table.delete().where(where_keys(table, gone[start : start + 500])))
+    added = [s.insert for s in steps if s.insert is not None]
+    if added:
+        server.execute(table.insert(), added)
+    keys = key_columns(table)
+    alike: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for change, step in zip(batch, steps, strict=True):
+        if step.update:
+            params = {f"v_{k}": v for k, v in step.update.items()}
+            params.update({f"k_{c.name}": v for c, v in zip(keys, change.key, strict=True)})
+            alike.setdefault(tuple(sorted(step.update)), []).append(params)
+    for fields, params in alike.items():
+        where = sa.and_(*(c == sa.bindparam(f"k_{c.name}") for c in keys))
+        values = _stamped(table, {f: sa.bindparam(f"v_{f}") for f in fields})
+        server.execute(table.update().where(where).values(values), params)
+    return [s.conflicts for s in steps]
 
 
 def _row_json(row: dict[str, Any]) -> str:
@@ -194,45 +245,75 @@ class Outcome:
     kept_there: Keys  # removals the server refused: taken back with what hangs on them
 
 
+def _batches(changes: list[Change]) -> list[list[Change]]:
+    """Writes before removals, each in table order; a batch is one table's, up to 500."""
+    batches: list[list[Change]] = []
+    writes = [c for c in changes if c.local is not None]
+    removals = [c for c in changes if c.local is None]
+    for change in [*writes, *removals]:
+        last = batches[-1] if batches else None
+        if (
+            last is not None
+            and last[0].table is change.table
+            and (last[0].local is None) == (change.local is None)
+            and len(last) < 500
+        ):
+            last.append(change)
+        else:
+            batches.append([change])
+    return batches
+
+
+def _refused(change: Change, exc: IntegrityError) -> list[Found]:
+    """A row the server would not take (a name taken, a parent removed): a conflict, unless
+    it is the history of such a row, which goes with it."""
+    if change.table.name in TRAILS:
+        return []
+    reason = str(exc.orig).strip().splitlines()[0][:150]
+    return [
+        Found(
+            change.table.name,
+            change.key_text,
+            "refused",
+            reason,
+            _row_json(change.local) if change.local else None,
+            _label(change.table, change.local, change.key_text),
+        )
+    ]
+
+
 def send(server: sa.Connection, changes: list[Change]) -> Outcome:
-    """Every change, each under a savepoint on the server: what could not be merged, and the
-    rows this copy takes back as the server has them (a refused removal with every row that
-    hangs on it; a row the server refused, or kept its values of)."""
+    """Every change, a table's batch at a time under a savepoint on the server (one row at a
+    time, each under its own, when the server refuses something in the batch): what could
+    not be merged, and the rows this copy takes back as the server has them (a refused
+    removal with every row that hangs on it; a row the server refused, or kept its values
+    of)."""
     conflicts: list[Found] = []
     restore: Keys = {}
     kept_there: Keys = {}
-    writes = [c for c in changes if c.local is not None]
-    removals = [c for c in changes if c.local is None]
-    for change in [*writes, *removals]:  # parents first: added before their rows, and a
-        if change.local is None and _under(change, kept_there):  # refused removal holds
-            continue  # back what it took with it here
+    for batch in _batches(changes):
+        # Removed here along with a row whose removal the server refused: held back with it.
+        batch = [c for c in batch if not (c.local is None and _under(c, kept_there))]
+        if not batch:
+            continue
         try:
             with server.begin_nested():
-                found = send_one(server, change)
-        except IntegrityError as exc:
-            reason = str(exc.orig).strip().splitlines()[0][:150]
-            # The history of a refused row goes with it: the row's own conflict is the one
-            # someone decides.
-            found = (
-                []
-                if change.table.name in TRAILS
-                else [
-                    Found(
-                        change.table.name,
-                        change.key_text,
-                        "refused",
-                        reason,
-                        _row_json(change.local) if change.local else None,
-                        _label(change.table, change.local, change.key_text),
-                    )
-                ]
-            )
-            restore.setdefault(change.table.name, set()).add(change.key)
-        if found:  # the server's row (or its absence) is what this copy takes back
-            restore.setdefault(change.table.name, set()).add(change.key)
-            if change.local is None:
-                kept_there.setdefault(change.table.name, set()).add(change.key)
-        conflicts.extend(found)
+                results = _send_batch(server, batch)
+        except IntegrityError:
+            results = []
+            for change in batch:
+                try:
+                    with server.begin_nested():
+                        results.append(send_one(server, change))
+                except IntegrityError as exc:
+                    results.append(_refused(change, exc))
+                    restore.setdefault(change.table.name, set()).add(change.key)
+        for change, found in zip(batch, results, strict=True):
+            if found:  # the server's row (or its absence) is what this copy takes back
+                restore.setdefault(change.table.name, set()).add(change.key)
+                if change.local is None:
+                    kept_there.setdefault(change.table.name, set()).add(change.key)
+            conflicts.extend(found)
     return Outcome(conflicts, restore, kept_there)
 
 

@@ -199,15 +199,17 @@ def _pending(conn: sa.Connection) -> set[tuple[str, tuple[Any, ...]]]:
 
 
 def _upsert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """The server's rows written over these (or added): one statement, run for every row."""
+    if not rows:
+        return
     keys = [c.name for c in key_columns(table)]
-    for chunk in chunks(rows, 200):
-        statement = sqlite_insert(table).values(chunk)
-        others = {c.name: statement.excluded[c.name] for c in table.c if c.name not in keys}
-        if others:
-            statement = statement.on_conflict_do_update(index_elements=keys, set_=others)
-        else:
-            statement = statement.on_conflict_do_nothing(index_elements=keys)
-        conn.execute(statement)
+    statement = sqlite_insert(table)
+    others = {c.name: statement.excluded[c.name] for c in table.c if c.name not in keys}
+    if others:
+        statement = statement.on_conflict_do_update(index_elements=keys, set_=others)
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=keys)
+    conn.execute(statement, rows)
 
 
 def _unique_names(table: sa.Table) -> list[sa.Column]:

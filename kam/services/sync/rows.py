@@ -35,11 +35,15 @@ def key_of(table: sa.Table, row: Any) -> Key:
     return tuple(row[c.name] for c in key_columns(table))
 
 
-def read_rows(conn: sa.Connection, table: sa.Table, keys: list[Key]) -> dict[Key, dict[str, Any]]:
-    """The rows of these keys that are there, by key: one query per chunk of keys."""
+def read_rows(
+    conn: sa.Connection, table: sa.Table, keys: list[Key], *, lock: bool = False
+) -> dict[Key, dict[str, Any]]:
+    """The rows of these keys that are there, by key: one query per chunk of keys (locked
+    until the transaction ends, with `lock`)."""
     found: dict[Key, dict[str, Any]] = {}
     for chunk in chunks(keys):
-        for r in conn.execute(sa.select(table).where(where_keys(table, chunk))):
+        query = sa.select(table).where(where_keys(table, chunk))
+        for r in conn.execute(query.with_for_update() if lock else query):
             row = dict(r._mapping)
             found[key_of(table, row)] = row
     return found
