@@ -115,6 +115,6 @@ def sync(args: argparse.Namespace) -> int:
     if waiting:
         print(f"kam: {len(waiting):,} changed on both sides; the team database kept its value:")
         for c in waiting[:20]:
-            print(f"  #{c.id} {c.label}: {c.field} is {c.server_value} there, {c.local_value} here")
+            print(f"  #{c.id} {c.label}, {c.about}: there {c.server_value} · here {c.local_value}")
         print("kam: kam sync --take-mine N sends this laptop's value; --keep-theirs N keeps theirs")
     return 0

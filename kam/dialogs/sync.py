@@ -13,7 +13,7 @@ from kam.dialogs.form import Preset
 from kam.dialogs.plans import edit_item
 from kam.dialogs.workspace import edit_account, edit_contact, new_account
 from kam.screens.base import DataMixin
-from kam.services.sync.conflicts import RowConflicts
+from kam.services.sync.conflicts import RowConflicts, refusal_words
 
 FIELDS_NOTE = (
     "Changed here and on the team database. The marked fields hold this laptop's values: "
@@ -38,16 +38,6 @@ def opens_in_form(row: RowConflicts) -> bool:
     return row.kind == "refused" and row.table_name == "account"
 
 
-def refusal_words(reason: str) -> str:
-    """Why the team database refused a row, as the person can act on it."""
-    lowered = reason.lower()
-    if "unique" in lowered or "duplicate" in lowered:
-        return "a live account of this name is on the team database already: rename it"
-    if "foreign key" in lowered:
-        return "what it belongs to was removed on the team database"
-    return f"refused by the team database: {reason}"
-
-
 def open_conflict(screen: DataMixin, row: RowConflicts, done: Callable[[Any], None]) -> None:
     """The form of the row the conflict is about, with the laptop's side typed in."""
     if row.kind == "fields":
@@ -55,5 +45,6 @@ def open_conflict(screen: DataMixin, row: RowConflicts, done: Callable[[Any], No
         return
     keys = {f.form_key for f in schema.ACCOUNT.form_fields}
     values = {k: v for k, v in row.mine.items() if k in keys}
-    preset = Preset(values, {}, {"name": refusal_words(row.reason)}, REFUSED_NOTE)
+    mark = f"the team database refused it: {refusal_words(row.reason)}; rename it"
+    preset = Preset(values, {}, {"name": mark}, REFUSED_NOTE)
     new_account(screen, done, preset=preset)

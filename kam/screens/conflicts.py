@@ -22,7 +22,7 @@ class ConflictsScreen(KamScreen):
     AUTO_FOCUS = "#conflicts"
     CHANGES_DATA = False
     BINDINGS = [
-        Binding("enter", "open", "Open in form"),
+        Binding("enter", "open", "Open in form", priority=True),
         Binding("m", "settle('mine')", "Take mine"),
         Binding("t", "settle('theirs')", "Keep theirs"),
     ]
@@ -50,7 +50,7 @@ class ConflictsScreen(KamScreen):
         row = table.cursor_row
         table.clear()
         for c in found:
-            table.add_row(str(c.id), c.label, c.field, c.server_value, c.local_value, key=str(c.id))
+            table.add_row(str(c.id), c.label, c.about, c.server_value, c.local_value, key=str(c.id))
         if found:
             table.move_cursor(row=min(row, len(found) - 1))
         summary = (

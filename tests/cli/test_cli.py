@@ -199,7 +199,7 @@ def test_a_conflict_is_listed_and_settled_from_the_command_line(
             session.get(Account, bolt).industry = industry
         database.dispose()
     code, out, _ = run(capsys, "sync", "--db", str(laptop))
-    assert code == 0 and "industry is Steel there, Mining here" in out
+    assert code == 0 and "industry: there Steel · here Mining" in out
     number = out.split("#", 1)[1].split(" ", 1)[0]
     code, out, _ = run(capsys, "sync", "--db", str(laptop), "--take-mine", number)
     assert code == 0 and "changed on both sides" not in out

@@ -202,7 +202,7 @@ async def test_a_new_account_the_team_database_refused_is_renamed_in_its_form_an
         form = app.screen
         assert isinstance(form, FormScreen) and form.form_title == "New account"
         assert form.query_one("#field-industry", Input).value == "Mining"
-        assert "name is on the team database already" in str(
+        assert "its name is taken there; rename it" in str(
             form.query_one("#error-name", Static).render()
         )
         await pilot.press("end", *" (laptop)", "ctrl+s")

@@ -26,9 +26,37 @@ _conflict = SyncConflict.__table__
 class Conflict:
     id: int
     label: str
-    field: str
+    field: str  # the field, or "removed" / "refused" for the whole row
     server_value: str
     local_value: str
+
+    @property
+    def about(self) -> str:
+        """The field as a person reads it."""
+        if self.field in ("removed", "refused"):
+            return "the whole row"
+        return self.field.removesuffix("_id").replace("_", " ")
+
+
+def refusal_words(reason: str) -> str:
+    """Why the team database refused a row, as the person can act on it."""
+    lowered = reason.lower()
+    if "unique" in lowered or "duplicate" in lowered:
+        return "its name is taken there"
+    if "foreign key" in lowered:
+        return "what it belongs to was removed there"
+    return f"refused: {reason}"
+
+
+def _sides(row: Any) -> tuple[str, str]:
+    """The two sides of a conflict, in words."""
+    if row.field == "refused":
+        return refusal_words(_shown(row.server_value)), "added here"
+    if row.field == "removed":
+        if _shown(row.local_value) == "(none)":
+            return "changed there", "removed here"
+        return "removed there", "changed here"
+    return _shown(row.server_value), _shown(row.local_value)
 
 
 def open_conflicts(session: Session) -> list[Conflict]:
@@ -36,10 +64,7 @@ def open_conflicts(session: Session) -> list[Conflict]:
     rows = session.connection().execute(
         sa.select(_conflict).where(_conflict.c.resolved_at.is_(None)).order_by(_conflict.c.id)
     )
-    return [
-        Conflict(r.id, r.label, r.field, _shown(r.server_value), _shown(r.local_value))
-        for r in rows
-    ]
+    return [Conflict(r.id, r.label, r.field, *_sides(r)) for r in rows]
 
 
 @reads
