@@ -437,6 +437,45 @@ class _Sink:
             self.pending[tbl] = []
 
 
+def _groups(account_rows: list[tuple[int, str, bool]], by_size: list[int]) -> dict[int, int]:
+    """Which account each member of a group hangs under (by index): about one group per 300
+    accounts, headed by a larger account, with 2-8 members of the same language, and one
+    group in three a level deeper (a company's sites). Drawn from its own random source, so
+    the rest of the demo is the same with or without them."""
+    rng = random.Random(len(account_rows) * 7919 + 13)
+    count = max(1, len(account_rows) // 300) if len(account_rows) >= 20 else 0
+    heads = by_size[: max(count * 4, 1)]
+    rng.shuffle(heads)
+    free = set(range(len(account_rows))) - set(heads[:count])
+    pools = {lang: sorted(i for i in free if account_rows[i][2] == lang) for lang in (False, True)}
+    taken: set[int] = set()
+    parent_of: dict[int, int] = {}
+
+    def pick(lang: bool, n: int) -> list[int]:
+        pool = pools[lang]
+        found = []
+        for _ in range(n * 4):
+            if len(found) == n or not pool:
+                break
+            i = pool[rng.randrange(len(pool))]
+            if i not in taken:
+                taken.add(i)
+                found.append(i)
+        return found
+
+    for head in heads[:count]:
+        if head in taken:
+            continue
+        taken.add(head)
+        members = pick(account_rows[head][2], rng.randint(2, 8))
+        for member in members:
+            parent_of[member] = head
+        if members and rng.random() < 1 / 3:
+            for site in pick(account_rows[head][2], rng.randint(1, 3)):
+                parent_of[site] = members[0]
+    return parent_of
+
+
 def _person_name(rng: random.Random, chinese: bool) -> str:
     if chinese:
         return rng.choice(ZH_SURNAME) + "".join(rng.choices(ZH_GIVEN, k=rng.choice((1, 2))))
@@ -596,6 +635,7 @@ def _build_rows(
     for rank, i in enumerate(order):
         size_rank[i] = rank
     key_cut = max(1, math.ceil(accounts * 0.3))  # the key accounts and those near the line
+    parent_of = _groups(account_rows, order)
 
     lines = 0
     add_line = sink.adder(RevenueLine)
@@ -655,6 +695,7 @@ def _build_rows(
                 f"CRM-{i + 1:06d}",  # the id the CRM it came from knows it by
                 int(sizes[i] * (15 + (i * 7919) % 65)) // 100 * 100,  # the customer's own size
                 None,
+                sink.uuid(account_rows[parent_of[i]][0]) if i in parent_of else None,
             ),
         )
 

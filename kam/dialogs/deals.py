@@ -6,7 +6,6 @@ None when cancelled.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from typing import TYPE_CHECKING
 
@@ -14,33 +13,18 @@ from textual.suggester import Suggester
 
 from kam import schema
 from kam.dialogs.form import FieldSpec, FormScreen, Preset, form_fields
+from kam.dialogs.names import AccountNames
 from kam.dialogs.workspace import Done, member_choices, open_form
 from kam.models.enums import OPEN_STAGES, OpportunityStage
 from kam.screens.base import DataMixin
 from kam.services import settings as settings_service
-from kam.services.accounts import listing
 from kam.services.people.team import MemberChoice
 from kam.services.pipeline import deals, stages
 from kam.services.pipeline.stages import PipelineSettings, stage_words
 from kam.services.unit import Intent
 
 if TYPE_CHECKING:
-    from kam.db import Database
-
-
-class AccountNames(Suggester):
-    """Completes an account's name as it is typed (→ takes the completion)."""
-
-    def __init__(self, database: Database) -> None:
-        super().__init__(use_cache=True, case_sensitive=False)
-        self.database = database
-
-    async def get_suggestion(self, value: str) -> str | None:
-        try:
-            found = await asyncio.to_thread(Intent(listing.complete_name, value).run, self.database)
-        except Exception:  # a completion is a convenience: never an error on screen
-            return None
-        return found
+    pass
 
 
 def deal_fields(

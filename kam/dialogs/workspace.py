@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
+
+from textual.suggester import Suggester
 
 from kam import schema
 from kam.dialogs.form import FieldSpec, FormScreen, Preset, choices_of, form_fields
+from kam.dialogs.names import AccountNames
 from kam.models.enums import (
     NeedKind,
     NeedVisibility,
@@ -42,8 +46,10 @@ def member_choices(members: list[MemberChoice]) -> list[tuple[str, Any]]:
     return [(f"{m.name} · {m.title}" if m.title else m.name, str(m.id)) for m in members]
 
 
-def account_fields(members: list[MemberChoice]) -> list[FieldSpec]:
-    return form_fields(schema.ACCOUNT, choices={"owner_id": member_choices(members)})
+def account_fields(members: list[MemberChoice], names: Suggester | None = None) -> list[FieldSpec]:
+    """The account form; `names` completes the group an account is part of as it is typed."""
+    fields = form_fields(schema.ACCOUNT, choices={"owner_id": member_choices(members)})
+    return [replace(f, suggester=names) if f.key == "parent" else f for f in fields]
 
 
 def new_account(screen: DataMixin, done: Done, *, preset: Preset | None = None) -> None:
@@ -52,7 +58,7 @@ def new_account(screen: DataMixin, done: Done, *, preset: Preset | None = None) 
     def build(members: list[MemberChoice]) -> FormScreen | None:
         return FormScreen(
             "New account",
-            account_fields(members),
+            account_fields(members, AccountNames(screen.kam.database)),
             schema.ACCOUNT.defaults,
             Intent(account_edit.save_new_account, user=user),
             preset=preset,
@@ -70,7 +76,7 @@ def edit_account(
         base, members = loaded
         return FormScreen(
             f"Edit {base.values['name']}",
-            account_fields(members),
+            account_fields(members, AccountNames(screen.kam.database)),
             base.values,
             Intent(account_edit.update_account, account_id, user=user, as_of=as_of),
             base=base,

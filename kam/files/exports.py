@@ -67,6 +67,9 @@ def _column(f: Field, table: sa.Table) -> sa.ColumnElement:
     c = table.c
     if f.kind == "id":
         return c.id
+    if f.kind == "account" and f.attr is not None and f.attr != "account_id":
+        other = _acct.alias("other")  # another account this row names (its group), by name
+        return sa.select(other.c.name).where(other.c.id == c[f.attr]).scalar_subquery()
     if f.kind == "account":
         return _acct.c.name
     if f.kind == "ref":

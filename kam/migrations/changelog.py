@@ -74,6 +74,9 @@ def ensure_outbox(conn: sa.Connection) -> None:
         return
     local = "(SELECT applying FROM replica_state WHERE id = 1) = 0"
     own = ", ".join(f"'{key}'" for key in sorted(LOCAL_SETTINGS))
+    present = dict(
+        conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").all()
+    )
     for table in _existing(conn):
         before = "json_object(" + ", ".join(f"'{c.name}', OLD.{c.name}" for c in table.c) + ")"
         for event, row, base in (
@@ -82,9 +85,15 @@ def ensure_outbox(conn: sa.Connection) -> None:
             ("DELETE", "OLD", before),
         ):
             when = local + (f" AND {row}.key NOT IN ({own})" if table.name == "setting" else "")
-            conn.exec_driver_sql(
-                f"CREATE TRIGGER IF NOT EXISTS kam_outbox_{table.name}_{event.lower()} "
+            name = f"kam_outbox_{table.name}_{event.lower()}"
+            sql = (
+                f"CREATE TRIGGER {name} "
                 f"AFTER {event} ON {table.name} WHEN {when} BEGIN "
                 f"INSERT INTO sync_outbox (table_name, row_key, base) "
                 f"VALUES ('{table.name}', {_sqlite_key(table, row)}, {base}); END"
             )
+            if present.get(name) == sql:
+                continue
+            # Made again when it differs: a column added since is missing from the old one.
+            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
+            conn.exec_driver_sql(sql)

@@ -88,3 +88,14 @@ class Account(Edited, table=True):
     # The customer's own yearly revenue (their size), not what they buy from us.
     annual_revenue_minor: int | None = money_field(default=None, nullable=True)
     archived_at: datetime | None = moment_field(default=None, nullable=True)
+    # The account this one is part of (a group, a company of a group): any depth, no loops.
+    # Checked when the transaction ends, so a group and its members can arrive in any order.
+    parent_id: uuid.UUID | None = Field(
+        default=None,
+        sa_column=sa.Column(
+            sa.Uuid,
+            sa.ForeignKey("account.id", ondelete="SET NULL", deferrable=True, initially="DEFERRED"),
+            nullable=True,
+            index=True,
+        ),
+    )

@@ -24,6 +24,10 @@ ACCOUNT = Entity("accounts", Account, (
     Field("region", "text", "Region", "region", aliases=aliases(
         "billing country|country|country/region|shipping country|territory|"
         "地区|区域|国家|国家/地区|省份")),
+    Field("parent", "account", "Part of", "parent_id", key="parent",
+          placeholder="the group or company it belongs to (→ completes)",
+          aliases=aliases("parent account|parent account id|parent company|parent|"
+                          "parentid|上级客户|上级单位|集团|所属集团|母公司")),
     Field("owner", "member", "Owner", "owner_id", placeholder="nobody yet",
           aliases=aliases("account owner|company owner|负责人|所有人|客户经理")),
     Field("status", "enum", "Status", "status", enum=AccountStatus,

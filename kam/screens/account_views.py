@@ -40,6 +40,10 @@ def profile(ws: Workspace) -> Pairs:
     account = ws.detail.account
     grid = Pairs()
     grid.add_row("Account", Text(account.name, style="bold"))
+    if account.parent_id is not None and ws.group is not None:
+        parent = next((m for m in ws.group.members if m.id == account.parent_id), None)
+        if parent is not None:
+            grid.add_row("Part of", parent.name)
     for label, value in [
         ("Industry", account.industry),
         ("Region", account.region),
@@ -64,6 +68,41 @@ def profile(ws: Workspace) -> Pairs:
     if account.notes:
         grid.add_row("Notes", account.notes)
     return grid
+
+
+def group_tree(ws: Workspace) -> RenderableType:
+    """The group the account belongs to, from the top: each member's class, tier, revenue,
+    and what it brings with the members under it."""
+    if ws.group is None:
+        return ""
+    window = ws.settings.window
+    table = Table(box=None, pad_edge=False, expand=True, show_edge=False)
+    table.add_column("Member", ratio=1, overflow="fold")
+    table.add_column("Class", no_wrap=True)
+    table.add_column("Tier", no_wrap=True)
+    table.add_column(f"Own {window}", justify="right", no_wrap=True)
+    table.add_column("With members", justify="right", no_wrap=True)
+    here = ws.detail.account.id
+    for m in ws.group.members:
+        name = Text("  " * max(0, m.depth - 1) + ("└ " if m.depth else ""), style="dim")
+        name.append(m.name, style="bold reverse" if m.id == here else "bold" if m.members else "")
+        table.add_row(
+            name,
+            class_badge(m.account_class, False) if m.account_class else "—",
+            tier_badge(m.tier, ws.settings.label(m.tier)) if m.tier else "—",
+            money_short(m.revenue),
+            money_short(m.total) if m.members else "",
+        )
+    top = ws.group.top
+    count = len(ws.group.members)
+    return Group(
+        Text.assemble(
+            (top.name, "bold"),
+            f": {count} accounts, {money_short(top.total)} in the {window}",
+            style="",
+        ),
+        table,
+    )
 
 
 def standing(ws: Workspace) -> Pairs:

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from kam.models.enums import AccountClass
 from kam.services import settings as settings_service
-from kam.services.accounts import listing
+from kam.services.accounts import groups, listing
 from kam.services.accounts.listing import AccountDetail
 from kam.services.classify import segments
 from kam.services.classify.pareto import ClassificationSettings
@@ -62,6 +62,7 @@ class Workspace:
     complaints: list[feedback.ComplaintRow] = field(default_factory=list)
     surveys: list[feedback.SurveyRow] = field(default_factory=list)
     insight_loaded: bool = False
+    group: groups.Group | None = None  # the group it is part of, or heads
 
     @property
     def key_account(self) -> bool:
@@ -113,6 +114,7 @@ def load_workspace(session: Session, account_id: uuid.UUID, as_of: date) -> Work
         contact_last_contact=activities.contacts_last_contact(session, account_id),
         policy_offer=policies.policy_to_offer(session, account, cls, plan),
         silence=policies.silence_warning(session, account, cls, last, as_of),
+        group=groups.group_of(session, account_id),
     )
 
 

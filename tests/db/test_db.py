@@ -571,3 +571,23 @@ def test_a_postgresql_database_that_does_not_store_utf8_is_refused_in_one_line(
     code, _out, err = run(capsys, "check", "--db", postgres_url)
     assert code == 2 and len(err.strip().splitlines()) == 1
     assert "stores text as SQL_ASCII; kam needs a UTF8 database: CREATE DATABASE" in err
+
+
+def test_accounts_stay_found_by_part_of_their_name_across_the_groups_migration(
+    tmp_path: Path,
+) -> None:
+    """0013 rebuilds `account` on SQLite: the name index's triggers are made again."""
+    from kam.db import make_engine, upgrade_schema
+    from kam.services.accounts import listing
+
+    path = tmp_path / "old.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade_schema(engine, "0012")
+    engine.dispose()
+    database = open_database(f"sqlite:///{path}")  # migrated to the head here
+    with database.write() as session:
+        create_account(session, "Cobalt 上海 Mining")
+    with database.read() as session:
+        hits = listing.search(session, "balt 上海")
+    database.dispose()
+    assert [h.label for h in hits] == ["Cobalt 上海 Mining"]

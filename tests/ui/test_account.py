@@ -538,3 +538,23 @@ async def test_their_annual_revenue_is_edited_in_the_form_and_shown_on_the_overv
     acme = read_db(acme_db, lambda s: deals.account_by_name(s, "Acme 北京"))
     found = read_db(acme_db, lambda s: s.get(account_edit.Account, acme).annual_revenue_minor)
     assert found == 250_000_000_00
+
+
+async def test_the_overview_draws_the_group_an_account_is_part_of(db_path: Path) -> None:
+    database = reader(db_path)
+    with database.write() as session:
+        group = account_edit.create_account(session, "Acme Group 集团")
+        for name in ("Acme 北京", "Bolt AB"):
+            session.get(Account, account_id(db_path, name)).parent_id = group.id
+    database.dispose()
+    app = make_app(db_path)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await open_account(pilot, "Bolt")
+        panel = screen.query_one("#group")
+        assert panel.display
+        drawn = shown(panel)
+        assert "Acme Group 集团: 3 accounts, 1.0k in the 12m" in drawn
+        lines = [line.strip() for line in drawn.splitlines()]
+        members = [line.split("  ")[0] for line in lines[2:]]  # under the heading and header
+        assert members[:3] == ["Acme Group 集团", "└ Acme 北京", "└ Bolt AB"]
+        assert "Part of         Acme Group 集团" in shown(screen.query_one("#profile"))

@@ -203,10 +203,17 @@ def _update(session: Session, chunk: list[Change], options: Options) -> None:
                 if name.endswith("_minor"):
                     old = None if old is None else f"{old / 100:,.2f}"
                     value = None if value is None else f"{value / 100:,.2f}"
+                if name == "parent_id":  # the group by name, as the form's history has it
+                    old, value = _account_name(session, old), _account_name(session, value)
                 changes.record(session, subject, label, old, value, options.user)
             setattr(obj, name, change.values[name])
     session.flush()
     session.expunge_all()
+
+
+def _account_name(session: Session, account_id: uuid.UUID | None) -> str | None:
+    account = session.get(Account, account_id) if account_id is not None else None
+    return account.name if account is not None else None
 
 
 def _link_extras(session: Session, kind: KindPlan) -> None:

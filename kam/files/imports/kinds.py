@@ -134,7 +134,7 @@ def _settle(
 
 
 # What an import compares and updates: the account form's fields and the one it does not show.
-_ACCOUNT_COLUMNS = (*ACCOUNT_FIELDS, "external_ref")
+_ACCOUNT_COLUMNS = (*(f for f in ACCOUNT_FIELDS if f != "parent"), "parent_id", "external_ref")
 _ACCOUNT_DEFAULTS = {
     "status": AccountStatus.active,
     "relationship_stage": RelationshipStage.transactional,
@@ -185,6 +185,7 @@ def _plan_accounts(rows: list[_Row], plan: KindPlan, lookup: Lookup, options: Op
     existing = lookup.existing(
         acct, [m or i for _, _, i, m in found if m or i], (*_ACCOUNT_COLUMNS, "archived_at")
     )
+    ready: list[_Ready] = []
     for row, values, ident, match in found:
         if ident is not None and ident in existing:
             match = ident
@@ -199,15 +200,70 @@ def _plan_accounts(rows: list[_Row], plan: KindPlan, lookup: Lookup, options: Op
             continue
         if before is not None:
             before["name_key"] = name_key(before["name"])
-        new_id = match or ident or uuid.uuid4()
-        change = Change(Account, {**values, "id": new_id}, existing=match)
-        _settle(plan, row, change, before, options, f"account {values['name']!r}")
-        if before is not None:
             lookup.account_by_key.pop(before["name_key"], None)
+        new_id = match or ident or uuid.uuid4()
         lookup.account_by_key[key] = new_id
         lookup.account_name[new_id] = values["name"]
         if values.get("external_ref"):
             lookup.account_by_ref[values["external_ref"].casefold()] = new_id
+        ready.append(_Ready(row, values, match, before, new_id))
+    for r in _with_parents(plan, lookup, ready):
+        change = Change(Account, {**r.values, "id": r.id}, existing=r.match)
+        _settle(plan, r.row, change, r.before, options, f"account {r.values['name']!r}")
+
+
+@dataclass(slots=True)
+class _Ready:
+    """An account row checked and given its id, before its group is found."""
+
+    row: _Row
+    values: dict[str, Any]
+    match: uuid.UUID | None
+    before: dict[str, Any] | None
+    id: uuid.UUID
+
+
+def _with_parents(plan: KindPlan, lookup: Lookup, ready: list[_Ready]) -> list[_Ready]:
+    """The group each account is part of, by the group's name or another tool's id for it,
+    in kam or anywhere in the file (before or after the row); rows whose group is unknown or
+    makes a loop are refused, naming the accounts and lines on it."""
+    if not any("parent" in r.values for r in ready):
+        return ready
+    line_of = {r.id: r.row.line for r in ready}
+    above: dict[uuid.UUID, uuid.UUID | None] = {}
+    kept: list[_Ready] = []
+    for r in ready:
+        if "parent" not in r.values:
+            kept.append(r)
+            continue
+        text = str(r.values.pop("parent") or "").strip()
+        parent = None
+        if text:
+            parent = lookup.account_by_ref.get(text.casefold()) or lookup.account_by_key.get(
+                name_key(text)
+            )
+            if parent is None:
+                _reject(plan, r.row, "parent", f"no account is called {text!r} in kam or the file")
+                continue
+            if parent == r.id:
+                _reject(plan, r.row, "parent", "an account cannot be part of itself")
+                continue
+        r.values["parent_id"] = above[r.id] = parent
+        kept.append(r)
+    on_loops: set[uuid.UUID] = set()
+    for r in kept:
+        chain, step = [r.id], above.get(r.id)
+        while step is not None and step not in chain and len(chain) < 1000:
+            chain.append(step)
+            step = above[step] if step in above else lookup.parent_of(step)
+        if step is None or step in on_loops or step not in chain:
+            continue
+        loop = chain[chain.index(step) :]
+        on_loops.update(loop)
+        names = " → ".join(lookup.account_name.get(a, str(a)) for a in [*loop, step])
+        lines = ", ".join(str(line_of[a]) for a in loop if a in line_of)
+        _reject(plan, r.row, "parent", f"that would make a loop: {names} (lines {lines})")
+    return [r for r in kept if r.id not in on_loops]
 
 
 def _related(

@@ -52,6 +52,20 @@ class Lookup:
             if email:
                 self.member_by_key.setdefault(email.casefold(), ident)
         self.new_members: dict[str, uuid.UUID] = {}
+        self._parents: dict[uuid.UUID, uuid.UUID | None] | None = None
+
+    def parent_of(self, account_id: uuid.UUID) -> uuid.UUID | None:
+        """The group an account in kam is part of now (read once, when first asked)."""
+        if self._parents is None:
+            acct = Account.__table__
+            self._parents = dict(
+                self.session.connection()
+                .execute(
+                    sa.select(acct.c.id, acct.c.parent_id).where(acct.c.parent_id.is_not(None))
+                )
+                .all()
+            )
+        return self._parents.get(account_id)
 
     def member(self, name: str) -> uuid.UUID:
         key = name.casefold()

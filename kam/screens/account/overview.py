@@ -33,6 +33,7 @@ class OverviewTab(AccountTab):
                     Static(id="standing", classes="panel"),
                     id="account-top",
                 ),
+                Static("", id="group", classes="panel"),
                 classes="account-pane",
             )
         ]
@@ -42,6 +43,8 @@ class OverviewTab(AccountTab):
         self.panel("#profile", views.profile(ws), "Profile")
         self.panel("#standing", views.standing(ws), "Standing")
         self.panel("#warnings", views.warnings(ws), "Relationship")
+        self.panel("#group", views.group_tree(ws), "Group")
+        self.query_one("#group").display = ws.group is not None
 
     def check(self, action: str) -> bool | None:
         ws = self.account.workspace

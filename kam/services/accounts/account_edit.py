@@ -26,6 +26,7 @@ from kam.models.enums import (
     ValueTier,
 )
 from kam.services import settings as settings_service
+from kam.services.accounts import groups
 from kam.services.history import changes as history
 from kam.services.history.edits import Base, FormReader, merge
 from kam.services.people import team
@@ -40,8 +41,12 @@ ACCOUNT_FIELDS = tuple(f.form_key for f in schema.ACCOUNT.form_fields)
 CLASSIFIED_FIELDS = {"name", "strategic", "emerging", "tier_override"}
 
 
-def account_values(account: Account) -> dict[str, Any]:
-    return {field: getattr(account, field) for field in ACCOUNT_FIELDS}
+def account_values(session: Session, account: Account) -> dict[str, Any]:
+    """An account as its form holds it: the group it is part of by name."""
+    values = {field: getattr(account, field) for field in ACCOUNT_FIELDS if field != "parent"}
+    parent = session.get(Account, account.parent_id) if account.parent_id else None
+    values["parent"] = parent.name if parent is not None else None
+    return {field: values[field] for field in ACCOUNT_FIELDS}
 
 
 def subject(account: Account) -> history.Subject:
@@ -57,7 +62,7 @@ def _get(session: Session, account_id: uuid.UUID, *, lock: bool = False) -> Acco
 
 def open_account_form(session: Session, account_id: uuid.UUID) -> Base:
     account = _get(session, account_id)
-    return Base(account.version, account_values(account))
+    return Base(account.version, account_values(session, account))
 
 
 def validate_name(session: Session, name: str, *, exclude: uuid.UUID | None = None) -> str:
@@ -103,7 +108,11 @@ def read_account_form(
         "owner_id": r.reference(
             "owner_id", lambda i: session.get(TeamMember, i) is not None, "team member"
         ),
-        **r.values(schema.ACCOUNT, *(f for f in ACCOUNT_FIELDS if f not in ("name", "owner_id"))),
+        "parent": _read_parent(session, r, exclude),
+        **r.values(
+            schema.ACCOUNT,
+            *(f for f in ACCOUNT_FIELDS if f not in ("name", "owner_id", "parent")),
+        ),
     }
     values = {key: values[key] for key in ACCOUNT_FIELDS}
     if values["tier_override"] is not None and not values["tier_override_reason"]:
@@ -112,6 +121,29 @@ def read_account_form(
         values["tier_override_reason"] = None
     r.check()
     return values
+
+
+def _read_parent(session: Session, r: FormReader, account_id: uuid.UUID | None) -> str | None:
+    """The group the account is part of, by its name (or another tool's id for it); a loop
+    is refused."""
+    text = str(r.raw.get("parent") or "").strip()
+    if not text:
+        return None
+    found = groups.find_parent(session, text)
+    if found is None:
+        r.fail("parent", f"no live account is called {text!r}")
+        return None
+    try:
+        groups.check_parent(session, account_id, found[0])
+    except InputError as exc:
+        r.fail("parent", str(exc))
+        return None
+    return found[1]
+
+
+def _parent_id(session: Session, name: str | None) -> uuid.UUID | None:
+    found = groups.find_parent(session, name) if name else None
+    return found[0] if found else None
 
 
 def create_account(session: Session, name: str, *, user: str = "kam", **fields: Any) -> Account:
@@ -125,7 +157,10 @@ def create_account(session: Session, name: str, *, user: str = "kam", **fields: 
 @writes
 def save_new_account(session: Session, raw: Mapping[str, Any], user: str) -> Account:
     values = read_account_form(session, raw)
-    account = Account(name_key=name_key(values["name"]), **values)
+    parent = values.pop("parent")
+    account = Account(
+        name_key=name_key(values["name"]), parent_id=_parent_id(session, parent), **values
+    )
     session.add(account)
     session.flush()
     history.record(session, subject(account), history.CREATED, None, account.name, user)
@@ -147,14 +182,17 @@ def update_account(
     account marked silent or lost gets the win-back policy's plan."""
     account = _get(session, account_id, lock=True)
     mine = read_account_form(session, raw, exclude=account_id)
-    current = Base(account.version, account_values(account))
+    current = Base(account.version, account_values(session, account))
     changes = merge(base, current, mine)
     if not changes:
         return account
     before = {field: _readable(session, field, current.values[field]) for field in changes}
     old_override = account.tier_override
     for field, value in changes.items():
-        setattr(account, field, value)
+        if field == "parent":
+            account.parent_id = _parent_id(session, value)
+        else:
+            setattr(account, field, value)
     if "name" in changes:
         account.name_key = name_key(account.name)
     after = {field: _readable(session, field, value) for field, value in changes.items()}
