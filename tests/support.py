@@ -225,3 +225,12 @@ def burst(app: KamApp, *keys: str) -> None:
         name = names.get(key, key)
         character = key if len(key) == 1 else None
         app.post_message(events.Key(name, character))
+
+
+def join_laptop(server_url: str, folder: Path, name: str = "laptop") -> Path:
+    """A laptop's copy of the team database at `server_url`, made in `folder`."""
+    from kam.services.sync import replica
+
+    laptop = folder / f"{name}.db"
+    replica.join(server_url, laptop)
+    return laptop

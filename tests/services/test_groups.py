@@ -114,6 +114,7 @@ def test_a_group_s_figures_are_its_members_summed_at_every_level(
         member = shown[ids[i]]
         assert member.revenue == amounts[i]
         assert member.total == sum(amounts[k] for k in below(i))
+        assert type(member.total) is int  # not PostgreSQL's numeric sum
         assert member.members == sum(1 for j in parent if parent[j] == i)
         depth, j = 0, i
         while j in parent:

@@ -20,7 +20,7 @@ from kam.services.people import contacts
 from kam.services.pipeline.deals import account_by_name
 from kam.services.sync import conflicts, replica
 from kam.services.wallet.revenue import add_revenue
-from tests.support import TODAY, USER, accounts_db, sqlite
+from tests.support import TODAY, USER, accounts_db, join_laptop, sqlite
 from tests.support import synced_facts as facts
 
 
@@ -53,8 +53,7 @@ def test_join_copies_the_team_database_and_keeps_no_password(team: str, tmp_path
 
 
 def test_a_sync_receives_what_others_added_changed_and_removed(team: str, tmp_path: Path) -> None:
-    laptop = tmp_path / "laptop.db"
-    replica.join(team, laptop)
+    laptop = join_laptop(team, tmp_path)
     server = open_database(team)
     with server.write() as session:
         session.get(Account, account_by_name(session, "Bolt AB")).industry = "Steel"
@@ -79,8 +78,7 @@ def _edit(url: str, name: str, **fields: Any) -> None:
 
 
 def test_what_the_laptop_changed_is_merged_field_by_field(team: str, tmp_path: Path) -> None:
-    laptop = tmp_path / "laptop.db"
-    replica.join(team, laptop)
+    laptop = join_laptop(team, tmp_path)
     local_url = f"sqlite:///{laptop}"
     _edit(local_url, "Bolt AB", industry="Mining")  # here
     _edit(team, "Bolt AB", region="North")  # there, another field
@@ -105,8 +103,7 @@ def test_what_the_laptop_changed_is_merged_field_by_field(team: str, tmp_path: P
 def test_a_field_changed_on_both_sides_keeps_the_server_s_and_the_laptop_s_beside_it(
     team: str, tmp_path: Path
 ) -> None:
-    laptop = tmp_path / "laptop.db"
-    replica.join(team, laptop)
+    laptop = join_laptop(team, tmp_path)
     _edit(f"sqlite:///{laptop}", "Bolt AB", industry="Mining")
     _edit(team, "Bolt AB", industry="Steel")
     local = sqlite(laptop)
@@ -129,8 +126,7 @@ def test_a_sync_stopped_after_the_server_took_it_is_finished_by_the_next_once(
 ) -> None:
     from kam.services.sync import outbox, server
 
-    laptop = tmp_path / "laptop.db"
-    replica.join(team, laptop)
+    laptop = join_laptop(team, tmp_path)
     local = sqlite(laptop)
     with local.write() as session:
         account_edit.create_account(session, "Echo GmbH")
@@ -295,8 +291,7 @@ def test_any_offline_edits_and_syncs_end_with_every_copy_the_same_and_no_edit_lo
 def test_a_copy_of_a_laptop_s_copy_is_a_database_of_its_own(team: str, tmp_path: Path) -> None:
     from kam.services.maintenance import copy_database
 
-    laptop = tmp_path / "laptop.db"
-    replica.join(team, laptop)
+    laptop = join_laptop(team, tmp_path)
     _edit(f"sqlite:///{laptop}", "Bolt AB", industry="Mining")  # waits to be sent
     other = tmp_path / "other.db"
     copy_database(sqlite(laptop), f"sqlite:///{other}")
@@ -311,8 +306,7 @@ def test_a_copy_of_a_laptop_s_copy_is_a_database_of_its_own(team: str, tmp_path:
 def test_a_team_database_upgraded_by_a_newer_kam_asks_for_this_laptop_s_kam_to_be_upgraded(
     team: str, tmp_path: Path
 ) -> None:
-    laptop = tmp_path / "laptop.db"
-    replica.join(team, laptop)
+    laptop = join_laptop(team, tmp_path)
     local = sqlite(laptop)
     _edit(f"sqlite:///{laptop}", "Bolt AB", industry="Mining")
     server = open_database(team)
@@ -334,8 +328,7 @@ def test_two_syncs_of_one_laptop_at_once_send_and_receive_everything_once(
 
     from tests.support import KAM_PROCESS
 
-    laptop = tmp_path / "laptop.db"
-    replica.join(team, laptop)
+    laptop = join_laptop(team, tmp_path)
     local = sqlite(laptop)
     with local.write() as session:
         for i in range(60):
@@ -357,8 +350,7 @@ def test_two_syncs_of_one_laptop_at_once_send_and_receive_everything_once(
 def test_a_row_removed_there_and_edited_here_comes_back_when_the_laptop_s_side_is_taken(
     team: str, tmp_path: Path
 ) -> None:
-    laptop = tmp_path / "laptop.db"
-    replica.join(team, laptop)
+    laptop = join_laptop(team, tmp_path)
     _edit(f"sqlite:///{laptop}", "Bolt AB", industry="Mining")
     server = open_database(team)
     with server.write() as session:
@@ -385,8 +377,7 @@ def test_a_row_removed_there_and_edited_here_comes_back_when_the_laptop_s_side_i
 def test_names_swapped_there_and_a_name_taken_there_sync_without_a_clash_here(
     team: str, tmp_path: Path
 ) -> None:
-    laptop = tmp_path / "laptop.db"
-    replica.join(team, laptop)
+    laptop = join_laptop(team, tmp_path)
     local = sqlite(laptop)
     with local.write() as session:
         account_edit.create_account(session, "Cobalt 上海").industry = "Mining"

@@ -21,7 +21,7 @@ from kam.services.people import contacts
 from kam.services.pipeline.deals import account_by_name
 from kam.services.sync import conflicts, outbox, replica
 from kam.services.sync.server import ServerLost
-from tests.support import KAM_PROCESS, USER, sqlite
+from tests.support import KAM_PROCESS, USER, join_laptop, sqlite
 from tests.support import synced_facts as facts
 
 
@@ -43,8 +43,7 @@ def _terminate(url: str, pid: int) -> None:
 
 
 def _laptop_with_edits(team: str, tmp_path: Path, name: str = "laptop", n: int = 80) -> Path:
-    laptop = tmp_path / f"{name}.db"
-    replica.join(team, laptop)
+    laptop = join_laptop(team, tmp_path, name)
     local = sqlite(laptop)
     with local.write() as session:
         for i in range(n):
@@ -105,8 +104,7 @@ def test_a_connection_dropped_while_sending_leaves_the_server_as_it_was_and_the_
 def test_a_connection_dropped_while_receiving_is_finished_by_the_next_sync(
     team: str, tmp_path: Path, monkeypatch
 ) -> None:
-    laptop = tmp_path / "laptop.db"
-    replica.join(team, laptop)
+    laptop = join_laptop(team, tmp_path)
     server = open_database(team)
     with server.write() as session:
         for i in range(50):

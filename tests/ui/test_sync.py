@@ -8,18 +8,27 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from kam.app import KamApp
-from kam.db import open_database
+from kam.db import Database, open_database
 from kam.models import ReplicaState
 from kam.services.accounts import account_edit
 from kam.services.sync import replica
 from kam.widgets.lazy_table import LazyTable
 from kam.widgets.title_bar import TitleBar
 from tests.conftest import _free_port
-from tests.support import TODAY, USER, settle, sqlite
+from tests.support import TODAY, USER, join_laptop, settle, sqlite
 
 
 def title(app: KamApp) -> str:
     return app.screen.query_one(TitleBar).render().plain
+
+
+def team_and_laptop(url: str, folder: Path, *names: str) -> tuple[Database, Path]:
+    """The team database holding these accounts, and a laptop's copy of it."""
+    server = open_database(url)
+    with server.write() as session:
+        for name in names:
+            account_edit.create_account(session, name)
+    return server, join_laptop(url, folder)
 
 
 async def wait_for_sync(pilot) -> None:
@@ -42,11 +51,7 @@ async def test_nothing_is_said_for_a_database_that_is_not_a_copy(tmp_path: Path)
 async def test_the_app_syncs_on_start_and_says_so_in_the_title(
     postgres_url: str, tmp_path: Path
 ) -> None:
-    server = open_database(postgres_url)
-    with server.write() as session:
-        account_edit.create_account(session, "Acme 北京")
-    laptop = tmp_path / "laptop.db"
-    replica.join(postgres_url, laptop)
+    server, laptop = team_and_laptop(postgres_url, tmp_path, "Acme 北京")
     with server.write() as session:
         account_edit.create_account(session, "Bolt AB")  # after the copy was made
     server.dispose()
@@ -77,8 +82,7 @@ async def test_offline_the_app_works_and_counts_what_waits(
     postgres_url: str, tmp_path: Path
 ) -> None:
     open_database(postgres_url).dispose()  # the team database, empty
-    laptop = tmp_path / "laptop.db"
-    replica.join(postgres_url, laptop)
+    laptop = join_laptop(postgres_url, tmp_path)
     database = sqlite(laptop)
     with database.write() as session:  # the server is out of reach from now on
         unreachable = f"postgresql+psycopg://postgres@127.0.0.1:{_free_port()}/kam"
@@ -108,11 +112,7 @@ async def test_a_conflict_is_settled_on_its_screen_and_the_laptop_s_value_is_sen
     from kam.models import Account
     from kam.services.pipeline.deals import account_by_name
 
-    server = open_database(postgres_url)
-    with server.write() as session:
-        account_edit.create_account(session, "Bolt AB")
-    laptop = tmp_path / "laptop.db"
-    replica.join(postgres_url, laptop)
+    server, laptop = team_and_laptop(postgres_url, tmp_path, "Bolt AB")
     for database, industry in ((sqlite(laptop), "Mining"), (server, "Steel")):
         with database.write() as session:
             session.get(Account, account_by_name(session, "Bolt AB")).industry = industry
@@ -143,11 +143,7 @@ async def test_a_conflict_opens_in_the_account_form_with_the_laptop_s_values_typ
     from kam.models import Account
     from kam.services.pipeline.deals import account_by_name
 
-    server = open_database(postgres_url)
-    with server.write() as session:
-        account_edit.create_account(session, "Bolt AB")
-    laptop = tmp_path / "laptop.db"
-    replica.join(postgres_url, laptop)
+    server, laptop = team_and_laptop(postgres_url, tmp_path, "Bolt AB")
     edits = ((sqlite(laptop), "Mining", "华东"), (server, "Steel", "Nordics"))
     for database, industry, region in edits:
         with database.write() as session:
@@ -185,8 +181,7 @@ async def test_a_new_account_the_team_database_refused_is_renamed_in_its_form_an
     from kam.dialogs.form import FormScreen
 
     server = open_database(postgres_url)
-    laptop = tmp_path / "laptop.db"
-    replica.join(postgres_url, laptop)
+    laptop = join_laptop(postgres_url, tmp_path)
     for database, industry in ((sqlite(laptop), "Mining"), (server, "Steel")):
         with database.write() as session:
             account = account_edit.create_account(session, "Cobalt 上海")

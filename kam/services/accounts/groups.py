@@ -144,7 +144,12 @@ def group_of(session: Session, account_id: uuid.UUID) -> Group | None:
         )
     )
     totals = (
-        sa.select(under.c.head, sa.func.coalesce(sa.func.sum(_cls.c.revenue_minor), 0).label("t"))
+        sa.select(
+            under.c.head,
+            sa.cast(sa.func.coalesce(sa.func.sum(_cls.c.revenue_minor), 0), sa.BigInteger).label(
+                "t"
+            ),
+        )
         .select_from(under.outerjoin(_cls, _cls.c.account_id == under.c.member))
         .group_by(under.c.head)
         .subquery()
