@@ -76,8 +76,8 @@ def group_tree(ws: Workspace) -> RenderableType:
     if ws.group is None:
         return ""
     window = ws.settings.window
-    table = Table(box=None, pad_edge=False, expand=True, show_edge=False)
-    table.add_column("Member", ratio=1, overflow="fold")
+    table = Table(box=None, pad_edge=False, show_edge=False)  # figures near their names
+    table.add_column("Member", overflow="fold")
     table.add_column("Class", no_wrap=True)
     table.add_column("Tier", no_wrap=True)
     table.add_column(f"Own {window}", justify="right", no_wrap=True)

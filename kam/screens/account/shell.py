@@ -16,6 +16,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import VerticalScroll
 from textual.widgets import ContentSwitcher, Input, Static
 
 from kam.dialogs.form import ConfirmScreen
@@ -72,6 +73,16 @@ for _tab in TAB_TYPES:
 ACTION_TABS["filter"] = FILTERABLE
 
 
+_SCROLL_KEYS = (
+    ("down", "down"),
+    ("up", "up"),
+    ("pagedown", "page_down"),
+    ("pageup", "page_up"),
+    ("home", "home"),
+    ("end", "end"),
+)
+
+
 class AccountScreen(KamScreen):
     BINDINGS = [
         Binding("escape", "back", "Back"),
@@ -80,6 +91,8 @@ class AccountScreen(KamScreen):
         Binding("tab", "next_tab(1)", "Next tab"),
         Binding("shift+tab", "next_tab(-1)", "Previous tab", show=False),
         Binding("ctrl+r", "refresh", "Reload", show=False),
+        # A tab that scrolls as a whole (the Overview) moves with the keys lists use.
+        *(Binding(key, f"scroll_tab('{how}')", "Scroll", show=False) for key, how in _SCROLL_KEYS),
         *(Binding(tab.KEY, f"show_tab('{tab.PANE}')", tab.TITLE, show=False) for tab in TAB_TYPES),
     ]
 
@@ -245,6 +258,14 @@ class AccountScreen(KamScreen):
         else:
             self.query_one(TabStrip).focus()
         self.refresh_bindings()
+
+    def action_scroll_tab(self, how: str) -> None:
+        tab = self.built.get(self.tab)
+        if tab is None or not tab.SCROLLS:
+            return
+        pane = tab.query(VerticalScroll).first() if tab.query(VerticalScroll) else None
+        if pane is not None:
+            getattr(pane, f"scroll_{how}")(animate=False)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         tabs = ACTION_TABS.get(action)
