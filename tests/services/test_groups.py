@@ -123,3 +123,21 @@ def test_a_group_s_figures_are_its_members_summed_at_every_level(
     order = [m.id for m in group.members]
     for i in range(1, n):  # drawn as a tree: every member somewhere after its parent
         assert order.index(ids[i]) > order.index(ids[parent[i]])
+
+
+def test_a_loop_that_came_in_by_other_means_is_still_drawn_and_summed_in_finite_time(
+    database: Database,
+) -> None:
+    """Two laptops offline can each put one account under the other; the sync takes both."""
+    north, south = _accounts(database, "North 北", "South 南")
+    with database.write() as session:
+        session.get(Account, north).parent_id = south
+        session.flush()
+        session.get(Account, south).parent_id = north
+        add_revenue(session, north, TODAY, 100_00)
+        add_revenue(session, south, TODAY, 50_00)
+        pareto.refresh(session, TODAY, force=True)
+    with database.read() as session:
+        group = groups.group_of(session, north)
+    assert group is not None and sorted(m.name for m in group.members) == ["North 北", "South 南"]
+    assert [m.total for m in group.members] == [150_00, 150_00]  # each counted once

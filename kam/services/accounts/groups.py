@@ -17,7 +17,9 @@ from kam.services.unit import reads
 
 _acct = Account.__table__
 _cls = AccountClassification.__table__
-DEEPEST = 50  # no real group is deeper; a walk stops here whatever the data holds
+# No real group is deeper; a walk stops here whatever the data holds (two laptops that each
+# put one account under the other, offline, make a loop the sync cannot refuse).
+DEEPEST = 50
 
 
 def _up_from(start: uuid.UUID) -> sa.CTE:
@@ -53,7 +55,7 @@ def _down_from(root: uuid.UUID) -> sa.CTE:
             (down.c.path + sa.literal("\x1f") + _acct.c.name_key).label("path"),
         )
         .join(down, _acct.c.parent_id == down.c.id)
-        .where(_acct.c.archived_at.is_(None), down.c.depth < DEEPEST)
+        .where(_acct.c.archived_at.is_(None), _acct.c.id != root, down.c.depth < DEEPEST)
     )
 
 
@@ -134,14 +136,14 @@ def group_of(session: Session, account_id: uuid.UUID) -> Group | None:
         return None
     down = _down_from(top)
     # Every (member, account at or under it) pair: the subtree sums in one grouped query.
-    under = sa.select(down.c.id.label("head"), down.c.id.label("member")).cte(
-        "under", recursive=True
-    )
+    under = sa.select(
+        down.c.id.label("head"), down.c.id.label("member"), sa.literal(0).label("depth")
+    ).cte("under", recursive=True)
     child = _acct.alias("child")
     under = under.union_all(
-        sa.select(under.c.head, child.c.id).join(
-            child, sa.and_(child.c.parent_id == under.c.member, child.c.archived_at.is_(None))
-        )
+        sa.select(under.c.head, child.c.id, (under.c.depth + 1).label("depth"))
+        .join(child, sa.and_(child.c.parent_id == under.c.member, child.c.archived_at.is_(None)))
+        .where(child.c.id != under.c.head, under.c.depth < DEEPEST)
     )
     totals = (
         sa.select(
