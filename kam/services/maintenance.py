@@ -42,6 +42,7 @@ from kam.models import (
 from kam.models.account import name_key
 from kam.models.enums import OPEN_STAGES, OpportunityStage
 from kam.schema.sync import BOOKKEEPING
+from kam.services.accounts import groups
 from kam.services.values.parsing import MAX_AMOUNT_MINOR, SUM_LIMIT_MINOR
 
 COPY_BATCH = 2000
@@ -252,6 +253,11 @@ def _consistency(session: Session, report: CheckReport) -> None:
         if name_key(name) != key
     ]
     report.add("account name keys", wrong_keys, "accounts whose search key is out of date")
+    report.add(
+        "account groups (no account part of itself)",
+        groups.in_loops(session),
+        "accounts in a loop of groups (set one's Part of again)",
+    )
     no_reason = conn.execute(
         sa.select(acct.c.name).where(
             acct.c.tier_override.is_not(None),

@@ -141,3 +141,19 @@ def test_a_loop_that_came_in_by_other_means_is_still_drawn_and_summed_in_finite_
         group = groups.group_of(session, north)
     assert group is not None and sorted(m.name for m in group.members) == ["North 北", "South 南"]
     assert [m.total for m in group.members] == [150_00, 150_00]  # each counted once
+
+
+def test_kam_check_names_the_accounts_in_a_loop(database: Database) -> None:
+    from kam.services.maintenance import check
+
+    north, south, alone = _accounts(database, "North 北", "South 南", "Under 下")
+    assert not check(database).problems
+    with database.write() as session:
+        session.get(Account, north).parent_id = south
+        session.flush()
+        session.get(Account, south).parent_id = north
+        session.get(Account, alone).parent_id = north  # under the loop, not on it
+    report = check(database)
+    [problem] = report.problems
+    assert problem.startswith("account groups (no account part of itself): 2 accounts in a loop")
+    assert problem.endswith(": North 北; South 南")

@@ -85,6 +85,28 @@ def check_parent(session: Session, account_id: uuid.UUID | None, parent_id: uuid
         raise InputError(f"that would make a loop: {words}", "parent")
 
 
+def in_loops(session: Session) -> list[str]:
+    """The accounts that are, through their groups, part of themselves (only a sync of two
+    offline edits can make that): by name."""
+    walk = (
+        sa.select(
+            _acct.c.id.label("start"), _acct.c.parent_id.label("at"), sa.literal(1).label("depth")
+        )
+        .where(_acct.c.parent_id.is_not(None))
+        .cte("walk", recursive=True)
+    )
+    walk = walk.union_all(
+        sa.select(walk.c.start, _acct.c.parent_id, (walk.c.depth + 1).label("depth"))
+        .join(_acct, _acct.c.id == walk.c.at)
+        .where(_acct.c.parent_id.is_not(None), walk.c.at != walk.c.start, walk.c.depth < DEEPEST)
+    )
+    found = sa.select(walk.c.start).where(walk.c.at == walk.c.start).distinct().subquery()
+    rows = session.connection().execute(
+        sa.select(_acct.c.name).join(found, found.c.start == _acct.c.id).order_by(_acct.c.name_key)
+    )
+    return list(rows.scalars())
+
+
 def find_parent(session: Session, text: str) -> tuple[uuid.UUID, str] | None:
     """A live account by its name (case and spaces ignored) or by the id another tool knows
     it by: its id and name."""
