@@ -558,3 +558,24 @@ async def test_the_overview_draws_the_group_an_account_is_part_of(db_path: Path)
         members = [line.split("  ")[0] for line in lines[2:]]  # under the heading and header
         assert members[:3] == ["Acme Group 集团", "└ Acme 北京", "└ Bolt AB"]
         assert "Part of         Acme Group 集团" in shown(screen.query_one("#profile"))
+
+
+async def test_the_overview_scrolls_with_the_keys_to_what_is_below_the_fold(
+    db_path: Path,
+) -> None:
+    from textual.containers import VerticalScroll
+
+    app = make_app(db_path)
+    async with app.run_test(size=(80, 20)) as pilot:
+        screen = await open_account(pilot, "Acme")
+        pane = screen.query_one("#overview").query_one(VerticalScroll)
+        assert pane.max_scroll_y > 0 and pane.scroll_y == 0
+        await pilot.press("pagedown")
+        await settle(pilot)
+        assert pane.scroll_y > 0
+        await pilot.press("home")
+        await settle(pilot)
+        assert pane.scroll_y == 0
+        await pilot.press("end")
+        await settle(pilot)
+        assert pane.scroll_y == pane.max_scroll_y

@@ -263,7 +263,7 @@ class AccountScreen(KamScreen):
         tab = self.built.get(self.tab)
         if tab is None or not tab.SCROLLS:
             return
-        pane = tab.query(VerticalScroll).first() if tab.query(VerticalScroll) else None
+        pane = next(iter(tab.query(VerticalScroll)), None)  # the one the tab scrolls in
         if pane is not None:
             getattr(pane, f"scroll_{how}")(animate=False)
 
