@@ -105,6 +105,90 @@ def group_tree(ws: Workspace) -> RenderableType:
     )
 
 
+def group_rollup(ws: Workspace) -> RenderableType:
+    """What the account and its members (or its whole group) bring, buy, might buy; who we
+    know there and who serves it; what is overdue; how healthy it is and who pulls it down."""
+    r = ws.group_rollup
+    if r is None:
+        return Text("Reading…", style="dim") if not ws.insight_loaded else ""
+    window = ws.settings.window
+    grid = Pairs()
+    grid.add_row("Accounts", f"{r.name} with {_count(r.accounts - 1, 'member')}")
+    revenue = Text(money_short(r.revenue_minor))
+    if r.margin is not None:
+        revenue.append(f"  margin {percent(r.margin)}", "dim")
+    grid.add_row(f"Revenue {window}", revenue)
+    grid.add_row(
+        "Pipeline",
+        f"{_count(r.open_deals, 'open deal')}, {money_short(r.open_minor)}"
+        f" (weighted {money_short(r.weighted_minor)})"
+        if r.open_deals
+        else "no open deals",
+    )
+    if r.wallet is not None and r.wallet.latest is not None:
+        last = r.wallet.latest
+        total = r.wallet.totals[last]
+        line = Text(
+            f"{last.label}: spend {money_short(total.spend_minor or 0)},"
+            f" ours {money_short(total.run_rate_minor)}"
+        )
+        if total.share is not None:
+            line.append(f" ({percent(total.share, 0)})")
+        white = r.wallet.whitespace
+        if white:
+            line.append(f"\nnothing sold in {', '.join(white)}", "yellow")
+        grid.add_row("Wallet", line)
+    grid.add_row(
+        "Contacts",
+        f"{r.contacts} current, {r.known} known well"
+        + (f"; nobody known at {_count(r.unreached, 'member')}" if r.unreached else ""),
+    )
+    deciders = Text()
+    for p in r.deciders:
+        if deciders:
+            deciders.append("\n")
+        deciders.append(p.name, "bold" if STRENGTH_DOTS[p.strength] >= 2 else "")
+        deciders.append(f" {p.title or words(p.role)}, {p.account} · {words(p.strength)}", "dim")
+    if r.deciders_count > len(r.deciders):
+        deciders.append(f"\n… and {r.deciders_count - len(r.deciders)} more", "dim")
+    grid.add_row("Decision makers", deciders if r.deciders else Text("none known", "yellow"))
+    team = Text()
+    for person in r.team:
+        if team:
+            team.append("\n")
+        team.append(person.name)
+        roles = ", ".join(words(role) for role in person.roles)
+        team.append(f" on {_count(person.accounts, 'account')} · {roles}", "dim")
+    if r.team_count > len(r.team):
+        team.append(f"\n… and {r.team_count - len(r.team)} more", "dim")
+    grid.add_row("Our team", team if r.team else Text("nobody named", "yellow"))
+    grid.add_row(
+        "Overdue",
+        Text(
+            f"{_count(r.overdue_items, 'planned contact')} at"
+            f" {_count(r.overdue_accounts, 'account')}",
+            "yellow",
+        )
+        if r.overdue_items
+        else "nothing planned is overdue",
+    )
+    health = health_badge(r.health, r.band)
+    if r.health is not None:
+        health.append(f"  {_count(r.watched, 'member')} watched, weighted by revenue", "dim")
+    grid.add_row("Health", health)
+    if r.weak:
+        down = Text()
+        for w in r.weak:
+            if down:
+                down.append("\n")
+            down.append_text(health_badge(w.score, w.band))
+            down.append(f" {w.name}")
+            if w.why and w.why != w.band.value:
+                down.append(f" · {w.why}", "dim")
+        grid.add_row("Pulled down by", down)
+    return grid
+
+
 def standing(ws: Workspace) -> Pairs:
     detail, settings = ws.detail, ws.settings
     account = detail.account

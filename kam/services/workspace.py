@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from kam.models.enums import AccountClass
 from kam.services import settings as settings_service
-from kam.services.accounts import groups, listing
+from kam.services.accounts import group_figures, groups, listing
 from kam.services.accounts.listing import AccountDetail
 from kam.services.classify import segments
 from kam.services.classify.pareto import ClassificationSettings
@@ -63,6 +63,8 @@ class Workspace:
     surveys: list[feedback.SurveyRow] = field(default_factory=list)
     insight_loaded: bool = False
     group: groups.Group | None = None  # the group it is part of, or heads
+    # Its figures with its members' (or, for an account with none, its whole group's).
+    group_rollup: group_figures.Rollup | None = None
 
     @property
     def key_account(self) -> bool:
@@ -127,6 +129,7 @@ def load_insight(session: Session, account_id: uuid.UUID, as_of: date) -> dict[s
         "behaviour": segments.account_behaviour(session, account_id),
         "complaints": feedback.account_complaints(session, account_id),
         "surveys": feedback.account_surveys(session, account_id),
+        "group_rollup": group_figures.for_account(session, account_id, as_of),
         "insight_loaded": True,
     }
 

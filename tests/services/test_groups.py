@@ -4,6 +4,7 @@ and a group's figures its members' summed (on SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import uuid
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -13,8 +14,26 @@ from hypothesis import strategies as st
 
 from kam.db import Database
 from kam.errors import InputErrors
-from kam.models import Account, ChangeRecord
-from kam.services.accounts import account_edit, groups
+from kam.models import (
+    Account,
+    AccountHealth,
+    AccountTeamMember,
+    ChangeRecord,
+    Contact,
+    Opportunity,
+    PlanItem,
+    TeamMember,
+    WalletEstimate,
+)
+from kam.models.enums import (
+    ActivityKind,
+    BuyingRole,
+    HealthBand,
+    OpportunityStage,
+    RelationshipStrength,
+    TeamRole,
+)
+from kam.services.accounts import account_edit, group_figures, groups
 from kam.services.classify import pareto
 from kam.services.wallet.revenue import add_revenue
 from tests.support import TODAY, USER
@@ -71,11 +90,13 @@ def test_a_loop_is_refused_naming_the_accounts_on_it(database: Database) -> None
         assert session.get(Account, group).parent_id is None  # nothing half-saved
 
 
-# A tree: node i (1..n-1) hangs under a node before it; each node books some revenue.
+# A tree: node i (1..n-1) hangs under a node before it; each node books some revenue and
+# has an open deal of some amount (0: none).
 TREES = st.integers(2, 9).flatmap(
     lambda n: st.tuples(
         st.lists(st.integers(0, 10**6), min_size=n - 1, max_size=n - 1),
         st.lists(st.integers(0, 5_000_000), min_size=n, max_size=n),
+        st.lists(st.integers(0, 3_000_000), min_size=n, max_size=n),
     )
 )
 
@@ -85,9 +106,9 @@ TREES = st.integers(2, 9).flatmap(
 )
 @given(tree=TREES)
 def test_a_group_s_figures_are_its_members_summed_at_every_level(
-    database: Database, tree: tuple[list[int], list[int]]
+    database: Database, tree: tuple[list[int], list[int], list[int]]
 ) -> None:
-    picks, amounts = tree
+    picks, amounts, deals = tree
     n = len(amounts)
     tag = uuid.uuid4().hex[:6]
     names = [f"{tag} node {i}" for i in range(n)]
@@ -99,10 +120,19 @@ def test_a_group_s_figures_are_its_members_summed_at_every_level(
     with database.write() as session:
         for account_id, amount in zip(ids, amounts, strict=True):
             if amount:
-                add_revenue(session, account_id, TODAY, amount)
+                add_revenue(session, account_id, TODAY, amount, cost_minor=amount // 3)
+        for account_id, amount in zip(ids, deals, strict=True):
+            if amount:
+                session.add(
+                    Opportunity(
+                        account_id=account_id, title="Deal", amount_minor=amount,
+                        stage=OpportunityStage.proposal, probability=30, opened_on=TODAY,
+                    )
+                )  # fmt: skip
         pareto.refresh(session, TODAY, force=True)
     with database.read() as session:
         group = groups.group_of(session, ids[-1])
+        rollups = [group_figures.rollup(session, ids[i], TODAY) for i in range(n)]
     assert group is not None and group.top.id == ids[0]
 
     def below(i: int) -> list[int]:
@@ -120,6 +150,12 @@ def test_a_group_s_figures_are_its_members_summed_at_every_level(
         while j in parent:
             depth, j = depth + 1, parent[j]
         assert member.depth == depth
+        rolled = rollups[i]
+        assert rolled.accounts == len(below(i))
+        assert rolled.revenue_minor == member.total
+        assert rolled.cost_minor == sum(amounts[k] // 3 for k in below(i))
+        assert rolled.open_minor == sum(deals[k] for k in below(i))
+        assert rolled.open_deals == sum(1 for k in below(i) if deals[k])
     order = [m.id for m in group.members]
     for i in range(1, n):  # drawn as a tree: every member somewhere after its parent
         assert order.index(ids[i]) > order.index(ids[parent[i]])
@@ -157,3 +193,115 @@ def test_kam_check_names_the_accounts_in_a_loop(database: Database) -> None:
     [problem] = report.problems
     assert problem.startswith("account groups (no account part of itself): 2 accounts in a loop")
     assert problem.endswith(": North 北; South 南")
+
+
+def _figures_fixture(database: Database) -> dict[str, uuid.UUID]:
+    """A group, a company under it, a site under the company and an account outside."""
+    names = ["Group 集团", "Company 公司", "Site 工厂", "Outsider"]
+    group, company, site, outsider = ids = _accounts(database, *names)
+    _set_parent(database, company, names[0])
+    _set_parent(database, site, names[1])
+    with database.write() as session:
+        lead = TeamMember(name="王芳")
+        other = TeamMember(name="Ben Costa")
+        session.add_all([lead, other])
+        session.flush()
+        for account_id, revenue, cost in [
+            (group, 600_00, 400_00), (company, 300_00, 150_00), (site, 100_00, 50_00),
+            (outsider, 9_999_00, 0),
+        ]:  # fmt: skip
+            add_revenue(session, account_id, TODAY, revenue, cost_minor=cost, category="Steel")
+        for account_id, amount, stage, probability in [
+            (group, 1_000_00, OpportunityStage.proposal, 50),
+            (site, 400_00, OpportunityStage.prospecting, 10),
+            (site, 777_00, OpportunityStage.won, 100),  # closed: not pipeline
+            (outsider, 5_000_00, OpportunityStage.proposal, 50),
+        ]:
+            session.add(
+                Opportunity(
+                    account_id=account_id, title="Deal", amount_minor=amount, stage=stage,
+                    probability=probability, opened_on=TODAY,
+                )
+            )  # fmt: skip
+        for account_id, name, role, strength, left in [
+            (group, "CEO 李总", BuyingRole.decision_maker, RelationshipStrength.trusted, None),
+            (company, "CFO", BuyingRole.economic_buyer, RelationshipStrength.brief, None),
+            (company, "Left", BuyingRole.decision_maker, RelationshipStrength.strong, TODAY),
+            (company, "User", BuyingRole.user, RelationshipStrength.regular, None),
+            (outsider, "Theirs", BuyingRole.decision_maker, RelationshipStrength.trusted, None),
+        ]:
+            session.add(
+                Contact(
+                    account_id=account_id, name=name, buying_role=role, strength=strength,
+                    left_on=left,
+                )
+            )  # fmt: skip
+        for account_id, member, role in [
+            (group, lead, TeamRole.account_lead), (company, lead, TeamRole.sales),
+            (site, other, TeamRole.service), (outsider, other, TeamRole.account_lead),
+        ]:  # fmt: skip
+            session.add(AccountTeamMember(account_id=account_id, member_id=member.id, role=role))
+        for account_id, due in [(company, TODAY - timedelta(days=3)), (site, TODAY)]:
+            session.add(
+                PlanItem(
+                    account_id=account_id, kind=ActivityKind.call, rule="monthly",
+                    next_due=due, starts_on=TODAY,
+                )
+            )  # fmt: skip
+        for account_id, score, band in [(group, 80, HealthBand.green), (site, 30, HealthBand.red)]:
+            session.add(AccountHealth(account_id=account_id, as_of=TODAY, score=score, band=band))
+        session.add(
+            WalletEstimate(
+                account_id=company, category="Steel", period_start=date(TODAY.year, 1, 1),
+                total_spend_minor=4_000_00,
+            )
+        )  # fmt: skip
+        session.add(
+            WalletEstimate(
+                account_id=site, category="Copper", period_start=date(TODAY.year, 1, 1),
+                total_spend_minor=1_000_00,
+            )
+        )  # fmt: skip
+        pareto.refresh(session, TODAY, force=True)
+    return dict(zip(["group", "company", "site", "outsider"], ids, strict=True))
+
+
+def test_a_group_s_figures_sum_its_members_and_name_who_matters(database: Database) -> None:
+    ids = _figures_fixture(database)
+    with database.read() as session:
+        whole = group_figures.rollup(session, ids["group"], TODAY)
+        company = group_figures.rollup(session, ids["company"], TODAY)
+        # An account with no members of its own shows its whole group's figures.
+        from_site = group_figures.for_account(session, ids["site"], TODAY)
+        alone = group_figures.for_account(session, ids["outsider"], TODAY)
+    assert alone is None
+    assert from_site is not None and from_site.head == ids["group"]
+    assert (whole.accounts, company.accounts) == (3, 2)
+    assert (whole.revenue_minor, whole.cost_minor) == (1_000_00, 600_00)
+    assert whole.margin == pytest.approx(0.4)
+    assert (whole.open_deals, whole.open_minor, whole.weighted_minor) == (2, 1_400_00, 540_00)
+    assert (company.open_deals, company.open_minor) == (1, 400_00)
+    # Who we know: the contact who left does not count; decision makers best known first.
+    assert (whole.contacts, whole.known) == (3, 2)
+    assert [(p.name, p.account) for p in whole.deciders] == [
+        ("CEO 李总", "Group 集团"),
+        ("CFO", "Company 公司"),
+    ]
+    assert whole.unreached == 1  # nobody known at the site
+    assert [(s.name, s.accounts, s.roles) for s in whole.team] == [
+        ("王芳", 2, (TeamRole.account_lead, TeamRole.sales)),
+        ("Ben Costa", 1, (TeamRole.service,)),
+    ]
+    assert (whole.overdue_items, whole.overdue_accounts) == (1, 1)  # due today is not late
+    # Health weighted by revenue: (80 x 600 + 30 x 100) / 700 = 72.9; the site pulls it down.
+    assert (whole.health, whole.band, whole.watched) == (73, HealthBand.green, 2)
+    assert [(w.name, w.score) for w in whole.weak] == [("Site 工厂", 30)]
+    assert company.health == 30 and company.weak == []
+    # The wallet: every member's estimates and our revenue per category together.
+    assert whole.wallet is not None
+    year = whole.wallet.latest
+    steel, copper = whole.wallet.cell("Steel", year), whole.wallet.cell("Copper", year)
+    assert (steel.spend_minor, steel.ours_minor) == (4_000_00, 1_000_00)
+    assert (copper.spend_minor, copper.ours_minor) == (1_000_00, 0)
+    assert whole.wallet.whitespace == ["Copper"]
+    assert whole.wallet.totals[year].spend_minor == 5_000_00

@@ -558,6 +558,13 @@ async def test_the_overview_draws_the_group_an_account_is_part_of(db_path: Path)
         members = [line.split("  ")[0] for line in lines[2:]]  # under the heading and header
         assert members[:3] == ["Acme Group 集团", "└ Acme 北京", "└ Bolt AB"]
         assert "Part of         Acme Group 集团" in shown(screen.query_one("#profile"))
+        await settle(pilot)  # the group's figures come with the insight, read just after
+        figures = [
+            " ".join(line.split())
+            for line in shown(screen.query_one("#group-figures")).splitlines()
+        ]
+        assert "Accounts Acme Group 集团 with 2 members" in figures
+        assert "Revenue 12m 1.0k" in "\n".join(figures)
 
 
 async def test_the_overview_scrolls_with_the_keys_to_what_is_below_the_fold(

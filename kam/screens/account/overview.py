@@ -33,7 +33,11 @@ class OverviewTab(AccountTab):
                     Static(id="standing", classes="panel"),
                     id="account-top",
                 ),
-                Static("", id="group", classes="panel"),
+                Horizontal(
+                    Static("", id="group", classes="panel"),
+                    Static("", id="group-figures", classes="panel"),
+                    id="group-row",
+                ),
                 classes="account-pane",
             )
         ]
@@ -44,7 +48,8 @@ class OverviewTab(AccountTab):
         self.panel("#standing", views.standing(ws), "Standing")
         self.panel("#warnings", views.warnings(ws), "Relationship")
         self.panel("#group", views.group_tree(ws), "Group")
-        self.query_one("#group").display = ws.group is not None
+        self.panel("#group-figures", views.group_rollup(ws), "Group figures")
+        self.query_one("#group-row").display = ws.group is not None
 
     def check(self, action: str) -> bool | None:
         ws = self.account.workspace

@@ -83,6 +83,9 @@ _SCROLL_KEYS = (
 )
 
 
+WIDE = 140  # from this width on, a group's tree and its figures sit side by side
+
+
 class AccountScreen(KamScreen):
     BINDINGS = [
         Binding("escape", "back", "Back"),
@@ -151,6 +154,7 @@ class AccountScreen(KamScreen):
         self.call_after_refresh(self._focus_tab)
 
     def on_resize(self) -> None:
+        self.set_class(self.size.width >= WIDE, "-wide")
         narrow = self.size.width < 100
         if narrow != self.has_class("-narrow"):
             self.set_class(narrow, "-narrow")

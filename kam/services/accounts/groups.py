@@ -59,6 +59,12 @@ def _down_from(root: uuid.UUID) -> sa.CTE:
     )
 
 
+def members_of(head: uuid.UUID) -> sa.Select:
+    """The ids of this account and of every live account under it, at any depth."""
+    down = _down_from(head)
+    return sa.select(down.c.id)
+
+
 def chain_above(session: Session, account_id: uuid.UUID) -> list[uuid.UUID]:
     """The accounts above this one, nearest first."""
     up = _up_from(account_id)

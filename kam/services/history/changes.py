@@ -23,6 +23,10 @@ REMOVED = "removed"
 HISTORY_PAGE = 500
 
 
+# Values whose name does not read well with its underscores turned into spaces.
+SPELLED = {"rnd_design": "R&D and design"}
+
+
 def as_words(value: object) -> str | None:
     """How a stored value reads in the history."""
     if value is None or value == "":
@@ -30,7 +34,7 @@ def as_words(value: object) -> str | None:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, Enum):
-        return str(value.value).replace("_", " ")
+        return SPELLED.get(str(value.value)) or str(value.value).replace("_", " ")
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):

@@ -183,17 +183,38 @@ def _our_revenue(
     key: Callable[[Any], Any] = _same,
 ) -> dict[tuple[Any, str, Period], int]:
     """Our revenue per account, category and period, summed in SQL."""
+    return _revenue_by(session, accounts, kind, since, until, key(_rev.c.account_id))
+
+
+def group_revenue(
+    session: Session, accounts: sa.ColumnElement, kind: PeriodKind, since: date, until: date
+) -> dict[tuple[str, Period], int]:
+    """Our revenue from all these accounts together, per category and period."""
+    found = _revenue_by(session, accounts, kind, since, until, None)
+    return {(category, period): amount for (_, category, period), amount in found.items()}
+
+
+def _revenue_by(
+    session: Session,
+    accounts: sa.ColumnElement,
+    kind: PeriodKind,
+    since: date,
+    until: date,
+    account: Any,
+) -> dict[tuple[Any, str, Period], int]:
     conn = session.connection()
     parts = periods.period_parts(_rev.c.booked_on, kind, conn.dialect.name)
+    each = [account] if account is not None else [sa.null()]
+    grouped = [_rev.c.account_id] if account is not None else []
     rows = conn.execute(
-        sa.select(key(_rev.c.account_id), _rev.c.category, *parts, sa.func.sum(_rev.c.amount_minor))
+        sa.select(*each, _rev.c.category, *parts, sa.func.sum(_rev.c.amount_minor))
         .where(accounts, _rev.c.booked_on >= since, _rev.c.booked_on < until)
-        .group_by(_rev.c.account_id, _rev.c.category, *parts)
+        .group_by(*grouped, _rev.c.category, *parts)
     )
     return {(r[0], r[1], periods.period_from_parts(kind, *r[2:-1])): int(r[-1] or 0) for r in rows}
 
 
-def _build(
+def build_view(
     account_id: Any,
     estimates: list[Any],
     ours: Mapping[tuple[str, Period], int],
@@ -287,7 +308,7 @@ def account_wallet(
         ).items()
     }
     found = competitors_of(session, [e.id for e in estimates])
-    return _build(account_id, estimates, ours, found, kind, as_of, settings, settings.periods)
+    return build_view(account_id, estimates, ours, found, kind, as_of, settings, settings.periods)
 
 
 @dataclass(frozen=True)
@@ -374,7 +395,7 @@ def portfolio_wallet(
     for account, rows in by_account.items():
         if account not in names:
             continue
-        view = _build(
+        view = build_view(
             as_uuid(account), rows, ours_by_account.get(account, {}), found, kind, as_of,
             settings, 1,
         )  # fmt: skip
