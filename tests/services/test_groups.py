@@ -258,6 +258,12 @@ def _figures_fixture(database: Database) -> dict[str, uuid.UUID]:
         )  # fmt: skip
         session.add(
             WalletEstimate(
+                account_id=site, category="Steel", period_start=date(TODAY.year - 1, 1, 1),
+                total_spend_minor=2_000_00,
+            )
+        )  # fmt: skip
+        session.add(
+            WalletEstimate(
                 account_id=site, category="Copper", period_start=date(TODAY.year, 1, 1),
                 total_spend_minor=1_000_00,
             )
@@ -303,5 +309,7 @@ def test_a_group_s_figures_sum_its_members_and_name_who_matters(database: Databa
     steel, copper = whole.wallet.cell("Steel", year), whole.wallet.cell("Copper", year)
     assert (steel.spend_minor, steel.ours_minor) == (4_000_00, 1_000_00)
     assert (copper.spend_minor, copper.ours_minor) == (1_000_00, 0)
+    # Their spend grew from the site's 2,000 last year to the company's 4,000 this year.
+    assert steel.customer_growth == pytest.approx(1.0)
     assert whole.wallet.whitespace == ["Copper"]
     assert whole.wallet.totals[year].spend_minor == 5_000_00

@@ -299,7 +299,10 @@ def _wallet(
             sa.literal(head).label("account_id"),
             _est.c.category,
             _est.c.period_start,
-            sa.func.sum(_est.c.total_spend_minor).label("total_spend_minor"),
+            # (a sum is NUMERIC on PostgreSQL: the view's arithmetic wants whole minor units)
+            sa.cast(sa.func.sum(_est.c.total_spend_minor), sa.BigInteger).label(
+                "total_spend_minor"
+            ),
             sa.null().label("customer_growth"),
         )
         .where(_est.c.account_id.in_(in_group), _est.c.period_kind == kind.value)
