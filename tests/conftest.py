@@ -158,6 +158,14 @@ def _fresh_postgres(request: pytest.FixtureRequest) -> Iterator[str]:
         _admin(base, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
+@pytest.fixture
+def new_postgres(request: pytest.FixtureRequest):
+    """Makes new, empty databases on the throwaway server, one per `with` (for a property
+    test, whose examples must each start from the same state)."""
+    request.getfixturevalue("postgres_server")  # skips here where there is no server
+    return lambda: _fresh_postgres(request)
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, empty database: a SQLite file, then a PostgreSQL database."""
