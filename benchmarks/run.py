@@ -73,6 +73,12 @@ TARGETS = {
     "export_all_s": ("`kam export all` as CSV, whole process", "", None),
     "import_all_s": ("`kam import all` of that export into a new file", "", None),
     "maxrss_mb": ("peak memory of the TUI process", "< 300 MB", 300.0),
+    "list_flat_ms": ("accounts list, every account: count and first page", "< 150 ms", 150.0),
+    "list_folded_ms": ("... groups folded: count and first page", "< 150 ms", 150.0),
+    "list_filter_ms": ("... filtered by name (members shown with their group)", "< 50 ms", 50.0),
+    "group_unfold_ms": ("... the biggest group unfolded (its tree)", "< 50 ms", 50.0),
+    "group_rollup_ms": ("the biggest group's figures (Overview)", "< 100 ms", 100.0),
+    "classify_by_group_s": ("classification by group, in-process", "", None),
     "sync_week_s": (
         "`kam sync` after a week offline: 1,000 edits here, 10,000 rows there (10k accounts)",
         "< 10 s",
@@ -216,7 +222,9 @@ def probe_tui(db: Path, runs: int) -> dict[str, float]:
     }
 
 
-def measure(scale: int, folder: Path, runs: int) -> dict[str, float | str]:
+def measure(
+    scale: int, folder: Path, runs: int, only_groups: bool = False
+) -> dict[str, float | str]:
     db = folder / f"bench-{scale}.db"
     figures: dict[str, float | str] = {}
     print(f"[{scale:,} accounts] building…", file=sys.stderr)
@@ -232,6 +240,11 @@ def measure(scale: int, folder: Path, runs: int) -> dict[str, float | str]:
             AS_OF.isoformat(),
         )
     )
+    print(f"[{scale:,} accounts] groups…", file=sys.stderr)
+    figures.update(groups_in_process(db, runs))
+    if only_groups:
+        figures.update(probe_tui(db, runs))
+        return figures
     print(f"[{scale:,} accounts] reports…", file=sys.stderr)
     figures["pareto_s"] = median_of(
         runs,
@@ -307,6 +320,78 @@ def measure(scale: int, folder: Path, runs: int) -> dict[str, float | str]:
     shutil.rmtree(out, ignore_errors=True)
     target.unlink(missing_ok=True)
     return figures
+
+
+def groups_in_process(db: Path, runs: int) -> dict[str, float]:
+    """The accounts list flat and folded, the biggest group unfolded and its figures, and
+    the classification computed by group (then set back to by account)."""
+    import sqlalchemy as sa
+
+    from kam.db import open_database
+    from kam.models import Account
+    from kam.services.accounts import group_figures, listing
+    from kam.services.classify import pareto
+
+    database = open_database(f"sqlite:///{db}")
+    acct = Account.__table__
+    try:
+        with database.write() as session:
+            pareto.refresh(session, AS_OF)
+        with database.read() as session:
+            biggest = (
+                session.connection()
+                .execute(
+                    sa.select(acct.c.parent_id)
+                    .where(acct.c.parent_id.is_not(None))
+                    .group_by(acct.c.parent_id)
+                    .order_by(sa.func.count().desc())
+                    .limit(1)
+                )
+                .scalar_one()
+            )
+            while (up := session.get(Account, biggest).parent_id) is not None:
+                biggest = up
+
+        def page(query: listing.AccountListQuery) -> Callable[[object], object]:
+            def read(session) -> None:
+                matches = listing.count_accounts(session, query)
+                listing.list_accounts(session, query, 0, 100, matches=matches)
+
+            return read
+
+        def timed(work: Callable[[object], object]) -> float:
+            started = time.perf_counter()
+            with database.read() as session:
+                work(session)
+            return time.perf_counter() - started
+
+        def by_group() -> float:
+            with database.write() as session:
+                pareto.classify_by(session, "group", "bench")
+            started = time.perf_counter()
+            with database.write() as session:
+                pareto.refresh(session, AS_OF, force=True)
+            took = time.perf_counter() - started
+            with database.write() as session:
+                pareto.classify_by(session, "account", "bench")
+                pareto.refresh(session, AS_OF, force=True)
+            return took
+
+        folded = listing.AccountListQuery()
+        return {
+            "list_flat_ms": 1000
+            * median_of(runs, lambda: timed(page(listing.AccountListQuery(folded=False)))),
+            "list_folded_ms": 1000 * median_of(runs, lambda: timed(page(folded))),
+            "list_filter_ms": 1000
+            * median_of(runs, lambda: timed(page(listing.AccountListQuery(text=FILTER_WORD)))),
+            "group_unfold_ms": 1000
+            * median_of(runs, lambda: timed(lambda s: listing.group_rows(s, biggest))),
+            "group_rollup_ms": 1000
+            * median_of(runs, lambda: timed(lambda s: group_figures.rollup(s, biggest, AS_OF))),
+            "classify_by_group_s": median_of(runs, by_group),
+        }
+    finally:
+        database.dispose()
 
 
 def review_in_process(db: Path, runs: int) -> dict[str, float]:
@@ -481,6 +566,11 @@ def main() -> None:
     parser.add_argument(
         "--no-sync", dest="sync", action="store_false", help="leave out the sync figure"
     )
+    parser.add_argument(
+        "--groups-only",
+        action="store_true",
+        help="only the build, the accounts list (flat, folded), group figures and the TUI",
+    )
     args = parser.parse_args()
     scales = [int(s.replace("_", "")) for s in args.scales.split(",") if s.strip()]
     machine = {
@@ -492,8 +582,8 @@ def main() -> None:
     folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="kam-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
     try:
-        results = {scale: measure(scale, folder, args.runs) for scale in scales}
-        if args.sync:
+        results = {scale: measure(scale, folder, args.runs, args.groups_only) for scale in scales}
+        if args.sync and not args.groups_only:
             print("[sync] a week offline…", file=sys.stderr)
             sync = sync_after_a_week(folder, args.runs)
             for figures in results.values():

@@ -24,6 +24,7 @@ class AccountClassification(SQLModel, table=True):
         sa.Index("ix_account_classification_class_order", "class_order", "position"),
         sa.Index("ix_account_classification_tier_order", "tier_order", "position"),
         sa.Index("ix_account_classification_class_tier", "account_class", "tier"),
+        sa.Index("ix_account_classification_fold_position", "fold_position"),
     )
 
     account_id: uuid.UUID = Field(primary_key=True, foreign_key="account.id", ondelete="CASCADE")
@@ -38,6 +39,16 @@ class AccountClassification(SQLModel, table=True):
     account_class: AccountClass = enum_field(AccountClass, "account_class")
     computed_tier: ValueTier = enum_field(ValueTier, "computed_tier")
     tier: ValueTier = enum_field(ValueTier, "tier")
+    # Classified by group: the top of the group whose class and tier this member takes (None:
+    # classified on its own, or the group's top itself). No foreign key: the whole table is
+    # rebuilt when any account changes.
+    via_group_id: uuid.UUID | None = Field(default=None)
+    # The revenue of the group the account is part of (of the account itself when it is in
+    # none): every member's together.
+    group_revenue_minor: int = money_field(default=0, nullable=False)
+    # The tops of groups and the accounts in none, 1..N by their group's revenue, then name:
+    # the folded accounts list's order (None: a member, folded under its group).
+    fold_position: int | None = Field(default=None)
     strategic: bool = Field(default=False)  # copied from the account, so KPIs need no join
     class_order: int = Field(default=0)  # core 0 .. general 3, for sorting by class
     tier_order: int = Field(default=0)  # diamond 0 .. problem 5, for sorting by tier

@@ -19,7 +19,8 @@ from sqlmodel import Session
 from kam.files.tabular import private_file
 from kam.models import Account, Review, TierChange
 from kam.models.enums import ClassificationField
-from kam.services.classify.pareto import is_upgrade
+from kam.services import settings as settings_service
+from kam.services.classify.pareto import ClassificationSettings, classified_by_words, is_upgrade
 from kam.services.health import stored as health
 from kam.services.history.changes import as_words
 from kam.services.portfolio import indicators
@@ -61,6 +62,7 @@ class ReviewReport:
     start: date
     as_of: date
     headline: indicators.Headline
+    classified: str = ""  # how the classes are cut, and whether by account or by group
     reviewed: list[ReviewedAccount] = field(default_factory=list)
     at_risk: list[health.RiskRow] = field(default_factory=list)
     moves: list[TierMove] = field(default_factory=list)
@@ -73,7 +75,8 @@ def build(session: Session, week: str, as_of: date) -> ReviewReport:
     seen_from = min(as_of, end - timedelta(days=1))
     worked_out = indicators.current_headline(session, seen_from)  # the stored ones if current
     assert worked_out is not None
-    report = ReviewReport(week, start, as_of, worked_out[1])
+    classes = settings_service.load(session, ClassificationSettings)
+    report = ReviewReport(week, start, as_of, worked_out[1], classified_by_words(classes))
     rev, acct = Review.__table__, Account.__table__
     rows = session.connection().execute(
         sa.select(rev.c.account_id)
@@ -148,6 +151,7 @@ def render_markdown(report: ReviewReport) -> str:
         f"# Account review {report.week}",
         "",
         f"Week of {report.start:%d %B %Y}; figures as of {report.headline.as_of}.",
+        f"Classes: {report.classified}.",
         "",
         "## Headline indicators",
         "",
@@ -270,7 +274,7 @@ def render_html(report: ReviewReport) -> str:
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>Account review {_e(report.week)}</title><style>{_CSS}</style></head><body>",
         f"<h1>Account review {_e(report.week)}</h1>",
-        f"<p class='muted'>Week of {report.start:%d %B %Y}</p>",
+        f"<p class='muted'>Week of {report.start:%d %B %Y}; classes: {_e(report.classified)}</p>",
         "<section id='headline'><h2>Headline indicators</h2><table><thead><tr><th>Quarter</th>"
         "<th>Key-account share of revenue</th><th>Key-account retention</th>"
         "<th>Growth of key-account revenue</th></tr></thead><tbody>",

@@ -33,8 +33,10 @@ def pareto_report(result: Classification, settings: ClassificationSettings, fmt:
                 "window_start_exclusive": (
                     result.window.start.isoformat() if result.window.start else None
                 ),
+                "classified_by": settings.by,
                 "total_revenue_minor": result.total_revenue_minor,
                 "ranked_accounts": result.ranked_accounts,
+                "ranked_units": result.ranked_units,
                 "classes": [
                     {
                         "class": s.account_class.value,
@@ -58,6 +60,7 @@ def pareto_report(result: Classification, settings: ClassificationSettings, fmt:
                         "tier": a.tier.value,
                         "computed_tier": a.computed_tier.value,
                         "strategic": a.strategic,
+                        "via_group_id": dashed(a.via_group) if a.via_group else None,
                     }
                     for a in result.accounts
                 ],
@@ -77,6 +80,7 @@ def pareto_report(result: Classification, settings: ClassificationSettings, fmt:
                 "tier",
                 "computed_tier",
                 "strategic",
+                "via_group_id",
             ],
             (
                 [
@@ -91,6 +95,7 @@ def pareto_report(result: Classification, settings: ClassificationSettings, fmt:
                     a.tier.value,
                     a.computed_tier.value,
                     int(a.strategic),
+                    dashed(a.via_group) if a.via_group else "",
                 ]
                 for a in result.accounts
             ),
@@ -112,12 +117,22 @@ def pareto_report(result: Classification, settings: ClassificationSettings, fmt:
         ],
         right={1, 2, 3, 4, 5},
     )
+    by_group = settings.by_group
     return (
         f"Pareto classification: revenue after {start} up to {result.window.end.isoformat()} "
         f"({result.window.label}); {result.ranked_accounts:,} accounts with revenue, "
-        f"total {money(result.total_revenue_minor)}\n\n"
+        f"total {money(result.total_revenue_minor)}\n"
+        + (
+            f"Classified by group: {result.ranked_units:,} groups and lone accounts ranked; a "
+            "group on its members' revenue together, its members (‡) take its class, tier and "
+            "rank.\n\n"
+            if by_group
+            else "Classified by account: each account on its own revenue.\n\n"
+        )
         + body
-        + "\n* strategic by judgement   † tier set by hand\n\n"
+        + "\n* strategic by judgement   † tier set by hand"
+        + ("   ‡ via its group" if by_group else "")
+        + "\n\n"
         + summary
         + _unranked_note(result)
     )
@@ -163,6 +178,8 @@ def _pareto_table(result: Classification, settings: ClassificationSettings) -> s
             name = fit(name, name_width)  # exactly name_width cells, wide characters counted
         cumulative = "" if a.cumulative_share is None else f"{a.cumulative_share * 100:.1f}%"
         tier = labels[a.tier] + ("†" if a.tier != a.computed_tier else "")
+        if a.via_group:
+            tier += "‡"
         account_class = a.account_class + "*" if a.strategic else a.account_class
         append(
             f"{'' if a.rank is None else a.rank:>{rank_width}}  {name}  "

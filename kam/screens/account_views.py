@@ -99,6 +99,9 @@ def group_tree(ws: Workspace) -> RenderableType:
         Text.assemble(
             (top.name, "bold"),
             f": {count} accounts, {money_short(top.total)} in the {window}",
+            ("  classified as one: its members take its class and tier", "dim")
+            if ws.settings.by_group
+            else "",
             style="",
         ),
         table,
@@ -189,18 +192,37 @@ def group_rollup(ws: Workspace) -> RenderableType:
     return grid
 
 
+def _via_group(ws: Workspace) -> str | None:
+    """The group whose class and tier the account takes (classified by group), by name."""
+    c = ws.detail.classification
+    if c is None or c.via_group_id is None:
+        return None
+    top = ws.group.top if ws.group is not None else None
+    return top.name if top is not None and top.id == c.via_group_id else "above it"
+
+
 def standing(ws: Workspace) -> Pairs:
     detail, settings = ws.detail, ws.settings
     account = detail.account
     grid = Pairs()
     c = detail.classification
     if c is not None:
-        grid.add_row("Class", class_badge(c.account_class, account.strategic))
+        via = _via_group(ws)
+        badge = class_badge(c.account_class, account.strategic)
+        if via:
+            badge.append(f"  via group {via}", "dim")
+        grid.add_row("Class", badge)
         tier = tier_badge(c.tier, settings.label(c.tier))
         if account.tier_override:
             tier.append(f"  set by hand: {account.tier_override_reason or 'no reason'}", "dim")
         grid.add_row("Tier", tier)
-        grid.add_row("Rank", f"{c.rank:,}" if c.rank else "no revenue in the window")
+        if c.rank:
+            rank = f"{c.rank:,}" + (" (its group's)" if via else "")
+        elif via:
+            rank = "its group has no revenue in the window"
+        else:
+            rank = "no revenue in the window"
+        grid.add_row("Rank", rank)
         grid.add_row(f"Revenue {settings.window}", money(c.revenue_minor))
         grid.add_row(f"Cost {settings.window}", money(c.cost_minor))
         margin = (c.revenue_minor - c.cost_minor) / c.revenue_minor if c.revenue_minor else None

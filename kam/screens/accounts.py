@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -82,6 +83,80 @@ class AccountSource:
         return page.run(self.database)
 
 
+class FoldedSource(AccountSource):
+    """The folded list (a row per group) with the groups the user unfolded: each one's
+    members, in tree order, right under its row. Indexes the table asks for are *shown*
+    rows; the query's own rows are *listed* ones."""
+
+    def __init__(
+        self, database: Database, query: AccountListQuery, prepare: Callable[[], None]
+    ) -> None:
+        super().__init__(database, query, prepare)
+        self.listed = 0  # rows the query lists (groups folded), as of the last count
+        self._wanted: dict[uuid.UUID, int] = {}  # unfolded: group -> its listed index
+        # As of the last count: (listed index, group, its members), by listed index.
+        self._layout: list[tuple[int, uuid.UUID, Sequence[AccountRow]]] = []
+
+    def is_open(self, group: uuid.UUID) -> bool:
+        return group in self._wanted
+
+    def unfold(self, shown: int, group: uuid.UUID) -> None:
+        listed, member = self._split(shown)
+        if member is None:
+            self._wanted[group] = listed
+
+    def fold(self, shown: int) -> int | None:
+        """Fold the group that row `shown` is or is in; the row the group is on now (None:
+        that row is in no unfolded group)."""
+        listed, _member = self._split(shown)
+        for at, group, _rows in self._layout:
+            if at == listed:
+                self._wanted.pop(group, None)
+                return self._shown_of(listed)
+        return None
+
+    def _shown_of(self, listed: int) -> int:
+        return listed + sum(len(rows) for at, _g, rows in self._layout if at < listed)
+
+    def _split(self, shown: int) -> tuple[int, int | None]:
+        """Row `shown` as (the listed row it is or is under, which member of it or None)."""
+        shift = 0
+        for at, _group, rows in self._layout:
+            row_of_group = at + shift
+            if shown <= row_of_group:
+                break
+            if shown <= row_of_group + len(rows):
+                return at, shown - row_of_group - 1
+            shift += len(rows)
+        return shown - shift, None
+
+    def count(self) -> int:
+        self.listed = super().count()
+        layout = []
+        for group, at in sorted(self._wanted.items(), key=lambda item: item[1]):
+            here = super().fetch(at, 1) if at < self.listed else []
+            if not here or here[0].id != group:  # the data changed and the group moved
+                continue
+            members = Intent(account_service.group_rows, group).run(self.database)
+            if members:
+                layout.append((at, group, members))
+        self._wanted = {group: at for at, group, _rows in layout}
+        self._layout = layout
+        return self.listed + sum(len(rows) for _at, _g, rows in layout)
+
+    def fetch(self, offset: int, limit: int) -> Sequence[AccountRow]:
+        first, first_member = self._split(offset)
+        last, _ = self._split(offset + limit - 1)
+        listed = super().fetch(first, last - first + 1)
+        members = {at: rows for at, _g, rows in self._layout}
+        shown: list[AccountRow] = []
+        for at, row in enumerate(listed, start=first):
+            shown.append(row)
+            shown.extend(members.get(at, ()))
+        skip = 0 if first_member is None else first_member + 1
+        return shown[skip : skip + limit]
+
+
 class AccountsScreen(KamScreen):
     AUTO_FOCUS = "#accounts"
     BINDINGS = [
@@ -94,6 +169,9 @@ class AccountsScreen(KamScreen):
         Binding("u", "restore_account", "Restore"),
         Binding("a", "toggle_archive", "Archive view"),
         Binding("i", "import_file", "Import"),
+        Binding("f", "toggle_fold", "Flat/folded"),
+        Binding("right", "unfold", "Unfold", show=False),
+        Binding("left", "fold", "Fold", show=False),
         Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
 
@@ -138,9 +216,20 @@ class AccountsScreen(KamScreen):
         if self.focused is None:
             self.call_after_refresh(table.focus)
 
+    def _name_cell(self, row: AccountRow) -> str:
+        if row.depth:  # a member shown under its group
+            return "  " * row.depth + "└ " + row.name
+        if row.members:
+            source = self.query_one(LazyTable).source
+            mark = "▾" if isinstance(source, FoldedSource) and source.is_open(row.id) else "▸"
+            return f"{mark} {row.name} ({row.members})"
+        if row.group:
+            return f"{row.name} (in {row.group})"
+        return row.name
+
     def _cells(self, row: AccountRow) -> list[tuple[str, object]]:
         return [
-            (row.name, None),
+            (self._name_cell(row), None),
             class_cell(row.account_class, row.strategic),
             tier_cell(row.tier, self.labels.label(row.tier)),
             (_revenue(row.revenue_minor), None),
@@ -237,12 +326,49 @@ class AccountsScreen(KamScreen):
         self.refresh_bindings()
         self._apply()
 
+    # --- groups -----------------------------------------------------------------------
+
+    def action_toggle_fold(self) -> None:
+        folded = not self.query_state.folded
+        self.query_state = replace(self.query_state, folded=folded)
+        if self.query_state.filtered or self.query_state.archived:
+            self.notify(
+                "Groups fold again once the filter is cleared"
+                if folded
+                else "Every account is listed",
+                timeout=3,
+            )
+        self._apply()
+
+    def _folded_source(self) -> FoldedSource | None:
+        source = self.query_one(LazyTable).source
+        return source if isinstance(source, FoldedSource) else None
+
+    def action_unfold(self) -> None:
+        table = self.query_one(LazyTable)
+        row, source = table.cursor_value, self._folded_source()
+        if row is None or source is None or not row.members or row.depth:
+            return
+        if not source.is_open(row.id):
+            source.unfold(table.cursor_row, row.id)
+            table.reload()
+
+    def action_fold(self) -> None:
+        table = self.query_one(LazyTable)
+        source = self._folded_source()
+        if source is None or table.cursor_value is None:
+            return
+        at = source.fold(table.cursor_row)
+        if at is not None:
+            table.reload(cursor=at)
+
     def _apply(self) -> None:
         table = self.query_one(LazyTable)
         arrow = " ↓" if self.query_state.descending else " ↑"
         table.header_marks = {self.query_state.sort: arrow}
+        kind = FoldedSource if self.query_state.shows_folded else AccountSource
         table.set_source(
-            AccountSource(
+            kind(
                 self.kam.database,
                 self.query_state,
                 self.kam.ensure_health
@@ -279,7 +405,13 @@ class AccountsScreen(KamScreen):
     def _loaded(self, event: LazyTable.Loaded) -> None:
         q = self.query_state
         label = next(c.label for c in COLUMNS if c.key == q.sort)
-        parts = [f"{event.row_count:,} {'archived ' if q.archived else ''}accounts"]
+        source = self._folded_source()
+        if source is not None:
+            parts = [f"{source.listed:,} groups and accounts, groups folded (→ unfolds, f flat)"]
+        else:
+            parts = [f"{event.row_count:,} {'archived ' if q.archived else ''}accounts"]
+            if not q.folded and not q.filtered and not q.archived:
+                parts.append("every one listed (f folds groups)")
         if q.described:
             parts.append(f"{q.described} only (esc shows all)")
         if q.text.strip():
@@ -294,7 +426,11 @@ class AccountsScreen(KamScreen):
 
     @on(LazyTable.Selected)
     def _open(self, event: LazyTable.Selected) -> None:
-        self.kam.open_account(event.row.id)
+        row, source = event.row, self._folded_source()
+        if source is not None and row.members and not row.depth and not source.is_open(row.id):
+            self.action_unfold()  # enter on a folded group unfolds it; again opens it
+            return
+        self.kam.open_account(row.id)
 
     @on(LazyTable.HeaderClicked)
     def _header(self, event: LazyTable.HeaderClicked) -> None:

@@ -12,9 +12,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Static
 
+from kam.dialogs.form import ConfirmScreen
 from kam.models.enums import AccountClass, ValueTier
 from kam.screens.base import KamScreen
 from kam.services.accounts.listing import AccountListQuery
+from kam.services.classify import pareto
+from kam.services.classify.pareto import ClassificationSettings
 from kam.services.portfolio import indicators, overview
 from kam.services.unit import Intent
 from kam.services.values.formatting import money, money_short, percent
@@ -37,7 +40,11 @@ class DashboardBody(VerticalScroll):
 
 class DashboardScreen(KamScreen):
     _headline_inputs: indicators.Inputs | None = None  # what the ones shown came from
-    BINDINGS = [Binding("r", "refresh", "Refresh")]
+    _settings: ClassificationSettings | None = None  # as the figures shown were worked out
+    BINDINGS = [
+        Binding("r", "refresh", "Refresh"),
+        Binding("g", "classify_by", "By group/account"),
+    ]
 
     def compose(self) -> ComposeResult:
         yield TitleBar()
@@ -94,6 +101,39 @@ class DashboardScreen(KamScreen):
 
     def action_refresh(self) -> None:
         self._refresh(headline=True)
+
+    def action_classify_by(self) -> None:
+        """Rank groups on their members together, or every account on its own: a team
+        setting, so everyone's lists and reports follow."""
+        by_group = self._settings is not None and self._settings.by_group
+        if by_group:
+            question = (
+                "Classify every account on its own revenue again? Members of a group then "
+                "take their own class and tier. This is the team's setting: everyone's lists "
+                "and reports follow."
+            )
+        else:
+            question = (
+                "Classify by group? A group is then ranked on its members' revenue together "
+                "and every member takes the group's class and tier. This is the team's "
+                "setting: everyone's lists and reports follow."
+            )
+        wanted = "account" if by_group else "group"
+
+        def answered(sure: bool | None) -> None:
+            if sure:
+                self.load(
+                    Intent(pareto.classify_by, wanted, self.kam.user),
+                    lambda _: (
+                        self.notify(f"Classified by {wanted}", timeout=3),
+                        self._refresh(headline=True),
+                    ),
+                    group="write",
+                    classified=False,
+                )
+
+        yes = "By account" if by_group else "By group"
+        self.app.push_screen(ConfirmScreen(question, yes=yes, no="Cancel"), answered)
 
     def _refresh(self, *, headline: bool) -> None:
         """The portfolio figures; the headline indicators (heavier: seconds at 100k accounts)
@@ -170,6 +210,12 @@ class DashboardScreen(KamScreen):
 
     def _show(self, loaded) -> None:
         data, settings, moves = loaded
+        self._settings = settings
+        self.query_one("#top-accounts", DataTable).border_title = (
+            "Top groups and accounts (a group with its members' revenue)"
+            if settings.by_group
+            else "Top accounts"
+        )
         self.query_one("#kpi-accounts", KpiTile).show(
             f"{data.accounts:,}", f"{data.ranked_accounts:,} buying"
         )
@@ -186,7 +232,7 @@ class DashboardScreen(KamScreen):
 
         by_class = Table(
             title="By class",
-            caption="core: top 5% · major: next 20%",
+            caption=pareto.classified_by_words(settings),
             expand=True,
             box=None,
             pad_edge=False,

@@ -159,6 +159,10 @@ class LazyTable(ScrollView, can_focus=True):
 
     # --- data --------------------------------------------------------------------------
 
+    @property
+    def source(self) -> RowSource | None:
+        return self._source
+
     def set_source(self, source: RowSource, *, keep_cursor: bool = False) -> None:
         """Show rows from `source`, from the top (or where the cursor is, when the rows are
         the same ones refreshed); earlier loads still running are ignored."""
@@ -191,9 +195,13 @@ class LazyTable(ScrollView, can_focus=True):
         if self._source is None:
             return
         cursor = self.cursor_row if cursor is None else cursor
+        self._remember_shown()
         self._generation += 1
         self._pages.clear()
         self._pending.clear()
+        # Until the count is in, no page is asked for: the source's rows may be changing
+        # (a group unfolds), and a page read meanwhile would be stored as current.
+        self.is_loading = True
         self._start_count(self._generation, keep_cursor=cursor)
 
     def row_at(self, index: int) -> Any | None:

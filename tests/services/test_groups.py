@@ -3,6 +3,7 @@ and a group's figures its members' summed (on SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import date, timedelta
 from typing import Any
@@ -16,6 +17,7 @@ from kam.db import Database
 from kam.errors import InputErrors
 from kam.models import (
     Account,
+    AccountClassification,
     AccountHealth,
     AccountTeamMember,
     ChangeRecord,
@@ -26,15 +28,20 @@ from kam.models import (
     WalletEstimate,
 )
 from kam.models.enums import (
+    AccountClass,
     ActivityKind,
     BuyingRole,
     HealthBand,
     OpportunityStage,
     RelationshipStrength,
     TeamRole,
+    ValueTier,
 )
+from kam.reports import review as review_report
+from kam.services import settings as settings_service
 from kam.services.accounts import account_edit, group_figures, groups
 from kam.services.classify import pareto
+from kam.services.review import weeks
 from kam.services.wallet.revenue import add_revenue
 from tests.support import TODAY, USER
 
@@ -313,3 +320,129 @@ def test_a_group_s_figures_sum_its_members_and_name_who_matters(database: Databa
     assert steel.customer_growth == pytest.approx(1.0)
     assert whole.wallet.whitespace == ["Copper"]
     assert whole.wallet.totals[year].spend_minor == 5_000_00
+
+
+def _classify_by(database: Database, by: str) -> dict[str, pareto.ClassifiedAccount]:
+    with database.write() as session:
+        current = settings_service.load(session, pareto.ClassificationSettings)
+        settings_service.save(session, dataclasses.replace(current, by=by), by=USER)
+        pareto.refresh(session, TODAY)
+    with database.read() as session:
+        found = pareto.classify(session, TODAY)
+    return {a.name: a for a in found.accounts}
+
+
+def test_classified_by_group_a_group_is_ranked_on_its_members_and_they_take_its_class(
+    database: Database,
+) -> None:
+    # 19 accounts of their own, 100 .. 1,900; a group of three that each bring little, 1,500
+    # together; and a member of the group with a tier set by hand.
+    alone = [f"Solo {i:02}" for i in range(1, 20)]
+    ids = dict(zip(alone, _accounts(database, *alone), strict=True))
+    names = ["Grid 国家电网", "Grid Jiangsu 江苏", "Grid Jiangsu Site", "Grid Hunan 湖南"]
+    ids.update(zip(names, _accounts(database, *names), strict=True))
+    _set_parent(database, ids["Grid Jiangsu 江苏"], "Grid 国家电网")
+    _set_parent(database, ids["Grid Jiangsu Site"], "Grid Jiangsu 江苏")
+    _set_parent(database, ids["Grid Hunan 湖南"], "Grid 国家电网")
+    with database.write() as session:
+        for i, name in enumerate(alone, start=1):
+            add_revenue(session, ids[name], TODAY, i * 100_00)
+        for name, amount in zip(names, [200_00, 500_00, 600_00, 200_00], strict=True):
+            add_revenue(session, ids[name], TODAY, amount)
+        hunan = session.get(Account, ids["Grid Hunan 湖南"])
+        hunan.tier_override, hunan.tier_override_reason = ValueTier.strategic, "a pilot"
+        settings_service.bump_data_version(session)
+    by_account = _classify_by(database, "account")
+    assert by_account["Grid Jiangsu Site"].account_class == AccountClass.general
+    assert by_account["Grid Jiangsu Site"].via_group is None
+    assert by_account["Solo 19"].rank == 1
+    # 20 units with revenue (19 alone and the group): core is the top ceil(5%) = 1, major up
+    # to ceil(25%) = 5. The group's 1,500 ranks 5th, behind 1,900 .. 1,600.
+    grouped = _classify_by(database, "group")
+    top = grouped["Grid 国家电网"]
+    assert (top.rank, top.account_class, top.tier, top.via_group) == (
+        5, AccountClass.major, ValueTier.gold, None,
+    )  # fmt: skip
+    for name in names[1:]:
+        member = grouped[name]
+        assert member.via_group == top.account_id
+        assert (member.rank, member.account_class) == (5, AccountClass.major)
+        assert member.revenue_minor == by_account[name].revenue_minor  # its own revenue
+    assert grouped["Grid Jiangsu Site"].tier == ValueTier.gold
+    assert grouped["Grid Hunan 湖南"].tier == ValueTier.strategic  # its own override wins
+    assert grouped["Solo 15"].account_class == AccountClass.general  # pushed out by the group
+    assert by_account["Solo 15"].account_class == AccountClass.major
+    # Every account still counts its own revenue once: the shares add up to the whole.
+    assert sum(a.share for a in grouped.values()) == pytest.approx(1.0)
+    with database.read() as session:
+        stored = session.get(AccountClassification, ids["Grid Jiangsu Site"])
+        assert stored.via_group_id == uuid.UUID(str(top.account_id))
+    # The weekly report says how the classes were cut.
+    with database.read() as session:
+        weekly = review_report.build(session, weeks.iso_week(TODAY), TODAY)
+    assert "Classes: core: top 5% · major: next 20% · by group." in (
+        review_report.render_markdown(weekly)
+    )
+    assert "classes: core: top 5% · major: next 20% · by group" in review_report.render_html(weekly)
+    # Out of the group again: classified on its own.
+    _set_parent(database, ids["Grid Jiangsu Site"], "")
+    again = _classify_by(database, "group")
+    assert again["Grid Jiangsu Site"].via_group is None
+    assert again["Grid Jiangsu Site"].account_class == AccountClass.general
+
+
+def _listed(database: Database, **query: Any) -> list[tuple[str, int, int, str | None]]:
+    from kam.services.accounts import listing
+
+    with database.read() as session:
+        wanted = listing.AccountListQuery(**query)
+        rows = listing.list_accounts(session, wanted, 0, 50)
+        assert listing.count_accounts(session, wanted) == len(rows)
+        return [(r.name, r.revenue_minor, r.members, r.group) for r in rows]
+
+
+def test_the_folded_list_has_a_row_per_group_with_its_members_revenue(
+    database: Database,
+) -> None:
+    from kam.services.accounts import listing
+
+    ids = _figures_fixture(database)
+    assert _listed(database) == [
+        ("Outsider", 9_999_00, 0, None),
+        ("Group 集团", 1_000_00, 2, None),  # 600 + 300 + 100, two accounts under it
+    ]
+    assert _listed(database, sort="revenue", descending=False) == [
+        ("Group 集团", 1_000_00, 2, None),
+        ("Outsider", 9_999_00, 0, None),
+    ]
+    with database.read() as session:
+        unfolded = listing.group_rows(session, ids["group"])
+    assert [(r.name, r.depth, r.revenue_minor) for r in unfolded] == [
+        ("Company 公司", 1, 300_00), ("Site 工厂", 2, 100_00),
+    ]  # fmt: skip
+    # Flat, and filtered: every account, each member with the top of its group.
+    assert _listed(database, folded=False) == [
+        ("Outsider", 9_999_00, 0, None),
+        ("Group 集团", 600_00, 0, None),
+        ("Company 公司", 300_00, 0, "Group 集团"),
+        ("Site 工厂", 100_00, 0, "Group 集团"),
+    ]
+    assert _listed(database, text="site") == [("Site 工厂", 100_00, 0, "Group 集团")]
+    # A class filter lists accounts, not groups, so what a dashboard tile counts is listed.
+    assert [name for name, *_ in _listed(database, account_class=AccountClass.general)] == [
+        "Group 集团", "Company 公司", "Site 工厂",
+    ]  # fmt: skip
+
+
+def test_an_archived_company_in_the_middle_leaves_its_site_on_its_own(
+    database: Database,
+) -> None:
+    ids = _figures_fixture(database)
+    with database.write() as session:
+        account_edit.archive_account(session, ids["company"], USER)
+        pareto.refresh(session, TODAY, force=True)
+    assert _listed(database) == [
+        ("Outsider", 9_999_00, 0, None),
+        ("Group 集团", 600_00, 0, None),
+        ("Site 工厂", 100_00, 0, None),
+    ]

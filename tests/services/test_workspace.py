@@ -73,7 +73,7 @@ def test_every_bad_field_of_an_account_form_is_named_at_once(database: Database)
     assert errors["tier_override_reason"] == "say why the tier is set by hand"
     assert errors["status"].startswith("not one of")
     with database.read() as session:
-        assert count_accounts(session, AccountListQuery()) == 1
+        assert count_accounts(session, AccountListQuery(folded=False)) == 1
 
 
 def test_an_edit_is_saved_and_each_changed_field_is_in_the_history(database: Database) -> None:
@@ -125,7 +125,7 @@ def test_archived_accounts_leave_the_list_keep_history_and_can_come_back(
     with database.write() as session:
         account_edit.archive_account(session, account_id, ME)
     with database.read() as session:
-        assert count_accounts(session, AccountListQuery()) == 0
+        assert count_accounts(session, AccountListQuery(folded=False)) == 0
         assert count_accounts(session, AccountListQuery(archived=True)) == 1
     replacement = _new(database, "acme")  # the name is free while archived
     with pytest.raises(InputError, match="rename one of them"), database.write() as session:
@@ -134,7 +134,7 @@ def test_archived_accounts_leave_the_list_keep_history_and_can_come_back(
         account_edit.archive_account(session, replacement, ME)
         account_edit.restore_account(session, account_id, ME)
     with database.read() as session:
-        assert count_accounts(session, AccountListQuery()) == 1
+        assert count_accounts(session, AccountListQuery(folded=False)) == 1
     assert [f for f, *_ in _history(database, account_id)] == ["created", "archived", "archived"]
 
 

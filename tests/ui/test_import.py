@@ -87,6 +87,17 @@ async def test_the_app_runs_on_a_team_postgresql_database(postgres_url: str) -> 
         await pilot.press("2")
         await settle(pilot)
         table = app.screen.query_one(LazyTable)
+        folded = table.row_count
+        assert folded < 30  # the demo's groups folded
+        group = next(i for i in range(folded) if table.row_at(i).members)
+        members = table.row_at(group).members
+        table.cursor_row = group
+        await pilot.press("right")
+        await settle(pilot)
+        assert table.row_count == folded + members
+        assert table.row_at(group + 1).depth == 1
+        await pilot.press("f")
+        await settle(pilot)
         assert table.row_count == 30
         await pilot.press("enter")
         await settle(pilot)

@@ -43,9 +43,10 @@ def app_on_copy_of(demo: Path, folder: Path) -> KamApp:
 
 
 async def open_first_account_plan(pilot) -> None:
-    """From the start: the accounts list, its first account, the Account plan tab."""
+    """From the start: the accounts list (every account), its first account, the Account
+    plan tab."""
     await settle(pilot)
-    for key in ("2", "enter", "v"):
+    for key in ("2", "f", "enter", "v"):
         await pilot.press(key)
         await settle(pilot)
 

@@ -65,11 +65,39 @@ def test_accounts_narrow_with_filter(snap_compare, demo_path: Path, tmp_path: Pa
     assert snap_compare(make_app(demo_path, tmp_path), terminal_size=(80, 24), run_before=filtered)
 
 
+def test_accounts_folded_with_a_group_unfolded(
+    snap_compare, demo_path: Path, tmp_path: Path
+) -> None:
+    async def unfold(pilot) -> None:
+        await pilot.press("2")
+        await settle(pilot)
+        table = pilot.app.screen.query_one("#accounts")
+        table.cursor_row = next(i for i in range(table.row_count) if table.row_at(i).members)
+        await pilot.press("right")
+        await settle(pilot)
+
+    assert snap_compare(make_app(demo_path, tmp_path), terminal_size=(100, 30), run_before=unfold)
+
+
+def test_group_overview(snap_compare, demo_path: Path, tmp_path: Path) -> None:
+    async def open_group(pilot) -> None:
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("slash", *"Alpine Controls", "enter")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+
+    assert snap_compare(
+        make_app(demo_path, tmp_path), terminal_size=(120, 45), run_before=open_group
+    )
+
+
 def test_account(snap_compare, demo_path: Path, tmp_path: Path) -> None:
     async def open_account(pilot) -> None:
         await pilot.press("2")
         await settle(pilot)
-        await pilot.press("down", "enter")
+        await pilot.press("f", "down", "enter")
         await settle(pilot)
 
     assert snap_compare(

@@ -38,7 +38,9 @@ _acct = Account.__table__
 # The fields of the account form, in the order the form shows them.
 ACCOUNT_FIELDS = tuple(f.form_key for f in schema.ACCOUNT.form_fields)
 # What the classification reads: changing one of these makes the stored one stale.
-CLASSIFIED_FIELDS = {"name", "strategic", "emerging", "tier_override"}
+# What the classification reads: a change makes the stored one stale. (A group is ranked on
+# its members together when the team classifies by group.)
+CLASSIFIED_FIELDS = {"name", "strategic", "emerging", "tier_override", "parent"}
 
 
 def account_values(session: Session, account: Account) -> dict[str, Any]:

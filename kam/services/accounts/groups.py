@@ -23,7 +23,8 @@ DEEPEST = 50
 
 
 def _up_from(start: uuid.UUID) -> sa.CTE:
-    """This account and every account above it: (id, parent_id, depth), depth 0 first."""
+    """This account and every live account above it: (id, parent_id, depth), depth 0 first.
+    An archived account ends the walk: what hangs under it stands on its own."""
     up = (
         sa.select(_acct.c.id, _acct.c.parent_id, sa.literal(0).label("depth"))
         .where(_acct.c.id == start)
@@ -32,7 +33,28 @@ def _up_from(start: uuid.UUID) -> sa.CTE:
     return up.union_all(
         sa.select(_acct.c.id, _acct.c.parent_id, (up.c.depth + 1).label("depth"))
         .join(up, _acct.c.id == up.c.parent_id)
-        .where(up.c.depth < DEEPEST)
+        .where(up.c.depth < DEEPEST, _acct.c.archived_at.is_(None))
+    )
+
+
+def tops() -> sa.CTE:
+    """Every live account with the top of the group it is part of: (id, top, depth); the top
+    of an account in no group is itself. Accounts only a loop leads to are not in it."""
+    above = _acct.alias("above")
+    on_top = sa.or_(
+        _acct.c.parent_id.is_(None),
+        ~sa.exists().where(above.c.id == _acct.c.parent_id, above.c.archived_at.is_(None)),
+    )
+    walk = (
+        sa.select(_acct.c.id, _acct.c.id.label("top"), sa.literal(0).label("depth"))
+        .where(_acct.c.archived_at.is_(None), on_top)
+        .cte("tops", recursive=True)
+    )
+    member = _acct.alias("member")
+    return walk.union_all(
+        sa.select(member.c.id, walk.c.top, (walk.c.depth + 1).label("depth"))
+        .join(walk, member.c.parent_id == walk.c.id)
+        .where(member.c.archived_at.is_(None), walk.c.depth < DEEPEST)
     )
 
 
@@ -63,6 +85,77 @@ def members_of(head: uuid.UUID) -> sa.Select:
     """The ids of this account and of every live account under it, at any depth."""
     down = _down_from(head)
     return sa.select(down.c.id)
+
+
+def tree_under(head: uuid.UUID) -> sa.CTE:
+    """`head` (depth 0) and every live account under it: (id, depth, path), where ordering
+    by path draws the tree."""
+    return _down_from(head)
+
+
+def member_counts(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """How many live accounts are under each of these, at any depth (those with none are
+    left out): one walk down from all of them together."""
+    conn = session.connection()
+    heads = list(
+        conn.execute(
+            sa.select(_acct.c.parent_id)
+            .where(_acct.c.parent_id.in_(ids), _acct.c.archived_at.is_(None))
+            .distinct()
+        ).scalars()
+    )
+    if not heads:
+        return {}
+    walk = (
+        sa.select(_acct.c.parent_id.label("head"), _acct.c.id, sa.literal(1).label("depth"))
+        .where(_acct.c.parent_id.in_(heads), _acct.c.archived_at.is_(None))
+        .cte("walk", recursive=True)
+    )
+    child = _acct.alias("child")
+    walk = walk.union_all(
+        sa.select(walk.c.head, child.c.id, (walk.c.depth + 1).label("depth"))
+        .join(child, child.c.parent_id == walk.c.id)
+        .where(child.c.archived_at.is_(None), child.c.id != walk.c.head, walk.c.depth < DEEPEST)
+    )
+    rows = conn.execute(
+        sa.select(walk.c.head, sa.func.count(sa.distinct(walk.c.id))).group_by(walk.c.head)
+    )
+    return {head: int(n) for head, n in rows}
+
+
+def top_names(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The top of the group each of these is part of, by name (accounts in no group are
+    left out): one walk up from all of them together."""
+    walk = (
+        sa.select(
+            _acct.c.id.label("start"), _acct.c.parent_id.label("at"), sa.literal(0).label("depth")
+        )
+        .where(_acct.c.id.in_(ids), _acct.c.parent_id.is_not(None))
+        .cte("climb", recursive=True)
+    )
+    above = _acct.alias("above")
+    walk = walk.union_all(
+        sa.select(walk.c.start, above.c.parent_id, (walk.c.depth + 1).label("depth"))
+        .join(above, above.c.id == walk.c.at)
+        .where(
+            above.c.parent_id.is_not(None),
+            above.c.archived_at.is_(None),
+            above.c.id != walk.c.start,
+            walk.c.depth < DEEPEST,
+        )
+    )
+    deepest = (
+        sa.select(walk.c.start, sa.func.max(walk.c.depth).label("depth"))
+        .group_by(walk.c.start)
+        .subquery("deepest")
+    )
+    rows = session.connection().execute(
+        sa.select(walk.c.start, _acct.c.name)
+        .join(deepest, sa.and_(deepest.c.start == walk.c.start, deepest.c.depth == walk.c.depth))
+        .join(_acct, _acct.c.id == walk.c.at)
+        .where(_acct.c.archived_at.is_(None))
+    )
+    return {start: name for start, name in rows}
 
 
 def chain_above(session: Session, account_id: uuid.UUID) -> list[uuid.UUID]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -24,6 +25,7 @@ from kam.models import (
     name_key,
 )
 from kam.models.enums import AccountClass, AccountStatus, HealthBand, ValueTier
+from kam.services.accounts import groups
 from kam.services.people import team as team_service
 from kam.services.sql.planner import by_account
 from kam.services.unit import reads
@@ -63,6 +65,14 @@ class AccountListQuery:
     tier: ValueTier | None = None
     key_only: bool = False  # key accounts only: any class but general, or strategic
     archived: bool = False  # the archive instead of the live accounts
+    # A row per group (its members' revenue together) and per account in none. A name filter,
+    # or a class, tier or key filter, lists every account it finds, members too, each with
+    # its group.
+    folded: bool = True
+
+    @property
+    def shows_folded(self) -> bool:
+        return self.folded and not self.archived and not self.filtered
 
     def __post_init__(self) -> None:
         if self.sort not in SORT_COLUMNS:
@@ -105,6 +115,9 @@ class AccountRow:
     single_threaded: bool = False
     health: int | None = None  # watched accounts only
     band: HealthBand | None = None
+    members: int = 0  # folded: the accounts under it, at any depth (its figures include them)
+    depth: int = 0  # a member listed under its group: how far below the top
+    group: str | None = None  # the top of the group it is part of, by name
 
 
 def archived_ids() -> sa.Select:
@@ -167,13 +180,15 @@ def _filtered(conn: sa.Connection, select: sa.Select, query: AccountListQuery) -
         select = select.where(
             sa.or_(_cls.c.account_class != AccountClass.general.value, _cls.c.strategic.is_(True))
         )
+    if query.shows_folded:
+        select = select.where(_cls.c.fold_position.is_not(None))
     return select
 
 
 @reads
 def count_accounts(session: Session, query: AccountListQuery) -> int:
     select = sa.select(sa.func.count()).select_from(_acct)
-    if not query.archived and query.classified_filter:
+    if not query.archived and (query.classified_filter or query.shows_folded):
         select = select.select_from(_acct.join(_cls, _cls.c.account_id == _acct.c.id))
     conn = session.connection()
     return int(conn.execute(_filtered(conn, select, query)).scalar_one())
@@ -187,6 +202,39 @@ def _unindexed(column: sa.ColumnElement) -> sa.ColumnElement:
     if isinstance(column.type, sa.String):
         return column.concat("")
     return column + 0
+
+
+def _row_columns(folded: bool) -> list[sa.ColumnElement]:
+    """What a row of the list shows; folded, a group's revenue and share are its members'."""
+    if folded:
+        total = sa.select(sa.func.sum(_cls.c.revenue_minor)).scalar_subquery()
+        revenue = _cls.c.group_revenue_minor
+        share = sa.cast(revenue, sa.Float) / sa.func.nullif(total, 0)
+    else:
+        revenue, share = _cls.c.revenue_minor, _cls.c.share
+    return [
+        _acct.c.id,
+        _acct.c.name,
+        _acct.c.parent_id,
+        _cls.c.account_class,
+        _cls.c.tier,
+        revenue.label("revenue_minor"),
+        share.label("share"),
+        _acct.c.status,
+        _acct.c.industry,
+        _acct.c.region,
+        _member.c.name.label("owner"),
+        _acct.c.strategic,
+        _cls.c.rank,
+        _health.c.score.label("health"),
+        _health.c.band,
+    ]
+
+
+def _with_people_and_health(source: sa.FromClause) -> sa.FromClause:
+    return source.outerjoin(_member, _member.c.id == _acct.c.owner_id).outerjoin(
+        _health, _health.c.account_id == _acct.c.id
+    )
 
 
 @reads
@@ -203,44 +251,29 @@ def list_accounts(
     `matches` (the count for this query, when the caller has it) chooses the plan: a few
     matches are found by name and sorted; many are read in index order until the page is full.
     """
+    folded = query.shows_folded
     columns = SORT_COLUMNS[query.sort]
+    if folded and query.sort in REVERSED_SORTS:
+        columns = (_cls.c.fold_position,)  # the groups' place, by their members' revenue
     blanks_possible = [getattr(c, "nullable", False) or c.table is _health for c in columns]
     descending = query.descending != (query.sort in REVERSED_SORTS)
-    select = sa.select(
-        _acct.c.id,
-        _acct.c.name,
-        _cls.c.account_class,
-        _cls.c.tier,
-        _cls.c.revenue_minor,
-        _cls.c.share,
-        _acct.c.status,
-        _acct.c.industry,
-        _acct.c.region,
-        _member.c.name.label("owner"),
-        _acct.c.strategic,
-        _cls.c.rank,
-        _health.c.score.label("health"),
-        _health.c.band,
-    )
+    select = sa.select(*_row_columns(folded))
     if query.archived:  # archived accounts are not classified
         select = select.select_from(
-            _acct.outerjoin(_cls, _acct.c.id == _cls.c.account_id)
-            .outerjoin(_member, _member.c.id == _acct.c.owner_id)
-            .outerjoin(_health, _health.c.account_id == _acct.c.id)
+            _with_people_and_health(_acct.outerjoin(_cls, _acct.c.id == _cls.c.account_id))
         )
     else:
         select = select.select_from(
-            _cls.join(_acct, _acct.c.id == _cls.c.account_id)
-            .outerjoin(_member, _member.c.id == _acct.c.owner_id)
-            .outerjoin(_health, _health.c.account_id == _acct.c.id)
+            _with_people_and_health(_cls.join(_acct, _acct.c.id == _cls.c.account_id))
         )
     if not query.filtered and not query.archived and query.sort in REVERSED_SORTS:
         # Positions are 1..N without gaps: the page starts at a known position.
+        place = columns[0]
         if descending:
-            last = sa.select(sa.func.coalesce(sa.func.max(_cls.c.position), 0)).scalar_subquery()
-            select = select.where(_cls.c.position <= last - offset)
+            last = sa.select(sa.func.coalesce(sa.func.max(place), 0)).scalar_subquery()
+            select = select.where(place <= last - offset)
         else:
-            select = select.where(_cls.c.position > offset)
+            select = select.where(place > offset)
         offset = 0
     elif query.text.strip() and matches is not None and matches <= FILTER_FIRST_LIMIT:
         columns = tuple(_unindexed(c) for c in columns)
@@ -252,7 +285,22 @@ def list_accounts(
     conn = session.connection()
     select = _filtered(conn, select, query).order_by(*order).offset(offset).limit(limit)
     rows = conn.execute(select).all()
+    members = groups.member_counts(session, [r.id for r in rows]) if folded else {}
+    in_group = [r.id for r in rows if r.parent_id is not None]
+    tops = groups.top_names(session, in_group) if in_group else {}
+    return _account_rows(session, rows, members=members, tops=tops)
+
+
+def _account_rows(
+    session: Session,
+    rows: Sequence[sa.Row],
+    *,
+    members: dict[uuid.UUID, int] | None = None,
+    tops: dict[uuid.UUID, str] | None = None,
+    depths: dict[uuid.UUID, int] | None = None,
+) -> list[AccountRow]:
     lonely = team_service.single_threaded_ids(session, [row.id for row in rows])
+    members, tops, depths = members or {}, tops or {}, depths or {}
     return [
         AccountRow(
             id=row.id,
@@ -270,9 +318,33 @@ def list_accounts(
             single_threaded=row.id in lonely,
             health=row.health,
             band=HealthBand(row.band) if row.band else None,
+            members=members.get(row.id, 0),
+            depth=depths.get(row.id, 0),
+            group=tops.get(row.id),
         )
         for row in rows
     ]
+
+
+@reads
+def group_rows(session: Session, head: uuid.UUID) -> list[AccountRow]:
+    """Every live account under `head`, at any depth, in tree order (each right under its
+    parent), with its own figures: what unfolding a group in the list shows."""
+    tree = groups.tree_under(head)
+    select = (
+        sa.select(*_row_columns(False), tree.c.depth)
+        .select_from(
+            _with_people_and_health(
+                tree.join(_acct, _acct.c.id == tree.c.id).join(
+                    _cls, _cls.c.account_id == _acct.c.id
+                )
+            )
+        )
+        .where(tree.c.depth > 0)
+        .order_by(tree.c.path)
+    )
+    rows = session.connection().execute(select).all()
+    return _account_rows(session, rows, depths={r.id: r.depth for r in rows})
 
 
 @dataclass(frozen=True)

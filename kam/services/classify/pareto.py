@@ -26,11 +26,13 @@ from kam.models import Account, AccountClassification, RevenueLine, TierChange
 from kam.models.base import utcnow
 from kam.models.enums import AccountClass, ChangeSource, ClassificationField, ValueTier
 from kam.services import settings as settings_service
+from kam.services.accounts import groups
 from kam.services.classify import segments
-from kam.services.unit import derives, reads
+from kam.services.unit import derives, reads, writes
 from kam.services.values.formatting import money_short
 
 _WINDOW = re.compile(r"^\s*(\d{1,3})\s*([my])\s*$", re.IGNORECASE)
+CLASSIFIED_BY = ("account", "group")
 CLASS_ORDER = (AccountClass.core, AccountClass.major, AccountClass.emerging, AccountClass.general)
 
 
@@ -55,6 +57,9 @@ class ClassificationSettings(settings_service.TeamSettings):
     tier_labels: dict[ValueTier, str] = dataclasses.field(
         default_factory=lambda: dict(DEFAULT_TIER_LABELS)
     )
+    # "account": each account is ranked on its own revenue; "group": a group is ranked on its
+    # members' revenue together, and every member takes the group's class and tier.
+    by: str = "account"
 
     def label(self, tier: ValueTier) -> str:
         return self.tier_labels.get(tier) or str(tier).title()
@@ -68,6 +73,26 @@ class ClassificationSettings(settings_service.TeamSettings):
                 "cut-offs must satisfy 0 < core share <= major share <= 100%", "core_bp"
             )
         parse_window(self.window)
+        if self.by not in CLASSIFIED_BY:
+            raise InputError("classify by account or by group", "by")
+
+    @property
+    def by_group(self) -> bool:
+        return self.by == "group"
+
+
+@writes
+def classify_by(session: Session, by: str, user: str) -> ClassificationSettings:
+    """Whether the team ranks accounts on their own or groups on their members together."""
+    current = settings_service.load(session, ClassificationSettings)
+    return settings_service.save(session, dataclasses.replace(current, by=by), by=user)
+
+
+def classified_by_words(settings: ClassificationSettings) -> str:
+    core = settings.core_bp / 100
+    major = (settings.major_bp - settings.core_bp) / 100
+    words = f"core: top {core:g}% · major: next {major:g}%"
+    return words + (" · by group" if settings.by_group else "")
 
 
 @dataclass(frozen=True)
@@ -111,6 +136,7 @@ class ClassifiedAccount:
     computed_tier: ValueTier
     tier: ValueTier
     strategic: bool
+    via_group: str | None = None  # classified by group: the top of the group it takes after
 
     @property
     def is_key(self) -> bool:
@@ -136,6 +162,8 @@ class Classification:
     classes: list[ClassSummary]
     total_revenue_minor: int
     ranked_accounts: int
+    # The ranked units: accounts, or (classified by group) groups and accounts in none.
+    ranked_units: int = 0
 
 
 def classification_select(window: Window, settings: ClassificationSettings) -> sa.Select:
@@ -165,60 +193,132 @@ def classification_select(window: Window, settings: ClassificationSettings) -> s
         .group_by(acct.c.id)
         .subquery("summed")
     )
-    is_active = summed.c.revenue > 0
-    order = (
-        sa.case((is_active, 0), else_=1),
-        summed.c.revenue.desc(),
-        summed.c.name_key,
-        summed.c.account_id,
-    )
-    live = sa.select(
-        *summed.c,
-        sa.func.row_number().over(order_by=order).label("position"),
-        sa.func.sum(sa.case((is_active, 1), else_=0)).over().label("n_active"),
-        sa.func.sum(summed.c.revenue).over().label("total"),
-        sa.case(
-            (
-                is_active,
-                sa.func.sum(summed.c.revenue).over(order_by=order, rows=(None, 0)),
-            )
-        ).label("running"),
-    ).subquery("ranked")
-    # ceil(bp x N / 10000) below is integer arithmetic, identical on SQLite and PostgreSQL.
-    total = sa.func.nullif(live.c.total, 0)
-    # Active accounts come first in the window's order, so their rank is their position.
-    rank = sa.case((live.c.revenue > 0, live.c.position))
-    core_n = (settings.core_bp * live.c.n_active + 9999) // 10000
-    major_n = (settings.major_bp * live.c.n_active + 9999) // 10000
+    return _classified(summed, settings)
+
+
+def _class_and_tier(
+    settings: ClassificationSettings,
+    rank: sa.ColumnElement,
+    n_active: sa.ColumnElement,
+    revenue: sa.ColumnElement,
+    cost: sa.ColumnElement,
+    strategic: sa.ColumnElement,
+    emerging: sa.ColumnElement,
+) -> tuple[sa.ColumnElement, sa.ColumnElement]:
+    """The class and the computed tier of a unit (an account, or a group as a whole) from its
+    rank among the `n_active` units with revenue."""
+    # ceil(bp x N / 10000) is integer arithmetic, identical on SQLite and PostgreSQL.
+    core_n = (settings.core_bp * n_active + 9999) // 10000
+    major_n = (settings.major_bp * n_active + 9999) // 10000
     account_class = sa.case(
         (rank <= core_n, AccountClass.core.value),
         (rank <= major_n, AccountClass.major.value),
-        (live.c.emerging.is_(True), AccountClass.emerging.value),
+        (emerging.is_(True), AccountClass.emerging.value),
         else_=AccountClass.general.value,
     )
     computed_tier = sa.case(
-        (live.c.cost > live.c.revenue, ValueTier.problem.value),
+        (cost > revenue, ValueTier.problem.value),
         (rank <= core_n, ValueTier.diamond.value),
         (rank <= major_n, ValueTier.gold.value),
-        (live.c.strategic.is_(True), ValueTier.strategic.value),
-        (live.c.emerging.is_(True), ValueTier.potential.value),
+        (strategic.is_(True), ValueTier.strategic.value),
+        (emerging.is_(True), ValueTier.potential.value),
         else_=ValueTier.general.value,
     )
-    tier = sa.func.coalesce(live.c.tier_override, computed_tier)
+    return account_class, computed_tier
+
+
+def _classified(summed: sa.Subquery, settings: ClassificationSettings) -> sa.Select:
+    """Every account with the top of its group (itself when it stands alone, or when only a
+    loop leads to it) and the group's revenue, its members' together. By account, each
+    account is ranked on its own revenue; by group, the groups are ranked and each member
+    takes its group's class and tier. Either way the tops are placed by their group's revenue
+    (`fold_position`, the folded accounts list's order). Window functions over the accounts,
+    partitioned by group, instead of joining the groups back to their members: one pass."""
+    tops = groups.tops()
+    head = Account.__table__.alias("head")
+    unit = sa.func.coalesce(tops.c.top, summed.c.account_id)
+    member = (
+        sa.select(
+            *summed.c,
+            unit.label("unit"),
+            sa.case((summed.c.account_id == unit, 1), else_=0).label("is_head"),
+            head.c.name_key.label("head_key"),
+            head.c.strategic.label("head_strategic"),
+            head.c.emerging.label("head_emerging"),
+            head.c.tier_override.label("head_override"),
+        )
+        .select_from(
+            summed.outerjoin(tops, tops.c.id == summed.c.account_id).join(head, head.c.id == unit)
+        )
+        .subquery("member")
+    )
+    together = sa.select(
+        *member.c,
+        sa.func.sum(member.c.revenue).over(partition_by=member.c.unit).label("unit_revenue"),
+        sa.func.sum(member.c.cost).over(partition_by=member.c.unit).label("unit_cost"),
+    ).subquery("together")
+    c = together.c
+    # The groups' order: each group's members next to each other, so a running count of the
+    # tops (RANGE: a group's rows are peers) is the group's place.
+    unit_active = c.unit_revenue > 0
+    unit_order = (sa.case((unit_active, 0), else_=1), c.unit_revenue.desc(), c.head_key, c.unit)
+    own_active = c.revenue > 0
+    own_order = (sa.case((own_active, 0), else_=1), c.revenue.desc(), c.name_key, c.account_id)
+    placed = sa.select(
+        *together.c,
+        sa.func.sum(c.is_head).over(order_by=unit_order, range_=(None, 0)).label("place"),
+        sa.func.sum(sa.case((sa.and_(unit_active, c.is_head == 1), 1), else_=0))
+        .over()
+        .label("units_active"),
+        sa.func.sum(c.revenue).over(order_by=unit_order, range_=(None, 0)).label("unit_running"),
+        sa.func.row_number().over(order_by=own_order).label("own_position"),
+        sa.func.sum(sa.case((own_active, 1), else_=0)).over().label("own_active"),
+        sa.func.sum(c.revenue).over(order_by=own_order, rows=(None, 0)).label("own_running"),
+        sa.func.sum(c.revenue).over().label("total"),
+    ).subquery("placed")
+    p = placed.c
+    total = sa.func.nullif(p.total, 0)
+    if settings.by_group:
+        rank = sa.case((p.unit_revenue > 0, p.place))
+        account_class, computed_tier = _class_and_tier(
+            settings, rank, p.units_active, p.unit_revenue, p.unit_cost, p.head_strategic,
+            p.head_emerging,
+        )  # fmt: skip
+        # A member's own override wins; else the group's (its top's), else the computed tier.
+        tier = sa.func.coalesce(p.tier_override, p.head_override, computed_tier)
+        cumulative = sa.case((p.unit_revenue > 0, sa.cast(p.unit_running, sa.Float) / total))
+        via_group = sa.case((p.is_head == 0, p.unit))
+        # Members follow their group's place: the top first, then by their own revenue.
+        position = sa.func.row_number().over(
+            order_by=(p.place, p.is_head.desc(), p.revenue.desc(), p.name_key, p.account_id)
+        )
+    else:
+        # Active accounts come first in the window's order, so their rank is their position.
+        rank = sa.case((p.revenue > 0, p.own_position))
+        account_class, computed_tier = _class_and_tier(
+            settings, rank, p.own_active, p.revenue, p.cost, p.strategic, p.emerging
+        )
+        tier = sa.func.coalesce(p.tier_override, computed_tier)
+        cumulative = sa.case((p.revenue > 0, sa.cast(p.own_running, sa.Float) / total))
+        via_group = sa.cast(sa.null(), sa.Uuid)
+        position = p.own_position
     return sa.select(
-        live.c.account_id,
-        live.c.name,
-        live.c.name_key,
-        live.c.revenue.label("revenue_minor"),
-        live.c.cost.label("cost_minor"),
+        p.account_id,
+        p.name,
+        p.name_key,
+        p.revenue.label("revenue_minor"),
+        p.cost.label("cost_minor"),
         rank.label("rank"),
-        sa.func.coalesce(sa.cast(live.c.revenue, sa.Float) / total, 0.0).label("share"),
-        (sa.cast(live.c.running, sa.Float) / total).label("cumulative_share"),
+        sa.func.coalesce(sa.cast(p.revenue, sa.Float) / total, 0.0).label("share"),
+        cumulative.label("cumulative_share"),
         account_class.label("account_class"),
         computed_tier.label("computed_tier"),
         tier.label("tier"),
-        live.c.strategic,
-        live.c.position,
+        p.strategic,
+        via_group.label("via_group_id"),
+        p.unit_revenue.label("group_revenue_minor"),
+        sa.case((p.is_head == 1, p.place)).label("fold_position"),
+        position.label("position"),
         _ordinal(account_class, AccountClass).label("class_order"),
         _ordinal(tier, ValueTier).label("tier_order"),
     )
@@ -239,8 +339,9 @@ _FIGURES = (
     "computed_tier",
     "tier",
     "strategic",
+    "via_group_id",
 )
-_READ_COLUMNS = ("name", *_FIGURES)
+_READ_COLUMNS = ("name", *_FIGURES[:-1])
 _CLASSES = {c.value: c for c in AccountClass}
 _TIERS = {t.value: t for t in ValueTier}
 
@@ -280,6 +381,7 @@ def classify(
             tiers[computed_tier],
             tiers[tier],
             bool(strategic),
+            via_group,
         )
         for (
             account_id,
@@ -293,12 +395,14 @@ def classify(
             computed_tier,
             tier,
             strategic,
+            via_group,
         ) in rows
     ]
     total = sum(a.revenue_minor for a in accounts)
     ranked = sum(1 for a in accounts if a.rank is not None)
+    units = sum(1 for a in accounts if a.rank is not None and a.via_group is None)
     classes_summary = summarize_classes(accounts, total, ranked)
-    return Classification(window, accounts, classes_summary, total, ranked)
+    return Classification(window, accounts, classes_summary, total, ranked, units)
 
 
 def fetch_all(
@@ -327,6 +431,7 @@ def _as_text_ids(query: sa.Subquery) -> sa.Select:
     return sa.select(
         sa.type_coerce(query.c.account_id, sa.String).label("account_id"),
         *(query.c[name] for name in _READ_COLUMNS),
+        sa.type_coerce(query.c.via_group_id, sa.String).label("via_group_id"),
     )
 
 
@@ -347,6 +452,7 @@ def _stored_select() -> sa.Subquery:
             cache.c.computed_tier,
             cache.c.tier,
             acct.c.strategic,
+            cache.c.via_group_id,
             cache.c.position,
         )
         .join_from(cache, acct, acct.c.id == cache.c.account_id)
@@ -392,6 +498,7 @@ def _state_key(as_of: date, settings: ClassificationSettings, version: int) -> d
         "window": settings.window,
         "core_bp": settings.core_bp,
         "major_bp": settings.major_bp,
+        "by": settings.by,
         "data_version": version,
     }
 
@@ -437,7 +544,10 @@ def refresh(
     conn.execute(cache.delete())
     window = make_window(as_of, settings.window)
     select = classification_select(window, settings)
-    columns = ["account_id", *_FIGURES, "position", "class_order", "tier_order"]
+    columns = [
+        "account_id", *_FIGURES, "group_revenue_minor", "fold_position", "position",
+        "class_order", "tier_order",
+    ]  # fmt: skip
     source = select.subquery("fresh")
     conn.execute(
         cache.insert().from_select(columns, sa.select(*(source.c[name] for name in columns)))

@@ -68,7 +68,7 @@ def dashboard(session: Session, as_of: date, top: int = 10) -> Dashboard:
     totals = conn.execute(
         sa.select(
             sa.func.count(),
-            sa.func.count(_cls.c.rank),
+            sa.func.coalesce(sa.func.sum(sa.case((_cls.c.revenue_minor > 0, 1), else_=0)), 0),
             sa.func.coalesce(sa.func.sum(sa.case((is_key, 1), else_=0)), 0),
             sa.func.coalesce(sa.func.sum(_cls.c.revenue_minor), 0),
             sa.func.coalesce(sa.func.sum(sa.case((is_key, _cls.c.revenue_minor), else_=0)), 0),
@@ -97,18 +97,32 @@ def dashboard(session: Session, as_of: date, top: int = 10) -> Dashboard:
             for key in order
         ]
 
+    if settings.by_group:
+        # Classified by group: the groups (and accounts in none) with their members' revenue.
+        unit = sa.func.coalesce(_cls.c.via_group_id, _cls.c.account_id)
+        units = (
+            sa.select(unit.label("unit"), sa.func.sum(_cls.c.revenue_minor).label("revenue"))
+            .group_by(unit)
+            .subquery("units")
+        )
+        revenue = units.c.revenue
+        source = _cls.join(units, units.c.unit == _cls.c.account_id)
+        share = sa.cast(revenue, sa.Float) / sa.func.nullif(total_revenue, 0)
+    else:
+        revenue, source, share = _cls.c.revenue_minor, _cls, _cls.c.share
     top_rows = conn.execute(
         sa.select(
             _acct.c.id,
             _acct.c.name,
-            _cls.c.revenue_minor,
-            _cls.c.share,
+            revenue.label("revenue_minor"),
+            sa.func.coalesce(share, 0.0).label("share"),
             _cls.c.cumulative_share,
             _cls.c.account_class,
             _cls.c.tier,
         )
-        .join_from(_cls, _acct, _acct.c.id == _cls.c.account_id)
-        .where(_cls.c.rank.is_not(None))
+        .select_from(source)
+        .join(_acct, _acct.c.id == _cls.c.account_id)
+        .where(_cls.c.rank.is_not(None), _cls.c.via_group_id.is_(None))
         .order_by(_cls.c.rank)
         .limit(top)
     ).all()
