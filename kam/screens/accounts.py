@@ -21,7 +21,7 @@ from kam.services.accounts import listing as account_service
 from kam.services.accounts.listing import AccountListQuery, AccountRow
 from kam.services.classify.pareto import ClassificationSettings
 from kam.services.unit import Intent
-from kam.services.values.formatting import money, money_short, percent
+from kam.services.values.formatting import KEEP_END, money, money_short, percent
 from kam.widgets.badges import STATUS_STYLES, WARNING_STYLE, class_cell, health_cell, tier_cell
 from kam.widgets.keybar import KeyBar
 from kam.widgets.lazy_table import Column, LazyTable
@@ -222,7 +222,7 @@ class AccountsScreen(KamScreen):
         if row.members:
             source = self.query_one(LazyTable).source
             mark = "▾" if isinstance(source, FoldedSource) and source.is_open(row.id) else "▸"
-            return f"{mark} {row.name} ({row.members})"
+            return f"{mark} {row.name}{KEEP_END} ({row.members})"
         if row.group:
             return f"{row.name} (in {row.group})"
         return row.name
@@ -407,7 +407,7 @@ class AccountsScreen(KamScreen):
         label = next(c.label for c in COLUMNS if c.key == q.sort)
         source = self._folded_source()
         if source is not None:
-            parts = [f"{source.listed:,} groups and accounts, groups folded (→ unfolds, f flat)"]
+            parts = [f"{source.listed:,} groups and accounts, folded (→ unfolds, f flat)"]
         else:
             parts = [f"{event.row_count:,} {'archived ' if q.archived else ''}accounts"]
             if not q.folded and not q.filtered and not q.archived:

@@ -62,6 +62,25 @@ def test_a_cell_is_cut_or_padded_to_its_width_as_rich_would(text: str, width: in
 
 
 @pytest.mark.parametrize(
+    ("width", "expected"),
+    [
+        (30, "▸ Gringotts 集团 Inc (12)" + " " * 5),  # fits: padded, the mark gone
+        (16, "▸ Gringott… (12)"),  # the name is cut, the count kept
+        (15, "▸ Gringot… (12)"),
+        (6, "▸ Gri…"),  # no room for the count beside a name: cut as a whole
+    ],
+)
+def test_a_cut_cell_keeps_what_follows_the_keep_end_mark(width: int, expected: str) -> None:
+    from rich.cells import cell_len
+
+    from kam.services.values.formatting import KEEP_END, fit
+
+    cut = fit(f"▸ Gringotts 集团 Inc{KEEP_END} (12)", width)
+    assert cut == expected
+    assert cell_len(cut) == width
+
+
+@pytest.mark.parametrize(
     ("text", "expected"),
     [
         ("today", "2026-11-23"),

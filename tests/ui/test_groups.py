@@ -14,6 +14,7 @@ from kam.screens.dashboard import DashboardScreen
 from kam.services import settings as settings_service
 from kam.services.accounts import account_edit
 from kam.services.classify.pareto import ClassificationSettings
+from kam.services.values.formatting import KEEP_END
 from kam.widgets.lazy_table import LazyTable
 from tests.support import make_app, open_account, settle, show_accounts, shown
 
@@ -78,7 +79,10 @@ async def test_the_team_classifies_by_group_from_the_dashboard(db_path: Path) ->
 
 def _names(table) -> list[str]:
     """The Account column as the list shows it."""
-    return [table.cells_of(table.row_at(i), i)[0][0] for i in range(table.row_count)]
+    return [
+        table.cells_of(table.row_at(i), i)[0][0].replace(KEEP_END, "")
+        for i in range(table.row_count)
+    ]
 
 
 async def test_the_accounts_list_folds_groups_and_unfolds_them_by_key(db_path: Path) -> None:
@@ -95,7 +99,7 @@ async def test_the_accounts_list_folds_groups_and_unfolds_them_by_key(db_path: P
         assert _names(table) == ["▸ Acme Group 集团 (2)", "Bolt AB"]
         assert table.row_at(0).revenue_minor == 900_00  # Acme's, under the group
         status = shown(app.screen.query_one("#accounts-status"))
-        assert status.startswith("2 groups and accounts, groups folded")
+        assert status.startswith("2 groups and accounts, folded (→ unfolds, f flat)")
         await pilot.press("right")
         await settle(pilot)
         assert _names(table) == [

@@ -76,8 +76,20 @@ def percent(fraction: float | None, digits: int = 1) -> str:
     return "" if fraction is None else f"{fraction * 100:.{digits}f}%"
 
 
+# In a cell's text, what follows this mark is kept whole when the cell is cut (a group's
+# member count after its name): the text before it is cut instead.
+KEEP_END = "\u2063"
+
+
 def fit(text: str, width: int, *, right: bool = False) -> str:
-    """Pad or cut `text` to exactly `width` terminal cells; cut text ends with an ellipsis."""
+    """Pad or cut `text` to exactly `width` terminal cells; cut text ends with an ellipsis,
+    before the part after `KEEP_END` when there is one."""
+    if KEEP_END in text:
+        head, _, tail = text.partition(KEEP_END)
+        room = width - cell_len(tail)
+        if cell_len(head) > room >= 2:
+            return fit(head, room) + tail
+        text = head + tail
     length = cell_len(text)
     if length > width:
         if length == len(text) and (text.isascii() or _PLAIN_WIDE.match(text)):
