@@ -99,3 +99,19 @@ def test_the_salesforce_api_name_of_the_parent_is_recognised() -> None:
 
     field = schema.ACCOUNT["parent"]
     assert {"parentid", "parent account id", "集团", "上级客户"} <= set(field.aliases)
+
+
+def test_a_hubspot_company_export_brings_its_parent_company_by_name_or_record_id(
+    database: Database, tmp_path: Path
+) -> None:
+    path = tmp_path / "hubspot-crm-exports-all-companies.csv"
+    path.write_text(
+        "Record ID,Company name,Parent Company,Industry,Country/Region\n"
+        "9101,Hooli Europe,9100,Technology,Germany\n"  # by the parent's Record ID, further down
+        "9102,Hooli 深圳,Hooli,Technology,China\n"  # by name
+        "9100,Hooli,,Technology,United States\n",
+        encoding="utf-8",
+    )
+    plan = import_file(database, "accounts", path)
+    assert plan.ok, plan.describe()
+    assert parents(database) == {"Hooli Europe": "Hooli", "Hooli 深圳": "Hooli", "Hooli": None}

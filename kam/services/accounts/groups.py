@@ -38,16 +38,22 @@ def _up_from(start: uuid.UUID) -> sa.CTE:
 
 
 def tops() -> sa.CTE:
-    """Every live account with the top of the group it is part of: (id, top, depth); the top
-    of an account in no group is itself. Accounts only a loop leads to are not in it."""
+    """Every live account in a group with the top of its group: (id, top, depth), the top
+    itself at depth 0. Accounts in no group are not in it (each is its own top), nor those
+    only a loop leads to. The walk starts from the few tops with members, not from every
+    account."""
     above = _acct.alias("above")
+    below = _acct.alias("below")
     on_top = sa.or_(
         _acct.c.parent_id.is_(None),
         ~sa.exists().where(above.c.id == _acct.c.parent_id, above.c.archived_at.is_(None)),
     )
+    with_members = sa.select(below.c.parent_id).where(
+        below.c.parent_id.is_not(None), below.c.archived_at.is_(None)
+    )
     walk = (
         sa.select(_acct.c.id, _acct.c.id.label("top"), sa.literal(0).label("depth"))
-        .where(_acct.c.archived_at.is_(None), on_top)
+        .where(_acct.c.id.in_(with_members), _acct.c.archived_at.is_(None), on_top)
         .cte("tops", recursive=True)
     )
     member = _acct.alias("member")

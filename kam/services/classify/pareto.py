@@ -193,7 +193,7 @@ def classification_select(window: Window, settings: ClassificationSettings) -> s
         .group_by(acct.c.id)
         .subquery("summed")
     )
-    return _classified(summed, settings)
+    return _classified(summed, window, settings)
 
 
 def _class_and_tier(
@@ -227,36 +227,53 @@ def _class_and_tier(
     return account_class, computed_tier
 
 
-def _classified(summed: sa.Subquery, settings: ClassificationSettings) -> sa.Select:
+def _classified(summed: sa.Subquery, window: Window, settings: ClassificationSettings) -> sa.Select:
     """Every account with the top of its group (itself when it stands alone, or when only a
     loop leads to it) and the group's revenue, its members' together. By account, each
     account is ranked on its own revenue; by group, the groups are ranked and each member
     takes its group's class and tier. Either way the tops are placed by their group's revenue
-    (`fold_position`, the folded accounts list's order). Window functions over the accounts,
-    partitioned by group, instead of joining the groups back to their members: one pass."""
+    (`fold_position`, the folded accounts list's order). The groups' sums are read for the
+    accounts in groups only; the places are window functions over every account."""
     tops = groups.tops()
     head = Account.__table__.alias("head")
+    # The groups' revenue and cost, summed over the few accounts in groups alone (most are in
+    # none, and their unit's figures are their own).
+    rl = RevenueLine.__table__
+    in_window = [rl.c.account_id == tops.c.id, rl.c.booked_on <= window.end]
+    if window.start is not None:
+        in_window.append(rl.c.booked_on > window.start)
+    unit_sums = (
+        sa.select(
+            tops.c.top,
+            sa.func.coalesce(sa.func.sum(rl.c.amount_minor), 0).label("revenue"),
+            sa.func.coalesce(sa.func.sum(rl.c.cost_minor), 0).label("cost"),
+        )
+        .select_from(tops.outerjoin(rl, sa.and_(*in_window)))
+        .group_by(tops.c.top)
+        .subquery("unit_sums")
+    )
     unit = sa.func.coalesce(tops.c.top, summed.c.account_id)
-    member = (
+    together = (
         sa.select(
             *summed.c,
             unit.label("unit"),
-            sa.case((summed.c.account_id == unit, 1), else_=0).label("is_head"),
-            head.c.name_key.label("head_key"),
-            head.c.strategic.label("head_strategic"),
-            head.c.emerging.label("head_emerging"),
-            head.c.tier_override.label("head_override"),
+            sa.case((tops.c.depth > 0, 0), else_=1).label("is_head"),
+            sa.func.coalesce(head.c.name_key, summed.c.name_key).label("head_key"),
+            sa.func.coalesce(head.c.strategic, summed.c.strategic).label("head_strategic"),
+            sa.func.coalesce(head.c.emerging, summed.c.emerging).label("head_emerging"),
+            sa.case(
+                (tops.c.top.is_(None), summed.c.tier_override), else_=head.c.tier_override
+            ).label("head_override"),
+            sa.func.coalesce(unit_sums.c.revenue, summed.c.revenue).label("unit_revenue"),
+            sa.func.coalesce(unit_sums.c.cost, summed.c.cost).label("unit_cost"),
         )
         .select_from(
-            summed.outerjoin(tops, tops.c.id == summed.c.account_id).join(head, head.c.id == unit)
+            summed.outerjoin(tops, tops.c.id == summed.c.account_id)
+            .outerjoin(head, head.c.id == tops.c.top)
+            .outerjoin(unit_sums, unit_sums.c.top == tops.c.top)
         )
-        .subquery("member")
+        .subquery("together")
     )
-    together = sa.select(
-        *member.c,
-        sa.func.sum(member.c.revenue).over(partition_by=member.c.unit).label("unit_revenue"),
-        sa.func.sum(member.c.cost).over(partition_by=member.c.unit).label("unit_cost"),
-    ).subquery("together")
     c = together.c
     # The groups' order: each group's members next to each other, so a running count of the
     # tops (RANGE: a group's rows are peers) is the group's place.
