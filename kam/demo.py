@@ -37,6 +37,7 @@ from kam.models import (
     Opportunity,
     OpportunityStageChange,
     PlanItem,
+    Region,
     RevenueLine,
     SatisfactionScore,
     TeamMember,
@@ -95,6 +96,13 @@ INDUSTRIES = (
     "Telecom",
 )
 REGIONS = ("North", "South", "East", "West", "Central", "Export", "华东", "华南", "华北")
+# The regions the names above are in: North..Central are territories of Europe, the Chinese
+# ones of 中国; Export is a region with no territories.
+REGION_OF = {
+    **{name: "Europe" for name in REGIONS[:5]},
+    "Export": None,
+    **{name: "中国" for name in REGIONS[6:]},
+}
 EN_PREFIX = [
     "Northwind",
     "Acme",
@@ -617,6 +625,27 @@ def _build_rows(
             (sink.uuid(mid), stamp, stamp, 1, name, None, "Account manager", True),
         )
 
+    # Regions (each with an owner) and their territories, as the accounts name them.
+    region_ids: dict[str, int] = {}
+    for n, name in enumerate(["Europe", "中国", *REGIONS]):
+        above = REGION_OF.get(name)
+        parent = region_ids[above] if above else None
+        rid = region_ids[name] = ids.new()
+        owner = members[(n * 3 + 1) % member_count] if parent is None or n % 2 else None
+        sink.add(
+            Region,
+            (
+                sink.uuid(rid),
+                stamp,
+                stamp,
+                1,
+                name,
+                name_key(name),
+                sink.uuid(parent),
+                sink.uuid(owner),
+            ),
+        )
+
     # Accounts and their sizes.
     say("accounts")
     names = _company_names(rng, accounts)
@@ -673,7 +702,7 @@ def _build_rows(
                 name,
                 name_key(name),
                 rng.choice(INDUSTRIES),
-                rng.choice(REGIONS[6:] if chinese else REGIONS[:6]),
+                sink.uuid(region_ids[rng.choice(REGIONS[6:] if chinese else REGIONS[:6])]),
                 sink.uuid(owner),
                 rng.choice(_VALUES[RelationshipStage])
                 if big

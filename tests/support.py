@@ -77,6 +77,22 @@ def damaged(path: Path) -> Path:
     return path
 
 
+def region_name(session: Any, account: Any) -> str | None:
+    """The name of an account's region or territory."""
+    from kam.models import Region
+
+    region = session.get(Region, account.region_id) if account.region_id else None
+    return region.name if region is not None else None
+
+
+def region_of(database: Database, account_id: Any) -> str | None:
+    """The name of an account's region or territory, read afresh."""
+    from kam.models import Account
+
+    with database.read() as session:
+        return region_name(session, session.get(Account, account_id))
+
+
 def read_db(path: Path, query: Callable[[Any], T]) -> T:
     """`query(session)` on the SQLite database at `path`, opened for that read alone."""
     database = sqlite(path)

@@ -13,7 +13,7 @@ from textual.suggester import Suggester
 
 from kam import schema
 from kam.dialogs.form import FieldSpec, FormScreen, Preset, form_fields
-from kam.dialogs.names import AccountNames
+from kam.dialogs.names import account_names
 from kam.dialogs.workspace import Done, member_choices, open_form
 from kam.models.enums import OPEN_STAGES, OpportunityStage
 from kam.screens.base import DataMixin
@@ -69,7 +69,7 @@ def new_deal(
 
     def build(loaded: deals.DealForm) -> FormScreen:
         members, settings, owner = loaded.members, loaded.settings, loaded.owner
-        names = AccountNames(screen.kam.database) if account_id is None else None
+        names = account_names(screen.kam.database) if account_id is None else None
         fields = deal_fields(members, settings, ask_account=names)
         values = {
             "account": account_name,

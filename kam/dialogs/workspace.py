@@ -9,13 +9,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.suggester import Suggester
 
 from kam import schema
 from kam.dialogs.form import FieldSpec, FormScreen, Preset, choices_of, form_fields
-from kam.dialogs.names import AccountNames
+from kam.dialogs.names import account_names, region_names
 from kam.models.enums import (
     NeedKind,
     NeedVisibility,
@@ -28,6 +28,9 @@ from kam.services.people import contacts, team
 from kam.services.people.contacts import ContactRow
 from kam.services.people.team import MemberChoice
 from kam.services.unit import Intent
+
+if TYPE_CHECKING:
+    from kam.db import Database
 
 Done = Callable[[Any], None]
 
@@ -46,10 +49,19 @@ def member_choices(members: list[MemberChoice]) -> list[tuple[str, Any]]:
     return [(f"{m.name} · {m.title}" if m.title else m.name, str(m.id)) for m in members]
 
 
-def account_fields(members: list[MemberChoice], names: Suggester | None = None) -> list[FieldSpec]:
-    """The account form; `names` completes the group an account is part of as it is typed."""
+def account_fields(
+    members: list[MemberChoice], database: Database | None = None
+) -> list[FieldSpec]:
+    """The account form; with a database, the group it is part of and its region complete as
+    they are typed."""
     fields = form_fields(schema.ACCOUNT, choices={"owner_id": member_choices(members)})
-    return [replace(f, suggester=names) if f.key == "parent" else f for f in fields]
+    if database is None:
+        return fields
+    suggesters: dict[str, Suggester] = {
+        "parent": account_names(database),
+        "region": region_names(database),
+    }
+    return [replace(f, suggester=suggesters[f.key]) if f.key in suggesters else f for f in fields]
 
 
 def new_account(screen: DataMixin, done: Done, *, preset: Preset | None = None) -> None:
@@ -58,7 +70,7 @@ def new_account(screen: DataMixin, done: Done, *, preset: Preset | None = None) 
     def build(members: list[MemberChoice]) -> FormScreen | None:
         return FormScreen(
             "New account",
-            account_fields(members, AccountNames(screen.kam.database)),
+            account_fields(members, screen.kam.database),
             schema.ACCOUNT.defaults,
             Intent(account_edit.save_new_account, user=user),
             preset=preset,
@@ -76,7 +88,7 @@ def edit_account(
         base, members = loaded
         return FormScreen(
             f"Edit {base.values['name']}",
-            account_fields(members, AccountNames(screen.kam.database)),
+            account_fields(members, screen.kam.database),
             base.values,
             Intent(account_edit.update_account, account_id, user=user, as_of=as_of),
             base=base,

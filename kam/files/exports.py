@@ -31,6 +31,7 @@ from kam.models import (
 )
 from kam.models.enums import PeriodKind
 from kam.schema import KINDS, Entity, Field
+from kam.services.accounts import regions
 from kam.services.values.periods import Period
 from kam.services.wallet.share_of_wallet import competitors_of
 
@@ -76,6 +77,8 @@ def _column(f: Field, table: sa.Table) -> sa.ColumnElement:
         return c.account_id
     if f.kind == "member":
         return _owner(c[f.attr])
+    if f.kind == "region":
+        return regions.region_name_of(c[f.attr])
     if f.kind == "contact":
         boss = table.alias("boss")
         return sa.select(boss.c.name).where(boss.c.id == c[f.attr]).scalar_subquery()

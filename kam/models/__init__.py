@@ -2,7 +2,13 @@
 
 from sqlmodel import SQLModel
 
-from kam.models.account import NAME_SEARCH_TABLE, Account, is_name_search_table, name_key
+from kam.models.account import (
+    NAME_SEARCH_TABLE,
+    Account,
+    Region,
+    is_name_search_table,
+    name_key,
+)
 from kam.models.classification import AccountClassification, TierChange
 from kam.models.engagement import (
     Activity,
@@ -56,6 +62,7 @@ __all__ = [
     "OutboxEntry",
     "PlanItem",
     "PlanObjective",
+    "Region",
     "ReplicaState",
     "RevenueLine",
     "Review",

@@ -32,6 +32,29 @@ def name_key(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
+class Region(Edited, table=True):
+    """Where an account is managed from: a region, or a territory under one, with the person
+    who answers for it."""
+
+    __tablename__ = "region"
+    __table_args__ = (sa.CheckConstraint("length(trim(name)) > 0", name="name_not_blank"),)
+
+    name: str = Field(max_length=120)
+    # Names are unique among regions and territories alike, so a file's "Region" finds one.
+    name_key: str = Field(max_length=120, unique=True)
+    # The region a territory is part of (one level: a territory has no territories).
+    parent_id: uuid.UUID | None = Field(
+        default=None,
+        sa_column=sa.Column(
+            sa.Uuid,
+            sa.ForeignKey("region.id", ondelete="SET NULL", deferrable=True, initially="DEFERRED"),
+            nullable=True,
+            index=True,
+        ),
+    )
+    owner_id: uuid.UUID | None = fk("team_member.id", ondelete="SET NULL", nullable=True)
+
+
 class Account(Edited, table=True):
     __tablename__ = "account"
     __table_args__ = (
@@ -47,7 +70,7 @@ class Account(Edited, table=True):
         # The account list sorted by these columns walks an index instead of sorting.
         sa.Index("ix_account_status_name", "status", "name_key"),
         sa.Index("ix_account_industry_name", "industry", "name_key"),
-        sa.Index("ix_account_region_name", "region", "name_key"),
+        sa.Index("ix_account_region_name", "region_id", "name_key"),
         # The few archived accounts, so "not archived" is a small set to leave out.
         sa.Index(
             "ix_account_archived",
@@ -60,7 +83,7 @@ class Account(Edited, table=True):
     name: str = Field(max_length=200)
     name_key: str = Field(max_length=200, index=True)
     industry: str | None = Field(default=None, max_length=120)
-    region: str | None = Field(default=None, max_length=120)
+    region_id: uuid.UUID | None = fk("region.id", ondelete="SET NULL", nullable=True, index=False)
     owner_id: uuid.UUID | None = fk("team_member.id", ondelete="SET NULL", nullable=True)
     relationship_stage: RelationshipStage = enum_field(
         RelationshipStage, "relationship_stage", default=RelationshipStage.transactional

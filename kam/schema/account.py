@@ -21,7 +21,9 @@ ACCOUNT = Entity("accounts", Account, (
     Field("external_ref", "text", "", "external_ref",
           aliases=aliases("account id|id|record id|company id|crm id|客户编号|客户id|编号")),
     Field("industry", "text", "Industry", "industry", aliases=aliases("sector|行业|所属行业")),
-    Field("region", "text", "Region", "region", aliases=aliases(
+    Field("region", "region", "Region", "region_id", key="region", limit=120,
+          placeholder="a region or territory (→ completes; a new name makes a region)",
+          aliases=aliases(
         "billing country|country|country/region|shipping country|territory|"
         "地区|区域|国家|国家/地区|省份")),
     Field("parent", "account", "Part of", "parent_id", key="parent",

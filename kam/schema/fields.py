@@ -3,7 +3,8 @@ all read, so a field is declared once.
 
 `kind` says how the field's text is read and shown:
     text, long (free text), email, enum, flag, date, money (minor units), percent, int,
-    member (a team member by name or id), contact (a contact of the same account, by name),
+    member (a team member by name or id), region (a region or territory by name),
+    contact (a contact of the same account, by name),
     id (kam's own id of the row), account (the account's name), ref (the account's id in
     kam or in another tool), period (a year or quarter), growth (a percentage that may be
     negative), competitors (`Acme 30%, Beta 15%`).
@@ -17,7 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-TEXT_KINDS = ("text", "email", "contact", "member", "account")
+TEXT_KINDS = ("text", "email", "contact", "member", "account", "region")
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,7 @@ def profile(ws: Workspace) -> Pairs:
             grid.add_row("Part of", parent.name)
     for label, value in [
         ("Industry", account.industry),
-        ("Region", account.region),
+        ("Region", ws.detail.region),
         ("Owner", ws.detail.owner),
         ("Stage", account.relationship_stage),
         ("Horizon", account.relationship_horizon),

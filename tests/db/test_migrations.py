@@ -114,6 +114,17 @@ def _contents(engine: sa.Engine) -> dict[str, list[dict[str, Any]]]:
         }
 
 
+def _with_replaced_columns(engine: sa.Engine, after: dict[str, list[dict[str, Any]]]) -> None:
+    """Columns a migration replaced, read back from what replaced them: an account's region
+    word (0015 made each word a region row the account refers to)."""
+    if "region" not in after:
+        return
+    with engine.connect() as conn:
+        names = dict(conn.execute(sa.text("SELECT id, name FROM region")).all())
+    for row in after["account"]:
+        row["region"] = names.get(row["region_id"])
+
+
 def _derived(table_name: str) -> bool:
     """Alembic's own table, the name-search index kam keeps from the accounts, and the team
     database's change log (a record of the writes, which migrating does not repeat)."""
@@ -135,6 +146,7 @@ def test_a_database_of_every_earlier_schema_migrates_with_every_row_kept(
         upgrade_schema(engine)
 
         after = _contents(engine)
+        _with_replaced_columns(engine, after)
         for table, rows in before.items():
             assert table in after, f"{table} is gone after the migration from {revision}"
             kept = sorted(({k: row[k] for k in rows[0]} for row in after[table]), key=repr)

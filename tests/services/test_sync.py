@@ -15,12 +15,12 @@ from hypothesis import strategies as st
 from kam.db import open_database, upgrade_schema
 from kam.errors import DatabaseOpenError, KamError
 from kam.models import Account, Contact, SyncConflict
-from kam.services.accounts import account_edit
+from kam.services.accounts import account_edit, regions
 from kam.services.people import contacts
 from kam.services.pipeline.deals import account_by_name
 from kam.services.sync import conflicts, replica
 from kam.services.wallet.revenue import add_revenue
-from tests.support import TODAY, USER, accounts_db, join_laptop, sqlite
+from tests.support import TODAY, USER, accounts_db, join_laptop, region_name, sqlite
 from tests.support import synced_facts as facts
 
 
@@ -77,6 +77,8 @@ def _edit(url: str, name: str, **fields: Any) -> None:
     with database.write() as session:
         account = session.get(Account, account_by_name(session, name))
         for field, value in fields.items():
+            if field == "region":
+                field, value = "region_id", regions.ensure(session, value)
             setattr(account, field, value)
     database.dispose()
 
@@ -99,7 +101,7 @@ def test_what_the_laptop_changed_is_merged_field_by_field(team: str, tmp_path: P
     with local.read() as session:
         assert replica.state(session).waiting == 0
         bolt = session.get(Account, account_by_name(session, "Bolt AB"))
-        assert (bolt.industry, bolt.region) == ("Mining", "North")
+        assert (bolt.industry, region_name(session, bolt)) == ("Mining", "North")
     local.dispose()
     assert facts(local_url) == facts(team)
 

@@ -10,12 +10,12 @@ import sqlalchemy as sa
 from kam.app import KamApp
 from kam.db import Database, open_database
 from kam.models import ReplicaState
-from kam.services.accounts import account_edit
+from kam.services.accounts import account_edit, regions
 from kam.services.sync import replica
 from kam.widgets.lazy_table import LazyTable
 from kam.widgets.title_bar import TitleBar
 from tests.conftest import _free_port
-from tests.support import TODAY, USER, join_laptop, settle, sqlite
+from tests.support import TODAY, USER, join_laptop, region_name, settle, sqlite
 
 
 def title(app: KamApp) -> str:
@@ -148,7 +148,7 @@ async def test_a_conflict_opens_in_the_account_form_with_the_laptop_s_values_typ
     for database, industry, region in edits:
         with database.write() as session:
             bolt = session.get(Account, account_by_name(session, "Bolt AB"))
-            bolt.industry, bolt.region = industry, region
+            bolt.industry, bolt.region_id = industry, regions.ensure(session, region)
     app = KamApp(sqlite(laptop), as_of=TODAY, user=USER)
     async with app.run_test(size=(110, 36)) as pilot:
         await wait_for_sync(pilot)
@@ -169,7 +169,7 @@ async def test_a_conflict_opens_in_the_account_form_with_the_laptop_s_values_typ
         assert app.sync_words == "synced just now"  # both settled, and sent
     with server.read() as session:
         bolt = session.get(Account, account_by_name(session, "Bolt AB"))
-        assert (bolt.industry, bolt.region) == ("Mining", "华东")
+        assert (bolt.industry, region_name(session, bolt)) == ("Mining", "华东")
     server.dispose()
 
 

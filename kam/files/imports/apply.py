@@ -23,9 +23,11 @@ from kam.models import (
     Contact,
     Opportunity,
     OpportunityStageChange,
+    Region,
     TeamMember,
     WalletCompetitor,
 )
+from kam.models.account import name_key
 from kam.models.base import utcnow
 from kam.models.enums import (
     HistorySubject,
@@ -63,6 +65,7 @@ def plan_import(session: Session, sources: Sequence[Source], options: Options) -
             PLANNERS[source.kind](rows, kind_plan, lookup, options)
             rows.clear()
     plan.new_members = dict(lookup.new_members)
+    plan.new_regions = dict(lookup.new_regions)
     return plan
 
 
@@ -86,8 +89,10 @@ def apply_plan(
 
     for name, ident in plan.new_members.items():
         session.add(TeamMember(id=ident, name=name[:120]))
+    for name, ident in plan.new_regions.items():
+        session.add(Region(id=ident, name=name, name_key=name_key(name)))
     session.flush()
-    tick(len(plan.new_members))
+    tick(len(plan.new_members) + len(plan.new_regions))
     for kind in plan.kinds:
         for start in range(0, len(kind.creates), CHUNK):
             chunk = kind.creates[start : start + CHUNK]
@@ -205,10 +210,23 @@ def _update(session: Session, chunk: list[Change], options: Options) -> None:
                     value = None if value is None else f"{value / 100:,.2f}"
                 if name == "parent_id":  # the group by name, as the form's history has it
                     old, value = _account_name(session, old), _account_name(session, value)
+                elif name in _NAMED:  # a region, a person: by name, as the form's history
+                    old, value = (
+                        _name_of(session, _NAMED[name], old),
+                        _name_of(session, _NAMED[name], value),
+                    )
                 changes.record(session, subject, label, old, value, options.user)
             setattr(obj, name, change.values[name])
     session.flush()
     session.expunge_all()
+
+
+_NAMED = {"region_id": Region, "owner_id": TeamMember}
+
+
+def _name_of(session: Session, model: type, ident: uuid.UUID | None) -> str | None:
+    found = session.get(model, ident) if ident is not None else None
+    return found.name if found is not None else None
 
 
 def _account_name(session: Session, account_id: uuid.UUID | None) -> str | None:

@@ -134,7 +134,12 @@ def _settle(
 
 
 # What an import compares and updates: the account form's fields and the one it does not show.
-_ACCOUNT_COLUMNS = (*(f for f in ACCOUNT_FIELDS if f != "parent"), "parent_id", "external_ref")
+_ACCOUNT_COLUMNS = (
+    *(f for f in ACCOUNT_FIELDS if f not in ("parent", "region")),
+    "parent_id",
+    "region_id",
+    "external_ref",
+)
 _ACCOUNT_DEFAULTS = {
     "status": AccountStatus.active,
     "relationship_stage": RelationshipStage.transactional,
@@ -165,6 +170,12 @@ def _plan_accounts(rows: list[_Row], plan: KindPlan, lookup: Lookup, options: Op
                 _reject(plan, row, "annual_revenue", "annual revenue cannot be negative")
                 continue
         _member_values(values, lookup)
+        if "region" in values:
+            region = values.pop("region")
+            if region and len(" ".join(region.split())) > 120:
+                _reject(plan, row, "region", "a region's name is at most 120 characters")
+                continue
+            values["region_id"] = lookup.region(region) if region else None
         for name, default in _ACCOUNT_DEFAULTS.items():
             if name in values and values[name] is None:
                 values[name] = default

@@ -13,6 +13,7 @@ from sqlmodel import Session
 from kam.files.imports.cells import CellError
 from kam.models import (
     Account,
+    Region,
     TeamMember,
 )
 from kam.models.account import name_key
@@ -52,6 +53,11 @@ class Lookup:
             if email:
                 self.member_by_key.setdefault(email.casefold(), ident)
         self.new_members: dict[str, uuid.UUID] = {}
+        region = Region.__table__
+        self.region_by_key: dict[str, uuid.UUID] = dict(
+            conn.execute(sa.select(region.c.name_key, region.c.id)).all()
+        )
+        self.new_regions: dict[str, uuid.UUID] = {}
         self._parents: dict[uuid.UUID, uuid.UUID | None] | None = None
 
     def parent_of(self, account_id: uuid.UUID) -> uuid.UUID | None:
@@ -73,6 +79,16 @@ class Lookup:
         if found is None:
             found = self.member_by_key[key] = uuid.uuid4()
             self.new_members[name] = found
+        return found
+
+    def region(self, name: str) -> uuid.UUID:
+        """A region or territory by name; a new name is a new region, made with the import."""
+        cleaned = " ".join(name.split())
+        key = name_key(cleaned)
+        found = self.region_by_key.get(key)
+        if found is None:
+            found = self.region_by_key[key] = uuid.uuid4()
+            self.new_regions[cleaned] = found
         return found
 
     def account(self, values: dict[str, Any]) -> uuid.UUID:

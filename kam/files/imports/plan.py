@@ -60,6 +60,7 @@ class KindPlan:
 class ImportPlan:
     kinds: list[KindPlan] = field(default_factory=list)
     new_members: dict[str, uuid.UUID] = field(default_factory=dict)  # name -> id
+    new_regions: dict[str, uuid.UUID] = field(default_factory=dict)  # name -> id
     problems: list[str] = field(default_factory=list)  # whole files that cannot be read
 
     @property
@@ -73,7 +74,8 @@ class ImportPlan:
 
     @property
     def writes(self) -> int:
-        return sum(len(k.creates) + len(k.updates) for k in self.kinds) + len(self.new_members)
+        rows = sum(len(k.creates) + len(k.updates) for k in self.kinds)
+        return rows + len(self.new_members) + len(self.new_regions)
 
     def summary(self) -> str:
         """One line: what an applied import wrote."""
@@ -99,6 +101,8 @@ class ImportPlan:
         if self.new_members:
             names = ", ".join(sorted(self.new_members))
             lines.append(f"new team members: {names}")
+        if self.new_regions:
+            lines.append(f"new regions: {', '.join(sorted(self.new_regions))}")
         rejects = self.rejects
         if rejects:
             count = f"{len(rejects):,} problem{'s' if len(rejects) != 1 else ''}"

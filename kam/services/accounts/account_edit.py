@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from kam import schema
 from kam.errors import InputError, InputErrors, KamError
-from kam.models import Account, AccountClassification, TeamMember, TierChange, name_key
+from kam.models import Account, AccountClassification, Region, TeamMember, TierChange, name_key
 from kam.models.base import utcnow
 from kam.models.enums import (
     AccountStatus,
@@ -26,7 +26,7 @@ from kam.models.enums import (
     ValueTier,
 )
 from kam.services import settings as settings_service
-from kam.services.accounts import groups
+from kam.services.accounts import groups, regions
 from kam.services.history import changes as history
 from kam.services.history.edits import Base, FormReader, merge
 from kam.services.people import team
@@ -45,9 +45,12 @@ CLASSIFIED_FIELDS = {"name", "strategic", "emerging", "tier_override", "parent"}
 
 def account_values(session: Session, account: Account) -> dict[str, Any]:
     """An account as its form holds it: the group it is part of by name."""
-    values = {field: getattr(account, field) for field in ACCOUNT_FIELDS if field != "parent"}
+    named = ("parent", "region")
+    values = {field: getattr(account, field) for field in ACCOUNT_FIELDS if field not in named}
     parent = session.get(Account, account.parent_id) if account.parent_id else None
     values["parent"] = parent.name if parent is not None else None
+    region = session.get(Region, account.region_id) if account.region_id else None
+    values["region"] = region.name if region is not None else None
     return {field: values[field] for field in ACCOUNT_FIELDS}
 
 
@@ -111,9 +114,10 @@ def read_account_form(
             "owner_id", lambda i: session.get(TeamMember, i) is not None, "team member"
         ),
         "parent": _read_parent(session, r, exclude),
+        "region": _read_region(session, r),
         **r.values(
             schema.ACCOUNT,
-            *(f for f in ACCOUNT_FIELDS if f not in ("name", "owner_id", "parent")),
+            *(f for f in ACCOUNT_FIELDS if f not in ("name", "owner_id", "parent", "region")),
         ),
     }
     values = {key: values[key] for key in ACCOUNT_FIELDS}
@@ -143,6 +147,18 @@ def _read_parent(session: Session, r: FormReader, account_id: uuid.UUID | None) 
     return found[1]
 
 
+def _read_region(session: Session, r: FormReader) -> str | None:
+    """The region or territory by name, as it is called in kam; a new name is a new region."""
+    text = " ".join(str(r.raw.get("region") or "").split())
+    if not text:
+        return None
+    if len(text) > 120:
+        r.fail("region", "a region's name is at most 120 characters")
+        return None
+    found = regions.find(session, text)
+    return found.name if found is not None else text
+
+
 def _parent_id(session: Session, name: str | None) -> uuid.UUID | None:
     found = groups.find_parent(session, name) if name else None
     return found[0] if found else None
@@ -160,8 +176,12 @@ def create_account(session: Session, name: str, *, user: str = "kam", **fields: 
 def save_new_account(session: Session, raw: Mapping[str, Any], user: str) -> Account:
     values = read_account_form(session, raw)
     parent = values.pop("parent")
+    region_id = regions.ensure(session, values.pop("region"))
     account = Account(
-        name_key=name_key(values["name"]), parent_id=_parent_id(session, parent), **values
+        name_key=name_key(values["name"]),
+        parent_id=_parent_id(session, parent),
+        region_id=region_id,
+        **values,
     )
     session.add(account)
     session.flush()
@@ -193,6 +213,8 @@ def update_account(
     for field, value in changes.items():
         if field == "parent":
             account.parent_id = _parent_id(session, value)
+        elif field == "region":
+            account.region_id = regions.ensure(session, value)
         else:
             setattr(account, field, value)
     if "name" in changes:

@@ -19,6 +19,7 @@ from kam.models import (
     AccountTeamMember,
     Contact,
     PlanItem,
+    Region,
     RevenueLine,
     TeamMember,
     TierChange,
@@ -26,6 +27,7 @@ from kam.models import (
 )
 from kam.models.enums import AccountClass, AccountStatus, HealthBand, ValueTier
 from kam.services.accounts import groups
+from kam.services.accounts.regions import Scope
 from kam.services.people import team as team_service
 from kam.services.sql.planner import by_account
 from kam.services.unit import reads
@@ -35,6 +37,7 @@ _acct = Account.__table__
 _cls = AccountClassification.__table__
 _member = TeamMember.__table__
 _health = AccountHealth.__table__
+_region = Region.__table__
 
 # Each sort key's columns, all backed by an index, so a page is read in order rather than
 # sorted. The list of live accounts is the stored classification (kept current by the caller)
@@ -47,7 +50,7 @@ SORT_COLUMNS: dict[str, tuple[sa.ColumnElement, ...]] = {
     "tier": (_cls.c.tier_order, _cls.c.position),
     "status": (_acct.c.status, _acct.c.name_key),
     "industry": (_acct.c.industry, _acct.c.name_key),
-    "region": (_acct.c.region, _acct.c.name_key),
+    "region": (_region.c.name_key, _acct.c.name_key),
     "owner": (_member.c.name, _acct.c.name_key),
     "health": (_health.c.score, _cls.c.position),  # unwatched accounts have none: last
 }
@@ -69,6 +72,7 @@ class AccountListQuery:
     # or a class, tier or key filter, lists every account it finds, members too, each with
     # its group.
     folded: bool = True
+    region: Scope | None = None  # a region's (with its territories') accounts only
 
     @property
     def shows_folded(self) -> bool:
@@ -80,7 +84,7 @@ class AccountListQuery:
 
     @property
     def filtered(self) -> bool:
-        return bool(self.text.strip()) or self.classified_filter
+        return bool(self.text.strip()) or self.classified_filter or self.region is not None
 
     @property
     def classified_filter(self) -> bool:
@@ -95,6 +99,8 @@ class AccountListQuery:
             parts.append(f"class {self.account_class.value}")
         if self.tier is not None:
             parts.append(f"tier {self.tier.value}")
+        if self.region is not None:
+            parts.append(f"in {self.region.name}")
         return ", ".join(parts)
 
 
@@ -172,6 +178,8 @@ def _filtered(conn: sa.Connection, select: sa.Select, query: AccountListQuery) -
         select = select.where(_acct.c.archived_at.is_(None))
     if query.text.strip():
         select = select.where(name_contains(conn, query.text))
+    if query.region is not None:
+        select = select.where(_acct.c.region_id.in_(query.region.ids))
     if query.account_class is not None:
         select = select.where(_cls.c.account_class == query.account_class.value)
     if query.tier is not None:
@@ -227,7 +235,7 @@ def _row_columns(folded: bool) -> list[sa.ColumnElement]:
         share.label("share"),
         _acct.c.status,
         _acct.c.industry,
-        _acct.c.region,
+        _region.c.name.label("region"),
         _member.c.name.label("owner"),
         _acct.c.strategic,
         _cls.c.rank,
@@ -237,8 +245,10 @@ def _row_columns(folded: bool) -> list[sa.ColumnElement]:
 
 
 def _with_people_and_health(source: sa.FromClause) -> sa.FromClause:
-    return source.outerjoin(_member, _member.c.id == _acct.c.owner_id).outerjoin(
-        _health, _health.c.account_id == _acct.c.id
+    return (
+        source.outerjoin(_member, _member.c.id == _acct.c.owner_id)
+        .outerjoin(_region, _region.c.id == _acct.c.region_id)
+        .outerjoin(_health, _health.c.account_id == _acct.c.id)
     )
 
 
@@ -369,7 +379,8 @@ def search(session: Session, text: str, limit: int = 20) -> list[SearchHit]:
     pattern = like_pattern(text)
     conn = session.connection()
     accounts = conn.execute(
-        sa.select(_acct.c.id, _acct.c.name, _acct.c.industry, _acct.c.region)
+        sa.select(_acct.c.id, _acct.c.name, _acct.c.industry, _region.c.name.label("region"))
+        .outerjoin(_region, _region.c.id == _acct.c.region_id)
         .where(_acct.c.archived_at.is_(None), name_contains(conn, text))
         .order_by(sa.func.length(_acct.c.name_key), _acct.c.name_key)
         .limit(limit)
@@ -446,6 +457,7 @@ class AccountDetail:
     contacts: int
     overdue_plan_items: int
     tier_moves: list[TierMove] = field(default_factory=list)
+    region: str | None = None  # its region or territory, "territory (region)" for a territory
 
 
 def account_detail(session: Session, account_id: uuid.UUID, as_of: date) -> AccountDetail:
@@ -454,6 +466,11 @@ def account_detail(session: Session, account_id: uuid.UUID, as_of: date) -> Acco
         raise KamError("that account no longer exists")
     conn = session.connection()
     owner = session.get(TeamMember, account.owner_id) if account.owner_id else None
+    region = session.get(Region, account.region_id) if account.region_id else None
+    region_label = region.name if region is not None else None
+    if region is not None and region.parent_id is not None:
+        above = session.get(Region, region.parent_id)
+        region_label = f"{region.name} ({above.name})" if above is not None else region.name
     rl = RevenueLine.__table__
     year = periods.year_of(rl.c.booked_on, conn.dialect.name)
     by_year = conn.execute(
@@ -507,6 +524,7 @@ def account_detail(session: Session, account_id: uuid.UUID, as_of: date) -> Acco
     return AccountDetail(
         account=account,
         owner=owner.name if owner else None,
+        region=region_label,
         classification=session.get(AccountClassification, account_id),
         revenue_by_year=[(int(y), int(r), int(c)) for y, r, c in by_year],
         revenue_by_category=by_category,

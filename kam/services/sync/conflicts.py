@@ -208,6 +208,10 @@ def for_form(session: Session, conflict_id: int) -> RowConflicts:
         mine = {c.name: _typed(c, whole[c.name]) for c in table.c if whole and whole.get(c.name)}
         reason = json.loads(first.server_value) if first.server_value else ""
         rows = [first]
+    if first.table_name == "account":  # the form names a region and a group, not their ids
+        for values in (theirs, mine):
+            _by_name(conn, values, "region_id", "region", "region")
+            _by_name(conn, values, "parent_id", "parent", "account")
     account_id = mine.get("account_id")
     if account_id is None and "account_id" in table.c:
         account_id = conn.execute(
@@ -217,6 +221,21 @@ def for_form(session: Session, conflict_id: int) -> RowConflicts:
         first.table_name, key[0], account_id, kind, theirs, mine, str(reason or ""),
         [r.id for r in rows],
     )  # fmt: skip
+
+
+def _by_name(
+    conn: sa.Connection, values: dict[str, Any], column: str, field: str, table: str
+) -> None:
+    if column not in values:
+        return
+    ident = values.pop(column)
+    named = {t.name: t for t in synced_tables()}[table]
+    name = (
+        conn.execute(sa.select(named.c.name).where(named.c.id == ident)).scalar()
+        if ident is not None
+        else None
+    )
+    values[field] = name
 
 
 def _value(column: sa.Column, text: str | None) -> Any:
