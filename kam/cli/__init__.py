@@ -11,7 +11,7 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 
-from kam.cli import admin, data, reports, start
+from kam.cli import admin, data, regions, reports, start
 from kam.cli.common import EXIT_CRASH, EXIT_USAGE
 from kam.cli.parser import build_parser
 from kam.errors import KamError
@@ -79,4 +79,5 @@ COMMANDS = {
     "copy": admin.copy,
     "join": admin.join,
     "sync": admin.sync,
+    "region": regions.region,
 }

@@ -96,16 +96,18 @@ def build_parser() -> argparse.ArgumentParser:
     reports.required = True
     pareto = _report_parser(reports, "pareto", "Pareto classification of the portfolio")
     pareto.add_argument("--window", default=None, metavar="SPAN", help="12m, 24m, 3y or lifetime")
+    _add_region(pareto, by="the regions' indicators instead of a row per account")
     deals = _report_parser(
         reports, "pipeline", "the weighted pipeline and won deals, by stage, owner, quarter, ..."
     )
     deals.add_argument(
         "--by",
-        choices=("stage", "owner", "quarter", "account", "key"),
+        choices=("stage", "owner", "quarter", "account", "key", "region"),
         default="stage",
-        help="one row per stage, owner, close quarter, account, or key accounts vs the rest "
-        "(default: stage)",
+        help="one row per stage, owner, close quarter, account, key accounts vs the rest, or "
+        "region (default: stage)",
     )
+    _add_region(deals)
     deals.add_argument("--quarter", default=None, metavar="YYYY-QN", help="close quarter only")
     agenda = _report_parser(reports, "agenda", "planned contacts: overdue and coming up")
     agenda.add_argument("--user", default=None, metavar="NAME", help="one person's (default: all)")
@@ -125,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     health.add_argument(
         "--all", action="store_true", help="every watched account, not only those at risk"
     )
+    _add_region(health, by="a row per region: its watched accounts, bands and at risk")
     segments = _report_parser(
         reports, "segments", "value x loyalty segments A-E, relational groups, RFM"
     )
@@ -145,6 +148,34 @@ def build_parser() -> argparse.ArgumentParser:
     )
     weekly.add_argument(
         "-o", "--output", default=None, metavar="FILE", help="default: standard output"
+    )
+    _add_region(weekly, by="a section with every region's indicators")
+
+    region = commands.add_parser("region", help="the regions and territories, and their owners")
+    region_commands = region.add_subparsers(dest="region", parser_class=_Parser, metavar="WHAT")
+    region_commands.required = True
+    listing = region_commands.add_parser(
+        "list", help="every region with its territories, owner, accounts and revenue"
+    )
+    _add_db(listing, top=False)
+    listing.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    adding = region_commands.add_parser("add", help="a new region, or a territory of one")
+    _add_db(adding, top=False)
+    adding.add_argument("name", metavar="NAME")
+    adding.add_argument("--in", dest="in_region", metavar="REGION", help="a territory of REGION")
+    adding.add_argument("--owner", metavar="PERSON", help="the team member who answers for it")
+    setting = region_commands.add_parser(
+        "set", help="a region's owner, name, or (a territory) the region it is in"
+    )
+    _add_db(setting, top=False)
+    setting.add_argument("name", metavar="NAME")
+    setting.add_argument("--owner", metavar="PERSON", help="a team member ('' for nobody)")
+    setting.add_argument("--rename", metavar="NEW", help="a new name")
+    setting.add_argument(
+        "--in",
+        dest="in_region",
+        metavar="REGION",
+        help="make it a territory of REGION ('' for none)",
     )
 
     export = commands.add_parser("export", help="write data out")
@@ -249,6 +280,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--keep-theirs", type=int, metavar="N", help="conflict N: the team database's value"
     )
     return parser
+
+
+def _add_region(parser: argparse.ArgumentParser, *, by: str | None = None) -> None:
+    """`--region NAME` (and, with `by`, `--by region`) for a report."""
+    parser.add_argument(
+        "--region",
+        default=None,
+        metavar="NAME",
+        help="one region's accounts (with its territories'), or one territory's",
+    )
+    if by is not None:
+        parser.add_argument("--by", choices=("region",), default=None, help=by)
 
 
 def _report_parser(reports, name: str, help: str) -> argparse.ArgumentParser:

@@ -20,13 +20,14 @@ from kam.files.tabular import private_file
 from kam.models import Account, Review, TierChange
 from kam.models.enums import ClassificationField
 from kam.services import settings as settings_service
+from kam.services.accounts.regions import Scope
 from kam.services.classify.pareto import ClassificationSettings, classified_by_words, is_upgrade
 from kam.services.health import stored as health
 from kam.services.history.changes import as_words
 from kam.services.portfolio import indicators
 from kam.services.review import cards, weeks
 from kam.services.unit import reads
-from kam.services.values.formatting import percent
+from kam.services.values.formatting import money_short, percent
 
 
 @dataclass
@@ -66,9 +67,23 @@ class ReviewReport:
     reviewed: list[ReviewedAccount] = field(default_factory=list)
     at_risk: list[health.RiskRow] = field(default_factory=list)
     moves: list[TierMove] = field(default_factory=list)
+    region: str | None = None  # the region the report is of (None: the whole portfolio)
+    # The current quarter's indicators of the regions shown (the one reported on, or every
+    # region with --by region) and of the whole portfolio beside them.
+    regions: list[indicators.RegionFigures] = field(default_factory=list)
+    portfolio: indicators.QuarterFigures | None = None
 
 
-def build(session: Session, week: str, as_of: date) -> ReviewReport:
+def build(
+    session: Session,
+    week: str,
+    as_of: date,
+    *,
+    region: Scope | None = None,
+    by_region: bool = False,
+) -> ReviewReport:
+    """The week's review of the whole portfolio, or of one region's accounts (`region`) with
+    its indicators beside the portfolio's; `by_region` adds every region's indicators."""
     week = weeks.check_week(week)
     start = weeks.week_start(week)
     end = start + timedelta(days=7)
@@ -78,17 +93,24 @@ def build(session: Session, week: str, as_of: date) -> ReviewReport:
     classes = settings_service.load(session, ClassificationSettings)
     report = ReviewReport(week, start, as_of, worked_out[1], classified_by_words(classes))
     rev, acct = Review.__table__, Account.__table__
+    in_region = sa.true() if region is None else acct.c.id.in_(region.accounts())
     rows = session.connection().execute(
         sa.select(rev.c.account_id)
         .join(acct, acct.c.id == rev.c.account_id)
-        .where(rev.c.week == week)
+        .where(rev.c.week == week, in_region)
         .where(sa.or_(rev.c.reviewed_on.is_not(None), rev.c.note != ""))
         .order_by(acct.c.name_key)
     )
     for (account_id,) in rows:
         report.reviewed.append(_reviewed(session, account_id, week, seen_from))
-    report.at_risk = health.at_risk(session)
-    report.moves = _moves(session, start - timedelta(days=weeks.TIER_DAYS - 7), end)
+    report.at_risk = health.at_risk(session, region=region)
+    report.moves = _moves(session, start - timedelta(days=weeks.TIER_DAYS - 7), end, in_region)
+    if region is not None or by_region:
+        report.portfolio, report.regions = indicators.by_region(
+            session, seen_from, region=None if by_region else region
+        )
+    if region is not None:
+        report.region = region.name
     return report
 
 
@@ -114,7 +136,9 @@ def _reviewed(session: Session, account_id: uuid.UUID, week: str, as_of: date) -
     )
 
 
-def _moves(session: Session, start: date, end: date) -> list[TierMove]:
+def _moves(
+    session: Session, start: date, end: date, in_region: sa.ColumnElement[bool]
+) -> list[TierMove]:
     tc, acct = TierChange.__table__, Account.__table__
     from kam.services.pipeline.filters import local_midnight_utc
 
@@ -125,10 +149,17 @@ def _moves(session: Session, start: date, end: date) -> list[TierMove]:
             tc.c.field == ClassificationField.tier.value,
             tc.c.changed_at >= local_midnight_utc(start),
             tc.c.changed_at < local_midnight_utc(end),
+            in_region,
         )
         .order_by(tc.c.changed_at, acct.c.name_key)
     )
     return [TierMove(n, f, t, at.date(), reason or "") for n, f, t, at, reason in rows]
+
+
+def _file_part(name: str) -> str:
+    """A region's name as part of a file name: letters (any script), digits and dashes."""
+    kept = "".join(c if c.isalnum() else "-" for c in name.strip())
+    return "-".join(part for part in kept.split("-") if part) or "region"
 
 
 # --- Markdown -------------------------------------------------------------------------------
@@ -146,12 +177,65 @@ def _md_cell(text: str) -> str:
     return " ".join(str(text).split()).replace("|", "\\|")
 
 
+REGION_HEADERS = (
+    "Region",
+    "Owner",
+    "Accounts",
+    "Key accounts",
+    "Revenue, 12 months",
+    "Share of revenue",
+    "Key-account share",
+    "Key-account retention",
+    "Growth of key-account revenue",
+)
+
+
+def region_cells(report: ReviewReport) -> list[list[str]]:
+    """The regions' indicators and, last, the whole portfolio's, as the cells of a table."""
+    rows = [
+        [
+            r.name,
+            r.owner or "–",
+            f"{r.accounts:,}",
+            f"{r.key_accounts:,}",
+            money_short(r.revenue_minor),
+            _pct(r.revenue_share),
+            _pct(r.figures.key_share),
+            f"{_pct(r.figures.retention)} ({r.figures.kept} kept, {r.figures.lost} lost)",
+            _growth(r.figures.key_growth),
+        ]
+        for r in report.regions
+    ]
+    whole = report.portfolio
+    if whole is not None:
+        rows.append(
+            ["whole portfolio", "", "", "", "", "100%", _pct(whole.key_share),
+             f"{_pct(whole.retention)} ({whole.kept} kept, {whole.lost} lost)",
+             _growth(whole.key_growth)]
+        )  # fmt: skip
+    return rows
+
+
+def _title(report: ReviewReport) -> str:
+    return f"Account review {report.week}" + (f" — {report.region}" if report.region else "")
+
+
+def _scope_words(report: ReviewReport) -> str:
+    if report.region is None:
+        return ""
+    return (
+        f"The accounts of {report.region} only (its territories with it); the headline "
+        "indicators below are the whole portfolio's, the region's are beside them."
+    )
+
+
 def render_markdown(report: ReviewReport) -> str:
     out = [
-        f"# Account review {report.week}",
+        f"# {_title(report)}",
         "",
         f"Week of {report.start:%d %B %Y}; figures as of {report.headline.as_of}.",
         f"Classes: {report.classified}.",
+        *([_scope_words(report)] if report.region else []),
         "",
         "## Headline indicators",
         "",
@@ -168,6 +252,12 @@ def render_markdown(report: ReviewReport) -> str:
         f"{year} {_pct(share)} ({n} accounts)" for year, share, n in report.headline.wallet
     ) + ".", "", "Pareto curve of the portfolio (share of revenue by share of accounts):", "",
         "```", *indicators.pareto_chart(report.headline.pareto), "```", ""]  # fmt: skip
+    if report.regions:
+        quarter = report.portfolio.label if report.portfolio else ""
+        out += [f"## {'Region' if report.region else 'By region'} ({quarter})", ""]
+        out += ["| " + " | ".join(REGION_HEADERS) + " |", "|---|---|" + "---:|" * 7]
+        out += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in region_cells(report)]
+        out.append("")
     out += [f"## Accounts reviewed ({len(report.reviewed)})", ""]
     if not report.reviewed:
         out += ["No account was reviewed this week.", ""]
@@ -272,9 +362,10 @@ def _svg_curve(curve: list[tuple[float, float]]) -> str:
 def render_html(report: ReviewReport) -> str:
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
-        f"<title>Account review {_e(report.week)}</title><style>{_CSS}</style></head><body>",
-        f"<h1>Account review {_e(report.week)}</h1>",
+        f"<title>{_e(_title(report))}</title><style>{_CSS}</style></head><body>",
+        f"<h1>{_e(_title(report))}</h1>",
         f"<p class='muted'>Week of {report.start:%d %B %Y}; classes: {_e(report.classified)}</p>",
+        *([f"<p>{_e(_scope_words(report))}</p>"] if report.region else []),
         "<section id='headline'><h2>Headline indicators</h2><table><thead><tr><th>Quarter</th>"
         "<th>Key-account share of revenue</th><th>Key-account retention</th>"
         "<th>Growth of key-account revenue</th></tr></thead><tbody>",
@@ -293,6 +384,7 @@ def render_html(report: ReviewReport) -> str:
         f"<p>Average share of wallet of the key accounts: {_e(wallet)}.</p>",
         _svg_curve(report.headline.pareto),
         "</section>",
+        _html_regions(report),
         f"<section id='reviewed'><h2>Accounts reviewed ({len(report.reviewed)})</h2>",
     ]
     if not report.reviewed:
@@ -330,6 +422,25 @@ def render_html(report: ReviewReport) -> str:
         parts.append("<p>No tier moved in the last four weeks.</p>")
     parts.append("</section></body></html>\n")
     return "".join(parts)
+
+
+def _html_regions(report: ReviewReport) -> str:
+    if not report.regions:
+        return ""
+    quarter = report.portfolio.label if report.portfolio else ""
+    head = "".join(f"<th>{_e(h)}</th>" for h in REGION_HEADERS)
+    number = " class='n'"
+    rows = "".join(
+        "<tr>"
+        + "".join(f"<td{number if i > 1 else ''}>{_e(c)}</td>" for i, c in enumerate(row))
+        + "</tr>"
+        for row in region_cells(report)
+    )
+    title = "Region" if report.region else "By region"
+    return (
+        f"<section id='regions'><h2>{title} ({_e(quarter)})</h2><table><thead><tr>{head}"
+        f"</tr></thead><tbody>{rows}</tbody></table></section>"
+    )
 
 
 def _html_account(acc: ReviewedAccount) -> str:
@@ -381,12 +492,16 @@ def write(report: ReviewReport, fmt: str, path: Path) -> None:
 
 
 @reads
-def write_files(session: Session, week: str, as_of: date, folder: Path) -> list[Path]:
-    """The week's review as Markdown and HTML in `folder`; the paths written."""
-    report = build(session, week, as_of)
+def write_files(
+    session: Session, week: str, as_of: date, folder: Path, region: Scope | None = None
+) -> list[Path]:
+    """The week's review (of a region, with one) as Markdown and HTML in `folder`; the
+    paths written."""
+    report = build(session, week, as_of, region=region)
     written = []
+    suffix = "" if region is None else "-" + _file_part(region.name)
     for fmt in ("md", "html"):
-        path = folder / f"kam-review-{week}.{fmt}"
+        path = folder / f"kam-review-{week}{suffix}.{fmt}"
         write(report, fmt, path)
         written.append(path)
     return written

@@ -148,7 +148,7 @@ def test_pipeline_report_refuses_a_bad_quarter_or_grouping(
 ) -> None:
     code, _, err = run(capsys, "report", "pipeline", "--db", str(small_db), "--quarter", "2026-Q5")
     assert code == 2 and "not a quarter" in err
-    code, _, err = run(capsys, "report", "pipeline", "--db", str(small_db), "--by", "region")
+    code, _, err = run(capsys, "report", "pipeline", "--db", str(small_db), "--by", "colour")
     assert code == 2 and "invalid choice" in err
     code, out, _ = run(capsys, "report", "pipeline", "--db", str(small_db))
     assert code == 0 and "total" in out  # no deals: a table of zeros, not an error
@@ -272,3 +272,49 @@ def _accounts_file(folder: Path) -> Path:
     path = folder / "accounts.csv"
     path.write_text("name\nNew Co\n")
     return path
+
+
+def test_reports_by_region_and_of_one_region(demo_db: Path, capsys) -> None:
+    db = str(demo_db)
+    code, out, _ = run(capsys, "report", "pareto", "--db", db, "--by", "region", "--format", "json")
+    figures = json.loads(out)
+    revenue = {r["region"]: r["revenue_minor"] for r in figures["regions"]}
+    assert code == 0 and set(revenue) == {"Europe", "中国", "Export"}
+    assert list(revenue.values()) == sorted(revenue.values(), reverse=True)  # biggest first
+    assert sum(r["revenue_share"] for r in figures["regions"]) == pytest.approx(1.0)
+    code, out, _ = run(
+        capsys, "report", "pareto", "--db", db, "--region", "north", "--format", "csv"
+    )
+    north = list(csv.reader(io.StringIO(out)))[1:]
+    code, out, _ = run(capsys, "report", "pareto", "--db", db, "--format", "csv")
+    everyone = {row[1]: row for row in list(csv.reader(io.StringIO(out)))[1:]}
+    assert 0 < len(north) < len(everyone)
+    assert all(everyone[row[1]] == row for row in north)  # each keeps its portfolio rank
+    code, out, _ = run(capsys, "report", "pareto", "--db", db, "--region", "North")
+    assert code == 0 and out.startswith(f"Region North: {len(north)} of the portfolio's")
+    code, out, _ = run(capsys, "report", "pipeline", "--db", db, "--by", "region")
+    assert code == 0 and "中国" in out and "Export" in out
+    code, out, _ = run(capsys, "report", "health", "--db", db, "--by", "region", "--format", "csv")
+    assert code == 0 and out.splitlines()[0].startswith("region,watched,red,amber,green")
+    code, out, _ = run(capsys, "report", "review", "--db", db, "--region", "中国")
+    assert code == 0 and out.startswith("# Account review") and "— 中国" in out.splitlines()[0]
+    assert "| 中国 |" in out and "| whole portfolio |" in out
+    code, out, _ = run(capsys, "report", "review", "--db", db, "--by", "region", "--format", "html")
+    assert code == 0 and "id='regions'" in out and "Export" in out
+    code, _, err = run(capsys, "report", "health", "--db", db, "--region", "Atlantis")
+    assert code != 0 and "no region or territory is called 'Atlantis'" in err and "Europe" in err
+
+
+def test_regions_are_added_owned_renamed_and_listed(small_db: Path, capsys) -> None:
+    db = str(small_db)
+    assert run(capsys, "region", "add", "Europe", "--db", db)[0] == 0
+    code, out, _ = run(capsys, "region", "add", "Nordics", "--in", "Europe", "--db", db)
+    assert code == 0 and "territory Nordics in Europe" in out
+    code, _, err = run(capsys, "region", "add", "Lapland", "--in", "Nordics", "--db", db)
+    assert code != 0 and "a territory has no territories" in err
+    code, _, err = run(capsys, "region", "set", "Europe", "--owner", "Nobody", "--db", db)
+    assert code != 0 and "no team member is called 'Nobody'" in err
+    assert run(capsys, "region", "set", "Nordics", "--rename", "Norden", "--db", db)[0] == 0
+    code, out, _ = run(capsys, "region", "list", "--db", db, "--format", "csv")
+    rows = list(csv.reader(io.StringIO(out)))
+    assert [r[:2] for r in rows[1:]] == [["Europe", ""], ["Norden", "Europe"]]

@@ -33,6 +33,7 @@ from kam.models import (
 )
 from kam.models.enums import HealthBand
 from kam.services import settings as settings_service
+from kam.services.accounts.regions import Scope
 from kam.services.contact_plan import policies
 from kam.services.health.model import Health, HealthSettings, Signal
 from kam.services.health.score import compute, monday
@@ -262,8 +263,10 @@ def _rows(
     order: str = "score",
     offset: int = 0,
     limit: int | None = None,
+    region: Scope | None = None,
 ) -> list[RiskRow]:
-    """Stored health rows with their account, in SQL order, a page at a time if asked."""
+    """Stored health rows with their account, in SQL order, a page at a time if asked; a
+    region's accounts only, with one."""
     member = TeamMember.__table__
     change = _health.c.score - _health.c.previous_score  # NULL without an earlier score
     fall = sa.func.coalesce(change, 0)
@@ -289,6 +292,7 @@ def _rows(
         .outerjoin(_cls, _cls.c.account_id == _health.c.account_id)
         .outerjoin(member, member.c.id == _acct.c.owner_id)
         .where(_health.c.listed_for != "" if listed else sa.true())
+        .where(_in_region(region))
         .order_by(*ordering)
         .offset(offset)
     )
@@ -327,27 +331,38 @@ def why_listed(health: Health, settings: HealthSettings) -> str:
     return "; ".join(why)
 
 
-def watched(session: Session, order: str = "score") -> list[RiskRow]:
+def _in_region(region: Scope | None) -> sa.ColumnElement[bool]:
+    return sa.true() if region is None else _health.c.account_id.in_(region.accounts())
+
+
+def watched(
+    session: Session, order: str = "score", *, region: Scope | None = None
+) -> list[RiskRow]:
     """Every watched account's stored health, worst first."""
-    return _rows(session, listed=False, order=order)
+    return _rows(session, listed=False, order=order, region=region)
 
 
 @reads
 def at_risk(
-    session: Session, order: str = "score", offset: int = 0, limit: int | None = None
+    session: Session,
+    order: str = "score",
+    offset: int = 0,
+    limit: int | None = None,
+    *,
+    region: Scope | None = None,
 ) -> list[RiskRow]:
     """Watched accounts in red, falling fast, or amber with an alarm signal (declining revenue,
     long silence, an open serious complaint, a single thread, a key contact gone); worst first
     (or, with order="fall", falling fastest first); a page of them with offset and limit.
     Reads the stored health: refresh it first."""
-    return _rows(session, listed=True, order=order, offset=offset, limit=limit)
+    return _rows(session, listed=True, order=order, offset=offset, limit=limit, region=region)
 
 
 @reads
-def count_at_risk(session: Session) -> int:
+def count_at_risk(session: Session, *, region: Scope | None = None) -> int:
     return int(
         session.connection()
-        .execute(sa.select(sa.func.count()).where(_health.c.listed_for != ""))
+        .execute(sa.select(sa.func.count()).where(_health.c.listed_for != "", _in_region(region)))
         .scalar_one()
     )
 
@@ -360,14 +375,65 @@ class HealthSummary:
 
 
 @reads
-def summary(session: Session) -> HealthSummary:
+def summary(session: Session, *, region: Scope | None = None) -> HealthSummary:
     bands = dict(
         session.connection()
-        .execute(sa.select(_health.c.band, sa.func.count()).group_by(_health.c.band))
+        .execute(
+            sa.select(_health.c.band, sa.func.count())
+            .where(_in_region(region))
+            .group_by(_health.c.band)
+        )
         .all()
     )
     return HealthSummary(
         sum(bands.values()),
         {b.value: int(bands.get(b.value, 0)) for b in HealthBand},
-        count_at_risk(session),
+        count_at_risk(session, region=region),
     )
+
+
+@dataclass(frozen=True)
+class RegionHealth:
+    region: str  # NO_REGION for the accounts in none
+    watched: int
+    bands: dict[str, int]
+    at_risk: int
+    average: float | None  # the watched accounts' average score
+
+
+@reads
+def by_region(session: Session) -> list[RegionHealth]:
+    """The stored health per region (its territories within it), most at risk first: one
+    grouped query."""
+    from kam.services.accounts import regions
+
+    top = regions.region_of_account(_health.c.account_id).label("top")
+    grouped = sa.select(
+        top,
+        _health.c.band,
+        sa.func.count().label("n"),
+        sa.func.count().filter(_health.c.listed_for != "").label("risk"),
+        sa.func.sum(_health.c.score).label("score"),
+    ).group_by(top, _health.c.band)
+    conn = session.connection()
+    found: dict[Any, list[Any]] = {}
+    for r in conn.execute(grouped):
+        entry = found.setdefault(r.top, [{}, 0, 0])
+        entry[0][r.band] = int(r.n)
+        entry[1] += int(r.risk)
+        entry[2] += int(r.score or 0)
+    names = regions.names_of(session, [k for k in found if k is not None])
+    out = []
+    for key, (bands, risk, score) in found.items():
+        watched = sum(bands.values())
+        out.append(
+            RegionHealth(
+                names.get(key, regions.NO_REGION) if key is not None else regions.NO_REGION,
+                watched,
+                {b.value: int(bands.get(b.value, 0)) for b in HealthBand},
+                risk,
+                score / watched if watched else None,
+            )
+        )
+    out.sort(key=lambda r: (r.region == regions.NO_REGION, -r.at_risk, r.region.casefold()))
+    return out

@@ -24,6 +24,7 @@ from kam.models.enums import (
     ValueTier,
 )
 from kam.services.accounts.listing import archived_ids, like_pattern, name_contains
+from kam.services.accounts.regions import Scope
 from kam.services.pipeline.stages import OPEN_VALUES, STATES, PipelineSettings
 
 _opp = Opportunity.__table__
@@ -86,6 +87,7 @@ class DealFilter:
     account_id: uuid.UUID | None = None
     stage: OpportunityStage | None = None
     state: str = "open"
+    region: Scope | None = None  # a region's (with its territories') accounts only
 
     def __post_init__(self) -> None:
         if self.state not in STATES:
@@ -226,6 +228,8 @@ def deal_conditions(
         )
     if f.owner_id is not None:
         select = select.where(_opp.c.owner_id == f.owner_id)
+    if f.region is not None:
+        select = select.where(_opp.c.account_id.in_(f.region.accounts()))
     if f.account_class is not None or f.tier is not None:
         classified = sa.select(_cls.c.account_id)
         if f.account_class is not None:

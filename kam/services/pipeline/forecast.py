@@ -22,6 +22,7 @@ from kam.errors import KamError
 from kam.models import (
     Account,
     Opportunity,
+    Region,
     TeamMember,
 )
 from kam.models.enums import (
@@ -29,6 +30,7 @@ from kam.models.enums import (
     PeriodKind,
 )
 from kam.services import settings as settings_service
+from kam.services.accounts import regions
 from kam.services.pipeline.filters import (
     DealFilter,
     Quarter,
@@ -45,6 +47,7 @@ from kam.services.values import periods
 _opp = Opportunity.__table__
 _acct = Account.__table__
 _member = TeamMember.__table__
+_region = Region.__table__
 
 
 # --- the forecast ---------------------------------------------------------------------------
@@ -113,6 +116,8 @@ def _groups(by: str, dated: sa.ColumnElement, dialect: str) -> list[sa.ColumnEle
         return [_opp.c.account_id]
     if by == "key":
         return [sa.case((in_key_account(), 1), else_=0)]
+    if by == "region":
+        return [regions.region_of_account(_opp.c.account_id)]
     raise KamError(f"cannot group the pipeline by {by!r} (one of: {', '.join(GROUPINGS)})")
 
 
@@ -129,11 +134,12 @@ def _labels(session: Session, by: str, keys: list[str]) -> dict[str, str]:
         return {k: k.replace("_", " ") for k in keys}
     if by == "key":
         return {"key": "key accounts", "rest": "other accounts"}
-    if by not in {"owner", "account"}:
+    if by not in {"owner", "account", "region"}:
         return {k: k for k in keys}
-    table, name = (_member, _member.c.name) if by == "owner" else (_acct, _acct.c.name)
+    table = {"owner": _member, "account": _acct, "region": _region}[by]
+    name = table.c.name
     ids = [uuid.UUID(k) for k in keys if k]
-    labels = {"": "(no owner)"}
+    labels = {"": f"({regions.NO_REGION})" if by == "region" else "(no owner)"}
     for start in range(0, len(ids), 500):
         rows = session.connection().execute(
             sa.select(table.c.id, name).where(table.c.id.in_(ids[start : start + 500]))

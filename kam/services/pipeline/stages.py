@@ -37,7 +37,7 @@ DEFAULT_PROBABILITY: dict[OpportunityStage, int] = {
 DEFAULT_STALE_DAYS = 30
 CLOSED_STAGES = (OpportunityStage.won, OpportunityStage.lost)
 OPEN_VALUES = [s.value for s in OPEN_STAGES]
-GROUPINGS = ("stage", "owner", "quarter", "account", "key")
+GROUPINGS = ("stage", "owner", "quarter", "account", "key", "region")
 STATES = ("open", "won", "lost", "closed", "all")
 NO_DATE = "no date"
 

@@ -13,6 +13,7 @@ quarters, and the Pareto curve of the portfolio. All sums run in SQL.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import pairwise
@@ -22,9 +23,17 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from kam.db import serialize
-from kam.models import Account, AccountClassification, RevenueLine, WalletEstimate
+from kam.models import (
+    Account,
+    AccountClassification,
+    Region,
+    RevenueLine,
+    TeamMember,
+    WalletEstimate,
+)
 from kam.models.enums import AccountClass, PeriodKind
 from kam.services import settings as settings_service
+from kam.services.accounts import regions
 from kam.services.classify.pareto import ClassificationSettings
 from kam.services.unit import derives, reads
 
@@ -85,10 +94,17 @@ def _is_key() -> sa.ColumnElement[bool]:
     return sa.or_(_cls.c.account_class != AccountClass.general.value, _cls.c.strategic.is_(True))
 
 
-def _quarters(session: Session, ends: list[tuple[str, date]], cut_bp: int) -> list[QuarterFigures]:
-    """Each quarter's twelve months to its end against the twelve before, all quarters from
-    one pass over the revenue lines (each pass reads two years of them)."""
-    windows = [(_shift_months(end, -24), _shift_months(end, -12), end) for _, end in ends]
+Windows = list[tuple[date, date, date]]  # per quarter: the year before's start, its end, end
+
+
+def _windows(ends: list[tuple[str, date]]) -> Windows:
+    return [(_shift_months(end, -24), _shift_months(end, -12), end) for _, end in ends]
+
+
+def _ranked(windows: Windows) -> sa.Subquery:
+    """Per account that bought in the windows: its revenue in each quarter's year before
+    (`prior{i}`) and year to the end (`recent{i}`), its rank by the year before (`n{i}`, of
+    `total{i}` that bought), and whether it is key now (`is_key`, `strategic`)."""
     amount = _rl.c.amount_minor
     sums = []
     for i, (a, b, end) in enumerate(windows):
@@ -122,41 +138,150 @@ def _quarters(session: Session, ends: list[tuple[str, date]], cut_bp: int) -> li
         account.in_(sa.select(_cls.c.account_id).where(_is_key())).label("is_key"),
         account.in_(sa.select(_acct.c.id).where(_acct.c.strategic.is_(True))).label("strategic"),
     ).subquery()
-    is_key, strategic = ranked.c.is_key, ranked.c.strategic
+    return ranked
 
-    def total(value: Any, when: sa.ColumnElement[bool] | None = None) -> sa.ColumnElement:
-        summed = value if when is None else sa.case((when, value), else_=0)
-        return sa.func.coalesce(sa.func.sum(summed), 0)
 
-    columns = []
-    for i in range(len(windows)):
-        prior, recent = ranked.c[f"prior{i}"], ranked.c[f"recent{i}"]
-        n, count = ranked.c[f"n{i}"], ranked.c[f"total{i}"]
-        # rank <= ceil(total x cut-off), in whole numbers like the classification itself
-        was_key = sa.and_(prior > 0, sa.or_(n * 10000 <= count * cut_bp + 9999, strategic))
-        columns += [
-            total(recent),
-            total(recent, is_key),
-            total(prior, is_key),
-            total(1, sa.and_(was_key, recent > 0)),
-            total(1, sa.and_(was_key, recent <= 0)),
-        ]
-    figures = [int(x) for x in session.connection().execute(sa.select(*columns)).one()]
-    out = []
-    for i, (label, end) in enumerate(ends):
-        total_recent, key_recent, key_prior, kept, lost = figures[5 * i : 5 * i + 5]
-        out.append(
-            QuarterFigures(
-                label,
-                end,
-                key_recent / total_recent if total_recent else None,
-                key_recent / key_prior - 1 if key_prior else None,
-                kept / (kept + lost) if kept + lost else None,
-                kept,
-                lost,
+def _total(value: Any, when: sa.ColumnElement[bool] | None = None) -> sa.ColumnElement:
+    summed = value if when is None else sa.case((when, value), else_=0)
+    return sa.func.coalesce(sa.func.sum(summed), 0)
+
+
+def _quarter_sums(ranked: sa.Subquery, i: int, cut_bp: int) -> list[sa.ColumnElement]:
+    """Quarter i's sums: everyone's revenue, the key accounts' now and the year before, and
+    of the accounts key a year before, how many still bought and how many did not."""
+    prior, recent = ranked.c[f"prior{i}"], ranked.c[f"recent{i}"]
+    n, count = ranked.c[f"n{i}"], ranked.c[f"total{i}"]
+    is_key = ranked.c.is_key
+    # rank <= ceil(total x cut-off), in whole numbers like the classification itself
+    was_key = sa.and_(prior > 0, sa.or_(n * 10000 <= count * cut_bp + 9999, ranked.c.strategic))
+    return [
+        _total(recent),
+        _total(recent, is_key),
+        _total(prior, is_key),
+        _total(1, sa.and_(was_key, recent > 0)),
+        _total(1, sa.and_(was_key, recent <= 0)),
+    ]
+
+
+def _figures(label: str, end: date, sums: Sequence[Any]) -> QuarterFigures:
+    total_recent, key_recent, key_prior, kept, lost = (int(x) for x in sums)
+    return QuarterFigures(
+        label,
+        end,
+        key_recent / total_recent if total_recent else None,
+        key_recent / key_prior - 1 if key_prior else None,
+        kept / (kept + lost) if kept + lost else None,
+        kept,
+        lost,
+    )
+
+
+def _quarters(session: Session, ends: list[tuple[str, date]], cut_bp: int) -> list[QuarterFigures]:
+    """Each quarter's twelve months to its end against the twelve before, all quarters from
+    one pass over the revenue lines (each pass reads two years of them)."""
+    ranked = _ranked(_windows(ends))
+    columns = [c for i in range(len(ends)) for c in _quarter_sums(ranked, i, cut_bp)]
+    figures = session.connection().execute(sa.select(*columns)).one()
+    return [_figures(label, end, figures[5 * i : 5 * i + 5]) for i, (label, end) in enumerate(ends)]
+
+
+@dataclass(frozen=True)
+class RegionFigures:
+    """A region's part of the portfolio over the 12 months to the reference date."""
+
+    name: str  # NO_REGION for the accounts in none
+    owner: str | None
+    accounts: int  # live accounts
+    key_accounts: int
+    revenue_minor: int  # the 12 months' revenue
+    revenue_share: float | None  # of the whole portfolio's
+    figures: QuarterFigures  # its key-account share, growth and retention
+
+
+@reads
+def by_region(
+    session: Session, as_of: date, *, region: regions.Scope | None = None
+) -> tuple[QuarterFigures, list[RegionFigures]]:
+    """The headline indicators of the current quarter for the whole portfolio and for each
+    region (its territories within it), biggest region first; or, given a region or
+    territory, for it alone beside the portfolio. Two grouped queries."""
+    cut_bp = settings_service.load(session, ClassificationSettings).major_bp
+    ends = _quarter_ends(as_of)[-1:]
+    label, end = ends[0]
+    ranked = _ranked(_windows(ends))
+    tops = regions.top_regions()
+    table = Region.__table__
+    member = TeamMember.__table__
+    conn = session.connection()
+    if region is None:
+        key: sa.ColumnElement = tops.c.top_id
+    else:  # the scope's accounts against the rest
+        key = _acct.c.region_id.in_(region.ids) if region.ids else sa.false()
+
+    def grouped(select: sa.Select, source: sa.FromClause) -> sa.Select:
+        return select.select_from(source.outerjoin(tops, tops.c.id == _acct.c.region_id)).group_by(
+            key
+        )
+
+    sums = {
+        r[0]: list(r[1:])
+        for r in conn.execute(
+            grouped(
+                sa.select(key, *_quarter_sums(ranked, 0, cut_bp)),
+                ranked.join(_acct, _acct.c.id == ranked.c.account_id),
             )
         )
-    return out
+    }
+    counts = {
+        r[0]: (int(r[1]), int(r[2]))
+        for r in conn.execute(
+            grouped(
+                sa.select(
+                    key, sa.func.count(), sa.func.count(_cls.c.account_id).filter(_is_key())
+                ).where(_acct.c.archived_at.is_(None)),
+                _acct.outerjoin(_cls, _cls.c.account_id == _acct.c.id),
+            )
+        )
+    }
+    whole = [sum(int(v[k]) for v in sums.values()) for k in range(5)]
+    if region is not None:
+        wanted = [True] if region.ids else []
+        owners = conn.execute(
+            sa.select(member.c.name)
+            .join(table, table.c.owner_id == member.c.id)
+            .where(table.c.id == (region.ids[0] if region.ids else None))
+        ).scalars()
+        names = {True: (region.name, next(iter(owners), None))}
+    else:
+        names = {
+            r.id: (r.name, r.owner)
+            for r in conn.execute(
+                sa.select(table.c.id, table.c.name, member.c.name.label("owner"))
+                .outerjoin(member, member.c.id == table.c.owner_id)
+                .where(table.c.parent_id.is_(None))
+            )
+        }
+        wanted = [*names, None]
+    out = []
+    for ident in wanted:
+        if ident not in sums and ident not in counts:
+            continue
+        name, owner = names[ident] if ident is not None else (regions.NO_REGION, None)
+        mine = sums.get(ident, [0] * 5)
+        accounts, key_accounts = counts.get(ident, (0, 0))
+        out.append(
+            RegionFigures(
+                name,
+                owner,
+                accounts,
+                key_accounts,
+                int(mine[0]),
+                int(mine[0]) / whole[0] if whole[0] else None,
+                _figures(label, end, mine),
+            )
+        )
+    out.sort(key=lambda r: (r.name == regions.NO_REGION, -r.revenue_minor, r.name))
+    return _figures(label, end, whole), out
 
 
 def _wallet(session: Session, as_of: date) -> list[tuple[int, float | None, int]]:

@@ -14,6 +14,7 @@ from kam.models import Account, AccountClassification, TierChange
 from kam.models.enums import AccountClass, ValueTier
 from kam.services import settings as settings_service
 from kam.services.accounts.listing import archived_ids
+from kam.services.accounts.regions import Scope
 from kam.services.classify import pareto
 from kam.services.classify.pareto import ClassificationSettings
 from kam.services.unit import reads
@@ -59,8 +60,12 @@ class Dashboard:
         return self.key_revenue_minor / self.revenue_minor if self.revenue_minor else 0.0
 
 
-def dashboard(session: Session, as_of: date, top: int = 10) -> Dashboard:
+def dashboard(
+    session: Session, as_of: date, top: int = 10, *, region: Scope | None = None
+) -> Dashboard:
+    """The portfolio's figures, or one region's (its accounts only; shares of its revenue)."""
     conn = session.connection()
+    mine = sa.true() if region is None else _cls.c.account_id.in_(region.accounts())
     settings = settings_service.load(session, ClassificationSettings)
     # The stored classification holds exactly the live accounts, with their strategic flag,
     # so the figures come from one table without a join.
@@ -72,7 +77,9 @@ def dashboard(session: Session, as_of: date, top: int = 10) -> Dashboard:
             sa.func.coalesce(sa.func.sum(sa.case((is_key, 1), else_=0)), 0),
             sa.func.coalesce(sa.func.sum(_cls.c.revenue_minor), 0),
             sa.func.coalesce(sa.func.sum(sa.case((is_key, _cls.c.revenue_minor), else_=0)), 0),
-        ).select_from(_cls)
+        )
+        .select_from(_cls)
+        .where(mine)
     ).one()
     total_revenue = int(totals[3])
 
@@ -84,6 +91,7 @@ def dashboard(session: Session, as_of: date, top: int = 10) -> Dashboard:
                     column, sa.func.count(), sa.func.coalesce(sa.func.sum(_cls.c.revenue_minor), 0)
                 )
                 .select_from(_cls)
+                .where(mine)
                 .group_by(column)
             )
         }
@@ -110,6 +118,8 @@ def dashboard(session: Session, as_of: date, top: int = 10) -> Dashboard:
         share = sa.cast(revenue, sa.Float) / sa.func.nullif(total_revenue, 0)
     else:
         revenue, source, share = _cls.c.revenue_minor, _cls, _cls.c.share
+    if region is not None:  # of the region's revenue
+        share = sa.cast(revenue, sa.Float) / sa.func.nullif(total_revenue, 0)
     top_rows = conn.execute(
         sa.select(
             _acct.c.id,
@@ -122,10 +132,15 @@ def dashboard(session: Session, as_of: date, top: int = 10) -> Dashboard:
         )
         .select_from(source)
         .join(_acct, _acct.c.id == _cls.c.account_id)
-        .where(_cls.c.rank.is_not(None), _cls.c.via_group_id.is_(None))
+        .where(_cls.c.rank.is_not(None), _cls.c.via_group_id.is_(None), mine)
         .order_by(_cls.c.rank)
         .limit(top)
     ).all()
+    running = 0.0
+    cumulative: list[float | None] = []
+    for r in top_rows:
+        running += float(r.share or 0.0)
+        cumulative.append(r.cumulative_share if region is None else running)
     return Dashboard(
         as_of=as_of,
         window=settings.window,
@@ -142,11 +157,11 @@ def dashboard(session: Session, as_of: date, top: int = 10) -> Dashboard:
                 r.name,
                 int(r.revenue_minor),
                 float(r.share),
-                r.cumulative_share,
+                cumulative[n],
                 AccountClass(r.account_class),
                 ValueTier(r.tier),
             )
-            for r in top_rows
+            for n, r in enumerate(top_rows)
         ],
     )
 
@@ -177,7 +192,9 @@ def quarter_start(day: date) -> date:
     return date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
 
 
-def tier_moves(session: Session, as_of: date, limit: int = 12) -> Moves:
+def tier_moves(
+    session: Session, as_of: date, limit: int = 12, *, region: Scope | None = None
+) -> Moves:
     """This quarter's class and tier moves (UTC days), upgrades and downgrades, newest first.
     The counts are grouped in SQL; only the newest moves are read row by row."""
     since = quarter_start(as_of)
@@ -185,6 +202,8 @@ def tier_moves(session: Session, as_of: date, limit: int = 12) -> Moves:
     start = datetime.combine(since, time.min, UTC)
     # Archived accounts' moves are left out through the few archived ids, not a join.
     live = sa.and_(tc.c.changed_at >= start, tc.c.account_id.not_in(archived_ids()))
+    if region is not None:
+        live = sa.and_(live, tc.c.account_id.in_(region.accounts()))
     conn = session.connection()
 
     # An account's move is its class move, or its tier move when the class stayed: one
@@ -254,11 +273,12 @@ def tier_moves(session: Session, as_of: date, limit: int = 12) -> Moves:
 
 @reads
 def portfolio_page(
-    session: Session, as_of: date
+    session: Session, as_of: date, region: Scope | None = None
 ) -> tuple[Dashboard, ClassificationSettings, Moves]:
-    """What the dashboard shows but the headline indicators, read in one session."""
+    """What the dashboard shows but the headline indicators, read in one session: of the
+    whole portfolio, or of one region's accounts."""
     return (
-        dashboard(session, as_of),
+        dashboard(session, as_of, region=region),
         settings_service.load(session, ClassificationSettings),
-        tier_moves(session, as_of),
+        tier_moves(session, as_of, region=region),
     )

@@ -32,6 +32,7 @@ from kam.models.enums import (
 )
 from kam.services import settings as settings_service
 from kam.services.accounts.listing import archived_ids
+from kam.services.accounts.regions import Scope
 from kam.services.pipeline.stages import PipelineSettings
 from kam.services.review.weeks import MOVED_DAYS, TIER_DAYS, ReviewSettings, iso_week
 from kam.services.sql.planner import by_account
@@ -59,6 +60,7 @@ class QueueFilter:
     owner_id: uuid.UUID | None = None
     account_class: AccountClass | None = None
     tier: ValueTier | None = None
+    region: Scope | None = None  # a region's (with its territories') key accounts only
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,8 @@ def _key_filter(f: QueueFilter) -> list[sa.ColumnElement[bool]]:
         where.append(_cls.c.account_class == f.account_class.value)
     if f.tier is not None:
         where.append(_cls.c.tier == f.tier.value)
+    if f.region is not None:
+        where.append(_cls.c.account_id.in_(f.region.accounts()))
     return where
 
 
