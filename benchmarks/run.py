@@ -79,6 +79,11 @@ TARGETS = {
     "group_unfold_ms": ("... the biggest group unfolded (its tree)", "< 50 ms", 50.0),
     "group_rollup_ms": ("the biggest group's figures (Overview)", "< 100 ms", 100.0),
     "classify_by_group_s": ("classification by group, in-process", "", None),
+    "region_indicators_ms": ("every region's indicators (report --by region)", "< 2000 ms", None),
+    "region_dashboard_ms": ("the dashboard of the biggest region", "< 150 ms", 150.0),
+    "region_forecast_ms": ("the forecast by region", "< 150 ms", 150.0),
+    "region_at_risk_ms": ("the biggest region's at-risk count and first page", "< 100 ms", 100.0),
+    "region_list_ms": ("the biggest region's key accounts: count and page", "< 150 ms", 150.0),
     "sync_week_s": (
         "`kam sync` after a week offline: 1,000 edits here, 10,000 rows there (10k accounts)",
         "< 10 s",
@@ -242,6 +247,8 @@ def measure(
     )
     print(f"[{scale:,} accounts] groups…", file=sys.stderr)
     figures.update(groups_in_process(db, runs))
+    print(f"[{scale:,} accounts] regions…", file=sys.stderr)
+    figures.update(regions_in_process(db, runs))
     if only_groups:
         figures.update(probe_tui(db, runs))
         return figures
@@ -389,6 +396,57 @@ def groups_in_process(db: Path, runs: int) -> dict[str, float]:
             "group_rollup_ms": 1000
             * median_of(runs, lambda: timed(lambda s: group_figures.rollup(s, biggest, AS_OF))),
             "classify_by_group_s": median_of(runs, by_group),
+        }
+    finally:
+        database.dispose()
+
+
+def regions_in_process(db: Path, runs: int) -> dict[str, float]:
+    """The figures of the biggest region (dashboard, at-risk, accounts list) and every
+    region's indicators and forecast, with the classification and health current."""
+    from kam.db import open_database
+    from kam.services.accounts import listing, regions
+    from kam.services.classify import pareto
+    from kam.services.health import stored as health
+    from kam.services.pipeline import filters, forecast
+    from kam.services.portfolio import indicators, overview
+
+    database = open_database(f"sqlite:///{db}")
+    try:
+        with database.write() as session:
+            pareto.refresh(session, AS_OF)
+            health.refresh(session, AS_OF)
+        with database.read() as session:
+            biggest = max((r for r in regions.regions(session) if r.region is None),
+                          key=lambda r: r.accounts)  # fmt: skip
+            scope = regions.scope(session, biggest.name)
+
+        def timed(work: Callable[[object], object]) -> float:
+            started = time.perf_counter()
+            with database.read() as session:
+                work(session)
+            return time.perf_counter() - started
+
+        def at_risk(session) -> None:
+            health.count_at_risk(session, region=scope)
+            health.at_risk(session, offset=0, limit=100, region=scope)
+
+        def key_list(session) -> None:
+            query = listing.AccountListQuery(key_only=True, region=scope)
+            matches = listing.count_accounts(session, query)
+            listing.list_accounts(session, query, 0, 100, matches=matches)
+
+        def ms(work: Callable[[object], object]) -> float:
+            return 1000 * median_of(runs, lambda: timed(work))
+
+        return {
+            "region_indicators_ms": ms(lambda s: indicators.by_region(s, AS_OF)),
+            "region_dashboard_ms": ms(lambda s: overview.portfolio_page(s, AS_OF, scope)),
+            "region_forecast_ms": ms(
+                lambda s: forecast.forecast(s, filters.DealFilter(), AS_OF, "region")
+            ),
+            "region_at_risk_ms": ms(at_risk),
+            "region_list_ms": ms(key_list),
         }
     finally:
         database.dispose()

@@ -25,6 +25,7 @@ from textual.timer import Timer
 from kam.db import Database, describe_error
 from kam.errors import DatabaseOpenError
 from kam.services.accounts import listing as account_service
+from kam.services.accounts.regions import Scope
 from kam.services.classify import pareto
 from kam.services.unit import Intent
 
@@ -400,6 +401,38 @@ class KamApp(App[None]):
         if mode != self.current_mode:
             self.hold_keys()  # released when the new screen is shown
             await self.switch_mode(mode)
+
+    # --- the region shown: a regional manager's own, or the whole portfolio ---------------
+
+    region: Scope | None = None  # the dashboard, pipeline, review and at-risk show its accounts
+
+    def action_choose_region(self) -> None:
+        """`R` on those screens: choose a region or territory, or the whole portfolio."""
+        from kam.dialogs.regions import WHOLE, RegionScreen
+        from kam.services.accounts import regions
+
+        screen = self.screen
+        if not hasattr(screen, "open_when_loaded"):
+            return
+        current = self.region.name if self.region is not None else None
+
+        def chosen(name: str | None) -> None:
+            if name is None:
+                return
+            if name == WHOLE:
+                self._set_region(None)
+                return
+            screen.load(  # type: ignore[attr-defined]
+                Intent(regions.scope, name), self._set_region, group="region", classified=False
+            )
+
+        screen.open_when_loaded(  # type: ignore[attr-defined]
+            Intent(regions.regions), lambda rows: RegionScreen(rows, current), chosen
+        )
+
+    def _set_region(self, region: Scope | None) -> None:
+        self.region = region
+        self._reload_screen()  # the others read it when they are shown again
 
     async def show_accounts(self, query: account_service.AccountListQuery) -> None:
         """The accounts list as `query` asks (what a dashboard tile counts)."""

@@ -102,6 +102,11 @@ class KamScreen(DataMixin, Screen):
     def on_screen_resume(self) -> None:
         self._shown()
 
+    def show_region_in_title(self, title: str) -> None:
+        """The screen's title, with the region it shows when it is not the whole portfolio."""
+        region = self.kam.region
+        self.sub_title = title if region is None else f"{title} · {region.name}"
+
     def data_changed(self) -> None:
         """Rows came in from the team database while this screen was shown: read again what
         it shows (a screen that shows none of it does nothing)."""

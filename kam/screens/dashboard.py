@@ -44,6 +44,7 @@ class DashboardScreen(KamScreen):
     BINDINGS = [
         Binding("r", "refresh", "Refresh"),
         Binding("g", "classify_by", "By group/account"),
+        Binding("R", "app.choose_region", "Region"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -77,11 +78,12 @@ class DashboardScreen(KamScreen):
     @on(KpiTile.Chosen)
     async def _tile_chosen(self, event: KpiTile.Chosen) -> None:
         """Each tile opens the accounts it counts, in the order its figure reads."""
+        region = self.kam.region  # a region's tiles count its accounts
         queries = {
-            "kpi-accounts": AccountListQuery(),
-            "kpi-key": AccountListQuery(key_only=True),
-            "kpi-key-share": AccountListQuery(key_only=True),
-            "kpi-revenue": AccountListQuery(sort="revenue"),
+            "kpi-accounts": AccountListQuery(region=region),
+            "kpi-key": AccountListQuery(key_only=True, region=region),
+            "kpi-key-share": AccountListQuery(key_only=True, region=region),
+            "kpi-revenue": AccountListQuery(sort="revenue", region=region),
         }
         query = queries.get(event.tile.id or "")
         if query is not None:
@@ -140,18 +142,73 @@ class DashboardScreen(KamScreen):
         again only when asked for or when what they are worked out from moved since (revenue,
         the classification, the wallet estimates, the date)."""
 
+        region = self.kam.region
+
         def show(loaded) -> None:
             self._show(loaded)
             # Only now: at 100k accounts they take seconds of the same interpreter, and
             # started beside the figures above they would hold back the first screen.
-            self._load_headline(force=headline)
+            if region is None:
+                self._load_headline(force=headline)
+            else:
+                self._headline_inputs = None  # the portfolio's are to be shown again later
+                self.load(
+                    Intent(indicators.by_region, self.kam.as_of, region=region),
+                    self._show_region,
+                    group="headline",
+                )
 
+        self.show_region_in_title("Portfolio")
         self.load(
-            Intent(overview.portfolio_page, self.kam.as_of),
+            Intent(overview.portfolio_page, self.kam.as_of, region),
             show,
             group="dashboard",
-            ahead="dashboard",
+            ahead="dashboard" if region is None else None,
         )
+
+    def _show_region(
+        self, loaded: tuple[indicators.QuarterFigures, list[indicators.RegionFigures]]
+    ) -> None:
+        """A region's indicators beside the whole portfolio's."""
+        whole, rows = loaded
+        table = Table(
+            title=f"{rows[0].name if rows else 'The region'} beside the portfolio",
+            expand=False,
+            box=None,
+            pad_edge=False,
+            title_justify="left",
+        )
+        table.add_column("", no_wrap=True)
+        table.add_column(rows[0].name if rows else "Region", justify="right")
+        table.add_column("Portfolio", justify="right")
+        region = rows[0] if rows else None
+
+        def growth(value: float | None) -> Text | str:
+            if value is None:
+                return "–"
+            return Text(f"{value:+.1%}", "green" if value >= 0 else "red")
+
+        mine = region.figures if region is not None else None
+        table.add_row("Share of revenue", percent(region.revenue_share) if region else "–", "100%")
+        table.add_row(
+            "Key share of revenue",
+            percent(mine.key_share) if mine else "–",
+            percent(whole.key_share),
+        )
+        table.add_row(
+            "Key-account retention",
+            percent(mine.retention) if mine else "–",
+            percent(whole.retention),
+        )
+        table.add_row(
+            "Key revenue growth",
+            growth(mine.key_growth if mine else None),
+            growth(whole.key_growth),
+        )
+        owner = region.owner if region is not None else None
+        table.caption = f"12 months to {self.kam.as_of:%d %b %Y} · owner: {owner or 'nobody'}"
+        table.caption_justify = "left"
+        self.query_one("#headline", Static).update(table)
 
     def _load_headline(self, *, force: bool) -> None:
         if not force and any(

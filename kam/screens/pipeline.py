@@ -172,6 +172,7 @@ class PipelineScreen(KamScreen):
         Binding("right", "column(1)", "Column right", show=False),
         Binding("escape", "leave_filters", "Back to deals", show=False),
         Binding("ctrl+r", "reload", "Reload", show=False),
+        Binding("R", "app.choose_region", "Region"),
     ]
 
     def __init__(self) -> None:
@@ -249,6 +250,9 @@ class PipelineScreen(KamScreen):
         """Show the deals the filters ask for, in every view, and their totals. The board
         comes in two reads run side by side: the totals by stage (which hold each column's
         count) and the page of cards each column shows."""
+        if self.query_state.region != self.kam.region:  # chosen with R, here or elsewhere
+            self.query_state = replace(self.query_state, region=self.kam.region)
+        self.show_region_in_title("Pipeline")
         f, as_of, view = self.query_state, self.kam.as_of, self.view
         size = CardList.PAGE_SIZE
         cursors = {c.stage: c.cursor_row if keep_cursors else 0 for c in self._columns()}
@@ -302,9 +306,9 @@ class PipelineScreen(KamScreen):
     def _load_forecasts(
         self, f: DealFilter, view: str, then: Callable[[tuple[Forecast, dict]], None]
     ) -> None:
-        """The totals by stage; in the forecast view also by owner, quarter and key accounts,
-        each read in its own worker, side by side (each is a pass over the index of open
-        deals), and handed on together."""
+        """The totals by stage; in the forecast view also by owner, quarter, key accounts and
+        region, each read in its own worker, side by side (each is a pass over the index of
+        open deals), and handed on together."""
         as_of = self.kam.as_of
         groupings = ["stage", *(FORECAST_GROUPINGS if view == "forecast" else [])]
         needs = _reads_classification(f) or view == "forecast"  # the key-account split
@@ -354,7 +358,7 @@ class PipelineScreen(KamScreen):
 
     @property
     def _filtered(self) -> bool:
-        return self.query_state != DealFilter()
+        return replace(self.query_state, region=None) != DealFilter()
 
     def _show_forecast(self, stages: Forecast, more: dict[str, Forecast], *, short: bool) -> None:
         parts = []
@@ -362,6 +366,7 @@ class PipelineScreen(KamScreen):
             ("owner", "By owner"),
             ("quarter", "By quarter of expected close (won: quarter closed)"),
             ("key", "Key accounts and the rest"),
+            ("region", "By region"),
             ("stage", "By stage"),
         ):
             result = stages if by == "stage" else more[by]
@@ -420,6 +425,7 @@ class PipelineScreen(KamScreen):
             key=KEY_CHOICES.get(group or ""),
             tier=ValueTier(tier) if tier else None,
             quarter=Quarter.parse(quarter) if quarter else None,
+            region=self.kam.region,
         )
         if wanted != self.query_state:
             self.query_state = wanted
@@ -638,7 +644,12 @@ def _uuid(text: str | None):
     return uuid.UUID(text) if text else None
 
 
-FORECAST_GROUPINGS = ("owner", "quarter", "key")  # shown in the forecast view, with "stage"
+FORECAST_GROUPINGS = (
+    "owner",
+    "quarter",
+    "key",
+    "region",
+)  # shown in the forecast view, with "stage"
 OWNER_ROWS = 25  # owners listed by name in the forecast view, by forecast
 
 

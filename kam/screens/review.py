@@ -10,6 +10,7 @@ record progress on one, `x` writes the week's report.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -81,6 +82,7 @@ class ReviewScreen(KamScreen):
         Binding("right_square_bracket", "step(1)", "Next"),
         Binding("left_square_bracket", "step(-1)", "Previous"),
         Binding("e", "edit_note", "Note"),
+        Binding("R", "app.choose_region", "Region"),
         Binding("d", "decision", "Decision"),
         Binding("a", "add_action", "Action"),
         Binding("c", "close_action", "Close action"),
@@ -166,10 +168,14 @@ class ReviewScreen(KamScreen):
             _uuid(owner) if owner else None,
             AccountClass(cls) if cls else None,
             ValueTier(tier) if tier else None,
+            self.kam.region,
         )
         self._load_queue()
 
     def _load_queue(self, *, keep_cursor: bool = False) -> None:
+        if self.filter.region != self.kam.region:  # chosen with R, here or elsewhere
+            self.filter = replace(self.filter, region=self.kam.region)
+        self.show_region_in_title(f"Review {weeks.iso_week(self.kam.as_of)}")
         kam, as_of, f = self.kam, self.kam.as_of, self.filter
 
         def show(order: queue.QueueOrder) -> None:
@@ -567,7 +573,11 @@ class ReviewScreen(KamScreen):
         def done(paths: list[Path]) -> None:
             self.notify(f"Wrote {paths[0]} and {paths[1].name}", timeout=6)
 
-        self.load(Intent(review_report.write_files, week, as_of, Path.cwd()), done, group="export")
+        self.load(
+            Intent(review_report.write_files, week, as_of, Path.cwd(), self.kam.region),
+            done,
+            group="export",
+        )
 
 
 def _uuid(text: str):

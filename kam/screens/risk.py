@@ -15,6 +15,7 @@ from textual.widgets import Static
 
 from kam.models.enums import HealthBand
 from kam.screens.base import KamScreen
+from kam.services.accounts.regions import Scope
 from kam.services.health import stored
 from kam.services.health.stored import RiskRow
 from kam.services.unit import Intent
@@ -41,14 +42,16 @@ ORDERS = {"score": "worst first", "fall": "falling fastest first"}
 class RiskSource:
     """The at-risk list a page at a time, in the order asked for, in SQL."""
 
-    def __init__(self, database: Database, order: str) -> None:
-        self.database, self.order = database, order
+    def __init__(self, database: Database, order: str, region: Scope | None = None) -> None:
+        self.database, self.order, self.region = database, order, region
 
     def count(self) -> int:
-        return Intent(stored.count_at_risk).run(self.database)
+        return Intent(stored.count_at_risk, region=self.region).run(self.database)
 
     def fetch(self, offset: int, limit: int) -> Sequence[Any]:
-        return Intent(stored.at_risk, self.order, offset, limit).run(self.database)
+        return Intent(stored.at_risk, self.order, offset, limit, region=self.region).run(
+            self.database
+        )
 
 
 class RiskScreen(KamScreen):
@@ -56,6 +59,7 @@ class RiskScreen(KamScreen):
     BINDINGS = [
         Binding("o", "toggle_order", "Worst/falling"),
         Binding("r", "refresh", "Recompute"),
+        Binding("R", "app.choose_region", "Region"),
     ]
 
     def __init__(self) -> None:
@@ -95,23 +99,25 @@ class RiskScreen(KamScreen):
         self._left = False
 
     def _load(self, *, keep_cursor: bool = False, force: bool = False) -> None:
-        order, kam = self.order, self.kam
+        order, kam, region = self.order, self.kam, self.kam.region
+        self.show_region_in_title("At risk")
 
         def show(summary) -> None:
             self._show_summary(summary)
             self.query_one("#risk", LazyTable).set_source(
-                RiskSource(kam.database, order), keep_cursor=keep_cursor
+                RiskSource(kam.database, order, region), keep_cursor=keep_cursor
             )
 
+        summary = Intent(stored.summary, region=region)
         if force:  # worked out afresh, then shown
             self.load(
                 Intent(stored.refresh, kam.as_of, force=True),
-                lambda _: self.load(Intent(stored.summary), show, group="risk"),
+                lambda _: self.load(summary, show, group="risk"),
                 group="risk",
                 health=True,
             )
         else:
-            self.load(Intent(stored.summary), show, group="risk", health=True)
+            self.load(summary, show, group="risk", health=True)
 
     def _show_summary(self, summary: stored.HealthSummary) -> None:
         line = Text(f"{summary.at_risk:,} at risk", style="bold")

@@ -489,9 +489,9 @@ async def test_dashboard_figures_are_read_while_the_app_starts_then_the_headline
     events: list[tuple[str, str]] = []
     real_dashboard, real_headline = overview.dashboard, indicators.headline
 
-    def dashboard(session, as_of, *args):
+    def dashboard(session, as_of, *args, **kwargs):
         events.append(("figures", threading.current_thread().name))
-        return real_dashboard(session, as_of, *args)
+        return real_dashboard(session, as_of, *args, **kwargs)
 
     def headline(session, as_of):
         events.append(("headline", threading.current_thread().name))
@@ -516,7 +516,7 @@ async def test_dashboard_read_failing_at_start_is_a_message(
     from kam.errors import KamError
     from kam.services.portfolio import overview
 
-    def broken(session, as_of, *args):
+    def broken(session, as_of, *args, **kwargs):
         raise KamError("the portfolio could not be read")
 
     monkeypatch.setattr(overview, "dashboard", broken)
