@@ -68,6 +68,7 @@ def import_files(args: argparse.Namespace) -> int:
     options = imports.Options(
         update=args.update,
         dayfirst=args.dayfirst,
+        encoding=args.encoding,
         mapping=imports.parse_mapping(args.map),
         user=current_user(args.user),
     )
@@ -76,9 +77,9 @@ def import_files(args: argparse.Namespace) -> int:
         from kam.files.tabular import read_table
 
         imports.check_kind(args.kind)
-        sources = [imports.Source(args.kind, read_table(path, args.sheet))]
+        sources = [imports.Source(args.kind, read_table(path, args.sheet, args.encoding))]
     else:
-        sources = imports.sources_for(args.kind, path)
+        sources = imports.sources_for(args.kind, path, args.encoding)
     database = open_db(args)
 
     def progress(done: int, total: int) -> None:

@@ -230,7 +230,27 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="COLUMN=field",
         help="read COLUMN as field (field `-` skips the column)",
     )
-    importing.add_argument("--dayfirst", action="store_true", help="read 03/04/2026 as 3 April")
+    order = importing.add_mutually_exclusive_group()
+    order.add_argument(
+        "--dayfirst",
+        action="store_const",
+        const=True,
+        default=None,
+        help="read 03/04/2026 as 3 April (default: decided per column from its dates)",
+    )
+    order.add_argument(
+        "--monthfirst",
+        action="store_const",
+        const=False,
+        dest="dayfirst",
+        help="read 03/04/2026 as March 4",
+    )
+    importing.add_argument(
+        "--encoding",
+        default=None,
+        metavar="NAME",
+        help="the CSV's encoding, e.g. cp1252 or gb18030 (default: detected, and said)",
+    )
     importing.add_argument("--sheet", default=None, metavar="NAME", help="the sheet of a workbook")
 
     backup = commands.add_parser("backup", help="a consistent copy of the database, while in use")

@@ -52,6 +52,7 @@ class Table:
     header: tuple[str, ...]
     rows: list[Row]
     where: str  # "line" for CSV, "row" for a sheet
+    encoding: str = ""  # how a CSV's bytes were read, as a person names it ("" for a sheet)
 
     def place(self, line: int) -> str:
         return (
@@ -67,20 +68,26 @@ def unneutralise(text: str) -> str:
     return text
 
 
-def _decode(data: bytes, path: Path) -> str:
-    """The file's text: UTF-8 (with or without a BOM) or UTF-16 with its BOM as they are;
-    otherwise the likelier of GB18030 (Chinese Excel) and Windows-1252 (Western European
-    Excel), as a maintained detector (charset-normalizer) judges; never a guess that turns
-    `Müller` into `M黮ler` without a word."""
+_SAY_ENCODING = "save it as CSV UTF-8, or name its encoding with --encoding (e.g. cp1252)"
+
+
+def _decode(data: bytes, path: Path, encoding: str | None = None) -> tuple[str, str]:
+    """The file's text and the name of the encoding it was read in: the one asked for;
+    UTF-8 (with or without a BOM) or UTF-16 with its BOM as they are; otherwise the likelier
+    of GB18030 (Chinese Excel) and Windows-1252 (Western European Excel), as a maintained
+    detector (charset-normalizer) judges; never a guess that turns `Müller` into `M黮ler`
+    without a word."""
+    if encoding is not None:
+        return _decode_as(data, path, encoding)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return data.decode("utf-16")
+            return data.decode("utf-16"), "UTF-16"
         except UnicodeDecodeError as exc:
             raise FileProblem(f"{path.name}: broken UTF-16 text ({exc.reason})") from None
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8"), "UTF-8"
     except UnicodeDecodeError:
         pass
     if data.count(b"\x00") * 4 > len(data):
@@ -94,7 +101,7 @@ def _decode(data: bytes, path: Path) -> str:
     if best is None or best.encoding not in LEGACY_ENCODINGS:
         raise FileProblem(
             f"{path.name}: not UTF-8, and neither GB18030 nor Windows-1252 reads it cleanly; "
-            "save it as CSV UTF-8"
+            + _SAY_ENCODING
         )
     text = str(best)
     if best.encoding == "cp1252" and _LATIN_RUN.search(text):
@@ -102,9 +109,32 @@ def _decode(data: bytes, path: Path) -> str:
         # (名称 as Ãû³Æ): too unsure to import, and a wrong guess would be silent.
         raise FileProblem(
             f"{path.name}: not UTF-8, and kam cannot tell whether it is GB18030 (Chinese "
-            "Excel) or Windows-1252 (Western European Excel); save it as CSV UTF-8"
+            "Excel) or Windows-1252 (Western European Excel); " + _SAY_ENCODING
         )
-    return text
+    return text, f"{LEGACY_ENCODINGS[best.encoding]} (detected)"
+
+
+def _decode_as(data: bytes, path: Path, encoding: str) -> tuple[str, str]:
+    import codecs
+
+    try:
+        codec = codecs.lookup(encoding)
+    except LookupError:
+        raise FileProblem(
+            f"--encoding {encoding!r} is not an encoding Python knows (try utf-8, cp1252, "
+            "gb18030, latin-1, shift_jis)"
+        ) from None
+    bom = {"utf-8": codecs.BOM_UTF8}.get(codec.name)
+    if bom and data.startswith(bom):
+        data = data[len(bom) :]
+    try:
+        return data.decode(codec.name), codec.name
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise FileProblem(
+            f"{path.name}:{line}: not {codec.name} text (byte {exc.start + 1:,}: "
+            f"{data[exc.start : exc.start + 1]!r}); try another --encoding"
+        ) from None
 
 
 def _delimiter(text: str) -> str:
@@ -115,9 +145,9 @@ def _delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
-def read_csv(path: Path) -> Table:
+def read_csv(path: Path, encoding: str | None = None) -> Table:
     data = read_bytes(path)
-    text = _decode(data, path)
+    text, read_as = _decode(data, path, encoding)
     if "\x00" in text:
         raise FileProblem(f"{path.name}: holds NUL bytes; this is not a CSV text file")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
@@ -144,7 +174,7 @@ def read_csv(path: Path) -> Table:
         raise FileProblem(f"{path.name}:{start}: cannot read the row ({exc})") from None
     if header is None:
         raise FileProblem(f"{path.name}: the file is empty (a header row is needed)")
-    return Table(path, header, rows, "line")
+    return Table(path, header, rows, "line", read_as)
 
 
 def _unique_header(header: tuple[str, ...], place: str) -> None:
@@ -230,12 +260,14 @@ def sheet_names(path: Path) -> list[str]:
         book.close()
 
 
-def read_table(path: Path, sheet: str | None = None) -> Table:
+def read_table(path: Path, sheet: str | None = None, encoding: str | None = None) -> Table:
+    """A CSV file or a workbook's sheet; `encoding` names a CSV's encoding instead of
+    detecting it."""
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         return read_xlsx(path, sheet)
     if path.suffix.lower() == ".xls":
         raise FileProblem(f"{path.name}: old .xls workbooks are not read; save it as .xlsx or CSV")
-    return read_csv(path)
+    return read_csv(path, encoding)
 
 
 MAX_FILE_BYTES = 2 * 1024**3  # larger is not a spreadsheet a team keeps: refused, not read

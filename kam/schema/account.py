@@ -54,6 +54,6 @@ ACCOUNT = Entity("accounts", Account, (
           aliases=aliases("客户起始日期|合作开始日期")),
     Field("annual_revenue", "money", "Their annual revenue", "annual_revenue_minor",
           placeholder="the customer's own size, e.g. 250,000,000",
-          aliases=aliases("年收入|年营业额|营业收入")),
+          aliases=aliases("annualrevenue|年收入|年营业额|营业收入")),
     Field("notes", "long", "Notes", "notes", aliases=aliases("description|备注|描述|说明")),
 ))  # fmt: skip

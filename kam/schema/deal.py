@@ -16,7 +16,7 @@ DEAL = Entity("opportunities", Opportunity, (
           aliases=aliases("deal amount|金额|商机金额|预计金额")),
     Field("stage", "enum", "Stage", "stage", enum=OpportunityStage,
           default=OpportunityStage.prospecting, no_blank=True,
-          aliases=aliases("deal stage|sales stage|阶段|销售阶段")),
+          aliases=aliases("stagename|deal stage|sales stage|阶段|销售阶段")),
     Field("probability", "percent", "Probability %", "probability", key="probability_override",
           aliases=aliases("probability (%)|deal probability|赢率|成交概率")),
     Field("expected_close", "date", "Expected close", "expected_close",
@@ -30,8 +30,12 @@ DEAL = Entity("opportunities", Opportunity, (
           aliases=aliases("opportunity owner|deal owner|负责人|销售")),
     Field("close_reason", "text", "Won/lost reason", "close_reason",
           placeholder="needed when won or lost",
-          aliases=aliases("closed lost reason|loss reason|输赢原因")),
+          aliases=aliases("closed lost reason|loss reason|loss reason c|reason c|win loss reason c|"
+                          "输赢原因")),
     Field("opened_on", "date", attr="opened_on",
           aliases=aliases("created date|create date|创建日期")),
     Field("closed_on", "date", attr="closed_on", aliases=aliases("closed date|实际成交日期")),
+    # Salesforce's own flags beside its stage: checked against the stage, never stored.
+    Field("is_closed", "flag", exported=False),
+    Field("is_won", "flag", exported=False),
 ))  # fmt: skip

@@ -20,6 +20,8 @@ from kam.screens.base import KamModal
 from kam.services.unit import Intent
 
 PREVIEW_LINES = 200
+# How dates like 03/04/2026 are read: decided per column from its dates, or as the user says.
+DATE_ORDERS = {"file": "from the file", "day": "day first (3/4 = 3 Apr)", "month": "month first"}
 
 
 class ImportScreen(KamModal):
@@ -60,7 +62,14 @@ class ImportScreen(KamModal):
             with Horizontal(classes="form-row"):
                 yield Label("", classes="form-label")
                 yield Checkbox("update what kam has", id="import-update", compact=True)
-                yield Checkbox("day first (3/4 = 3 Apr)", id="import-dayfirst", compact=True)
+                yield Label("Dates", classes="import-dates-label")
+                yield Select(
+                    [(label, key) for key, label in DATE_ORDERS.items()],
+                    value="file",
+                    allow_blank=False,
+                    id="import-dates",
+                    compact=True,
+                )
             with VerticalScroll(id="import-preview"):
                 yield Static(
                     "Type the file's path, then enter or ctrl+r to preview.", id="import-report"
@@ -85,7 +94,7 @@ class ImportScreen(KamModal):
             str(self.query_one("#import-kind", Select).value),
             self.query_one("#import-map", Input).value.strip(),
             self.query_one("#import-update", Checkbox).value,
-            self.query_one("#import-dayfirst", Checkbox).value,
+            str(self.query_one("#import-dates", Select).value),
         )
 
     @on(Input.Changed)
@@ -96,13 +105,13 @@ class ImportScreen(KamModal):
         self.query_one("#import-run", Button).disabled = self._inputs() != self.previewed
 
     def _options(self, inputs: tuple) -> tuple[Path, str, imports.Options]:
-        path_text, kind, mapping, update, dayfirst = inputs
+        path_text, kind, mapping, update, dates = inputs
         if not path_text:
             raise KamError("which file? type its path")
         items = [m for m in mapping.replace(";", ",").split(",") if m.strip()]
         options = imports.Options(
             update=update,
-            dayfirst=dayfirst,
+            dayfirst={"day": True, "month": False}.get(dates),
             mapping=imports.parse_mapping(items),
             user=self.kam.user,
         )

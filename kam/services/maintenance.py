@@ -296,6 +296,11 @@ def _consistency(session: Session, report: CheckReport) -> None:
                 ),
                 sa.and_(deal.c.stage == OpportunityStage.won.value, deal.c.probability != 100),
                 sa.and_(deal.c.stage == OpportunityStage.lost.value, deal.c.probability != 0),
+                sa.and_(
+                    deal.c.stage.in_([s.value for s in OPEN_STAGES]),
+                    deal.c.probability_overridden.is_(True),
+                    deal.c.probability.in_([0, 100]),
+                ),
             )
         )
     ).scalars()

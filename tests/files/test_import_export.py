@@ -479,7 +479,8 @@ def _hostile(folder: Path) -> dict[str, tuple[str, bytes, str]]:
                       "kam: empty.csv: the file is empty (a header row is needed)"),
         "junk.csv": ("accounts", bytes(range(256)) * 50,
                      "kam: junk.csv: not UTF-8, and neither GB18030 nor Windows-1252 reads it "
-                     "cleanly; save it as CSV UTF-8"),
+                     "cleanly; save it as CSV UTF-8, or name its encoding with --encoding "
+                     "(e.g. cp1252)"),
         "zip.xlsx": ("accounts", archive.getvalue(),
                      "kam: zip.xlsx: not a readable .xlsx workbook (\"There is no item named "
                      "'[Content_Types].xml' in the archive\")"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -70,6 +71,42 @@ async def test_import_from_the_accounts_screen_previews_then_imports(tmp_path: P
         await settle(pilot)
         assert table.row_count == 2
     assert accounts_in(db) == ["上海华东", "北京远航科技"]
+
+
+async def test_dates_whose_order_the_file_cannot_tell_are_read_as_chosen(tmp_path: Path) -> None:
+    from textual.widgets import Select
+
+    from kam.services.accounts.account_edit import create_account
+    from tests.support import build
+
+    db = build(tmp_path / "kam.db", lambda session: create_account(session, "Acme"))
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text("account,date,amount,category\nAcme,05/03/2026,100,Parts\n")
+    app = KamApp(open_database(f"sqlite:///{db}"), as_of=TODAY, user="Ann Lee")
+    async with app.run_test(size=(110, 36)) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("i")
+        await settle(pilot)
+        screen = app.screen
+        screen.query_one("#import-kind", Select).value = "revenue"
+        screen.query_one("#import-path", Input).value = str(ledger)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "could be read two ways (05/03/2026 on line 2: 5 March or 3 May)" in screen_text(app)
+        screen.query_one("#import-dates", Select).value = "month"
+        await screen.query_one("#import-path", Input).action_submit()
+        await settle(pilot)
+        assert "would create 1" in screen_text(app)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, ImportScreen)
+    database = open_database(f"sqlite:///{db}")
+    with database.read() as session:
+        from kam.models import RevenueLine
+
+        assert session.exec(sa.select(RevenueLine.booked_on)).scalars().all() == [date(2026, 5, 3)]
+    database.dispose()
 
 
 async def test_the_app_runs_on_a_team_postgresql_database(postgres_url: str) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import uuid
+from collections.abc import Iterator
 from enum import StrEnum
 from typing import Any
 
@@ -104,6 +105,89 @@ def _percent(text: str) -> int:
     if not 0 <= value <= 100:
         raise CellError(f"{text!r} is not a percentage from 0 to 100")
     return round(value)
+
+
+# --- the order of day and month in a column of dates ----------------------------------------
+
+# A date of numbers that does not start with its year: 05.03.2026, 3/5/26, 05-03-2026 10:00.
+_NUMERIC_DATE = re.compile(r"\s*(\d{1,2})([./-])(\d{1,2})\2(?:\d{4}|\d{2})(?!\d)")
+_ASK_ORDER = "say which with --dayfirst or --monthfirst (in the import screen: Dates)"
+
+
+def _reading(text: str, dayfirst: bool) -> str:
+    """How a person would say the date kam reads: `5 March 2026`."""
+    match = _NUMERIC_DATE.match(text)
+    assert match is not None
+    first, second = int(match.group(1)), int(match.group(3))
+    day, month = (first, second) if dayfirst else (second, first)
+    names = ("January February March April May June July August September October November "
+             "December").split()  # fmt: skip
+    return f"{day} {names[month - 1]}" if 1 <= month <= 12 else text
+
+
+def date_order(
+    column: str, cells: Iterator[tuple[int, str]], given: bool | None
+) -> tuple[bool, str]:
+    """Whether the dates of one column are day first, decided once from all its values, and
+    a line for the report saying how (blank when no date needed the choice). A column with
+    both orders in it, or one that the option contradicts, is CellError; so is a column
+    whose every date could be read either way (03/04/2026) when no option says which, except
+    dates with dots (05.03.2026), which are day first wherever they are written."""
+    day_first: tuple[int, str] | None = None  # the first value only day-first reads
+    month_first: tuple[int, str] | None = None
+    either: tuple[int, str] | None = None
+    dots = True
+    for line, raw in cells:
+        text = unneutralise(raw.strip())
+        if not text or text[:4].isdigit():
+            continue
+        match = _NUMERIC_DATE.match(text)
+        if match is None:
+            continue
+        first, second = int(match.group(1)), int(match.group(3))
+        if first > 12 >= second:
+            day_first = day_first or (line, text)
+        elif second > 12 >= first:
+            month_first = month_first or (line, text)
+        elif first != second:
+            either = either or (line, text)
+            dots = dots and match.group(2) == "."
+    if day_first and month_first:
+        raise CellError(
+            f"holds day-first dates ({day_first[1]} on line {day_first[0]}) and month-first "
+            f"ones ({month_first[1]} on line {month_first[0]}); which the others are cannot be "
+            "told: make the column one or the other"
+        )
+    if given is not None:
+        against = month_first if given else day_first
+        if against:
+            asked = "--dayfirst" if given else "--monthfirst"
+            order = "month" if given else "day"
+            raise CellError(
+                f"{asked} was given, but {against[1]} on line {against[0]} is {order} first"
+            )
+        return given, ""
+    if day_first or month_first:
+        dayfirst = day_first is not None
+        line, text = day_first or month_first  # type: ignore[misc]
+        if either is None:
+            return dayfirst, ""
+        order = "day" if dayfirst else "month"
+        return dayfirst, (
+            f"column {column!r}: dates read {order} first ({text} on line {line} can only be "
+            f"{_reading(text, dayfirst)}; so {either[1]} is {_reading(either[1], dayfirst)})"
+        )
+    if either is None:
+        return False, ""
+    if dots:
+        return True, (
+            f"column {column!r}: dates with dots read day first ({either[1]} is "
+            f"{_reading(either[1], True)})"
+        )
+    raise CellError(
+        f"every date in it could be read two ways ({either[1]} on line {either[0]}: "
+        f"{_reading(either[1], True)} or {_reading(either[1], False)}); {_ASK_ORDER}"
+    )
 
 
 def read_cell(spec: Field, text: str, dayfirst: bool) -> Any:

@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from kam.files.imports.cells import EITHER, CellError, norm, read_cell
+from kam.files.imports.cells import EITHER, CellError, date_order, norm, read_cell
 from kam.files.imports.lookup import Lookup
 from kam.files.imports.plan import Change, KindPlan, Options, Reject, map_columns, missing_required
 from kam.files.tabular import Table
@@ -61,6 +61,23 @@ def read_rows(kind: str, table: Table, plan: KindPlan, options: Options) -> list
         plan.rejects.append(Reject(table.path.name, None, problem.split(": ", 1)[1]))
         return None
     headers = {s.name: table.header[i] for i, s in columns.items()}
+    if table.encoding not in ("", "UTF-8"):
+        plan.notes.append(f"read as {table.encoding}")
+    dayfirst: dict[int, bool] = {}
+    for index, spec in columns.items():
+        if spec.kind != "date":
+            continue
+        cells = ((r.line, r.cells[index]) for r in table.rows if index < len(r.cells))
+        try:
+            dayfirst[index], note = date_order(table.header[index], cells, options.dayfirst)
+        except CellError as exc:
+            plan.rejects.append(Reject(table.path.name, table.header[index], str(exc)))
+            continue
+        if note:
+            plan.notes.append(note)
+    if len(dayfirst) < sum(s.kind == "date" for s in columns.values()):
+        plan.rows = len(table.rows)
+        return None
     out: list[_Row] = []
     width = len(table.header)
     for row in table.rows:
@@ -81,7 +98,7 @@ def read_rows(kind: str, table: Table, plan: KindPlan, options: Options) -> list
         for index, spec in columns.items():
             text = row.cells[index] if index < len(row.cells) else ""
             try:
-                values[spec.name] = read_cell(spec, text, options.dayfirst)
+                values[spec.name] = read_cell(spec, text, dayfirst.get(index, False))
             except CellError as exc:
                 plan.rejects.append(Reject(place, table.header[index], str(exc), row.line))
                 bad = True
@@ -462,6 +479,35 @@ _DEAL_COLUMNS = (
 )
 
 
+def _stage_disagrees(
+    row: _Row, stage: OpportunityStage, values: dict[str, Any]
+) -> tuple[str, str] | None:
+    """The column and reason when a deal's stage is contradicted by its own row: Salesforce's
+    IsClosed / IsWon beside it, or a probability only a closed deal has (an open deal at 100%
+    is won, at 0% lost); None when they agree. `is_closed` and `is_won` are taken out."""
+    from kam.services.pipeline.stages import CLOSED_STAGES
+
+    closed, won = values.pop("is_closed", None), values.pop("is_won", None)
+    said = f"the stage is {stage.value.replace('_', ' ')}"
+    if closed is not None and closed != (stage in CLOSED_STAGES):
+        return "is_closed", f"{said}, but this says the deal is {'' if closed else 'not '}closed"
+    if won is not None and won != (stage == OpportunityStage.won):
+        return "is_won", f"{said}, but this says the deal was {'won' if won else 'lost'}"
+    probability = values.get("probability")
+    if probability is None:
+        return None
+    if stage not in CLOSED_STAGES and probability in (0, 100):
+        outcome = "won" if probability == 100 else "lost"
+        return "probability", (
+            f"{said}, open, but at {probability}% it is {outcome}: give its stage "
+            f"({outcome}) or its odds, or leave the column out with --map COLUMN=-"
+        )
+    expected = 100 if stage == OpportunityStage.won else 0
+    if stage in CLOSED_STAGES and probability != expected:
+        return "probability", f"{said}, which is {expected}%, not {probability}%"
+    return None
+
+
 def _plan_opportunities(rows: list[_Row], plan: KindPlan, lookup: Lookup, options: Options):
     from kam.services.pipeline.stages import CLOSED_STAGES, DEFAULT_PROBABILITY, PipelineSettings
 
@@ -487,6 +533,10 @@ def _plan_opportunities(rows: list[_Row], plan: KindPlan, lookup: Lookup, option
         match, before = _match(by_id, by_key, natural, ident)
         stage = values.get("stage") or (before or {}).get("stage") or OpportunityStage.prospecting
         values["stage"] = stage
+        problem = _stage_disagrees(row, stage, values)
+        if problem:
+            _reject(plan, row, *problem)
+            continue
         if before is not None and before["stage"] in CLOSED_STAGES and stage != before["stage"]:
             _reject(
                 plan, row, "stage", f"this deal is closed ({before['stage']}); it does not move"

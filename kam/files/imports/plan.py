@@ -54,6 +54,7 @@ class KindPlan:
     rejects: list[Reject] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     columns: dict[str, str] = field(default_factory=dict)  # header -> field
+    notes: list[str] = field(default_factory=list)  # how the file was read, said in the report
 
 
 @dataclass
@@ -96,6 +97,7 @@ class ImportPlan:
                 f"{verb[1]} {len(k.updates):,}, unchanged {k.unchanged:,}, "
                 f"rejected {len({r.place for r in k.rejects}):,}"
             )
+            lines.extend(f"  {note}" for note in k.notes)
             if k.ignored_columns:
                 lines.append(f"  columns not imported: {', '.join(k.ignored_columns)}")
         if self.new_members:
@@ -117,7 +119,8 @@ class ImportPlan:
 @dataclass
 class Options:
     update: bool = False
-    dayfirst: bool = False
+    dayfirst: bool | None = None  # None: decided for each date column from its values
+    encoding: str | None = None  # a CSV's encoding; None: detected
     mapping: Mapping[str, str] = field(default_factory=dict)  # column -> field
     as_of: date = field(default_factory=date.today)
     user: str = "kam"

@@ -19,21 +19,22 @@ from kam.services.unit import reads, writes
 # --- sources from paths ---------------------------------------------------------------------
 
 
-def sources_for(kind: str, path: Path) -> list[Source]:
+def sources_for(kind: str, path: Path, encoding: str | None = None) -> list[Source]:
     """What a path holds: one table for one kind; for `all`, a folder of `accounts.csv`...,
-    a workbook with a sheet per kind, or kam's JSON export."""
+    a workbook with a sheet per kind, or kam's JSON export. `encoding` names the encoding
+    of CSV files instead of detecting it."""
     if kind != "all":
         check_kind(kind)
         if path.suffix.lower() == ".json":
             return [s for s in _json_sources(path) if s.kind == kind]
-        return [Source(kind, read_table(path))]
+        return [Source(kind, read_table(path, encoding=encoding))]
     if path.is_dir():
         found = []
         for name in KINDS:
             for suffix in (".csv", ".xlsx"):
                 candidate = path / f"{name}{suffix}"
                 if candidate.exists():
-                    found.append(Source(name, read_table(candidate)))
+                    found.append(Source(name, read_table(candidate, encoding=encoding)))
                     break
         if not found:
             raise FileProblem(f"{path} holds none of {', '.join(k + '.csv' for k in KINDS)}")
@@ -98,7 +99,7 @@ def import_file(
 ) -> ImportPlan:
     """Plan the import of one file (a preview when `apply` is false) and, if nothing in it is
     wrong and `apply` is true, write it in the caller's transaction."""
-    plan = plan_import(session, sources_for(kind, path), options)
+    plan = plan_import(session, sources_for(kind, path, options.encoding), options)
     if apply and plan.ok:
         apply_plan(session, plan, options, progress)
     return plan

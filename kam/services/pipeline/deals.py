@@ -115,6 +115,14 @@ def read_deal_form(
         )
     elif stage in CLOSED_STAGES and not values["close_reason"]:
         r.fail("close_reason", f"say why the deal was {stage.value}")
+    override = values["probability_override"]
+    if stage not in CLOSED_STAGES and override in (0, 100):
+        outcome = "won" if override == 100 else "lost"
+        r.fail(
+            "probability_override",
+            f"an open deal at {override}% is {outcome}: set the stage to {outcome}, "
+            "or give its odds",
+        )
     r.check()
     return values
 

@@ -1,0 +1,300 @@
+"""Files shaped as people have them, read right or refused with the reason, never wrong
+without a word: the encoding a Western European Excel saves, dates whose order only the whole
+column tells, a Salesforce Data Loader extract of opportunities by its API names."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from kam.db import Database, open_database
+from kam.models import Account, Opportunity, RevenueLine
+from kam.models.enums import OpportunityStage
+from kam.services.accounts.account_edit import create_account
+from tests.support import TODAY, accounts_db, run
+
+REVENUE_HEADER = "account,date,amount,category\n"
+
+
+def _revenue_file(tmp_path: Path, *dates: str, name: str = "ledger.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(REVENUE_HEADER + "".join(f"Acme,{d},100,Parts\n" for d in dates))
+    return path
+
+
+def _booked(db: Path) -> list[date]:
+    database = open_database(f"sqlite:///{db}")
+    with database.read() as session:
+        days = sorted(
+            session.connection().execute(sa.select(RevenueLine.__table__.c.booked_on)).scalars()
+        )
+    database.dispose()
+    return days
+
+
+# --- encodings ------------------------------------------------------------------------------
+
+
+def test_a_western_european_excel_csv_is_read_as_windows_1252_and_the_report_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "kunden.csv"
+    path.write_bytes("name;region\nMüller GmbH;Süd\nCafé Crème SARL;Nord\n".encode("cp1252"))
+    db = tmp_path / "kam.db"
+    code, out, err = run(capsys, "import", "accounts", str(path), "--db", str(db))
+    assert code == 0, err
+    assert "  read as Windows-1252 (detected)" in out.splitlines()
+    database = open_database(f"sqlite:///{db}")
+    with database.read() as session:
+        names = sorted(session.connection().execute(sa.select(Account.__table__.c.name)).scalars())
+    database.dispose()
+    assert names == ["Café Crème SARL", "Müller GmbH"]
+
+
+def test_an_encoding_named_on_the_command_line_is_used_or_refused_at_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "kunden.csv"
+    path.write_bytes("name\nAcme\nMüller GmbH\n".encode("cp1252"))
+    db = tmp_path / "kam.db"
+    code, _out, err = run(
+        capsys, "import", "accounts", str(path), "--db", str(db), "--encoding", "utf-8"
+    )
+    assert code == 2
+    assert err.strip() == (
+        "kam: kunden.csv:3: not utf-8 text (byte 12: b'\\xfc'); try another --encoding"
+    )
+    code, _out, err = run(
+        capsys, "import", "accounts", str(path), "--db", str(db), "--encoding", "klingon"
+    )
+    assert code == 2 and "--encoding 'klingon' is not an encoding Python knows" in err
+    # latin-1 reads every byte: named, it is taken as asked, and says so.
+    code, out, err = run(
+        capsys, "import", "accounts", str(path), "--db", str(db), "--encoding", "latin-1"
+    )
+    assert code == 0, err
+    assert "  read as iso8859-1" in out.splitlines()
+
+
+# --- the order of day and month -------------------------------------------------------------
+
+
+def test_a_column_of_dates_is_read_in_the_one_order_its_values_allow(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = accounts_db(tmp_path / "kam.db", "Acme")
+    day_first = _revenue_file(tmp_path, "05/03/2026", "13/03/2026", name="eu.csv")
+    code, out, err = run(capsys, "import", "revenue", str(day_first), "--db", str(db))
+    assert code == 0, err
+    assert (
+        "  column 'date': dates read day first (13/03/2026 on line 3 can only be 13 March; "
+        "so 05/03/2026 is 5 March)"
+    ) in out.splitlines()
+    assert _booked(db) == [date(2026, 3, 5), date(2026, 3, 13)]
+
+    db = accounts_db(tmp_path / "us.db", "Acme")
+    month_first = _revenue_file(tmp_path, "05/03/2026", "03/13/2026", name="us.csv")
+    code, out, err = run(capsys, "import", "revenue", str(month_first), "--db", str(db))
+    assert code == 0, err
+    assert _booked(db) == [date(2026, 3, 13), date(2026, 5, 3)]
+
+
+def test_dates_with_dots_are_day_first(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    db = accounts_db(tmp_path / "kam.db", "Acme")
+    path = _revenue_file(tmp_path, "05.03.2026", "04.03.2026")
+    code, out, err = run(capsys, "import", "revenue", str(path), "--db", str(db))
+    assert code == 0, err
+    assert "  column 'date': dates with dots read day first (05.03.2026 is 5 March)" in out
+    assert _booked(db) == [date(2026, 3, 4), date(2026, 3, 5)]
+
+
+@pytest.mark.parametrize(
+    ("dates", "option", "message"),
+    [
+        (("05/03/2026", "04/03/2026"), None,
+         "ledger.csv: column 'date': every date in it could be read two ways (05/03/2026 on "
+         "line 2: 5 March or 3 May); say which with --dayfirst or --monthfirst (in the import "
+         "screen: Dates)"),
+        (("05/03/2026", "03/13/2026", "13/03/2026"), None,
+         "ledger.csv: column 'date': holds day-first dates (13/03/2026 on line 4) and "
+         "month-first ones (03/13/2026 on line 3); which the others are cannot be told: make "
+         "the column one or the other"),
+        (("05/03/2026", "13/03/2026"), "--monthfirst",
+         "ledger.csv: column 'date': --monthfirst was given, but 13/03/2026 on line 3 is day "
+         "first"),
+    ],
+)  # fmt: skip
+def test_a_column_whose_order_cannot_be_told_is_refused_and_nothing_written(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    dates: tuple[str, ...],
+    option: str | None,
+    message: str,
+) -> None:
+    db = accounts_db(tmp_path / "kam.db", "Acme")
+    path = _revenue_file(tmp_path, *dates)
+    extra = [option] if option else []
+    code, _out, err = run(capsys, "import", "revenue", str(path), "--db", str(db), *extra)
+    assert code == 2
+    assert message in [line.strip() for line in err.splitlines()]
+    assert _booked(db) == []
+
+
+def test_the_order_given_reads_a_column_no_value_decides(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _revenue_file(tmp_path, "05/03/2026", "04/03/2026")
+    for option, expected in (
+        ("--dayfirst", [date(2026, 3, 4), date(2026, 3, 5)]),
+        ("--monthfirst", [date(2026, 4, 3), date(2026, 5, 3)]),
+    ):
+        db = accounts_db(tmp_path / f"kam{option}.db", "Acme")
+        code, _out, err = run(capsys, "import", "revenue", str(path), "--db", str(db), option)
+        assert code == 0, err
+        assert _booked(db) == expected
+
+
+# --- Salesforce by its API names ------------------------------------------------------------
+
+DATA_LOADER_OPPORTUNITIES = (
+    "Id,AccountId,Name,StageName,Amount,Probability,CloseDate,IsClosed,IsWon,OwnerId,"
+    "CreatedDate,Type,Loss_Reason__c\n"
+    "0065g00000AbCdE,0015g00000ACME1,Acme expansion,Closed Won,12000.00,100,2026-03-31,true,"
+    "true,0055g00000XyZ,2026-01-05T10:00:00.000Z,New Business,\n"
+    "0065g00000AbCdF,0015g00000ACME1,Acme renewal,Negotiation/Review,5000,90,2026-06-30,false,"
+    "false,0055g00000XyZ,2026-02-05T10:00:00.000Z,Existing Business,\n"
+    "0065g00000AbCdG,0015g00000ACME1,Acme pilot,Closed Lost,3000,0,2026-02-28,true,false,"
+    "0055g00000XyZ,2026-01-05T10:00:00.000Z,New Business,Price\n"
+)
+
+
+def _salesforce_account(database: Database) -> None:
+    with database.write() as session:
+        acme = create_account(session, "Acme")
+        acme.external_ref = "0015g00000ACME1"
+
+
+def _import(database: Database, path: Path, **options):
+    from kam.files import imports
+
+    with database.write() as session:
+        return imports.import_file(
+            session, "opportunities", path, imports.Options(as_of=TODAY, **options), apply=True
+        )
+
+
+def test_a_data_loader_extract_of_opportunities_reads_by_api_names(
+    database: Database, tmp_path: Path
+) -> None:
+    _salesforce_account(database)
+    path = tmp_path / "opportunities.csv"
+    path.write_text(DATA_LOADER_OPPORTUNITIES)
+    plan = _import(database, path)
+    assert plan.ok, plan.describe()
+    assert plan.kinds[0].ignored_columns == ["Id", "OwnerId", "Type"]
+    with database.read() as session:
+        deals = {o.title: o for o in session.exec(sa.select(Opportunity)).scalars()}
+    won, open_, lost = deals["Acme expansion"], deals["Acme renewal"], deals["Acme pilot"]
+    assert (won.stage, won.probability, won.closed_on) == (
+        OpportunityStage.won,
+        100,
+        date(2026, 3, 31),
+    )
+    assert (won.amount_minor, won.opened_on) == (1_200_000, date(2026, 1, 5))
+    assert (open_.stage, open_.probability, open_.probability_overridden) == (
+        OpportunityStage.negotiation,
+        90,
+        True,
+    )
+    assert open_.expected_close == date(2026, 6, 30) and open_.closed_on is None
+    assert (lost.stage, lost.probability, lost.close_reason) == (OpportunityStage.lost, 0, "Price")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("Closed Won,12000.00,100", "Prospecting,12000.00,100"),
+         "opportunities.csv:2: column 'IsClosed': the stage is prospecting, but this says the "
+         "deal is closed"),
+        (("true,true,0055", "false,true,0055"),
+         "opportunities.csv:2: column 'IsClosed': the stage is won, but this says the deal is "
+         "not closed"),
+        (("Closed Lost,3000,0,2026-02-28,true,false", "Closed Lost,3000,0,2026-02-28,true,true"),
+         "opportunities.csv:4: column 'IsWon': the stage is lost, but this says the deal was "
+         "won"),
+        (("Negotiation/Review,5000,90", "Negotiation/Review,5000,100"),
+         "opportunities.csv:3: column 'Probability': the stage is negotiation, open, but at "
+         "100% it is won: give its stage (won) or its odds, or leave the column out with --map "
+         "COLUMN=-"),
+        (("Closed Lost,3000,0", "Closed Lost,3000,20"),
+         "opportunities.csv:4: column 'Probability': the stage is lost, which is 0%, not 20%"),
+    ],
+)  # fmt: skip
+def test_a_deal_whose_own_row_contradicts_its_stage_is_refused(
+    database: Database, tmp_path: Path, change: tuple[str, str], message: str
+) -> None:
+    _salesforce_account(database)
+    path = tmp_path / "opportunities.csv"
+    text = DATA_LOADER_OPPORTUNITIES.replace(*change)
+    assert text != DATA_LOADER_OPPORTUNITIES
+    path.write_text(text)
+    plan = _import(database, path)
+    assert [str(r) for r in plan.rejects] == [message]
+    with database.read() as session:
+        assert session.exec(sa.select(sa.func.count()).select_from(Opportunity)).scalar() == 0
+
+
+def test_kam_check_names_an_open_deal_at_a_closed_deal_s_odds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kam.services.pipeline import deals
+
+    path = tmp_path / "kam.db"
+    database = open_database(f"sqlite:///{path}")
+    with database.write() as session:
+        acme = create_account(session, "Acme")
+        session.flush()
+        deals.create_deal(
+            session,
+            acme.id,
+            {"title": "Retrofit", "stage": "proposal", "amount_minor": "1000"},
+            "me",
+            TODAY,
+        )
+    code, out, _ = run(capsys, "check", "--db", str(path))
+    assert code == 0 and "ok       deal stages" in out
+    with database.write() as session:  # as an older kam's import left it
+        session.connection().exec_driver_sql(
+            "UPDATE opportunity SET probability = 100, probability_overridden = 1"
+        )
+    database.dispose()
+    code, out, _ = run(capsys, "check", "--db", str(path))
+    assert code == 1
+    assert "PROBLEM  deal stages: 1 deals whose stage, close date and probability disagree" in out
+
+
+def test_the_deal_form_refuses_an_open_deal_at_a_closed_deal_s_odds(database: Database) -> None:
+    from kam.errors import InputErrors
+    from kam.services.pipeline import deals
+
+    with database.write() as session:
+        acme = create_account(session, "Acme")
+        session.flush()
+        for odds, outcome in (("100", "won"), ("0", "lost")):
+            raw = {
+                "title": "Retrofit",
+                "stage": "proposal",
+                "amount_minor": "1000",
+                "probability_override": odds,
+            }
+            with pytest.raises(InputErrors) as caught:
+                deals.create_deal(session, acme.id, raw, "me", TODAY)
+            assert caught.value.errors == {
+                "probability_override": f"an open deal at {odds}% is {outcome}: set the stage "
+                f"to {outcome}, or give its odds"
+            }
+        raw = {**raw, "probability_override": "75"}
+        assert deals.create_deal(session, acme.id, raw, "me", TODAY).probability == 75
