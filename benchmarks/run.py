@@ -80,9 +80,10 @@ TARGETS = {
     "group_rollup_ms": ("the biggest group's figures (Overview)", "< 100 ms", 100.0),
     "classify_by_group_s": ("classification by group, in-process", "", None),
     "region_indicators_ms": ("every region's indicators (report --by region)", "< 2000 ms", None),
-    "region_dashboard_ms": ("the dashboard of the biggest region", "< 150 ms", 150.0),
-    "region_forecast_ms": ("the forecast by region", "< 150 ms", 150.0),
-    "region_at_risk_ms": ("the biggest region's at-risk count and first page", "< 100 ms", 100.0),
+    # The same targets as the whole portfolio's views: a region may be half of it.
+    "region_dashboard_ms": ("the dashboard of the biggest region", "< 2000 ms", 2000.0),
+    "region_forecast_ms": ("the forecast by region", "< 500 ms", 500.0),
+    "region_at_risk_ms": ("the biggest region's at-risk count and first page", "< 500 ms", 500.0),
     "region_list_ms": ("the biggest region's key accounts: count and page", "< 150 ms", 150.0),
     "sync_week_s": (
         "`kam sync` after a week offline: 1,000 edits here, 10,000 rows there (10k accounts)",

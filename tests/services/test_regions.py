@@ -211,4 +211,7 @@ def test_the_accounts_list_of_a_region_is_its_accounts_flat(demo: Path) -> None:
         assert {r.id for r in rows} == {
             r.id for r in everyone if r.region in {"华东", "华南", "华北"}
         }
+        # A region of many accounts is read in the list's order, not sorted: the same page.
+        page = [r.id for r in rows[5:15]]
+        assert [r.id for r in list_accounts(session, query, 5, 10, matches=10**6)] == page
     database.dispose()

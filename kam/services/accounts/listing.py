@@ -170,7 +170,19 @@ def name_contains(conn: sa.Connection, text: str) -> sa.ColumnElement[bool]:
     return _acct.c.name_key.like(like_pattern(text), escape="\\")
 
 
-def _filtered(conn: sa.Connection, select: sa.Select, query: AccountListQuery) -> sa.Select:
+def _in_region(conn: sa.Connection, region: Scope, *, in_order: bool) -> sa.ColumnElement[bool]:
+    """The accounts of a region; `in_order` for a region that holds many, where SQLite reads
+    the list's order index and skips the others rather than sorting all of them (the unary
+    `+` keeps it off the region's index)."""
+    column: sa.ColumnElement = _acct.c.region_id
+    if in_order and conn.dialect.name == "sqlite":
+        column = sa.literal_column(f"+{_acct.name}.region_id", _acct.c.region_id.type)
+    return column.in_(region.ids)
+
+
+def _filtered(
+    conn: sa.Connection, select: sa.Select, query: AccountListQuery, *, many: bool = False
+) -> sa.Select:
     if query.archived:  # the archive is small and unclassified: name filter only
         select = select.where(_acct.c.archived_at.is_not(None))
         query = replace(query, account_class=None, tier=None, key_only=False)
@@ -179,7 +191,8 @@ def _filtered(conn: sa.Connection, select: sa.Select, query: AccountListQuery) -
     if query.text.strip():
         select = select.where(name_contains(conn, query.text))
     if query.region is not None:
-        select = select.where(_acct.c.region_id.in_(query.region.ids))
+        in_order = many and not query.text.strip()
+        select = select.where(_in_region(conn, query.region, in_order=in_order))
     if query.account_class is not None:
         select = select.where(_cls.c.account_class == query.account_class.value)
     if query.tier is not None:
@@ -298,7 +311,9 @@ def list_accounts(
         term = column.desc() if descending else column.asc()
         order.append(term.nulls_last() if nullable else term)
     conn = session.connection()
-    select = _filtered(conn, select, query).order_by(*order).offset(offset).limit(limit)
+    many = matches is not None and matches > FILTER_FIRST_LIMIT
+    select = _filtered(conn, select, query, many=many).order_by(*order).offset(offset)
+    select = select.limit(limit)
     rows = conn.execute(select).all()
     members = groups.member_counts(session, [r.id for r in rows]) if folded else {}
     in_group = [r.id for r in rows if r.parent_id is not None]
