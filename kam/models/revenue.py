@@ -14,7 +14,6 @@ class RevenueLine(Entity, table=True):
 
     __tablename__ = "revenue_line"
     __table_args__ = (
-        sa.CheckConstraint("amount_minor >= 0", name="amount_not_negative"),
         sa.CheckConstraint("cost_minor >= 0", name="cost_not_negative"),
         # Covering index: window sums per account read the index only, in account order.
         sa.Index(

@@ -59,19 +59,29 @@ def test_a_blank_name_is_rejected_by_the_database(database: Database) -> None:
         insert(database, "account", **account_row(name="   ", name_key=""))
 
 
-def test_negative_revenue_is_rejected_by_service_and_database(database: Database) -> None:
+def test_a_credit_note_is_kept_but_a_negative_cost_is_refused_by_service_and_database(
+    database: Database,
+) -> None:
     with database.write() as session:
         account = create_account(session, "Acme")
-    with database.write() as session, pytest.raises(InputError, match="amount"):
-        add_revenue(session, account.id, date(2026, 1, 1), -5)
+    with database.write() as session:  # a credit note: the amount of a sale, with a minus
+        assert add_revenue(session, account.id, date(2026, 1, 1), -5).amount_minor == -5
+    with database.write() as session, pytest.raises(InputError, match="cost"):
+        add_revenue(session, account.id, date(2026, 1, 1), 5, cost_minor=-1)
     # a write transaction: the database refuses the row, and nothing stays
     with pytest.raises(IntegrityError), database.write() as session:
         session.add(
             RevenueLine(
-                account_id=account.id, booked_on=date(2026, 1, 1), category="x", amount_minor=-1
+                account_id=account.id,
+                booked_on=date(2026, 1, 1),
+                category="x",
+                amount_minor=1,
+                cost_minor=-1,
             )
         )
         session.flush()
+    with database.read() as session:
+        assert session.exec(sa.select(sa.func.count()).select_from(RevenueLine)).scalar() == 1
 
 
 def test_probability_outside_0_to_100_is_rejected(database: Database) -> None:

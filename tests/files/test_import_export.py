@@ -237,7 +237,7 @@ def test_every_bad_row_is_reported_with_line_column_and_reason_and_nothing_is_wr
         "Acme Corp,2026-03-01,Service,$1.2k\n"
         "Nobody Ltd,2026-03-01,Service,5\n"
         "Acme Corp,2026-03-01,,5\n"
-        "Acme Corp,2026-03-01,Service,-5\n"
+        "Acme Corp,2026-03-01,Service,5.5.5\n"
         "Acme Corp,2026-03-02,Service,5,extra\n"
     )
     plan = import_file(database, "revenue", path)
@@ -247,7 +247,7 @@ def test_every_bad_row_is_reported_with_line_column_and_reason_and_nothing_is_wr
         "(e.g. 1,200.00)",
         "revenue.csv:5: column 'account': no account is named 'Nobody Ltd'",
         "revenue.csv:6: column 'category': category is required",
-        "revenue.csv:7: column 'amount': revenue cannot be negative",
+        "revenue.csv:7: column 'amount': '5.5.5' is not an amount (try 12,500.00)",
         "revenue.csv:8: 5 cells but the header has 4 columns",
     ]
     assert count(database, RevenueLine) == 0

@@ -298,3 +298,98 @@ def test_the_deal_form_refuses_an_open_deal_at_a_closed_deal_s_odds(database: Da
             }
         raw = {**raw, "probability_override": "75"}
         assert deals.create_deal(session, acme.id, raw, "me", TODAY).probability == 75
+
+
+# --- amounts as ledgers and European spreadsheets write them --------------------------------
+
+
+def _amounts(db: Path) -> list[int]:
+    database = open_database(f"sqlite:///{db}")
+    with database.read() as session:
+        column = RevenueLine.__table__.c.amount_minor
+        found = list(session.connection().execute(sa.select(column).order_by(column)).scalars())
+    database.dispose()
+    return found
+
+
+@pytest.mark.parametrize(
+    ("text", "delimiter", "amounts", "note"),
+    [
+        ('"USD 1,200.00"\n"$2,000"\n', ",", [120000, 200000],
+         "  column 'amount': amounts in USD, kept as they are (not converted)"),
+        ("1.234,50\n100,00\n", ";", [10000, 123450],
+         "  column 'amount': amounts read with a decimal comma (1.234,50 on line 2)"),
+        ('"1,234.50元"\nRMB 300\n-¥200\n', ",", [-20000, 30000, 123450],
+         "  column 'amount': amounts in CNY, kept as they are (not converted)"),
+        ("1.200\n950\n", ";", [95000, 120000],
+         "  column 'amount': amounts read with a decimal comma (1.200 on line 2)"),
+        ('"(1,234.00)"\n300-\n5000\n', ",", [-123400, -30000, 500000], None),
+    ],
+)  # fmt: skip
+def test_amounts_in_the_forms_ledgers_write_import_as_they_mean(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    text: str,
+    delimiter: str,
+    amounts: list[int],
+    note: str | None,
+) -> None:
+    db = accounts_db(tmp_path / "kam.db", "Acme")
+    path = tmp_path / "ledger.csv"
+    header = delimiter.join(("account", "date", "category", "amount"))
+    rows = [delimiter.join(("Acme", "2026-03-05", "Parts", cell)) for cell in text.splitlines()]
+    path.write_text("\n".join([header, *rows]) + "\n")
+    code, out, err = run(capsys, "import", "revenue", str(path), "--db", str(db))
+    assert code == 0, err
+    assert _amounts(db) == amounts
+    if note:
+        assert note in out.splitlines()
+    else:
+        assert "column 'amount'" not in out
+
+
+def test_a_chinese_ledger_with_credit_notes_nets_them_off(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """红冲: a credit note is the sale's amount with a minus, standing against it."""
+    db = accounts_db(tmp_path / "kam.db", "北京远航科技")
+    path = tmp_path / "台账.csv"
+    path.write_text(
+        "客户名称,日期,类别,金额,摘要\n"
+        '北京远航科技,2026-03-05,设备,"¥12,000.00",销售\n'
+        '北京远航科技,2026-03-20,设备,"-¥2,000.00",红冲\n'
+    )
+    code, _out, err = run(capsys, "import", "revenue", str(path), "--db", str(db))
+    assert code == 0, err
+    assert _amounts(db) == [-200000, 1200000]
+    code, out, err = run(capsys, "report", "pareto", "--db", str(db), "--as-of", "2026-06-30")
+    assert code == 0, err
+    assert "10,000" in out
+
+
+@pytest.mark.parametrize(
+    ("cells", "message"),
+    [
+        (("1.234,50", "1,234.50"),
+         "ledger.csv: column 'amount': holds amounts with a decimal comma (1.234,50 on line 2) "
+         "and with a decimal point (1,234.50 on line 3); make the column one or the other"),
+        (("USD 100", "EUR 100"),
+         "ledger.csv: column 'amount': holds amounts in USD (USD 100 on line 2) and EUR (EUR 100 "
+         "on line 3); kam keeps one currency and converts nothing: import them apart"),
+        (("1.2k", "100"),
+         "ledger.csv:2: column 'amount': '1.2k' is shorthand; write the full amount "
+         "(e.g. 1,200.00)"),
+    ],
+)  # fmt: skip
+def test_a_column_of_amounts_kam_cannot_read_one_way_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], cells: tuple[str, ...], message: str
+) -> None:
+    db = accounts_db(tmp_path / "kam.db", "Acme")
+    path = tmp_path / "ledger.csv"
+    path.write_text(
+        "account;date;category;amount\n" + "".join(f"Acme;2026-03-05;Parts;{c}\n" for c in cells)
+    )
+    code, _out, err = run(capsys, "import", "revenue", str(path), "--db", str(db))
+    assert code == 2
+    assert message in [line.strip() for line in err.splitlines()]
+    assert _amounts(db) == []

@@ -19,7 +19,7 @@ from kam.models.enums import (
 from kam.schema import ENTITIES, KINDS, Field
 from kam.schema.fields import TEXT_KINDS
 from kam.services.values import periods
-from kam.services.values.parsing import is_email, parse_amount, parse_date
+from kam.services.values.parsing import is_email, parse_amount, parse_date, split_amount
 
 SPECS: dict[str, tuple[Field, ...]] = {k: e.file_fields for k, e in ENTITIES.items()}
 # A column that another can stand in for: a contact's name from its first and last names.
@@ -190,7 +190,49 @@ def date_order(
     )
 
 
-def read_cell(spec: Field, text: str, dayfirst: bool) -> Any:
+# --- the decimal mark and the currency of a column of amounts --------------------------------
+
+
+def amount_style(column: str, cells: Iterator[tuple[int, str]]) -> tuple[bool, str]:
+    """Whether the amounts of one column use a decimal comma (1.234,50) rather than a point
+    (1,234.50), decided once from all its values, and a line for the report (blank when
+    there is nothing to say). A column that holds both, or amounts in two currencies (kam
+    keeps one and converts nothing), is CellError."""
+    comma: tuple[int, str] | None = None
+    point: tuple[int, str] | None = None
+    currencies: dict[str, tuple[int, str]] = {}
+    for line, raw in cells:
+        text = unneutralise(raw.strip())
+        if not text:
+            continue
+        amount = split_amount(text)
+        if amount.currency and amount.currency not in currencies:
+            currencies[amount.currency] = (line, text)
+        style = amount.decimal_comma
+        if style is True:
+            comma = comma or (line, text)
+        elif style is False:
+            point = point or (line, text)
+    if comma and point:
+        raise CellError(
+            f"holds amounts with a decimal comma ({comma[1]} on line {comma[0]}) and with a "
+            f"decimal point ({point[1]} on line {point[0]}); make the column one or the other"
+        )
+    if len(currencies) > 1:
+        (a, (line_a, text_a)), (b, (line_b, text_b)) = list(currencies.items())[:2]
+        raise CellError(
+            f"holds amounts in {a} ({text_a} on line {line_a}) and {b} ({text_b} on line "
+            f"{line_b}); kam keeps one currency and converts nothing: import them apart"
+        )
+    notes = []
+    if comma:
+        notes.append(f"amounts read with a decimal comma ({comma[1]} on line {comma[0]})")
+    if currencies:
+        notes.append(f"amounts in {next(iter(currencies))}, kept as they are (not converted)")
+    return comma is not None, f"column {column!r}: {'; '.join(notes)}" if notes else ""
+
+
+def read_cell(spec: Field, text: str, dayfirst: bool = False, decimal_comma: bool = False) -> Any:
     """The typed value of one cell (None when blank), or CellError with the reason."""
     text = unneutralise(text.strip())
     if spec.kind == "long":
@@ -224,7 +266,7 @@ def read_cell(spec: Field, text: str, dayfirst: bool) -> Any:
         if spec.kind == "date":
             return parse_date(text, spec.name, dayfirst=dayfirst)
         if spec.kind == "money":
-            return parse_amount(text, spec.name)
+            return parse_amount(text, spec.name, decimal_comma=decimal_comma)
         if spec.kind == "percent":
             return _percent(text)
         if spec.kind == "int":

@@ -11,7 +11,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from kam.files.imports.cells import EITHER, CellError, date_order, norm, read_cell
+from kam.files.imports.cells import (
+    EITHER,
+    CellError,
+    amount_style,
+    date_order,
+    norm,
+    read_cell,
+)
 from kam.files.imports.lookup import Lookup
 from kam.files.imports.plan import Change, KindPlan, Options, Reject, map_columns, missing_required
 from kam.files.tabular import Table
@@ -63,19 +70,26 @@ def read_rows(kind: str, table: Table, plan: KindPlan, options: Options) -> list
     headers = {s.name: table.header[i] for i, s in columns.items()}
     if table.encoding not in ("", "UTF-8"):
         plan.notes.append(f"read as {table.encoding}")
+    # How a column's dates and amounts are written is decided once from all its values.
     dayfirst: dict[int, bool] = {}
+    comma: dict[int, bool] = {}
+    whole_column_problem = False
     for index, spec in columns.items():
-        if spec.kind != "date":
+        if spec.kind not in ("date", "money"):
             continue
         cells = ((r.line, r.cells[index]) for r in table.rows if index < len(r.cells))
         try:
-            dayfirst[index], note = date_order(table.header[index], cells, options.dayfirst)
+            if spec.kind == "date":
+                dayfirst[index], note = date_order(table.header[index], cells, options.dayfirst)
+            else:
+                comma[index], note = amount_style(table.header[index], cells)
         except CellError as exc:
             plan.rejects.append(Reject(table.path.name, table.header[index], str(exc)))
+            whole_column_problem = True
             continue
         if note:
             plan.notes.append(note)
-    if len(dayfirst) < sum(s.kind == "date" for s in columns.values()):
+    if whole_column_problem:
         plan.rows = len(table.rows)
         return None
     out: list[_Row] = []
@@ -98,7 +112,9 @@ def read_rows(kind: str, table: Table, plan: KindPlan, options: Options) -> list
         for index, spec in columns.items():
             text = row.cells[index] if index < len(row.cells) else ""
             try:
-                values[spec.name] = read_cell(spec, text, dayfirst.get(index, False))
+                values[spec.name] = read_cell(
+                    spec, text, dayfirst.get(index, False), comma.get(index, False)
+                )
             except CellError as exc:
                 plan.rejects.append(Reject(place, table.header[index], str(exc), row.line))
                 bad = True
@@ -437,9 +453,7 @@ def _plan_revenue(rows: list[_Row], plan: KindPlan, lookup: Lookup, options: Opt
         lambda v: (v["booked_on"], norm(v["category"]), v["amount_minor"], v["cost_minor"]),
     )
     for row, account_id, values in related:
-        if values["amount_minor"] < 0:
-            _reject(plan, row, "amount", "revenue cannot be negative")
-            continue
+        # A negative amount is a credit note (红冲): it stands against the sales it corrects.
         if values["cost_minor"] < 0:
             _reject(plan, row, "cost", "a cost cannot be negative")
             continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from dateutil import parser as date_parser
@@ -128,8 +129,78 @@ def _plausible(value: date, text: str, field: str) -> date:
     return value
 
 
-_AMOUNT = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^\d+(?:\.\d+)?$|^\.\d+$")
-_CURRENCY_MARKS = "¥￥$€£"
+# An amount's figures in the two ways spreadsheets write them: 1,234.50 (a decimal point)
+# and 1.234,50 (a decimal comma, as in most of Europe).
+_POINT = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^\d+(?:\.\d+)?$|^\.\d+$")
+_COMMA = re.compile(r"^\d{1,3}(?:\.\d{3})+(?:,\d+)?$|^\d+(?:,\d+)?$|^,\d+$")
+# The currency an amount may carry before or after its figures, as the code kam says it in.
+CURRENCY_SIGNS = {"¥": "CNY", "￥": "CNY", "元": "CNY", "$": "USD", "US$": "USD", "€": "EUR",
+                  "£": "GBP"}  # fmt: skip
+CURRENCY_CODES = (
+    "USD EUR CNY RMB GBP JPY HKD CHF SEK NOK DKK PLN CZK HUF CAD AUD NZD SGD KRW INR BRL MXN "
+    "ZAR TRY RUB TWD THB MYR IDR PHP VND AED SAR ILS"
+).split()
+_SIGN = "|".join(re.escape(s) for s in sorted(CURRENCY_SIGNS, key=len, reverse=True))
+_CODE = "|".join(CURRENCY_CODES)
+_LEADING = re.compile(rf"^(?:({_CODE})(?![A-Za-z])|({_SIGN}))\s*", re.IGNORECASE)
+_TRAILING = re.compile(rf"\s*(?:(?<![A-Za-z])({_CODE})|({_SIGN}))$", re.IGNORECASE)
+_MINUS = "-\u2212"  # a hyphen, or the minus sign
+
+
+@dataclass(frozen=True, slots=True)
+class AmountText:
+    """What a typed amount says besides its figures."""
+
+    figures: str  # digits with their separators
+    negative: bool
+    currency: str | None  # USD, CNY, ... when the amount named one
+
+    @property
+    def decimal_comma(self) -> bool | None:
+        """True for 1.234,50 or 100,00; False for 1,234.50 or 1,234; None for 1200."""
+        text = self.figures
+        comma, point = text.rfind(","), text.rfind(".")
+        if comma >= 0 and point >= 0:
+            return comma > point
+        # One mark: grouping (three figures after each) or decimals (one or two after).
+        for mark, is_comma in ((",", True), (".", False)):
+            if mark in text:
+                if re.fullmatch(rf"\d{{1,3}}(?:\{mark}\d{{3}})+", text):
+                    return not is_comma
+                if re.fullmatch(rf"\d*\{mark}\d{{1,2}}", text):
+                    return is_comma
+        return None
+
+
+def _currency(match: re.Match[str]) -> str:
+    code, sign = match.group(1), match.group(2)
+    if code:
+        return "CNY" if code.upper() == "RMB" else code.upper()
+    return CURRENCY_SIGNS[sign.upper()]
+
+
+def split_amount(text: str) -> AmountText:
+    """An amount's figures, sign and currency: `-¥200`, `¥-200`, `(1,234.00)`, `1,234.50元`,
+    `USD 1,200.00`, `RMB 300`, `300-` (a minus after, as ledgers print it)."""
+    cleaned = " ".join((text or "").split())
+    negative = False
+    currency = None
+    if cleaned.startswith("(") and cleaned.endswith(")"):
+        negative, cleaned = True, cleaned[1:-1].strip()
+    if cleaned[:1] in _MINUS:
+        negative, cleaned = not negative, cleaned[1:].strip()
+    match = _LEADING.match(cleaned)
+    if match:
+        currency, cleaned = _currency(match), cleaned[match.end() :]
+    match = _TRAILING.search(cleaned)
+    if match and currency is None:
+        currency, cleaned = _currency(match), cleaned[: match.start()]
+    if cleaned[:1] in _MINUS:
+        negative, cleaned = not negative, cleaned[1:].strip()
+    elif cleaned[-1:] in _MINUS and len(cleaned) > 1:
+        negative, cleaned = not negative, cleaned[:-1].strip()
+    figures = cleaned.replace(" ", "").replace("\u00a0", "").replace("\u202f", "")
+    return AmountText(figures, negative, currency)
 
 
 # The largest amount one figure may hold, in minor units: 100 billion in the reporting
@@ -139,27 +210,36 @@ MAX_AMOUNT_MINOR = 10**13
 SUM_LIMIT_MINOR = 2**63 - 1
 
 
-def parse_amount(text: str, field: str = "amount", *, limit: int = MAX_AMOUNT_MINOR) -> int:
-    """An amount of money as minor units (cents): `12500`, `12,500.50`, `¥1,234.50`, a
-    leading minus or accounting brackets for negatives. Shorthand such as `1.2k` is refused
-    rather than guessed; more than two decimals are refused rather than rounded; more than
-    `limit` (either way) is refused as a typing mistake."""
-    cleaned = (text or "").strip()
-    if not cleaned:
+def parse_amount(
+    text: str,
+    field: str = "amount",
+    *,
+    limit: int = MAX_AMOUNT_MINOR,
+    decimal_comma: bool | None = None,
+) -> int:
+    """An amount of money as minor units (cents): `12500`, `12,500.50`, `¥1,234.50`,
+    `USD 1,200.00`, `1,234.50元`, a minus (before or after) or accounting brackets for
+    negatives. `decimal_comma` reads `1.234,50`; None takes it from the amount itself when it
+    holds both marks. Shorthand such as `1.2k` is refused rather than guessed; more than two
+    decimals are refused rather than rounded; more than `limit` (either way) is refused as a
+    typing mistake."""
+    if not (text or "").strip():
         raise InputError(f"{field}: an amount is required", field)
-    negative = False
-    if cleaned.startswith("(") and cleaned.endswith(")"):
-        negative, cleaned = True, cleaned[1:-1].strip()
-    if cleaned.startswith("-"):
-        negative, cleaned = not negative, cleaned[1:].strip()
-    cleaned = cleaned.strip(_CURRENCY_MARKS).strip().replace(" ", "").replace("\u00a0", "")
+    amount = split_amount(text)
+    cleaned = amount.figures
     if re.search(r"\d\s*[kKmMbB万亿]$", cleaned):
         raise InputError(
             f"{field}: {text.strip()!r} is shorthand; write the full amount (e.g. 1,200.00)", field
         )
-    if not _AMOUNT.match(cleaned):
-        raise InputError(f"{field}: {text.strip()!r} is not an amount (try 12,500.00)", field)
-    whole, _, fraction = cleaned.replace(",", "").partition(".")
+    if decimal_comma is None:
+        decimal_comma = (
+            "," in cleaned and "." in cleaned and cleaned.rfind(",") > cleaned.rfind(".")
+        )
+    if not (_COMMA if decimal_comma else _POINT).match(cleaned):
+        hint = "12.500,00" if decimal_comma else "12,500.00"
+        raise InputError(f"{field}: {text.strip()!r} is not an amount (try {hint})", field)
+    grouping, mark = (".", ",") if decimal_comma else (",", ".")
+    whole, _, fraction = cleaned.replace(grouping, "").partition(mark)
     if len(fraction) > 2:
         raise InputError(f"{field}: {text.strip()!r} has more than two decimals", field)
     if len(whole.lstrip("0")) > len(str(limit // 100)):  # before int() of 30 digits
@@ -167,4 +247,4 @@ def parse_amount(text: str, field: str = "amount", *, limit: int = MAX_AMOUNT_MI
     minor = int(whole or "0") * 100 + int((fraction + "00")[:2])
     if minor > limit:
         raise InputError(f"{field}: {text.strip()!r} is more than {limit // 100:,}", field)
-    return -minor if negative else minor
+    return -minor if amount.negative else minor

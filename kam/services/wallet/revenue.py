@@ -59,9 +59,8 @@ def add_revenue(
 ) -> RevenueLine:
     if session.get(Account, account_id) is None:
         raise InputError("account: no such account", "account")
-    if amount_minor < 0:
-        raise InputError("amount: must not be negative", "amount")
-    if max(amount_minor, cost_minor) > MAX_AMOUNT_MINOR:
+    # A negative amount is a credit note, standing against the sales it corrects.
+    if max(abs(amount_minor), cost_minor) > MAX_AMOUNT_MINOR:
         raise InputError(f"amount: more than {MAX_AMOUNT_MINOR // 100:,}", "amount")
     if cost_minor < 0:
         raise InputError("cost: must not be negative", "cost")
