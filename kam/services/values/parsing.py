@@ -160,6 +160,11 @@ class AmountText:
         """True for 1.234,50 or 100,00; False for 1,234.50 or 1,234; None for 1200."""
         text = self.figures
         comma, point = text.rfind(","), text.rfind(".")
+        if comma < 0:  # the common cases without a pattern: 1200, 12.5, 1200.50
+            if point < 0:
+                return None
+            if point == text.find(".") and len(text) - point - 1 in (1, 2):
+                return False
         if comma >= 0 and point >= 0:
             return comma > point
         # One mark: grouping (three figures after each) or decimals (one or two after).
@@ -182,7 +187,10 @@ def _currency(match: re.Match[str]) -> str:
 def split_amount(text: str) -> AmountText:
     """An amount's figures, sign and currency: `-¥200`, `¥-200`, `(1,234.00)`, `1,234.50元`,
     `USD 1,200.00`, `RMB 300`, `300-` (a minus after, as ledgers print it)."""
-    cleaned = " ".join((text or "").split())
+    cleaned = (text or "").strip()
+    if cleaned[:1].isdigit() and cleaned[-1:].isdigit() and " " not in cleaned:
+        return AmountText(cleaned.replace("\u00a0", "").replace("\u202f", ""), False, None)
+    cleaned = " ".join(cleaned.split())
     negative = False
     currency = None
     if cleaned.startswith("(") and cleaned.endswith(")"):
