@@ -69,6 +69,7 @@ def import_files(args: argparse.Namespace) -> int:
         update=args.update,
         dayfirst=args.dayfirst,
         encoding=args.encoding,
+        create_accounts=args.create_accounts,
         mapping=imports.parse_mapping(args.map),
         user=current_user(args.user),
     )

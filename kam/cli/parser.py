@@ -246,6 +246,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="read 03/04/2026 as March 4",
     )
     importing.add_argument(
+        "--create-accounts",
+        action="store_true",
+        help="make the accounts that rows of contacts, revenue, deals or wallet name and kam "
+        "does not hold (listed in the report)",
+    )
+    importing.add_argument(
         "--encoding",
         default=None,
         metavar="NAME",

@@ -70,6 +70,13 @@ class ImportScreen(KamModal):
                     id="import-dates",
                     compact=True,
                 )
+            with Horizontal(classes="form-row"):
+                yield Label("", classes="form-label")
+                yield Checkbox(
+                    "create the accounts its rows name that kam does not have",
+                    id="import-create",
+                    compact=True,
+                )
             with VerticalScroll(id="import-preview"):
                 yield Static(
                     "Type the file's path, then enter or ctrl+r to preview.", id="import-report"
@@ -95,6 +102,7 @@ class ImportScreen(KamModal):
             self.query_one("#import-map", Input).value.strip(),
             self.query_one("#import-update", Checkbox).value,
             str(self.query_one("#import-dates", Select).value),
+            self.query_one("#import-create", Checkbox).value,
         )
 
     @on(Input.Changed)
@@ -105,13 +113,14 @@ class ImportScreen(KamModal):
         self.query_one("#import-run", Button).disabled = self._inputs() != self.previewed
 
     def _options(self, inputs: tuple) -> tuple[Path, str, imports.Options]:
-        path_text, kind, mapping, update, dates = inputs
+        path_text, kind, mapping, update, dates, create = inputs
         if not path_text:
             raise KamError("which file? type its path")
         items = [m for m in mapping.replace(";", ",").split(",") if m.strip()]
         options = imports.Options(
             update=update,
             dayfirst={"day": True, "month": False}.get(dates),
+            create_accounts=create,
             mapping=imports.parse_mapping(items),
             user=self.kam.user,
         )

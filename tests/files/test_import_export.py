@@ -245,7 +245,8 @@ def test_every_bad_row_is_reported_with_line_column_and_reason_and_nothing_is_wr
         "revenue.csv:3: column 'booked_on': '2026-02-30' is not a date (try 2026-03-05)",
         "revenue.csv:4: column 'amount': '$1.2k' is shorthand; write the full amount "
         "(e.g. 1,200.00)",
-        "revenue.csv:5: column 'account': no account is named 'Nobody Ltd'",
+        "revenue.csv:5: column 'account': no account is named 'Nobody Ltd' (--create-accounts "
+        "makes it)",
         "revenue.csv:6: column 'category': category is required",
         "revenue.csv:7: column 'amount': '5.5.5' is not an amount (try 12,500.00)",
         "revenue.csv:8: 5 cells but the header has 4 columns",

@@ -393,3 +393,50 @@ def test_a_column_of_amounts_kam_cannot_read_one_way_is_refused(
     assert code == 2
     assert message in [line.strip() for line in err.splitlines()]
     assert _amounts(db) == []
+
+
+# --- a ledger whose customers are not accounts yet ------------------------------------------
+
+
+def test_create_accounts_makes_the_accounts_a_ledger_names_once_each(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = accounts_db(tmp_path / "kam.db", "Bolt AB")
+    path = tmp_path / "ledger.csv"
+    path.write_text(
+        REVENUE_HEADER
+        + "Acme,2026-03-05,100,Parts\n"
+        + "北京远航科技,2026-03-05,200,Parts\n"
+        + "  acme ,2026-03-06,50,Parts\n"
+        + "Bolt AB,2026-03-06,70,Parts\n"
+    )
+    code, _out, err = run(capsys, "import", "revenue", str(path), "--db", str(db))
+    assert code == 2
+    assert (
+        "ledger.csv:2: column 'account': no account is named 'Acme' (--create-accounts makes it)"
+        in [line.strip() for line in err.splitlines()]
+    )
+    code, out, err = run(
+        capsys, "import", "revenue", str(path), "--db", str(db), "--create-accounts"
+    )
+    assert code == 0, err
+    assert "new accounts created (2): Acme, 北京远航科技" in out.splitlines()
+    database = open_database(f"sqlite:///{db}")
+    with database.read() as session:
+        conn = session.connection()
+        line, acct = RevenueLine.__table__, Account.__table__
+        per_account = dict(
+            conn.execute(
+                sa.select(acct.c.name, sa.func.sum(line.c.amount_minor))
+                .join(line, line.c.account_id == acct.c.id)
+                .group_by(acct.c.name)
+            ).all()
+        )
+        from kam.models import ChangeRecord
+
+        created = conn.execute(
+            sa.select(sa.func.count()).select_from(ChangeRecord.__table__)
+        ).scalar()
+    database.dispose()
+    assert per_account == {"Acme": 15000, "北京远航科技": 20000, "Bolt AB": 7000}
+    assert created >= 2  # each new account's creation is in its history

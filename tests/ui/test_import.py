@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import sqlalchemy as sa
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Checkbox, Input, Static
 
 from kam.app import KamApp
 from kam.db import open_database
@@ -98,6 +98,16 @@ async def test_dates_whose_order_the_file_cannot_tell_are_read_as_chosen(tmp_pat
         await screen.query_one("#import-path", Input).action_submit()
         await settle(pilot)
         assert "would create 1" in screen_text(app)
+        ledger.write_text(
+            "account,date,amount,category\nAcme,05/03/2026,100,Parts\nZeta 株式会社,05/03/2026,1,X\n"
+        )
+        await screen.query_one("#import-path", Input).action_submit()
+        await settle(pilot)
+        assert "no account is named 'Zeta 株式会社'" in screen_text(app)
+        screen.query_one("#import-create", Checkbox).value = True
+        await screen.query_one("#import-path", Input).action_submit()
+        await settle(pilot)
+        assert "new accounts to create (1): Zeta 株式会社" in screen_text(app)
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert not isinstance(app.screen, ImportScreen)
@@ -105,7 +115,10 @@ async def test_dates_whose_order_the_file_cannot_tell_are_read_as_chosen(tmp_pat
     with database.read() as session:
         from kam.models import RevenueLine
 
-        assert session.exec(sa.select(RevenueLine.booked_on)).scalars().all() == [date(2026, 5, 3)]
+        booked = sorted(session.exec(sa.select(RevenueLine.booked_on)).scalars().all())
+        assert booked == [date(2026, 5, 3), date(2026, 5, 3)]
+        names = session.exec(sa.select(Account.name).order_by(Account.name)).scalars().all()
+        assert names == ["Acme", "Zeta 株式会社"]
     database.dispose()
 
 

@@ -55,7 +55,7 @@ def plan_import(session: Session, sources: Sequence[Source], options: Options) -
     written twice)."""
     serialize(session, "import")
     plan = ImportPlan()
-    lookup = Lookup(session)
+    lookup = Lookup(session, create_accounts=options.create_accounts)
     for source in sorted(sources, key=lambda s: KINDS.index(s.kind)):
         kind_plan = KindPlan(source.kind, source.table.path.name)
         plan.kinds.append(kind_plan)
@@ -66,6 +66,7 @@ def plan_import(session: Session, sources: Sequence[Source], options: Options) -
             rows.clear()
     plan.new_members = dict(lookup.new_members)
     plan.new_regions = dict(lookup.new_regions)
+    plan.new_accounts = dict(lookup.new_accounts)
     return plan
 
 
@@ -93,6 +94,14 @@ def apply_plan(
         session.add(Region(id=ident, name=name, name_key=name_key(name)))
     session.flush()
     tick(len(plan.new_members) + len(plan.new_regions))
+    new_accounts = [
+        Change(Account, {"id": ident, "name": name, "name_key": name_key(name)})
+        for name, ident in plan.new_accounts.items()
+    ]
+    for start in range(0, len(new_accounts), CHUNK):
+        chunk = new_accounts[start : start + CHUNK]
+        _insert(session, chunk, options)
+        tick(len(chunk))
     for kind in plan.kinds:
         for start in range(0, len(kind.creates), CHUNK):
             chunk = kind.creates[start : start + CHUNK]

@@ -24,8 +24,10 @@ from kam.models.account import name_key
 class Lookup:
     """What kam holds that rows refer to, plus what this import creates before writing."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, *, create_accounts: bool = False) -> None:
         self.session = session
+        self.create_accounts = create_accounts
+        self.new_accounts: dict[str, uuid.UUID] = {}  # name -> id, made with the import
         conn = session.connection()
         acct = Account.__table__
         self.account_by_key: dict[str, uuid.UUID] = {}
@@ -112,9 +114,16 @@ class Lookup:
                 return ident
         except ValueError:
             pass
-        found = self.account_by_key.get(name_key(name))
+        key = name_key(name)
+        found = self.account_by_key.get(key)
+        if found is None and self.create_accounts and not ref:
+            cleaned = " ".join(name.split())
+            found = self.account_by_key[key] = uuid.uuid4()
+            self.new_accounts[cleaned] = found
+            self.account_name[found] = cleaned
         if found is None:
-            raise CellError(f"no account is named {name!r}")
+            hint = "" if self.create_accounts else " (--create-accounts makes it)"
+            raise CellError(f"no account is named {name!r}{hint}")
         return found
 
     def existing(

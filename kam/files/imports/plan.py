@@ -62,6 +62,7 @@ class ImportPlan:
     kinds: list[KindPlan] = field(default_factory=list)
     new_members: dict[str, uuid.UUID] = field(default_factory=dict)  # name -> id
     new_regions: dict[str, uuid.UUID] = field(default_factory=dict)  # name -> id
+    new_accounts: dict[str, uuid.UUID] = field(default_factory=dict)  # --create-accounts
     problems: list[str] = field(default_factory=list)  # whole files that cannot be read
 
     @property
@@ -76,7 +77,7 @@ class ImportPlan:
     @property
     def writes(self) -> int:
         rows = sum(len(k.creates) + len(k.updates) for k in self.kinds)
-        return rows + len(self.new_members) + len(self.new_regions)
+        return rows + len(self.new_members) + len(self.new_regions) + len(self.new_accounts)
 
     def summary(self) -> str:
         """One line: what an applied import wrote."""
@@ -105,6 +106,12 @@ class ImportPlan:
             lines.append(f"new team members: {names}")
         if self.new_regions:
             lines.append(f"new regions: {', '.join(sorted(self.new_regions))}")
+        if self.new_accounts:
+            names = sorted(self.new_accounts)
+            shown = names if limit is None else names[:limit]
+            more = f" … and {len(names) - len(shown):,} more" if len(shown) < len(names) else ""
+            verb = "created" if applied else "to create"
+            lines.append(f"new accounts {verb} ({len(names):,}): {', '.join(shown)}{more}")
         rejects = self.rejects
         if rejects:
             count = f"{len(rejects):,} problem{'s' if len(rejects) != 1 else ''}"
@@ -121,6 +128,7 @@ class Options:
     update: bool = False
     dayfirst: bool | None = None  # None: decided for each date column from its values
     encoding: str | None = None  # a CSV's encoding; None: detected
+    create_accounts: bool = False  # rows naming an account kam does not hold create it
     mapping: Mapping[str, str] = field(default_factory=dict)  # column -> field
     as_of: date = field(default_factory=date.today)
     user: str = "kam"
