@@ -70,6 +70,7 @@ def import_files(args: argparse.Namespace) -> int:
         dayfirst=args.dayfirst,
         encoding=args.encoding,
         create_accounts=args.create_accounts,
+        header_row=args.header_row,
         mapping=imports.parse_mapping(args.map),
         user=current_user(args.user),
     )

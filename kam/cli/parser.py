@@ -246,6 +246,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="read 03/04/2026 as March 4",
     )
     importing.add_argument(
+        "--header-row",
+        type=int,
+        default=None,
+        metavar="N",
+        help="the header is on line (or sheet row) N (default: found below any title rows)",
+    )
+    importing.add_argument(
         "--create-accounts",
         action="store_true",
         help="make the accounts that rows of contacts, revenue, deals or wallet name and kam "

@@ -13,9 +13,9 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -44,6 +44,14 @@ class FileProblem(KamError):
 class Row:
     line: int  # where the row starts in the file: a CSV line or a sheet row, from 1
     cells: tuple[str, ...]
+    after_blank: bool = False  # a blank row comes just before it
+
+
+# A row whose first value is one of these sums the rows above it: a spreadsheet's total.
+TOTAL_WORDS = frozenset(
+    "total|totals|grand total|grand totals|subtotal|sum|summe|gesamt|gesamtsumme|total général|"
+    "totale|totaal|合计|总计|小计|合計|總計|共计".split("|")
+)
 
 
 @dataclass
@@ -53,6 +61,26 @@ class Table:
     rows: list[Row]
     where: str  # "line" for CSV, "row" for a sheet
     encoding: str = ""  # how a CSV's bytes were read, as a person names it ("" for a sheet)
+    notes: list[str] = field(default_factory=list)  # what reading left out or filled in
+    header_line: int = 1  # the line (or sheet row) the header is on
+
+    def headed_at(self, line: int) -> Table:
+        """The same table with the row at `line` as its header, the rows above it left out
+        (a title, a report's heading) and said in its notes."""
+        index = next((i for i, r in enumerate(self.rows) if r.line == line), None)
+        if index is None:
+            raise FileProblem(f"{self.place(line)}: no such row, or it is blank")
+        header = tuple(c.strip() for c in self.rows[index].cells)
+        _unique_header(header, self.place(line))
+        above = [self.header, *(r.cells for r in self.rows[:index])]
+        title = next((c.strip() for cells in above for c in cells if c.strip()), "")
+        shown = f" ({title[:40]!r}…)" if len(title) > 40 else f" ({title!r})" if title else ""
+        where = "line" if self.where == "line" else "row"
+        notes = [*self.notes, f"the header is {where} {line}; the rows above it left out{shown}"]
+        # A report's footer is told by the header's width, known only now.
+        rows, trimmed = _trimmed(self.rows[index + 1 :], len(header), self.place)
+        notes += trimmed
+        return Table(self.path, header, rows, self.where, self.encoding, notes, line)
 
     def place(self, line: int) -> str:
         return (
@@ -138,9 +166,10 @@ def _decode_as(data: bytes, path: Path, encoding: str) -> tuple[str, str]:
 
 
 def _delimiter(text: str) -> str:
-    """The separator the header line uses most: comma, semicolon (European Excel) or tab."""
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    counts = {d: first.count(d) for d in DELIMITERS}
+    """The separator the first lines use most: comma, semicolon (European Excel) or tab; a
+    title line above the header (with none) does not decide it."""
+    lines = [line for line in text[:100_000].splitlines()[:20] if line.strip()]
+    counts = {d: max((line.count(d) for line in lines), default=0) for d in DELIMITERS}
     best = max(DELIMITERS, key=lambda d: counts[d])
     return best if counts[best] else ","
 
@@ -154,10 +183,12 @@ def read_csv(path: Path, encoding: str | None = None) -> Table:
     header: tuple[str, ...] | None = None
     rows: list[Row] = []
     start = 1
+    blank = False
     try:
         for record in reader:
             line, start = start, reader.line_num + 1
             if not any(cell.strip() for cell in record):
+                blank = True
                 continue
             long = next((c for c in record if len(c) > MAX_CELL_CHARS), None)
             if long is not None:
@@ -166,15 +197,66 @@ def read_csv(path: Path, encoding: str | None = None) -> Table:
                     f"(at most {MAX_CELL_CHARS:,})"
                 )
             if header is None:
-                header = tuple(cell.strip() for cell in record)
+                header, header_line = tuple(cell.strip() for cell in record), line
                 _unique_header(header, f"{path.name}:{line}")
                 continue
-            rows.append(Row(line, tuple(record)))
+            rows.append(Row(line, tuple(record), blank))
+            blank = False
     except csv.Error as exc:
         raise FileProblem(f"{path.name}:{start}: cannot read the row ({exc})") from None
     if header is None:
         raise FileProblem(f"{path.name}: the file is empty (a header row is needed)")
-    return Table(path, header, rows, "line", read_as)
+    rows, notes = _trimmed(rows, len(header), lambda n: f"{path.name}:{n}")
+    return Table(path, header, rows, "line", read_as, notes, header_line)
+
+
+# What the lines under a report say (Salesforce: "Copyright (c) 2000-2026 salesforce.com, inc.
+# All rights reserved.", "Confidential Information - Do Not Distribute", "Generated By: ...").
+FOOTER_MARKS = ("copyright", "©", "all rights reserved", "confidential", "do not distribute",
+                "generated by", "generated on", "printed by", "printed on", "制表", "打印",
+                "报表生成")  # fmt: skip
+
+
+def _trimmed(
+    rows: list[Row], width: int, place: Callable[[int], str]
+) -> tuple[list[Row], list[str]]:
+    """The rows without a spreadsheet's totals (a row whose first value is `Total`, `合计`...)
+    and without a report's footer (after a blank row at the end, rows of one value each, as a
+    Salesforce report's copyright and "Generated By" lines), and what was left out, in words."""
+    notes: list[str] = []
+    end = len(rows)
+    if width >= 2:
+        start = end
+        while start > 0 and sum(1 for c in rows[start - 1].cells if c.strip()) == 1:
+            start -= 1
+        footer = [next(c for c in r.cells if c.strip()).casefold() for r in rows[start:end]]
+        if (
+            start < end
+            and rows[start].after_blank
+            and start > 0
+            and any(mark in text for text in footer for mark in FOOTER_MARKS)
+        ):
+            first = next(c.strip() for c in rows[start].cells if c.strip())
+            shown = first if len(first) <= 40 else first[:40] + "…"
+            span = place(rows[start].line) + (
+                f" to {rows[end - 1].line}" if end - start > 1 else ""
+            )
+            notes.append(f"{span} left out: the report's footer ({shown!r})")
+            end = start
+    kept: list[Row] = []
+    totals: list[Row] = []
+    for row in rows[:end]:
+        first = next((c for c in row.cells if c.strip()), "")
+        if " ".join(first.split()).casefold().rstrip(":：") in TOTAL_WORDS:
+            totals.append(row)
+        else:
+            kept.append(row)
+    if totals:
+        lines = ", ".join(str(r.line) for r in totals[:5]) + (" …" if len(totals) > 5 else "")
+        where = place(totals[0].line).rsplit(str(totals[0].line), 1)[0]
+        notes.append(f"{where}{lines} left out: totals ({len(totals):,} row"
+                     f"{'s' if len(totals) != 1 else ''})")  # fmt: skip
+    return kept, notes
 
 
 def _unique_header(header: tuple[str, ...], place: str) -> None:
@@ -221,8 +303,12 @@ def read_xlsx(path: Path, sheet: str | None = None) -> Table:
             raise FileProblem(f"{path.name}: has no sheet called {sheet!r}")
         ws = book[sheet] if sheet is not None else book.worksheets[0]
         wf = formulas[ws.title]
+        merged = _merged_down(path, getattr(ws, "_worksheet_path", None))
+        top_values: dict[tuple[int, int], str] = {}
+        filled = 0
         header: tuple[str, ...] | None = None
         rows: list[Row] = []
+        blank = False
         for number, (values, written) in enumerate(
             zip(ws.iter_rows(values_only=True), wf.iter_rows(values_only=True), strict=False),
             start=1,
@@ -234,20 +320,77 @@ def read_xlsx(path: Path, sheet: str | None = None) -> Table:
                         f"{number} is a formula with no saved value ({raw[:40]}); open the "
                         "workbook in a spreadsheet program and save it, or paste values"
                     )
-            cells = tuple(_sheet_text(v) for v in values)
+            cells = [_sheet_text(v) for v in values]
+            for first_col, first_row, last_col, _ in merged.get(number, ()):
+                # A cell merged down over several rows holds its value in the top-left cell
+                # only; each row it covers is given that value, as a person reads it.
+                if number == first_row:
+                    top_values[first_row, first_col] = (
+                        cells[first_col - 1] if first_col <= len(cells) else ""
+                    )
+                value = top_values.get((first_row, first_col), "")
+                if len(cells) < last_col:
+                    cells += [""] * (last_col - len(cells))
+                for col in range(first_col, last_col + 1):
+                    if not cells[col - 1] and value:
+                        cells[col - 1] = value
+                        filled += 1
             if not any(c.strip() for c in cells):
+                blank = True
                 continue
             if header is None:
-                header = tuple(c.strip() for c in cells)
+                header, header_line = tuple(c.strip() for c in cells), number
                 _unique_header(header, f"{path.name}: sheet {ws.title!r} row {number}")
                 continue
-            rows.append(Row(number, cells))
+            rows.append(Row(number, tuple(cells), blank))
+            blank = False
     finally:
         book.close()
         formulas.close()
     if header is None:
         raise FileProblem(f"{path.name}: the sheet is empty (a header row is needed)")
-    return Table(path, header, rows, "row")
+    rows, notes = _trimmed(rows, len(header), lambda n: f"{path.name} row {n}")
+    if filled:
+        notes.insert(
+            0, f"merged cells: {filled:,} cells given the value of the cell merged over them"
+        )
+    return Table(path, header, rows, "row", "", notes, header_line)
+
+
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)"')
+
+
+def _merged_down(path: Path, member: str | None) -> dict[int, list[tuple[int, int, int, int]]]:
+    """The sheet's merged cells that span more than one row, by each row they cover:
+    (first column, first row, last column, last row). Read from the sheet's XML, where the
+    merges follow the cells; None as the member (a workbook openpyxl names otherwise) gives
+    none."""
+    import zipfile
+
+    from openpyxl.utils import column_index_from_string
+
+    if not member:
+        return {}
+    found: set[tuple[int, int, int, int]] = set()
+    with zipfile.ZipFile(path) as archive:
+        try:
+            source = archive.open(member.lstrip("/"))
+        except KeyError:
+            return {}
+        with source:
+            tail = b""
+            for chunk in iter(lambda: source.read(1 << 20), b""):
+                data = tail + chunk
+                for a, r1, b, r2 in _MERGE.findall(data):
+                    if int(r2) > int(r1):
+                        found.add((column_index_from_string(a.decode()), int(r1),
+                                   column_index_from_string(b.decode()), int(r2)))  # fmt: skip
+                tail = data[-100:]
+    by_row: dict[int, list[tuple[int, int, int, int]]] = {}
+    for merge in sorted(found):
+        for row in range(merge[1], merge[3] + 1):
+            by_row.setdefault(row, []).append(merge)
+    return by_row
 
 
 def sheet_names(path: Path) -> list[str]:

@@ -20,7 +20,15 @@ from kam.files.imports.cells import (
     read_cell,
 )
 from kam.files.imports.lookup import Lookup
-from kam.files.imports.plan import Change, KindPlan, Options, Reject, map_columns, missing_required
+from kam.files.imports.plan import (
+    Change,
+    KindPlan,
+    Options,
+    Reject,
+    choose_header,
+    map_columns,
+    missing_required,
+)
 from kam.files.tabular import Table
 from kam.models import (
     Account,
@@ -59,6 +67,8 @@ class _Row:
 
 
 def read_rows(kind: str, table: Table, plan: KindPlan, options: Options) -> list[_Row] | None:
+    table = choose_header(kind, table, options)
+    plan.notes.extend(table.notes)
     columns, ignored = map_columns(kind, table, options.mapping)
     plan.ignored_columns = ignored
     plan.columns = {table.header[i]: s.name for i, s in columns.items()}

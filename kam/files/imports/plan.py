@@ -129,6 +129,7 @@ class Options:
     dayfirst: bool | None = None  # None: decided for each date column from its values
     encoding: str | None = None  # a CSV's encoding; None: detected
     create_accounts: bool = False  # rows naming an account kam does not hold create it
+    header_row: int | None = None  # the header's line or sheet row; None: found
     mapping: Mapping[str, str] = field(default_factory=dict)  # column -> field
     as_of: date = field(default_factory=date.today)
     user: str = "kam"
@@ -143,6 +144,32 @@ def parse_mapping(items: Iterable[str]) -> dict[str, str]:
             raise InputError(f"--map {item!r}: write COLUMN=field, e.g. --map 'Kunde=name'", "map")
         mapping[column.strip()] = target.strip()
     return mapping
+
+
+HEADER_SEARCH_ROWS = 20  # a header below a report's title is looked for this far down
+
+
+def header_score(kind: str, cells: Iterable[str], mapping: Mapping[str, str]) -> int:
+    """How many of kam's fields a row would give as a header: 0 for a title or data."""
+    known = {norm(alias) for spec in SPECS[kind] for alias in (spec.name, *spec.aliases)}
+    known |= {norm(column) for column in mapping}
+    return len({norm(c) for c in cells if c.strip()} & known)
+
+
+def choose_header(kind: str, table: Table, options: Options) -> Table:
+    """The table with its real header: the row asked for (`--header-row`), or, when a row
+    among the first ones names more of kam's fields than the first row does (a title or a
+    report's heading above the header), that one."""
+    if options.header_row is not None:
+        if options.header_row == table.header_line:
+            return table
+        return table.headed_at(options.header_row)
+    best_line, best = table.header_line, header_score(kind, table.header, options.mapping)
+    for row in table.rows[:HEADER_SEARCH_ROWS]:
+        score = header_score(kind, row.cells, options.mapping)
+        if score > best:
+            best_line, best = row.line, score
+    return table if best_line == table.header_line else table.headed_at(best_line)
 
 
 def map_columns(
