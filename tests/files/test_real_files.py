@@ -560,3 +560,35 @@ def test_a_chinese_ledger_workbook_with_a_title_merged_customers_and_a_total(
         )
     database.dispose()
     assert per_account == {"北京远航科技": 25000, "Bolt AB": 7000}
+
+
+def test_a_hubspot_deal_of_two_companies_goes_to_the_first_and_the_report_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = accounts_db(tmp_path / "kam.db", "Hooli", "Pied Piper", "Raviga; Capital")
+    path = tmp_path / "deals.csv"
+    path.write_text(
+        "Deal Name,Deal Stage,Amount,Close Date,Associated Company\n"
+        "Retrofit,contractsent,1000,2026-12-31,Hooli;Pied Piper\n"
+        "Pilot,appointmentscheduled,500,2026-12-31,Pied Piper\n"
+        "Fund,appointmentscheduled,500,2026-12-31,Raviga; Capital\n"
+    )
+    code, out, err = run(capsys, "import", "opportunities", str(path), "--db", str(db))
+    assert code == 0, err
+    assert (
+        "  rows naming several accounts (HubSpot's associated companies) went to the first: "
+        "deals.csv:2 to Hooli (not Pied Piper)"
+    ) in out.splitlines()
+    database = open_database(f"sqlite:///{db}")
+    with database.read() as session:
+        deal, acct = Opportunity.__table__, Account.__table__
+        placed = dict(
+            session.connection()
+            .execute(
+                sa.select(deal.c.title, acct.c.name).join(acct, acct.c.id == deal.c.account_id)
+            )
+            .all()
+        )
+    database.dispose()
+    # an account whose own name holds a semicolon is that account, not two
+    assert placed == {"Retrofit": "Hooli", "Pilot": "Pied Piper", "Fund": "Raviga; Capital"}

@@ -325,10 +325,11 @@ def _related(
 ) -> list[tuple[_Row, uuid.UUID, dict[str, Any]]]:
     """Rows with their account found, the reference fields taken out."""
     out = []
+    several: list[str] = []
     for row in rows:
         values = row.values  # planned in place: one dict per row, not two
         try:
-            account_id = lookup.account(values)
+            account_id = _account_of(values, lookup, row, several)
         except CellError as exc:
             column = "account_id" if values.get("account_id") else "account"
             _reject(plan, row, column, str(exc))
@@ -337,7 +338,31 @@ def _related(
         values.pop("account_id", None)
         _member_values(values, lookup)
         out.append((row, account_id, values))
+    if several:
+        shown = "; ".join(several[:5]) + (
+            f"; … and {len(several) - 5:,} more" if len(several) > 5 else ""
+        )
+        plan.notes.append(
+            f"rows naming several accounts (HubSpot's associated companies) went to the first: "
+            f"{shown}"
+        )
     return out
+
+
+def _account_of(values: dict[str, Any], lookup: Lookup, row: _Row, several: list[str]):
+    """The row's account; a cell naming several that kam does not hold as one name
+    (`Hooli;Pied Piper`, as HubSpot writes a deal's associated companies, primary first)
+    gives the first, said in `several`."""
+    for field, known in (("account", lookup.account_by_key), ("account_id", lookup.account_by_ref)):
+        text = values.get(field)
+        if not text or ";" not in text:
+            continue
+        whole = name_key(text) if field == "account" else text.casefold()
+        parts = [p.strip() for p in text.split(";") if p.strip()]
+        if whole not in known and len(parts) > 1:
+            values[field] = parts[0]
+            several.append(f"{row.place} to {parts[0]} (not {', '.join(parts[1:])})")
+    return lookup.account(values)
 
 
 def _natural(
