@@ -8,6 +8,7 @@ exported.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from decimal import Decimal
 from enum import Enum
 from pathlib import Path
@@ -147,8 +148,16 @@ def header(kind: str) -> list[str]:
     return _QUERIES[kind]()[0]
 
 
-def rows(session: Session, kind: str, *, for_json: bool = False) -> Iterator[list[Any]]:
-    """The rows of one kind as plain values, a batch at a time."""
+def kinds_of(kind: str) -> list[str]:
+    """The field kind (date, money, ...) of each column an export of `kind` writes."""
+    return [f.kind for f in schema.ENTITIES[kind].fields if f.exported]
+
+
+def rows(
+    session: Session, kind: str, *, for_json: bool = False, typed: bool = False
+) -> Iterator[list[Any]]:
+    """The rows of one kind as plain values, a batch at a time; `typed` keeps dates as dates
+    (for a workbook)."""
     _header, query = _QUERIES[kind]()
     money = [
         i
@@ -166,7 +175,7 @@ def rows(session: Session, kind: str, *, for_json: bool = False) -> Iterator[lis
                     row[i] = float(row[i])
             if kind == "wallet":
                 row = _wallet_row(row, competitors.get(row[0], []))
-            yield [_plain(v) for v in row]
+            yield [v if typed and isinstance(v, date) else _plain(v) for v in row]
 
 
 def _wallet_row(row: list[Any], competitors: list[tuple[str, float]]) -> list[Any]:
@@ -188,7 +197,9 @@ def export(session: Session, kinds: list[str], fmt: str, path: Path | None, out=
             raise FileProblem("an .xlsx export needs a file: -o FILE.xlsx")
         book = XlsxWriter()
         for kind in kinds:
-            counts[kind] = book.sheet(kind, header(kind), rows(session, kind))
+            counts[kind] = book.sheet(
+                kind, header(kind), rows(session, kind, typed=True), kinds_of(kind)
+            )
         book.save(path)
         return counts
     if fmt == "json":

@@ -495,20 +495,70 @@ def write_json_rows(out: IO[str], header: Sequence[str], rows: Iterable[Sequence
 
 
 class XlsxWriter:
-    """A workbook written row by row (openpyxl's write-only mode)."""
+    """A workbook written row by row (openpyxl's write-only mode): dates as dates and money
+    with its number format, a bold header frozen above the rows with a filter on it, columns
+    as wide as their first rows need. Text a spreadsheet would run as a formula is written as
+    text, without the `'` a CSV needs."""
+
+    MEASURED_ROWS = 200  # the rows a column's width is taken from
 
     def __init__(self) -> None:
         from openpyxl import Workbook
 
         self.book = Workbook(write_only=True)
 
-    def sheet(self, title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    def sheet(
+        self,
+        title: str,
+        header: Sequence[str],
+        rows: Iterable[Sequence[Any]],
+        kinds: Sequence[str] = (),
+    ) -> int:
+        """One sheet; `kinds` are the columns' field kinds (date, money, ...), as declared."""
+        from itertools import islice
+
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.styles import Font
+        from openpyxl.utils import get_column_letter
+
         ws = self.book.create_sheet(title)
-        ws.append(list(header))
+        iterator = iter(rows)
+        first = [list(r) for r in islice(iterator, self.MEASURED_ROWS)]
+        formats = {"date": "yyyy-mm-dd", "money": "#,##0.00"}
+        for index, name in enumerate(header):
+            sample = [r[index] for r in first if index < len(r)]
+            width = max(
+                [_display_width(name) + 3, *(_display_width(_sheet_text(v)) for v in sample)]
+            )
+            ws.column_dimensions[get_column_letter(index + 1)].width = min(width + 2, 60)
+        ws.freeze_panes = "A2"
+        bold = Font(bold=True)
+        cells = []
+        for name in header:
+            cell = WriteOnlyCell(ws, value=name)
+            cell.font = bold
+            cells.append(cell)
+        ws.append(cells)
+        number_format = [formats.get(k) for k in kinds] + [None] * (len(header) - len(kinds))
         count = 0
-        for row in rows:
-            ws.append([_xlsx_cell(v) for v in row])
+        for row in (*first, *iterator):
+            out = []
+            for value, fmt in zip(row, number_format, strict=False):
+                value = float(value) if isinstance(value, Decimal) else value
+                if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+                    cell = WriteOnlyCell(ws, value=value)
+                    cell.data_type = "s"  # text, never a formula
+                    out.append(cell)
+                elif fmt is not None and value is not None:
+                    cell = WriteOnlyCell(ws, value=value)
+                    cell.number_format = fmt
+                    out.append(cell)
+                else:
+                    out.append(value)
+            ws.append(out)
             count += 1
+        if header:
+            ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{count + 1}"
         return count
 
     def save(self, path: Path) -> None:
@@ -516,9 +566,8 @@ class XlsxWriter:
             self.book.save(out)
 
 
-def _xlsx_cell(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, str):
-        return safe_cell(value)
-    return value
+def _display_width(text: str) -> int:
+    """Columns a text takes on screen: a Chinese character takes two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text[:80])

@@ -592,3 +592,76 @@ def test_a_hubspot_deal_of_two_companies_goes_to_the_first_and_the_report_says_s
     database.dispose()
     # an account whose own name holds a semicolon is that account, not two
     assert placed == {"Retrofit": "Hooli", "Pilot": "Pied Piper", "Fund": "Raviga; Capital"}
+
+
+# --- out: a workbook as a person would lay it out -------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "json", "csv"])
+def test_an_export_imports_back_byte_for_byte_with_chinese_emoji_newlines_and_quotes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str
+) -> None:
+    from kam.services.people import contacts
+
+    odd = ["'=genuine", "=HYPERLINK(1)", "北京 🚀 line\nnext", 'say "hi", ok', "  ' lead"]
+
+    def fill(session) -> None:
+        acme = create_account(session, "北京远航科技 🚀")
+        session.flush()
+        for n, text in enumerate(odd):
+            contacts.create_contact(session, acme.id, {"name": f"C{n}", "notes": text}, "t")
+
+    from tests.support import build
+
+    source = build(tmp_path / "a.db", fill)
+    out = tmp_path / ("everything" if fmt == "csv" else f"everything.{fmt}")
+    code, _out, err = run(
+        capsys, "export", "all", "--format", fmt, "-o", str(out), "--db", str(source)
+    )
+    assert code == 0, err
+    target = tmp_path / "b.db"
+    code, _out, err = run(capsys, "import", "all", str(out), "--db", str(target))
+    assert code == 0, err
+    database = open_database(f"sqlite:///{target}")
+    with database.read() as session:
+        from kam.models import Contact
+
+        got = dict(session.exec(sa.select(Contact.name, Contact.notes)).all())
+    database.dispose()
+    assert got == {f"C{n}": text.strip() for n, text in enumerate(odd)}
+
+
+def test_a_workbook_export_has_dates_money_a_bold_frozen_filtered_header_and_widths(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from datetime import datetime
+
+    from openpyxl import load_workbook
+
+    from kam.services.wallet.revenue import add_revenue
+    from tests.support import build
+
+    def fill(session) -> None:
+        acme = create_account(session, "北京远航科技股份有限公司")
+        session.flush()
+        add_revenue(session, acme.id, date(2026, 3, 5), 1_234_50, category="=SUM(A1)")
+
+    db = build(tmp_path / "kam.db", fill)
+    out = tmp_path / "revenue.xlsx"
+    code, _out, err = run(
+        capsys, "export", "revenue", "--format", "xlsx", "-o", str(out), "--db", str(db)
+    )
+    assert code == 0, err
+    sheet = load_workbook(out)["revenue"]
+    header = [c.value for c in sheet[1]]
+    assert header == ["kam_id", "account", "account_id", "booked_on", "category", "amount", "cost"]
+    assert all(c.font.bold for c in sheet[1])
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:G2"
+    row = {name: cell for name, cell in zip(header, sheet[2], strict=True)}
+    assert row["booked_on"].value == datetime(2026, 3, 5)
+    assert row["booked_on"].number_format == "yyyy-mm-dd"
+    assert (row["amount"].value, row["amount"].number_format) == (1234.5, "#,##0.00")
+    assert (row["category"].value, row["category"].data_type) == ("=SUM(A1)", "s")
+    # 13 Chinese characters take 26 columns on screen: the column is as wide
+    assert sheet.column_dimensions["B"].width >= 26
+    assert sheet.column_dimensions["D"].width < sheet.column_dimensions["B"].width

@@ -232,9 +232,18 @@ def amount_style(column: str, cells: Iterator[tuple[int, str]]) -> tuple[bool, s
     return comma is not None, f"column {column!r}: {'; '.join(notes)}" if notes else ""
 
 
-def read_cell(spec: Field, text: str, dayfirst: bool = False, decimal_comma: bool = False) -> Any:
-    """The typed value of one cell (None when blank), or CellError with the reason."""
-    text = unneutralise(text.strip())
+def read_cell(
+    spec: Field,
+    text: str,
+    dayfirst: bool = False,
+    decimal_comma: bool = False,
+    *,
+    from_csv: bool = True,
+) -> Any:
+    """The typed value of one cell (None when blank), or CellError with the reason. A CSV
+    cell loses the `'` export put before a formula character; a workbook's or JSON's holds
+    its text as it is."""
+    text = unneutralise(text.strip()) if from_csv else text.strip()
     if spec.kind == "long":
         return text
     if spec.kind == "flag":

@@ -123,7 +123,11 @@ def read_rows(kind: str, table: Table, plan: KindPlan, options: Options) -> list
             text = row.cells[index] if index < len(row.cells) else ""
             try:
                 values[spec.name] = read_cell(
-                    spec, text, dayfirst.get(index, False), comma.get(index, False)
+                    spec,
+                    text,
+                    dayfirst.get(index, False),
+                    comma.get(index, False),
+                    from_csv=table.where == "line",
                 )
             except CellError as exc:
                 plan.rejects.append(Reject(place, table.header[index], str(exc), row.line))
