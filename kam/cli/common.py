@@ -29,8 +29,13 @@ def need_terminal() -> None:
         )
 
 
+def to_stdout(output: str | None) -> bool:
+    """Whether `-o` names standard output: not given, or `-`."""
+    return output is None or output == "-"
+
+
 def write_output(text: str, output: str | None) -> None:
-    if output is None:
+    if to_stdout(output):
         sys.stdout.write(text)
         sys.stdout.flush()
         return

@@ -7,7 +7,7 @@ import os
 import sys
 from datetime import date
 
-from kam.cli.common import EXIT_USAGE, open_db, write_output
+from kam.cli.common import EXIT_USAGE, open_db, to_stdout, write_output
 
 PROBLEMS_SHOWN = 100  # the problems of a file an import lists before its summary
 
@@ -25,7 +25,7 @@ def export_agenda(args: argparse.Namespace) -> int:
         database.dispose()
     title = f"kam: {args.user}'s contact plan" if args.user else "kam: contact plans"
     data = agenda_calendar(rows, title)
-    if args.output is None:
+    if to_stdout(args.output):
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
     else:
@@ -39,13 +39,17 @@ def export_data(args: argparse.Namespace) -> int:
     from kam.files import exports as exporting
 
     kinds = exporting.kinds_for(args.export)
-    path = Path(args.output) if args.output else None
-    if path is None and args.format == "csv" and len(kinds) > 1:
+    path = None if to_stdout(args.output) else Path(args.output)
+    if args.output is None and args.format == "csv" and len(kinds) > 1:
         path = Path(f"kam-export-{date.today().isoformat()}")
+    # A file opens in Excel on Windows with its Chinese intact only with a BOM; a pipe
+    # goes to another program, which would take the BOM for text.
+    bom = args.bom if args.bom is not None else path is not None
     database = open_db(args)
     try:
         with database.read() as session:
-            counts = exporting.export(session, kinds, args.format, path, sys.stdout)
+            out = sys.stdout.buffer if args.format == "xlsx" else sys.stdout
+            counts = exporting.export(session, kinds, args.format, path, out, bom=bom)
     finally:
         database.dispose()
     sys.stdout.flush()

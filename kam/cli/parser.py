@@ -197,7 +197,14 @@ def build_parser() -> argparse.ArgumentParser:
             "--output",
             default=None,
             metavar="PATH",
-            help="file (a folder for `all` as CSV); default: standard output",
+            help="file (a folder for `all` as CSV); - or none: standard output",
+        )
+        sub.add_argument(
+            "--bom",
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help="CSV begins with a byte-order mark, so Excel on Windows reads its Chinese "
+            "(default: in files, not on standard output)",
         )
 
     importing = commands.add_parser(

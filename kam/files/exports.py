@@ -188,19 +188,29 @@ def _wallet_row(row: list[Any], competitors: list[tuple[str, float]]) -> list[An
             competitors_text(competitors), notes]  # fmt: skip
 
 
-def export(session: Session, kinds: list[str], fmt: str, path: Path | None, out=None) -> dict:
-    """Write `kinds` as `fmt` to `path` (a folder for several CSVs) or to the text stream
-    `out`. Returns the number of rows written per kind."""
+def export(
+    session: Session,
+    kinds: list[str],
+    fmt: str,
+    path: Path | None,
+    out=None,
+    *,
+    bom: bool = False,
+) -> dict:
+    """Write `kinds` as `fmt` to `path` (a folder for several CSVs) or to the stream `out`
+    (bytes for .xlsx, text otherwise); `bom` starts each CSV with a byte-order mark. Returns
+    the number of rows written per kind."""
     counts: dict[str, int] = {}
     if fmt == "xlsx":
-        if path is None:
-            raise FileProblem("an .xlsx export needs a file: -o FILE.xlsx")
         book = XlsxWriter()
         for kind in kinds:
             counts[kind] = book.sheet(
                 kind, header(kind), rows(session, kind, typed=True), kinds_of(kind)
             )
-        book.save(path)
+        if path is None:
+            book.write(out)
+        else:
+            book.save(path)
         return counts
     if fmt == "json":
 
@@ -219,9 +229,13 @@ def export(session: Session, kinds: list[str], fmt: str, path: Path | None, out=
             with private_file(path) as stream:
                 write_json(stream)
         return counts
+    mark = "\ufeff" if bom else ""
     if len(kinds) > 1:
         if path is None:
-            raise FileProblem("exporting everything as CSV needs a folder: -o FOLDER")
+            raise FileProblem(
+                "everything as CSV is a file per kind: -o FOLDER, or --format json or xlsx "
+                "for standard output"
+            )
         if path.exists() and not path.is_dir():
             raise FileProblem(f"{path} exists and is not a folder")
         if not path.parent.is_dir():
@@ -229,13 +243,16 @@ def export(session: Session, kinds: list[str], fmt: str, path: Path | None, out=
         path.mkdir(mode=0o700, exist_ok=True)
         for kind in kinds:
             with private_file(path / f"{kind}.csv") as stream:
+                stream.write(mark)
                 counts[kind] = write_csv(stream, header(kind), rows(session, kind))
         return counts
     kind = kinds[0]
     if path is None:
+        out.write(mark)
         counts[kind] = write_csv(out, header(kind), rows(session, kind))
         return counts
     with private_file(path) as stream:
+        stream.write(mark)
         counts[kind] = write_csv(stream, header(kind), rows(session, kind))
     return counts
 

@@ -565,6 +565,13 @@ class XlsxWriter:
         with private_file(path, "wb") as out:
             self.book.save(out)
 
+    def write(self, out: IO[bytes]) -> None:
+        """The workbook to a stream (standard output): made whole first, then written."""
+        buffer = io.BytesIO()
+        self.book.save(buffer)
+        out.write(buffer.getvalue())
+        out.flush()
+
 
 def _display_width(text: str) -> int:
     """Columns a text takes on screen: a Chinese character takes two."""

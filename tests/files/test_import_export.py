@@ -441,7 +441,7 @@ def test_an_export_to_a_symlink_is_refused_and_a_failed_one_leaves_no_part_file(
     assert target.read_text() == "keep me"
     out = tmp_path / "out.csv"
     code, _out, err = run(capsys, "export", "accounts", "-o", str(out), "--db", str(db))
-    assert code == 0 and out.read_text().startswith("kam_id,")
+    assert code == 0 and out.read_text(encoding="utf-8-sig").startswith("kam_id,")
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
 
 

@@ -665,3 +665,45 @@ def test_a_workbook_export_has_dates_money_a_bold_frozen_filtered_header_and_wid
     # 13 Chinese characters take 26 columns on screen: the column is as wide
     assert sheet.column_dimensions["B"].width >= 26
     assert sheet.column_dimensions["D"].width < sheet.column_dimensions["B"].width
+
+
+def test_a_csv_file_carries_a_bom_for_excel_and_standard_output_takes_dash(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import io
+    import sys
+
+    db = accounts_db(tmp_path / "kam.db", "北京远航科技")
+    path = tmp_path / "accounts.csv"
+    code, _out, err = run(capsys, "export", "accounts", "-o", str(path), "--db", str(db))
+    assert code == 0, err
+    assert path.read_bytes().startswith(b"\xef\xbb\xbfkam_id,")
+    code, _out, err = run(
+        capsys, "export", "accounts", "-o", str(path), "--no-bom", "--db", str(db)
+    )
+    assert code == 0 and path.read_bytes().startswith(b"kam_id,")
+    code, out, err = run(capsys, "export", "accounts", "-o", "-", "--db", str(db))
+    assert code == 0 and out.startswith("kam_id,") and "北京远航科技" in out
+    code, out, _err = run(capsys, "report", "pareto", "-o", "-", "--db", str(db))
+    assert code == 0 and "Pareto classification" in out
+    code, _out, err = run(capsys, "export", "all", "-o", "-", "--db", str(db))
+    assert code == 2 and "everything as CSV is a file per kind: -o FOLDER" in err
+
+    class Bytes(io.StringIO):  # standard output with the binary side a workbook goes to
+        def __init__(self) -> None:
+            super().__init__()
+            self.buffer = io.BytesIO()
+
+    stdout, sys.stdout = sys.stdout, Bytes()
+    try:
+        code, _out, err = run(
+            capsys, "export", "all", "--format", "xlsx", "-o", "-", "--db", str(db)
+        )
+        data = sys.stdout.buffer.getvalue()
+    finally:
+        sys.stdout = stdout
+    assert code == 0, err
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(data))
+    assert book["accounts"]["B2"].value == "北京远航科技"
