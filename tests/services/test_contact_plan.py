@@ -329,13 +329,26 @@ def test_the_calendar_file_parses_back_with_its_recurrence_rules(
     monthly = next(e for e in events.values() if "RRULE" in e and "Wang Li" in str(e["summary"]))
     assert monthly.decoded("dtstart") == date(2026, 1, 31)
     assert monthly["rrule"]["FREQ"] == ["MONTHLY"]
-    assert monthly["rrule"]["BYSETPOS"] == [-1]  # month ends, as kam counts them
+    assert monthly["rrule"]["BYMONTHDAY"] == [-1]  # each month's end, as RFC 5545 says it
+    assert "BYSETPOS" not in monthly["rrule"]
     series = events[f"{snoozed}-series@kam"]
+    # the snoozed item was written twice: its events say so, so a calendar replaces them
+    assert series["sequence"] == events[f"{snoozed}@kam"]["sequence"] == 1
+    assert monthly["sequence"] == 0 and monthly.decoded("last-modified").tzinfo is not None
     assert series.decoded("dtstart") == date(2026, 11, 30)
     assert events[f"{snoozed}@kam"].decoded("dtstart") == date(2026, 11, 25)
     assert "RRULE" not in events[f"{snoozed}@kam"]
     offer = next(e for e in events.values() if str(e["summary"]).startswith("Offer"))
     assert "RRULE" not in offer and offer.decoded("dtend") == date(2026, 12, 2)
+
+
+def test_a_calendar_of_no_plan_items_is_still_a_calendar(database: Database) -> None:
+    with database.read() as session:
+        data = agenda_calendar(agenda.upcoming_items(session, None), "empty")
+    parsed = Calendar.from_ical(data)
+    assert list(parsed.walk("VEVENT")) == []
+    assert [c.name for c in parsed.subcomponents] == ["VTIMEZONE"]  # at least one component
+    assert b"BEGIN:VTIMEZONE\r\nTZID:UTC" in data
 
 
 def test_a_valuable_account_marked_lost_gets_the_win_back_plan(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -74,6 +74,8 @@ class AgendaRow:
     note: str
     last_contact: date | None
     starts_on: date
+    updated_at: datetime | None = None  # when it last changed: a calendar's LAST-MODIFIED
+    version: int = 1  # how many times it has been written (a calendar's SEQUENCE)
 
     @property
     def cadence(self) -> str:
@@ -142,6 +144,8 @@ def list_agenda(session: Session, q: AgendaQuery, offset: int, limit: int) -> li
         _plan.c.note,
         last.label("last_contact"),
         _plan.c.starts_on,
+        _plan.c.updated_at,
+        _plan.c.version,
     ).select_from(
         _plan.join(_acct, _acct.c.id == _plan.c.account_id)
         .outerjoin(_contact, _contact.c.id == _plan.c.contact_id)
@@ -167,6 +171,8 @@ def list_agenda(session: Session, q: AgendaQuery, offset: int, limit: int) -> li
             r.note or "",
             r.last_contact,
             r.starts_on,
+            r.updated_at,
+            r.version,
         )
         for r in session.connection().execute(select)
     ]

@@ -117,11 +117,13 @@ def effective_rule(rule: str, start: date) -> str:
     parts = dict(p.split("=", 1) for p in rule.split(";") if "=" in p)
     if set(parts) - {"FREQ", "INTERVAL"}:
         return rule
+    if parts.get("FREQ") == "MONTHLY" and start.day == 31:
+        return f"{rule};BYMONTHDAY=-1"  # the month's end, however long the month
     if parts.get("FREQ") == "MONTHLY" and start.day > 28:
         days = ",".join(str(d) for d in range(28, start.day + 1))
         return f"{rule};BYMONTHDAY={days};BYSETPOS=-1"
     if parts.get("FREQ") == "YEARLY" and (start.month, start.day) == (2, 29):
-        return f"{rule};BYMONTH=2;BYMONTHDAY=28,29;BYSETPOS=-1"
+        return f"{rule};BYMONTH=2;BYMONTHDAY=-1"
     return rule
 
 
