@@ -165,10 +165,13 @@ def _decode_as(data: bytes, path: Path, encoding: str) -> tuple[str, str]:
         ) from None
 
 
+_QUOTED = re.compile(r'"(?:[^"]|"")*"?')  # a quoted cell (or its start), whose marks are text
+
+
 def _delimiter(text: str) -> str:
     """The separator the first lines use most: comma, semicolon (European Excel) or tab; a
     title line above the header (with none) does not decide it."""
-    lines = [line for line in text[:100_000].splitlines()[:20] if line.strip()]
+    lines = [_QUOTED.sub("", line) for line in text[:100_000].splitlines()[:20] if line.strip()]
     counts = {d: max((line.count(d) for line in lines), default=0) for d in DELIMITERS}
     best = max(DELIMITERS, key=lambda d: counts[d])
     return best if counts[best] else ","
