@@ -62,8 +62,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="build a demo database and open it",
         description="Build a made-up portfolio (accounts, revenue, contacts, deals, plans, "
         "reviews) in a database of its own and open kam on it. Building again replaces it.",
-        epilog="examples: kam demo | kam demo --accounts 100000 --no-tui | "
-        "kam demo --as-of 2026-06-30 --seed 3",
     )
     _add_db(demo, top=False, demo=True)
     _add_user(demo, top=False)
@@ -319,6 +317,9 @@ def build_parser() -> argparse.ArgumentParser:
     settle.add_argument(
         "--keep-theirs", type=int, metavar="N", help="conflict N: the team database's value"
     )
+    from kam.cli import examples
+
+    examples.attach(parser)
     return parser
 
 
