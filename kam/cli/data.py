@@ -8,6 +8,7 @@ import sys
 from datetime import date
 
 from kam.cli.common import EXIT_USAGE, open_db, to_stdout, write_output
+from kam.errors import KamError
 
 PROBLEMS_SHOWN = 100  # the problems of a file an import lists before its summary
 
@@ -75,10 +76,13 @@ def import_files(args: argparse.Namespace) -> int:
         encoding=args.encoding,
         create_accounts=args.create_accounts,
         header_row=args.header_row,
+        skip_bad=args.skip_bad is not None,
         mapping=imports.parse_mapping(args.map),
         user=current_user(args.user),
     )
     path = Path(args.file)
+    if args.skip_bad is not None and args.kind == "all":
+        raise KamError("--skip-bad takes one kind at a time (its file has that kind's columns)")
     if args.sheet and args.kind != "all":
         from kam.files.tabular import read_table
 
@@ -111,7 +115,15 @@ def import_files(args: argparse.Namespace) -> int:
         # The first hundred: a file wrong throughout would otherwise bury the summary.
         print(terminal_safe(plan.describe(limit=PROBLEMS_SHOWN)), file=sys.stderr)
         return EXIT_USAGE
-    report = terminal_safe(plan.describe(applied=not args.dry_run))
+    report = terminal_safe(plan.describe(applied=not args.dry_run, limit=PROBLEMS_SHOWN))
+    if args.skip_bad is not None:
+        header, bad = plan.rejected_rows()
+        from kam.files.tabular import private_file, write_csv
+
+        with private_file(Path(args.skip_bad)) as out:
+            out.write("\ufeff")  # Excel opens it with its Chinese intact
+            write_csv(out, header or ["kam problem"], bad)
+        report += f"\n{len(bad):,} rows left out, written with their reasons to {args.skip_bad}"
     if args.dry_run:
         report += "\ndry run: nothing was written"
     try:

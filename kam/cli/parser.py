@@ -258,6 +258,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="the header is on line (or sheet row) N (default: found below any title rows)",
     )
     importing.add_argument(
+        "--skip-bad",
+        default=None,
+        metavar="FILE",
+        help="import the good rows and write the bad ones, with the reason for each, to FILE "
+        "(a CSV to fix and import again); without it, one bad row stops the whole file",
+    )
+    importing.add_argument(
         "--create-accounts",
         action="store_true",
         help="make the accounts that rows of contacts, revenue, deals or wallet name and kam "

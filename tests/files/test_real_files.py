@@ -707,3 +707,64 @@ def test_a_csv_file_carries_a_bom_for_excel_and_standard_output_takes_dash(
 
     book = load_workbook(io.BytesIO(data))
     assert book["accounts"]["B2"].value == "北京远航科技"
+
+
+# --- skipping bad rows, as Data Loader does --------------------------------------------------
+
+
+def test_skip_bad_imports_the_good_rows_and_writes_the_bad_ones_to_fix_and_import_again(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = accounts_db(tmp_path / "kam.db", "Hooli", "Pied Piper")
+    path = tmp_path / "ledger.csv"
+    path.write_text(
+        REVENUE_HEADER
+        + "Hooli,2026-03-05,100,Parts\n"
+        + "Nobody,2026-03-05,100,Parts\n"
+        + "Hooli,2026-02-30,5,Parts\n"
+        + 'Pied Piper,2026-03-05,1.2k,"a, b"\n'
+        + "Pied Piper,2026-03-06,7,X\n"
+    )
+    bad = tmp_path / "bad.csv"
+    code, out, err = run(
+        capsys, "import", "revenue", str(path), "--db", str(db), "--skip-bad", str(bad)
+    )
+    assert code == 0, err
+    assert "3 problems; 3 rows left out:" in out.splitlines()
+    assert _amounts(db) == [700, 10000]
+    assert bad.read_text(encoding="utf-8-sig").splitlines() == [
+        "account,date,amount,category,kam line,kam problem",
+        "Nobody,2026-03-05,100,Parts,3,column 'account': no account is named 'Nobody' "
+        "(--create-accounts makes it)",
+        "Hooli,2026-02-30,5,Parts,4,column 'date': '2026-02-30' is not a date (try 2026-03-05)",
+        "Pied Piper,2026-03-05,1.2k,\"a, b\",5,\"column 'amount': '1.2k' is shorthand; write "
+        'the full amount (e.g. 1,200.00)"',
+    ]
+    # fixed and imported again, the file of rejects reads back (its own columns ignored)
+    bad.write_text(
+        bad.read_text(encoding="utf-8-sig")
+        .replace("Nobody,2026-03-05", "Hooli,2026-03-09")
+        .replace("02-30", "02-28")
+        .replace("1.2k", "1200")
+    )
+    code, out, err = run(capsys, "import", "revenue", str(bad), "--db", str(db))
+    assert code == 0, err
+    assert "columns not imported: kam line, kam problem" in out
+    assert _amounts(db) == [500, 700, 10000, 10000, 120000]
+
+
+def test_skip_bad_still_stops_on_a_column_wrong_throughout(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = accounts_db(tmp_path / "kam.db", "Acme")
+    path = _revenue_file(tmp_path, "05/03/2026", "04/03/2026")
+    bad = tmp_path / "bad.csv"
+    code, _out, err = run(
+        capsys, "import", "revenue", str(path), "--db", str(db), "--skip-bad", str(bad)
+    )
+    assert code == 2 and "could be read two ways" in err
+    assert _booked(db) == [] and not bad.exists()
+    code, _out, err = run(
+        capsys, "import", "all", str(tmp_path), "--db", str(db), "--skip-bad", str(bad)
+    )
+    assert code == 2 and "--skip-bad takes one kind at a time" in err

@@ -54,7 +54,7 @@ def plan_import(session: Session, sources: Sequence[Source], options: Options) -
     matches its rows against what the first wrote (so the same file twice is refused, not
     written twice)."""
     serialize(session, "import")
-    plan = ImportPlan()
+    plan = ImportPlan(skipping=options.skip_bad)
     lookup = Lookup(session, create_accounts=options.create_accounts)
     for source in sorted(sources, key=lambda s: KINDS.index(s.kind)):
         kind_plan = KindPlan(source.kind, source.table.path.name)

@@ -69,6 +69,9 @@ class _Row:
 def read_rows(kind: str, table: Table, plan: KindPlan, options: Options) -> list[_Row] | None:
     table = choose_header(kind, table, options)
     plan.notes.extend(table.notes)
+    plan.header = table.header
+    if options.skip_bad:  # the rows as they were, for the file of rejected rows
+        plan.raw = {row.line: row.cells for row in table.rows}
     columns, ignored = map_columns(kind, table, options.mapping)
     plan.ignored_columns = ignored
     plan.columns = {table.header[i]: s.name for i, s in columns.items()}

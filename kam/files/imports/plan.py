@@ -55,6 +55,8 @@ class KindPlan:
     ignored_columns: list[str] = field(default_factory=list)
     columns: dict[str, str] = field(default_factory=dict)  # header -> field
     notes: list[str] = field(default_factory=list)  # how the file was read, said in the report
+    header: tuple[str, ...] = ()  # the file's header, as read
+    raw: dict[int, tuple[str, ...]] = field(default_factory=dict)  # line -> cells (--skip-bad)
 
 
 @dataclass
@@ -64,6 +66,7 @@ class ImportPlan:
     new_regions: dict[str, uuid.UUID] = field(default_factory=dict)  # name -> id
     new_accounts: dict[str, uuid.UUID] = field(default_factory=dict)  # --create-accounts
     problems: list[str] = field(default_factory=list)  # whole files that cannot be read
+    skipping: bool = False  # bad rows are left out (--skip-bad), the good ones written
 
     @property
     def rejects(self) -> list[Reject]:
@@ -72,7 +75,30 @@ class ImportPlan:
 
     @property
     def ok(self) -> bool:
-        return not self.problems and not self.rejects
+        """Nothing stands in the way of writing: no problem at all, or, when bad rows are
+        skipped, only problems of rows (a column or a file wrong throughout still stops it)."""
+        if self.problems:
+            return False
+        if self.skipping:
+            return all(r.line for r in self.rejects)
+        return not self.rejects
+
+    def rejected_rows(self) -> tuple[list[str], list[list[str]]]:
+        """The rows left out, as the file had them, with the reasons in a last column: a file
+        to fix and import again (as Salesforce's Data Loader writes its error file)."""
+        kind = next((k for k in self.kinds if k.rejects), None)
+        if kind is None:
+            return [], []
+        width = len(kind.header)
+        reasons: dict[int, list[str]] = {}
+        for reject in sorted(kind.rejects, key=lambda r: r.line):
+            where = f"column {reject.column!r}: " if reject.column else ""
+            reasons.setdefault(reject.line, []).append(where + reject.reason)
+        rows = []
+        for line, said in reasons.items():
+            cells = list(kind.raw.get(line, ()))[:width]
+            rows.append([*cells, *[""] * (width - len(cells)), str(line), "; ".join(said)])
+        return [*kind.header, "kam line", "kam problem"], rows
 
     @property
     def writes(self) -> int:
@@ -115,7 +141,11 @@ class ImportPlan:
         rejects = self.rejects
         if rejects:
             count = f"{len(rejects):,} problem{'s' if len(rejects) != 1 else ''}"
-            lines.append(f"{count}; nothing was written:")
+            if self.ok and self.skipping:
+                left = len({r.line for r in rejects})
+                lines.append(f"{count}; {left:,} row{'s' if left != 1 else ''} left out:")
+            else:
+                lines.append(f"{count}; nothing was written:")
             shown = rejects if limit is None else rejects[:limit]
             lines.extend(f"  {r}" for r in shown)
             if len(shown) < len(rejects):
@@ -130,6 +160,7 @@ class Options:
     encoding: str | None = None  # a CSV's encoding; None: detected
     create_accounts: bool = False  # rows naming an account kam does not hold create it
     header_row: int | None = None  # the header's line or sheet row; None: found
+    skip_bad: bool = False  # write the good rows, leave the bad ones out (and keep them)
     mapping: Mapping[str, str] = field(default_factory=dict)  # column -> field
     as_of: date = field(default_factory=date.today)
     user: str = "kam"
