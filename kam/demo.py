@@ -804,6 +804,7 @@ def _build_rows(
                     1,
                     sink.uuid(aid),
                     cname,
+                    None,  # no other system's id
                     rng.choice(TITLES[:3]) if c == 0 else rng.choice(TITLES),
                     rng.choice(DEPARTMENTS),
                     None if chinese else f"{cname.split()[0].lower()}{c}@example.com",
@@ -1021,6 +1022,7 @@ def _add_opportunity(
                     "年度框架协议",
                 )
             ),
+            None,  # no other system's id
             rng.choice(CATEGORIES),
             int(size * rng.uniform(0.1, 0.8)) // 100 * 100,
             stage.value,

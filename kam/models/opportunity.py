@@ -37,6 +37,8 @@ class Opportunity(Edited, table=True):
 
     account_id: uuid.UUID = fk("account.id")
     title: str = Field(max_length=200)
+    # The deal's id in the system it came from (Salesforce Id, HubSpot Record ID).
+    external_ref: str | None = Field(default=None, max_length=120)
     category: str | None = Field(default=None, max_length=80)
     amount_minor: int = money_field(default=0, nullable=False)
     stage: OpportunityStage = enum_field(

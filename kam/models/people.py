@@ -45,6 +45,8 @@ class Contact(Edited, table=True):
 
     account_id: uuid.UUID = fk("account.id")
     name: str = Field(max_length=120, index=True)
+    # The contact's id in the system it came from (Salesforce Id, HubSpot Record ID).
+    external_ref: str | None = Field(default=None, max_length=120)
     title: str | None = Field(default=None, max_length=120)
     department: str | None = Field(default=None, max_length=120)
     email: str | None = Field(default=None, max_length=200)

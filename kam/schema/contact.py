@@ -11,6 +11,8 @@ CONTACT = Entity("contacts", Contact, (
     *UNDER_ACCOUNT,
     Field("name", "text", "Name", "name", required="a contact needs a name",
           aliases=aliases("full name|contact name|contact|姓名|联系人")),
+    Field("external_ref", "text", "", "external_ref",
+          aliases=aliases("id|record id|contact id|contactid|crm id|联系人编号")),
     # Files often split the name; import joins the two when there is no full name.
     Field("first_name", "text", aliases=aliases("first name|given name|名"), limit=120,
           exported=False),

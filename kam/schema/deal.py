@@ -11,6 +11,8 @@ DEAL = Entity("opportunities", Opportunity, (
     *UNDER_ACCOUNT,
     Field("title", "text", "Title", "title", required="a deal needs a title", aliases=aliases(
         "opportunity name|opportunity|deal name|deal|name|商机名称|机会名称|项目名称|商机")),
+    Field("external_ref", "text", "", "external_ref",
+          aliases=aliases("id|record id|deal id|opportunity id|opportunityid|crm id|商机编号")),
     Field("category", "text", "Category", "category", aliases=aliases("product|产品|类别")),
     Field("amount", "money", "Amount", "amount_minor",
           aliases=aliases("deal amount|金额|商机金额|预计金额")),

@@ -194,7 +194,7 @@ def test_a_data_loader_extract_of_opportunities_reads_by_api_names(
     path.write_text(DATA_LOADER_OPPORTUNITIES)
     plan = _import(database, path)
     assert plan.ok, plan.describe()
-    assert plan.kinds[0].ignored_columns == ["Id", "OwnerId", "Type"]
+    assert plan.kinds[0].ignored_columns == ["OwnerId", "Type"]
     with database.read() as session:
         deals = {o.title: o for o in session.exec(sa.select(Opportunity)).scalars()}
     won, open_, lost = deals["Acme expansion"], deals["Acme renewal"], deals["Acme pilot"]
@@ -768,3 +768,35 @@ def test_skip_bad_still_stops_on_a_column_wrong_throughout(
         capsys, "import", "all", str(tmp_path), "--db", str(db), "--skip-bad", str(bad)
     )
     assert code == 2 and "--skip-bad takes one kind at a time" in err
+
+
+def test_a_renamed_deal_and_contact_imported_again_are_updated_by_their_ids(
+    database: Database, tmp_path: Path
+) -> None:
+    from kam.files import imports
+    from kam.models import Contact
+
+    _salesforce_account(database)
+    path = tmp_path / "opportunities.csv"
+    path.write_text(DATA_LOADER_OPPORTUNITIES)
+    assert _import(database, path).ok
+    path.write_text(DATA_LOADER_OPPORTUNITIES.replace("Acme renewal", "Acme renewal 2027"))
+    plan = _import(database, path, update=True)
+    assert plan.ok, plan.describe()
+    assert (len(plan.kinds[0].creates), len(plan.kinds[0].updates)) == (0, 1)
+    contacts = tmp_path / "contacts.csv"
+    header = "Id,AccountId,FirstName,LastName,Email\n"
+    contacts.write_text(header + "0035g00000Cc1,0015g00000ACME1,Ana,Lima,ana@acme.example\n")
+    with database.write() as session:
+        options = imports.Options(as_of=TODAY)
+        assert imports.import_file(session, "contacts", contacts, options, apply=True).ok
+    contacts.write_text(header + "0035g00000Cc1,0015g00000ACME1,Ana,Lima-Reis,ana@acme.example\n")
+    with database.write() as session:
+        options = imports.Options(as_of=TODAY, update=True)
+        again = imports.import_file(session, "contacts", contacts, options, apply=True)
+    assert again.ok and len(again.kinds[0].updates) == 1
+    with database.read() as session:
+        titles = sorted(session.exec(sa.select(Opportunity.title)).scalars())
+        people = session.exec(sa.select(Contact.name, Contact.external_ref)).all()
+    assert titles == ["Acme expansion", "Acme pilot", "Acme renewal 2027"]
+    assert [tuple(p) for p in people] == [("Ana Lima-Reis", "0035g00000Cc1")]

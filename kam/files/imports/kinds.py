@@ -387,16 +387,24 @@ def _natural(
     by_key: dict[tuple, dict] = {}
     for existing in lookup.by_accounts(table, {a for _, a, _ in related}, columns):
         by_key.setdefault((existing["account_id"], *key(existing)), existing)
+        if existing.get("external_ref"):  # the other system's id: ("ref", id)
+            by_key.setdefault(("ref", existing["external_ref"].casefold()), existing)
     return by_id, by_key
 
 
 def _match(
-    by_id: dict[uuid.UUID, dict], by_key: dict[tuple, dict], natural: tuple, ident: uuid.UUID | None
+    by_id: dict[uuid.UUID, dict],
+    by_key: dict[tuple, dict],
+    natural: tuple,
+    ident: uuid.UUID | None,
+    ref: str | None = None,
 ) -> tuple[uuid.UUID | None, dict | None]:
-    """The existing row a file row is about: by kam id if it has one, else by its natural key."""
+    """The existing row a file row is about: by kam id if it has one, else by the id of the
+    system it came from (so a renamed deal or contact is found), else by its natural key."""
     if ident is not None:
         return (ident, dict(by_id[ident])) if ident in by_id else (None, None)
-    existing = by_key.get(natural)
+    existing = by_key.get(("ref", ref.casefold())) if ref else None
+    existing = existing or by_key.get(natural)
     if existing is None:
         return None, None
     before = dict(existing)
@@ -404,7 +412,7 @@ def _match(
 
 
 # The contact form's fields; who a contact reports to is linked after every row is written.
-_CONTACT_COLUMNS = tuple(f for f in CONTACT_FIELDS if f != "reports_to_id")
+_CONTACT_COLUMNS = (*(f for f in CONTACT_FIELDS if f != "reports_to_id"), "external_ref")
 
 
 def _contact_name(values: dict[str, Any]) -> str | None:
@@ -453,7 +461,7 @@ def _plan_contacts(rows: list[_Row], plan: KindPlan, lookup: Lookup, options: Op
             continue
         seen[natural] = row.line
         names.setdefault(natural, ident or uuid.uuid4())
-        match, before = _match(by_id, by_key, natural, ident)
+        match, before = _match(by_id, by_key, natural, ident, values.get("external_ref"))
         boss = values.pop("reports_to", None)
         if before is not None and before["account_id"] != account_id:
             _reject(plan, row, "account", "this contact belongs to another account in kam")
@@ -518,6 +526,7 @@ def _plan_revenue(rows: list[_Row], plan: KindPlan, lookup: Lookup, options: Opt
 
 _DEAL_COLUMNS = (
     "title",
+    "external_ref",
     "category",
     "amount_minor",
     "stage",
@@ -586,7 +595,7 @@ def _plan_opportunities(rows: list[_Row], plan: KindPlan, lookup: Lookup, option
             _reject(plan, row, "title", f"the same deal as line {seen[natural]}")
             continue
         seen[natural] = row.line
-        match, before = _match(by_id, by_key, natural, ident)
+        match, before = _match(by_id, by_key, natural, ident, values.get("external_ref"))
         stage = values.get("stage") or (before or {}).get("stage") or OpportunityStage.prospecting
         values["stage"] = stage
         problem = _stage_disagrees(row, stage, values)
