@@ -56,12 +56,6 @@ class ImportScreen(KamModal):
                     id="import-kind",
                     compact=True,
                 )
-            with Horizontal(classes="form-row"):
-                yield Label("Columns", classes="form-label")
-                yield Input(placeholder="optional: Kunde=name, Umsatz=amount", id="import-map")
-            with Horizontal(classes="form-row"):
-                yield Label("", classes="form-label")
-                yield Checkbox("update what kam has", id="import-update", compact=True)
                 yield Label("Dates", classes="import-dates-label")
                 yield Select(
                     [(label, key) for key, label in DATE_ORDERS.items()],
@@ -71,12 +65,12 @@ class ImportScreen(KamModal):
                     compact=True,
                 )
             with Horizontal(classes="form-row"):
+                yield Label("Columns", classes="form-label")
+                yield Input(placeholder="optional: Kunde=name, Umsatz=amount", id="import-map")
+            with Horizontal(classes="form-row"):
                 yield Label("", classes="form-label")
-                yield Checkbox(
-                    "create the accounts its rows name that kam does not have",
-                    id="import-create",
-                    compact=True,
-                )
+                yield Checkbox("update what kam has", id="import-update", compact=True)
+                yield Checkbox("create accounts it names", id="import-create", compact=True)
             with VerticalScroll(id="import-preview"):
                 yield Static(
                     "Type the file's path, then enter or ctrl+r to preview.", id="import-report"
