@@ -112,6 +112,7 @@ class ImportScreen(KamModal):
             raise KamError("which file? type its path")
         items = [m for m in mapping.replace(";", ",").split(",") if m.strip()]
         options = imports.Options(
+            remembered=True,
             update=update,
             dayfirst={"day": True, "month": False}.get(dates),
             create_accounts=create,
@@ -191,9 +192,20 @@ class ImportScreen(KamModal):
         )
 
     def _show(self, plan: imports.ImportPlan, *, applied: bool) -> None:
-        self.query_one("#import-report", Static).update(
-            plan.describe(applied=applied, limit=PREVIEW_LINES)
-        )
+        from rich.text import Text
+
+        lines = [plan.describe(applied=applied, limit=PREVIEW_LINES)]
+        for kind in plan.kinds:
+            columns = kind.column_lines()
+            if columns and not applied:
+                lines += ["", f"{kind.source}: each column, the field it goes to, its first values"]
+                lines += columns
+        if not applied and any(k.header for k in plan.kinds):
+            lines += [
+                "",
+                "A column read wrong? Columns: Kunde=name; kam keeps it for these headers.",
+            ]
+        self.query_one("#import-report", Static).update(Text("\n".join(lines)))
 
     def _failed(self, exc: BaseException) -> None:
         from kam.db import describe_error

@@ -153,3 +153,42 @@ async def test_the_app_runs_on_a_team_postgresql_database(postgres_url: str) -> 
         await settle(pilot)
         assert app.screen.__class__.__name__ == "AccountScreen"
     database.dispose()
+
+
+async def test_the_preview_shows_each_column_and_a_mapping_is_kept_for_those_headers(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "kam.db"
+    first = tmp_path / "kunden-1.csv"
+    first.write_text("Kunde,Gebiet\nMüller GmbH,Süd\nCafé Crème,Nord\n")
+    second = tmp_path / "kunden-2.csv"
+    second.write_text("kunde, GEBIET\nØrsted,Nord\n")  # the same headers, written otherwise
+    app = KamApp(open_database(f"sqlite:///{db}"), as_of=TODAY, user="Ann Lee")
+    async with app.run_test(size=(110, 36)) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("i")
+        await settle(pilot)
+        screen = app.screen
+        screen.query_one("#import-path", Input).value = str(first)
+        screen.query_one("#import-map", Input).value = "Kunde=name"
+        await screen.query_one("#import-path", Input).action_submit()
+        await settle(pilot)
+        text = screen_text(app)
+        assert "Kunde  → name" in text and "Müller GmbH, Café Crème" in text
+        assert "Gebiet → region" not in text and "Gebiet → (not imported)" in text
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert accounts_in(db) == ["Café Crème", "Müller GmbH"]
+        await pilot.press("i")
+        await settle(pilot)
+        screen = app.screen
+        screen.query_one("#import-path", Input).value = str(second)
+        await screen.query_one("#import-path", Input).action_submit()
+        await settle(pilot)
+        text = screen_text(app)
+        assert "columns mapped as the last time for these headers: Kunde=name" in text
+        assert "would create 1" in text
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    assert accounts_in(db) == ["Café Crème", "Müller GmbH", "Ørsted"]

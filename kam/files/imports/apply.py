@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,9 +13,18 @@ from sqlmodel import Session, SQLModel
 
 from kam.db import serialize
 from kam.errors import KamError
+from kam.files.imports.cells import norm
 from kam.files.imports.kinds import PLANNERS, read_rows
 from kam.files.imports.lookup import Lookup
-from kam.files.imports.plan import Change, ImportPlan, KindPlan, Options
+from kam.files.imports.plan import (
+    MAPPINGS_KEY,
+    Change,
+    ImportPlan,
+    KindPlan,
+    Options,
+    choose_header,
+    header_key,
+)
 from kam.files.tabular import Table
 from kam.models import (
     Account,
@@ -59,7 +68,9 @@ def plan_import(session: Session, sources: Sequence[Source], options: Options) -
     for source in sorted(sources, key=lambda s: KINDS.index(s.kind)):
         kind_plan = KindPlan(source.kind, source.table.path.name)
         plan.kinds.append(kind_plan)
-        rows = read_rows(source.kind, source.table, kind_plan, options)
+        rows = read_rows(
+            source.kind, source.table, kind_plan, _remembered(session, source, kind_plan, options)
+        )
         source.table.rows.clear()  # read: the file's text is not needed any more
         if rows is not None:
             PLANNERS[source.kind](rows, kind_plan, lookup, options)
@@ -68,6 +79,34 @@ def plan_import(session: Session, sources: Sequence[Source], options: Options) -
     plan.new_regions = dict(lookup.new_regions)
     plan.new_accounts = dict(lookup.new_accounts)
     return plan
+
+
+def _remembered(session: Session, source: Source, plan: KindPlan, options: Options) -> Options:
+    """With no mapping given, the one the team used the last time for these headers (the
+    import screen's): said in the plan's notes."""
+    if not options.remembered or options.mapping:
+        return options
+    saved = settings_service.get_value(session, MAPPINGS_KEY, {}) or {}
+    header = choose_header(source.kind, source.table, options).header
+    mapping = saved.get(header_key(source.kind, header))
+    if not mapping or any(norm(c) not in {norm(h) for h in header} for c in mapping):
+        return options
+    shown = ", ".join(f"{c}={f}" for c, f in mapping.items())
+    plan.notes.append(f"columns mapped as the last time for these headers: {shown}")
+    return replace(options, mapping=mapping)
+
+
+def remember_mappings(session: Session, plan: ImportPlan) -> None:
+    """Keep the mapping each file was read with, for the next file with the same headers."""
+    saved = dict(settings_service.get_value(session, MAPPINGS_KEY, {}) or {})
+    changed = False
+    for kind in plan.kinds:
+        if kind.mapping and kind.header:
+            key = header_key(kind.kind, kind.header)
+            if saved.get(key) != kind.mapping:
+                saved[key], changed = kind.mapping, True
+    if changed:
+        settings_service.set_value(session, MAPPINGS_KEY, saved)
 
 
 def apply_plan(
@@ -112,6 +151,8 @@ def apply_plan(
             _update(session, chunk, options)
             tick(len(chunk))
         _link_extras(session, kind)
+    if options.remembered:
+        remember_mappings(session, plan)
     settings_service.bump_data_version(session)
 
 

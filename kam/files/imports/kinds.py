@@ -21,6 +21,7 @@ from kam.files.imports.cells import (
 )
 from kam.files.imports.lookup import Lookup
 from kam.files.imports.plan import (
+    SAMPLES,
     Change,
     KindPlan,
     Options,
@@ -72,6 +73,16 @@ def read_rows(kind: str, table: Table, plan: KindPlan, options: Options) -> list
     plan.header = table.header
     if options.skip_bad:  # the rows as they were, for the file of rejected rows
         plan.raw = {row.line: row.cells for row in table.rows}
+    plan.mapping = dict(options.mapping)
+    for index, column in enumerate(table.header):
+        values = []
+        for row in table.rows[:50]:
+            cell = row.cells[index].strip() if index < len(row.cells) else ""
+            if cell and cell not in values:
+                values.append(cell)
+                if len(values) == SAMPLES:
+                    break
+        plan.samples[column] = values
     columns, ignored = map_columns(kind, table, options.mapping)
     plan.ignored_columns = ignored
     plan.columns = {table.header[i]: s.name for i, s in columns.items()}

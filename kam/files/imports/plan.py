@@ -57,6 +57,24 @@ class KindPlan:
     notes: list[str] = field(default_factory=list)  # how the file was read, said in the report
     header: tuple[str, ...] = ()  # the file's header, as read
     raw: dict[int, tuple[str, ...]] = field(default_factory=dict)  # line -> cells (--skip-bad)
+    samples: dict[str, list[str]] = field(default_factory=dict)  # column -> its first values
+    mapping: dict[str, str] = field(default_factory=dict)  # the --map it was read with
+
+    def column_lines(self) -> list[str]:
+        """Each column of the file with the field it goes to and values from its first rows,
+        as the import screen's preview shows them."""
+        width = max((len(c) for c in self.header), default=0)
+        width = min(width, 28)
+        out = []
+        for column in self.header:
+            if not column:
+                continue
+            target = self.columns.get(column, "(not imported)")
+            seen = ", ".join(
+                v if len(v) <= 20 else v[:19] + "…" for v in self.samples.get(column, [])
+            )
+            out.append(f"  {column[:28]:<{width}} → {target:<16} {seen}".rstrip())
+        return out
 
 
 @dataclass
@@ -161,6 +179,7 @@ class Options:
     create_accounts: bool = False  # rows naming an account kam does not hold create it
     header_row: int | None = None  # the header's line or sheet row; None: found
     skip_bad: bool = False  # write the good rows, leave the bad ones out (and keep them)
+    remembered: bool = False  # with no mapping given, the one last used for these headers
     mapping: Mapping[str, str] = field(default_factory=dict)  # column -> field
     as_of: date = field(default_factory=date.today)
     user: str = "kam"
@@ -175,6 +194,15 @@ def parse_mapping(items: Iterable[str]) -> dict[str, str]:
             raise InputError(f"--map {item!r}: write COLUMN=field, e.g. --map 'Kunde=name'", "map")
         mapping[column.strip()] = target.strip()
     return mapping
+
+
+MAPPINGS_KEY = "import_mappings"  # the team's --map for each set of headers it imported
+SAMPLES = 3  # values shown for each column in a preview
+
+
+def header_key(kind: str, header: Iterable[str]) -> str:
+    """A set of headers as a key: the kind and its columns, case and spacing ignored."""
+    return kind + ":" + "|".join(sorted(norm(h) for h in header if h.strip()))
 
 
 HEADER_SEARCH_ROWS = 20  # a header below a report's title is looked for this far down
