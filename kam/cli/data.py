@@ -70,6 +70,8 @@ def import_files(args: argparse.Namespace) -> int:
     from kam.errors import DatabaseOpenError
     from kam.files import imports
 
+    if args.kind == "meetings":
+        return _import_meetings(args)
     options = imports.Options(
         update=args.update,
         dayfirst=args.dayfirst,
@@ -137,4 +139,32 @@ def import_files(args: argparse.Namespace) -> int:
             f"{exc.strerror or exc}",
             file=sys.stderr,
         )
+    return 0
+
+
+def _import_meetings(args: argparse.Namespace) -> int:
+    """`kam import meetings FILE.ics`: the calendar's meetings logged as contacts."""
+    from pathlib import Path
+
+    from kam.config import current_user
+    from kam.files import meetings
+    from kam.services.values.formatting import terminal_safe
+
+    path = Path(args.file)
+    found = meetings.read_meetings(path)
+    as_of = date.today()
+    database = open_db(args)
+    try:
+        database.check_pages()
+        if args.dry_run:
+            with database.read() as session:
+                plan = meetings.plan_meetings(session, path, found, as_of)
+        else:
+            with database.write() as session:
+                plan = meetings.plan_meetings(session, path, found, as_of)
+                meetings.log_meetings(session, plan, current_user(args.user), as_of)
+    finally:
+        database.dispose()
+    report = terminal_safe(plan.describe(applied=not args.dry_run))
+    print(report + ("\ndry run: nothing was written" if args.dry_run else ""))
     return 0

@@ -212,9 +212,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_user(importing, top=False)
     importing.add_argument(
         "kind",
-        choices=(*TRANSFER_KINDS, "all"),
+        choices=(*TRANSFER_KINDS, "all", "meetings"),
         metavar="KIND",
-        help=f"{', '.join(TRANSFER_KINDS)} or all",
+        help=f"{', '.join(TRANSFER_KINDS)}, all, or meetings (an .ics calendar: each meeting "
+        "with an account's contacts is logged as a contact)",
     )
     importing.add_argument(
         "file",
