@@ -82,9 +82,8 @@ def attach(parser: argparse.ArgumentParser) -> None:
     import, the fields `--map` accepts), laid out as written."""
     for command in _subparsers(parser):
         lines = [f"  {example}" for example in EXAMPLES.get(command.prog, ())]
-        parts = ["examples:\n" + "\n".join(lines)] if lines else []
-        if command.prog == "kam import":
-            parts.append(map_fields())
-        if parts:
-            command.epilog = "\n\n".join(parts)
+        if lines:
+            command.epilog = "examples:\n" + "\n".join(lines)
             command.formatter_class = argparse.RawDescriptionHelpFormatter
+        if command.prog == "kam import":
+            command.help_ending = map_fields  # type: ignore[attr-defined]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from datetime import date
 from typing import NoReturn
 
@@ -16,6 +17,16 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         raise KamError(f"{self.prog}: {message}")
+
+    # Text the help ends with that is worked out only when the help is shown (the fields of
+    # `kam import`, which would load the schema, and the database layer with it).
+    help_ending: Callable[[], str] | None = None
+
+    def format_help(self) -> str:
+        if self.help_ending is not None:
+            self.epilog = "\n\n".join(filter(None, [self.epilog, self.help_ending()]))
+            self.help_ending = None
+        return super().format_help()
 
 
 def _add_db(parser: argparse.ArgumentParser, *, top: bool, demo: bool = False) -> None:
