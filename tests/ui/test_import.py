@@ -24,6 +24,14 @@ def accounts_in(path: Path) -> list[str]:
     return found
 
 
+async def open_import(pilot) -> None:
+    """The accounts screen's import dialog."""
+    await pilot.press("2")
+    await settle(pilot)
+    await pilot.press("i")
+    await settle(pilot)
+
+
 def screen_text(app: KamApp) -> str:
     return str(app.screen.query_one("#import-report", Static).render())
 
@@ -36,10 +44,7 @@ async def test_import_from_the_accounts_screen_previews_then_imports(tmp_path: P
     good.write_text('客户名称,年收入\n北京远航科技,"1,200"\n上海华东,100\n')
     app = KamApp(open_database(f"sqlite:///{db}"), as_of=TODAY, user="Ann Lee")
     async with app.run_test(size=(110, 36)) as pilot:
-        await pilot.press("2")
-        await settle(pilot)
-        await pilot.press("i")
-        await settle(pilot)
+        await open_import(pilot)
         assert isinstance(app.screen, ImportScreen)
         run_button = app.screen.query_one("#import-run", Button)
 
@@ -84,10 +89,7 @@ async def test_dates_whose_order_the_file_cannot_tell_are_read_as_chosen(tmp_pat
     ledger.write_text("account,date,amount,category\nAcme,05/03/2026,100,Parts\n")
     app = KamApp(open_database(f"sqlite:///{db}"), as_of=TODAY, user="Ann Lee")
     async with app.run_test(size=(110, 36)) as pilot:
-        await pilot.press("2")
-        await settle(pilot)
-        await pilot.press("i")
-        await settle(pilot)
+        await open_import(pilot)
         screen = app.screen
         screen.query_one("#import-kind", Select).value = "revenue"
         screen.query_one("#import-path", Input).value = str(ledger)
@@ -165,10 +167,7 @@ async def test_the_preview_shows_each_column_and_a_mapping_is_kept_for_those_hea
     second.write_text("kunde, GEBIET\nØrsted,Nord\n")  # the same headers, written otherwise
     app = KamApp(open_database(f"sqlite:///{db}"), as_of=TODAY, user="Ann Lee")
     async with app.run_test(size=(110, 36)) as pilot:
-        await pilot.press("2")
-        await settle(pilot)
-        await pilot.press("i")
-        await settle(pilot)
+        await open_import(pilot)
         screen = app.screen
         screen.query_one("#import-path", Input).value = str(first)
         screen.query_one("#import-map", Input).value = "Kunde=name"
