@@ -79,6 +79,7 @@ def import_files(args: argparse.Namespace) -> int:
         create_accounts=args.create_accounts,
         header_row=args.header_row,
         skip_bad=args.skip_bad is not None,
+        as_of=args.as_of or date.today(),
         mapping=imports.parse_mapping(args.map),
         user=current_user(args.user),
     )
@@ -152,7 +153,7 @@ def _import_meetings(args: argparse.Namespace) -> int:
 
     path = Path(args.file)
     found = meetings.read_meetings(path)
-    as_of = date.today()
+    as_of = args.as_of or date.today()
     database = open_db(args)
     try:
         database.check_pages()

@@ -263,6 +263,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="read 03/04/2026 as March 4",
     )
     importing.add_argument(
+        "--as-of",
+        type=_date_arg,
+        default=None,
+        metavar="DATE",
+        help="the day the import is made on: a meeting after it is not held yet, a closed deal "
+        "with no date closed on it (default: today)",
+    )
+    importing.add_argument(
         "--header-row",
         type=int,
         default=None,

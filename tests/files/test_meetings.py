@@ -112,16 +112,19 @@ def test_kam_import_meetings_from_the_command_line(
     database = open_database(f"sqlite:///{db}")
     _acme(database)
     database.dispose()
-    held = datetime.combine(date.today() - timedelta(days=1), datetime.min.time())
+    held = datetime.combine(TODAY - timedelta(days=1), datetime.min.time())
     path = _calendar(
         tmp_path / "google.ics",
         {"title": "Site visit", "start": held, "with": ["ana.lima@acme.example"]},
     )
-    code, out, err = run(capsys, "import", "meetings", str(path), "--db", str(db), "--dry-run")
+    when = ("--db", str(db), "--as-of", TODAY.isoformat())
+    code, out, err = run(capsys, "import", "meetings", str(path), *when, "--dry-run")
     assert code == 0, err
     assert "google.ics: 1 meetings: would log 1, left out 0" in out
-    code, out, err = run(capsys, "import", "meetings", str(path), "--db", str(db))
+    code, out, err = run(capsys, "import", "meetings", str(path), *when)
     assert code == 0 and "logged 1" in out
+    code, out, err = run(capsys, "import", "meetings", str(path), *when)
+    assert code == 0 and "left out: 1 logged already" in out
     bad = tmp_path / "bad.ics"
     bad.write_text("BEGIN:VCALENDAR\nthis is not\n")
     code, _out, err = run(capsys, "import", "meetings", str(bad), "--db", str(db))
