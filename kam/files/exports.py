@@ -27,6 +27,11 @@ from kam.files.tabular import (
 )
 from kam.models import (
     Account,
+    Activity,
+    ActivityContact,
+    ActivityMember,
+    Contact,
+    Opportunity,
     TeamMember,
     WalletEstimate,
 )
@@ -135,12 +140,52 @@ def _wallet() -> tuple[list[str], sa.Select]:
     return header, query
 
 
+def _activities() -> tuple[list[str], sa.Select]:
+    a = Activity.__table__.c
+    deal = Opportunity.__table__
+    title = sa.select(deal.c.title).where(deal.c.id == a.opportunity_id).scalar_subquery()
+    query = (
+        sa.select(
+            a.id, _acct.c.name, a.account_id, a.occurred_on, a.kind, a.summary, a.outcome,
+            a.sentiment, a.follow_up_on, title,
+        )
+        .join_from(Activity.__table__, _acct, _acct.c.id == a.account_id)
+        .where(_live)
+        .order_by(_acct.c.name_key, a.account_id, a.occurred_on, a.id)
+    )  # fmt: skip
+    return schema.ACTIVITY.export_header, query
+
+
+def _people_of(session: Session, ids: list) -> tuple[dict, dict]:
+    """activity id -> the names of its contacts and of our people there, `; ` between."""
+    contact, member = Contact.__table__, TeamMember.__table__
+    link_c, link_m = ActivityContact.__table__, ActivityMember.__table__
+    found: tuple[dict, dict] = ({}, {})
+    for out, link, other, column in (
+        (found[0], link_c, contact, link_c.c.contact_id),
+        (found[1], link_m, member, link_m.c.member_id),
+    ):
+        rows = session.connection().execute(
+            sa.select(link.c.activity_id, other.c.name)
+            .join(other, other.c.id == column)
+            .where(link.c.activity_id.in_(ids))
+            .order_by(link.c.activity_id, other.c.name)
+        )
+        for ident, name in rows:
+            out.setdefault(ident, []).append(name)
+    return (
+        {k: "; ".join(v) for k, v in found[0].items()},
+        {k: "; ".join(v) for k, v in found[1].items()},
+    )
+
+
 _QUERIES = {
     "accounts": _accounts,
     "contacts": _contacts,
     "revenue": _revenue,
     "opportunities": _opportunities,
     "wallet": _wallet,
+    "activities": _activities,
 }
 
 
@@ -167,6 +212,7 @@ def rows(
     result = session.connection().execution_options(yield_per=BATCH).execute(query)
     for batch in result.partitions():
         competitors = competitors_of(session, [r[0] for r in batch]) if kind == "wallet" else {}
+        people = _people_of(session, [r[0] for r in batch]) if kind == "activities" else ({}, {})
         for raw in batch:
             row = list(raw)
             for i in money:
@@ -175,6 +221,8 @@ def rows(
                     row[i] = float(row[i])
             if kind == "wallet":
                 row = _wallet_row(row, competitors.get(row[0], []))
+            if kind == "activities":  # who was there, before the deal
+                row = [*row[:9], people[0].get(row[0]), people[1].get(row[0]), row[9]]
             yield [v if typed and isinstance(v, date) else _plain(v) for v in row]
 
 

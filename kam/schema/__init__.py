@@ -4,15 +4,20 @@ give them and the columns export writes. Forms, import, export and validation re
 from __future__ import annotations
 
 from kam.schema.account import ACCOUNT
+from kam.schema.activity import ACTIVITY
 from kam.schema.contact import CONTACT
 from kam.schema.deal import DEAL
 from kam.schema.fields import Entity, Field
 from kam.schema.revenue import REVENUE
 from kam.schema.wallet import WALLET
 
-ENTITIES: dict[str, Entity] = {e.name: e for e in (ACCOUNT, CONTACT, REVENUE, DEAL, WALLET)}
+# In the order an import of everything reads them: an activity names contacts and deals.
+ENTITIES: dict[str, Entity] = {
+    e.name: e for e in (ACCOUNT, CONTACT, REVENUE, DEAL, WALLET, ACTIVITY)
+}
 KINDS = tuple(ENTITIES)
 
 __all__ = [
-    "ACCOUNT", "CONTACT", "DEAL", "ENTITIES", "KINDS", "REVENUE", "WALLET", "Entity", "Field",
+    "ACCOUNT", "ACTIVITY", "CONTACT", "DEAL", "ENTITIES", "KINDS", "REVENUE", "WALLET",
+    "Entity", "Field",
 ]  # fmt: skip

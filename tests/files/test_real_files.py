@@ -803,3 +803,87 @@ def test_a_renamed_deal_and_contact_imported_again_are_updated_by_their_ids(
         people = session.exec(sa.select(Contact.name, Contact.external_ref)).all()
     assert titles == ["Acme expansion", "Acme pilot", "Acme renewal 2027"]
     assert [tuple(p) for p in people] == [("Ana Lima-Reis", "0035g00000Cc1")]
+
+
+# --- activities: the calls, visits and e-mails a CRM or a spreadsheet kept ------------------
+
+
+def test_activities_import_with_their_people_on_both_sides_and_their_deal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kam.models import Activity, ActivityContact, ActivityMember, TeamMember
+    from kam.services.people import contacts
+    from kam.services.pipeline import deals
+    from tests.support import build
+
+    def fill(session) -> None:
+        acme = create_account(session, "北京远航科技")
+        session.flush()
+        for name in ("王力", "Lima, Ana"):
+            contacts.create_contact(session, acme.id, {"name": name}, "t")
+        deals.create_deal(
+            session, acme.id, {"title": "扩产项目", "amount_minor": "1000"}, "t", TODAY
+        )
+
+    db = build(tmp_path / "kam.db", fill)
+    path = tmp_path / "拜访记录.csv"
+    path.write_text(
+        "客户名称,日期,方式,主题,联系人,我方人员,商机\n"
+        '北京远航科技,2026-11-02,拜访,工厂参观,"王力; Lima, Ana",李伟,扩产项目\n'
+        '北京远航科技,2026-11-09,电话,"报价\n跟进",王力,,\n'
+    )
+    code, out, err = run(capsys, "import", "activities", str(path), "--db", str(db))
+    assert code == 0, err
+    assert "created 2" in out and "new team members: 李伟" in out
+    database = open_database(f"sqlite:///{db}")
+    with database.read() as session:
+        found = {a.summary: a for a in session.exec(sa.select(Activity)).scalars()}
+        visit, call = found["工厂参观"], found["报价\n跟进"]
+        assert (visit.kind.value, visit.occurred_on, call.kind.value) == (
+            "visit",
+            date(2026, 11, 2),
+            "call",
+        )
+        assert visit.opportunity_id is not None and call.opportunity_id is None
+        who = session.exec(
+            sa.select(contacts.Contact.name)
+            .join(ActivityContact, ActivityContact.contact_id == contacts.Contact.id)
+            .where(ActivityContact.activity_id == visit.id)
+            .order_by(contacts.Contact.name)
+        ).scalars()
+        assert list(who) == ["Lima, Ana", "王力"]
+        ours = session.exec(
+            sa.select(TeamMember.name)
+            .join(ActivityMember, ActivityMember.member_id == TeamMember.id)
+            .where(ActivityMember.activity_id == visit.id)
+        ).scalars()
+        assert list(ours) == ["李伟"]
+    database.dispose()
+    # the same file again is refused as kam's already, and --update finds nothing to change
+    code, _out, err = run(capsys, "import", "activities", str(path), "--db", str(db))
+    assert code == 2 and "is in kam already; use --update" in err
+    code, out, err = run(capsys, "import", "activities", str(path), "--db", str(db), "--update")
+    assert code == 0 and "unchanged 2" in out
+
+
+def test_an_activity_naming_someone_the_account_does_not_have_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = accounts_db(tmp_path / "kam.db", "Acme")
+    path = tmp_path / "activities.csv"
+    path.write_text(
+        "account,date,type,subject,contacts,deal\n"
+        "Acme,2026-11-02,meeting,Visit,Nobody Here,\n"
+        "Acme,2099-01-01,call,Later,,\n"
+        "Acme,2026-11-03,phone,Call,,No such deal\n"
+        "Acme,2026-11-03,fax,Call,,\n"
+    )
+    code, _out, err = run(capsys, "import", "activities", str(path), "--db", str(db))
+    assert code == 2
+    lines = [line.strip() for line in err.splitlines()]
+    assert "activities.csv:2: column 'contacts': no contact 'Nobody Here' at this account" in lines
+    assert "activities.csv:3: column 'date': cannot be later than today" in lines
+    assert "activities.csv:4: column 'deal': no deal 'No such deal' at this account" in lines
+    assert any(
+        line.startswith("activities.csv:5: column 'type': 'fax' is not one of") for line in lines
+    )

@@ -28,6 +28,8 @@ from kam.files.imports.plan import (
 from kam.files.tabular import Table
 from kam.models import (
     Account,
+    ActivityContact,
+    ActivityMember,
     ChangeRecord,
     Contact,
     Opportunity,
@@ -284,6 +286,23 @@ def _account_name(session: Session, account_id: uuid.UUID | None) -> str | None:
     return account.name if account is not None else None
 
 
+def _link_activities(conn: sa.Connection, kind: KindPlan) -> None:
+    """Who was there on both sides, written anew for each activity the file gives."""
+    links = ((ActivityContact.__table__, "contact_id", "contact_ids"),
+             (ActivityMember.__table__, "member_id", "member_ids"))  # fmt: skip
+    for table, column, key in links:
+        rows = []
+        for change in [*kind.creates, *kind.updates]:
+            if key not in change.extra:
+                continue
+            ident = change.existing or change.values["id"]
+            if change.existing is not None:
+                conn.execute(table.delete().where(table.c.activity_id == ident))
+            rows += [{"activity_id": ident, column: other} for other in change.extra[key]]
+        if rows:
+            conn.execute(table.insert(), rows)
+
+
 def _link_extras(session: Session, kind: KindPlan) -> None:
     """What needs the rows written first: who reports to whom, an estimate's competitors."""
     conn = session.connection()
@@ -294,6 +313,8 @@ def _link_extras(session: Session, kind: KindPlan) -> None:
             if boss is not None:
                 ident = change.existing or change.values["id"]
                 conn.execute(table.update().where(table.c.id == ident).values(reports_to_id=boss))
+    if kind.kind == "activities":
+        _link_activities(conn, kind)
     if kind.kind == "wallet":
         comp = WalletCompetitor.__table__
         rows = []

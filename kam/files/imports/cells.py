@@ -14,6 +14,7 @@ from kam.errors import InputError, KamError
 from kam.files.tabular import unneutralise
 from kam.models.enums import (
     AccountStatus,
+    ActivityKind,
     OpportunityStage,
 )
 from kam.schema import ENTITIES, KINDS, Field
@@ -60,6 +61,23 @@ _ENUM_ALIASES: dict[type[StrEnum], dict[str, str]] = {
         "丢单": "lost",
     },
     AccountStatus: {"活跃": "active", "沉默": "silent", "流失": "lost", "churned": "lost"},
+    ActivityKind: {
+        "meeting": "visit",
+        "inperson": "visit",
+        "onsite": "visit",
+        "phone": "call",
+        "phonecall": "call",
+        "videocall": "call",
+        "mail": "email",
+        "qbr": "business_review",
+        "拜访": "visit",
+        "上门拜访": "visit",
+        "会议": "visit",
+        "电话": "call",
+        "邮件": "email",
+        "高层会谈": "executive_meeting",
+        "业务回顾": "business_review",
+    },
 }
 
 _TRUE = {"yes", "y", "true", "1", "x", "✓", "是", "对"}

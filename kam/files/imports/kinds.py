@@ -33,6 +33,7 @@ from kam.files.imports.plan import (
 from kam.files.tabular import Table
 from kam.models import (
     Account,
+    Activity,
     Contact,
     Opportunity,
     RevenueLine,
@@ -48,6 +49,7 @@ from kam.models.enums import (
     RelationshipStage,
     RelationshipStrength,
     RelationshipType,
+    Sentiment,
 )
 from kam.services import settings as settings_service
 from kam.services.accounts.account_edit import ACCOUNT_FIELDS
@@ -478,6 +480,7 @@ def _plan_contacts(rows: list[_Row], plan: KindPlan, lookup: Lookup, options: Op
             _reject(plan, row, "account", "this contact belongs to another account in kam")
             continue
         new_id = match or ident or names[natural]
+        lookup.planned["contacts"][natural] = new_id
         change = Change(Contact, {**values, "account_id": account_id, "id": new_id}, match)
         if boss is not None:
             change.extra["reports_to"] = boss
@@ -645,6 +648,7 @@ def _plan_opportunities(rows: list[_Row], plan: KindPlan, lookup: Lookup, option
         )
         change = Change(Opportunity, {**values, "account_id": account_id}, match)
         change.values["id"] = match or ident or uuid.uuid4()
+        lookup.planned["deals"][natural] = change.values["id"]
         _settle(plan, row, change, before, options, f"deal {values['title']!r}")
 
 
@@ -707,10 +711,93 @@ def _plan_wallet(rows: list[_Row], plan: KindPlan, lookup: Lookup, options: Opti
         _settle(plan, row, change, before, options, f"the estimate for {row.values['category']}")
 
 
+_ACTIVITY_COLUMNS = (
+    "occurred_on",
+    "kind",
+    "summary",
+    "outcome",
+    "sentiment",
+    "follow_up_on",
+    "opportunity_id",
+)
+
+
+def names_in(text: str | None) -> list[str]:
+    """The names one cell gives, separated by `;` (or a line break)."""
+    parts = (" ".join(p.split()) for p in (text or "").replace("\n", ";").split(";"))
+    return list(dict.fromkeys(p for p in parts if p))
+
+
+def _by_account_name(
+    lookup: Lookup, table: sa.Table, column: str, account_ids: set[uuid.UUID]
+) -> dict[tuple, uuid.UUID]:
+    """(account, name as compared) -> id, for the contacts or deals of these accounts."""
+    found: dict[tuple, uuid.UUID] = {}
+    for row in lookup.by_accounts(table, account_ids, [column]):
+        found.setdefault((row["account_id"], norm(row[column])), row["id"])
+    return found
+
+
+def _plan_activities(rows: list[_Row], plan: KindPlan, lookup: Lookup, options: Options) -> None:
+    table = Activity.__table__
+    related = _related(rows, plan, lookup)
+    accounts = {a for _, a, _ in related}
+    people = _by_account_name(lookup, Contact.__table__, "name", accounts)
+    people.update(lookup.planned["contacts"])
+    deals = _by_account_name(lookup, Opportunity.__table__, "title", accounts)
+    deals.update(lookup.planned["deals"])
+    for _, account_id, values in related:
+        for name in ("summary", "outcome"):
+            values[name] = values.get(name) or ""
+        if values.get("sentiment") is None:
+            values["sentiment"] = Sentiment.neutral
+        deal = values.pop("deal", None)
+        values["opportunity_id"] = deals.get((account_id, norm(deal))) if deal else None
+        values["_deal"] = deal
+    by_id, by_key = _natural(
+        plan, lookup, table, related, _ACTIVITY_COLUMNS,
+        lambda v: (v["occurred_on"], str(v["kind"]), norm(v["summary"] or "")),
+    )  # fmt: skip
+    seen: dict[tuple, int] = {}
+    for row, account_id, values in related:
+        deal = values.pop("_deal")
+        if deal and values["opportunity_id"] is None:
+            _reject(plan, row, "deal", f"no deal {deal!r} at this account")
+            continue
+        if values["occurred_on"] > options.as_of:
+            _reject(plan, row, "occurred_on", "cannot be later than today")
+            continue
+        follow = values.get("follow_up_on")
+        if follow is not None and follow < values["occurred_on"]:
+            _reject(plan, row, "follow_up_on", "after the contact itself")
+            continue
+        contact_ids, missing = [], []
+        for name in names_in(values.pop("contacts", None)):
+            found = people.get((account_id, norm(name)))
+            (contact_ids if found else missing).append(found or name)
+        if missing:
+            _reject(plan, row, "contacts", f"no contact {missing[0]!r} at this account")
+            continue
+        member_ids = [lookup.member(name) for name in names_in(values.pop("with", None))]
+        ident = values.pop("kam_id", None)
+        natural = (account_id, values["occurred_on"], str(values["kind"]), norm(values["summary"]))
+        if natural in seen and ident is None:
+            _reject(plan, row, None, f"the same activity as line {seen[natural]}")
+            continue
+        seen[natural] = row.line
+        match, before = _match(by_id, by_key, natural, ident)
+        change = Change(Activity, {**values, "account_id": account_id}, match)
+        change.values["id"] = match or ident or uuid.uuid4()
+        change.extra["contact_ids"], change.extra["member_ids"] = contact_ids, member_ids
+        what = f"the {values['kind'].value.replace('_', ' ')} of {values['occurred_on']}"
+        _settle(plan, row, change, before, options, what)
+
+
 PLANNERS = {
     "accounts": _plan_accounts,
     "contacts": _plan_contacts,
     "revenue": _plan_revenue,
     "opportunities": _plan_opportunities,
     "wallet": _plan_wallet,
+    "activities": _plan_activities,
 }

@@ -61,6 +61,9 @@ class Lookup:
         )
         self.new_regions: dict[str, uuid.UUID] = {}
         self._parents: dict[uuid.UUID, uuid.UUID | None] | None = None
+        # Contacts and deals this import writes, by (account, name as compared): rows of a
+        # later kind (an activity) may name them before they are in the database.
+        self.planned: dict[str, dict[tuple, uuid.UUID]] = {"contacts": {}, "deals": {}}
 
     def parent_of(self, account_id: uuid.UUID) -> uuid.UUID | None:
         """The group an account in kam is part of now (read once, when first asked)."""
