@@ -11,7 +11,10 @@ from kam.errors import KamError
 EXIT_USAGE = 2
 EXIT_PROBLEMS = 1  # `kam check` found something
 EXIT_CRASH = 3  # the app stopped on an unexpected error (its log file named on stderr)
-TRANSFER_KINDS = ("accounts", "contacts", "revenue", "opportunities", "wallet", "activities")
+TRANSFER_KINDS = (
+    "accounts", "contacts", "revenue", "opportunities", "wallet", "activities", "team",
+    "complaints", "satisfaction",
+)  # fmt: skip
 
 
 def open_db(args: argparse.Namespace, *, demo: bool = False):

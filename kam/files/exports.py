@@ -179,6 +179,18 @@ def _people_of(session: Session, ids: list) -> tuple[dict, dict]:
     )
 
 
+def _team() -> tuple[list[str], sa.Select]:
+    return _declared(schema.TEAM, "account", "account_id", "role")
+
+
+def _complaints() -> tuple[list[str], sa.Select]:
+    return _declared(schema.COMPLAINT, "account", "account_id", "opened_on")
+
+
+def _satisfaction() -> tuple[list[str], sa.Select]:
+    return _declared(schema.SATISFACTION, "account", "account_id", "surveyed_on")
+
+
 _QUERIES = {
     "accounts": _accounts,
     "contacts": _contacts,
@@ -186,6 +198,9 @@ _QUERIES = {
     "opportunities": _opportunities,
     "wallet": _wallet,
     "activities": _activities,
+    "team": _team,
+    "complaints": _complaints,
+    "satisfaction": _satisfaction,
 }
 
 

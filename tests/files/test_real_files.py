@@ -887,3 +887,82 @@ def test_an_activity_naming_someone_the_account_does_not_have_is_refused(
     assert any(
         line.startswith("activities.csv:5: column 'type': 'fax' is not one of") for line in lines
     )
+
+
+# --- the account team, complaints and satisfaction scores -----------------------------------
+
+
+def test_the_account_team_complaints_and_scores_import_field_by_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kam.models import AccountTeamMember, Complaint, SatisfactionScore, TeamMember
+
+    db = accounts_db(tmp_path / "kam.db", "Acme", "北京远航科技")
+    team = tmp_path / "team.csv"
+    team.write_text(
+        "account,team member,role\nAcme,Li Wei,account_lead\nAcme,Bo Berg,executive_sponsor\n"
+    )
+    complaints = tmp_path / "投诉.csv"
+    complaints.write_text(
+        "客户名称,投诉日期,关闭日期,严重程度,投诉内容\n"
+        "北京远航科技,2026-10-01,2026-10-20,high,交货延迟\n"
+        "Acme,2026-11-01,,,Late invoice\n"
+    )
+    scores = tmp_path / "nps.csv"
+    scores.write_text("account,survey date,nps,comment\nAcme,2026-09-30,9,Good service\n")
+    for kind, path in (("team", team), ("complaints", complaints), ("satisfaction", scores)):
+        code, _out, err = run(capsys, "import", kind, str(path), "--db", str(db))
+        assert code == 0, (kind, err)
+    database = open_database(f"sqlite:///{db}")
+    with database.read() as session:
+        roles = session.exec(
+            sa.select(TeamMember.name, AccountTeamMember.role)
+            .join(TeamMember, TeamMember.id == AccountTeamMember.member_id)
+            .order_by(TeamMember.name)
+        ).all()
+        assert [(n, r.value) for n, r in roles] == [
+            ("Bo Berg", "executive_sponsor"),
+            ("Li Wei", "account_lead"),
+        ]
+        raised = {c.summary: c for c in session.exec(sa.select(Complaint)).scalars()}
+        late = raised["交货延迟"]
+        assert (late.opened_on, late.closed_on, late.severity.value) == (
+            date(2026, 10, 1),
+            date(2026, 10, 20),
+            "high",
+        )
+        assert raised["Late invoice"].severity.value == "medium"
+        score = session.exec(sa.select(SatisfactionScore)).scalars().one()
+        assert (score.surveyed_on, score.score, score.comment) == (
+            date(2026, 9, 30),
+            9,
+            "Good service",
+        )
+    database.dispose()
+    code, _out, err = run(capsys, "import", "team", str(team), "--db", str(db))
+    assert code == 2 and "is in kam already; use --update" in err
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "message"),
+    [
+        ("satisfaction", "account,date,score\nAcme,2026-09-30,11\n",
+         "bad.csv:2: column 'score': '11' is not a score (0 to 10)"),
+        ("satisfaction", "account,date,score\nAcme,2099-09-30,8\n",
+         "bad.csv:2: column 'date': cannot be later than today"),
+        ("complaints", "account,date,closed,summary\nAcme,2026-10-05,2026-10-01,x\n",
+         "bad.csv:2: column 'closed': before the complaint was raised"),
+        ("team", "account,member,role\nAcme,Li Wei,janitor\n",
+         "bad.csv:2: column 'role': 'janitor' is not one of: account lead, executive sponsor, "
+         "sales, service, technical, marketing, rnd design"),
+    ],
+)  # fmt: skip
+def test_a_bad_team_complaint_or_score_row_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str, text: str, message: str
+) -> None:
+    db = accounts_db(tmp_path / "kam.db", "Acme")
+    path = tmp_path / "bad.csv"
+    path.write_text(text)
+    code, _out, err = run(capsys, "import", kind, str(path), "--db", str(db))
+    assert code == 2
+    assert message in [line.strip() for line in err.splitlines()]

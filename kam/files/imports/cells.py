@@ -80,6 +80,9 @@ _ENUM_ALIASES: dict[type[StrEnum], dict[str, str]] = {
     },
 }
 
+# The whole-number fields besides a deal's months: the most they hold, and what they are.
+_WHOLE_NUMBERS = {"score": (10, "a score")}
+
 _TRUE = {"yes", "y", "true", "1", "x", "✓", "是", "对"}
 _FALSE = {"no", "n", "false", "0", "否", ""}
 
@@ -297,8 +300,9 @@ def read_cell(
         if spec.kind == "percent":
             return _percent(text)
         if spec.kind == "int":
-            if not text.isdigit() or int(text) > 600:
-                raise CellError(f"{text!r} is not a number of months (0 to 600)")
+            most, what = _WHOLE_NUMBERS.get(spec.name, (600, "a number of months"))
+            if not text.isdigit() or int(text) > most:
+                raise CellError(f"{text!r} is not {what} (0 to {most})")
             return int(text)
         if spec.kind == "period":
             return periods.parse_period(text, spec.name)

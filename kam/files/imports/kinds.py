@@ -33,16 +33,20 @@ from kam.files.imports.plan import (
 from kam.files.tabular import Table
 from kam.models import (
     Account,
+    AccountTeamMember,
     Activity,
+    Complaint,
     Contact,
     Opportunity,
     RevenueLine,
+    SatisfactionScore,
     WalletEstimate,
 )
 from kam.models.account import name_key
 from kam.models.enums import (
     AccountStatus,
     Attitude,
+    ComplaintSeverity,
     Influence,
     OpportunityStage,
     RelationshipHorizon,
@@ -793,6 +797,67 @@ def _plan_activities(rows: list[_Row], plan: KindPlan, lookup: Lookup, options: 
         _settle(plan, row, change, before, options, what)
 
 
+def _rows_under_accounts(
+    model: type,
+    columns: tuple[str, ...],
+    key: Callable[[Mapping[str, Any]], tuple],
+    what: Callable[[Mapping[str, Any]], str],
+    check: Callable[[dict[str, Any], Lookup, Options], tuple[str, str] | None],
+) -> Callable[[list[_Row], KindPlan, Lookup, Options], None]:
+    """The planner of a kind of rows under an account with no links of its own: each row
+    checked (`check` gives the field and reason of a refusal, or None), matched by kam id or
+    by its natural `key`, and created, updated or refused."""
+
+    def plan_kind(rows: list[_Row], plan: KindPlan, lookup: Lookup, options: Options) -> None:
+        related = _related(rows, plan, lookup)
+        ready = []
+        for row, account_id, values in related:
+            problem = check(values, lookup, options)
+            if problem:
+                _reject(plan, row, *problem)
+            else:
+                ready.append((row, account_id, values))
+        by_id, by_key = _natural(plan, lookup, model.__table__, ready, columns, key)
+        seen: dict[tuple, int] = {}
+        for row, account_id, values in ready:
+            ident = values.pop("kam_id", None)
+            natural = (account_id, *key(values))
+            if natural in seen and ident is None:
+                _reject(plan, row, None, f"the same as line {seen[natural]}")
+                continue
+            seen[natural] = row.line
+            match, before = _match(by_id, by_key, natural, ident)
+            change = Change(model, {**values, "account_id": account_id}, match)
+            change.values["id"] = match or ident or uuid.uuid4()
+            _settle(plan, row, change, before, options, what(values))
+
+    return plan_kind
+
+
+def _team_check(values: dict[str, Any], lookup: Lookup, options: Options):
+    values["member_id"] = lookup.member(values.pop("member"))
+    return None
+
+
+def _complaint_check(values: dict[str, Any], lookup: Lookup, options: Options):
+    values["summary"] = values.get("summary") or ""
+    if values.get("severity") is None:
+        values["severity"] = ComplaintSeverity.medium
+    if values["opened_on"] > options.as_of:
+        return "opened_on", "cannot be later than today"
+    closed = values.get("closed_on")
+    if closed is not None and closed < values["opened_on"]:
+        return "closed_on", "before the complaint was raised"
+    return None
+
+
+def _score_check(values: dict[str, Any], lookup: Lookup, options: Options):
+    values["comment"] = values.get("comment") or ""
+    if values["surveyed_on"] > options.as_of:
+        return "surveyed_on", "cannot be later than today"
+    return None
+
+
 PLANNERS = {
     "accounts": _plan_accounts,
     "contacts": _plan_contacts,
@@ -800,4 +865,22 @@ PLANNERS = {
     "opportunities": _plan_opportunities,
     "wallet": _plan_wallet,
     "activities": _plan_activities,
-}
+    "team": _rows_under_accounts(
+        AccountTeamMember, ("member_id", "role"),
+        lambda v: (v["member_id"], str(v["role"])),
+        lambda v: f"a {v['role'].value.replace('_', ' ')} of this account",
+        _team_check,
+    ),
+    "complaints": _rows_under_accounts(
+        Complaint, ("opened_on", "closed_on", "severity", "summary"),
+        lambda v: (v["opened_on"], norm(v["summary"] or "")),
+        lambda v: f"the complaint of {v['opened_on']}",
+        _complaint_check,
+    ),
+    "satisfaction": _rows_under_accounts(
+        SatisfactionScore, ("surveyed_on", "score", "comment"),
+        lambda v: (v["surveyed_on"],),
+        lambda v: f"the score of {v['surveyed_on']}",
+        _score_check,
+    ),
+}  # fmt: skip
