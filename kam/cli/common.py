@@ -13,7 +13,7 @@ EXIT_PROBLEMS = 1  # `kam check` found something
 EXIT_CRASH = 3  # the app stopped on an unexpected error (its log file named on stderr)
 TRANSFER_KINDS = (
     "accounts", "contacts", "revenue", "opportunities", "wallet", "activities", "team",
-    "complaints", "satisfaction",
+    "complaints", "satisfaction", "plans",
 )  # fmt: skip
 
 

@@ -85,9 +85,9 @@ def _column(f: Field, table: sa.Table) -> sa.ColumnElement:
         return _owner(c[f.attr])
     if f.kind == "region":
         return regions.region_name_of(c[f.attr])
-    if f.kind == "contact":
-        boss = table.alias("boss")
-        return sa.select(boss.c.name).where(boss.c.id == c[f.attr]).scalar_subquery()
+    if f.kind == "contact":  # a contact of the account (whom a contact reports to), by name
+        other = Contact.__table__.alias("other_contact")
+        return sa.select(other.c.name).where(other.c.id == c[f.attr]).scalar_subquery()
     return c[f.attr]
 
 
@@ -187,6 +187,10 @@ def _complaints() -> tuple[list[str], sa.Select]:
     return _declared(schema.COMPLAINT, "account", "account_id", "opened_on")
 
 
+def _plans() -> tuple[list[str], sa.Select]:
+    return _declared(schema.PLAN, "account", "account_id", "next_due")
+
+
 def _satisfaction() -> tuple[list[str], sa.Select]:
     return _declared(schema.SATISFACTION, "account", "account_id", "surveyed_on")
 
@@ -201,6 +205,7 @@ _QUERIES = {
     "team": _team,
     "complaints": _complaints,
     "satisfaction": _satisfaction,
+    "plans": _plans,
 }
 
 

@@ -7,7 +7,7 @@ from kam.schema.account import ACCOUNT
 from kam.schema.activity import ACTIVITY
 from kam.schema.contact import CONTACT
 from kam.schema.deal import DEAL
-from kam.schema.engagement import COMPLAINT, SATISFACTION, TEAM
+from kam.schema.engagement import COMPLAINT, PLAN, SATISFACTION, TEAM
 from kam.schema.fields import Entity, Field
 from kam.schema.revenue import REVENUE
 from kam.schema.wallet import WALLET
@@ -15,12 +15,23 @@ from kam.schema.wallet import WALLET
 # In the order an import of everything reads them: an activity names contacts and deals.
 ENTITIES: dict[str, Entity] = {
     e.name: e
-    for e in (ACCOUNT, CONTACT, REVENUE, DEAL, WALLET, ACTIVITY, TEAM, COMPLAINT, SATISFACTION)
+    for e in (
+        ACCOUNT,
+        CONTACT,
+        REVENUE,
+        DEAL,
+        WALLET,
+        ACTIVITY,
+        TEAM,
+        COMPLAINT,
+        SATISFACTION,
+        PLAN,
+    )
 }
 KINDS = tuple(ENTITIES)
 
 __all__ = [
-    "ACCOUNT", "ACTIVITY", "COMPLAINT", "CONTACT", "DEAL", "ENTITIES", "KINDS", "REVENUE",
+    "ACCOUNT", "ACTIVITY", "COMPLAINT", "CONTACT", "DEAL", "ENTITIES", "KINDS", "PLAN", "REVENUE",
     "SATISFACTION", "TEAM", "WALLET",
     "Entity", "Field",
 ]  # fmt: skip

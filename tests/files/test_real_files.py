@@ -966,3 +966,54 @@ def test_a_bad_team_complaint_or_score_row_is_refused(
     code, _out, err = run(capsys, "import", kind, str(path), "--db", str(db))
     assert code == 2
     assert message in [line.strip() for line in err.splitlines()]
+
+
+def test_contact_plans_import_with_their_cadence_in_words_or_as_a_rule(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kam.models import PlanItem
+    from kam.services.people import contacts
+    from tests.support import build
+
+    def fill(session) -> None:
+        acme = create_account(session, "Acme")
+        session.flush()
+        contacts.create_contact(session, acme.id, {"name": "Ana Lima"}, "t")
+
+    db = build(tmp_path / "kam.db", fill)
+    path = tmp_path / "plans.csv"
+    path.write_text(
+        "account,type,frequency,due date,contact,assigned to,notes\n"
+        "Acme,visit,every 2 weeks,2026-12-07,ana lima,Li Wei,Plant walk\n"
+        "Acme,call,FREQ=MONTHLY;BYDAY=1MO,2026-12-07,,,Check-in\n"
+        "Acme,email,,2026-12-10,,,One-off offer\n"
+    )
+    code, out, err = run(capsys, "import", "plans", str(path), "--db", str(db))
+    assert code == 0, err
+    assert "created 3" in out and "new team members: Li Wei" in out
+    database = open_database(f"sqlite:///{db}")
+    with database.read() as session:
+        items = {p.note: p for p in session.exec(sa.select(PlanItem)).scalars()}
+    database.dispose()
+    walk = items["Plant walk"]
+    assert (walk.kind.value, walk.rule, walk.next_due, walk.starts_on, walk.active) == (
+        "visit",
+        "FREQ=WEEKLY;INTERVAL=2",
+        date(2026, 12, 7),
+        date(2026, 12, 7),
+        True,
+    )
+    assert walk.contact_id is not None and walk.owner_id is not None
+    assert items["Check-in"].rule == "FREQ=MONTHLY;BYDAY=1MO"
+    assert items["One-off offer"].rule == ""
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "account,type,frequency,due date,contact\n"
+        "Acme,visit,every blue moon,2026-12-07,\n"
+        "Acme,visit,weekly,2026-12-07,Nobody\n"
+    )
+    code, _out, err = run(capsys, "import", "plans", str(bad), "--db", str(db))
+    assert code == 2
+    lines = [line.strip() for line in err.splitlines()]
+    assert any(line.startswith("bad.csv:2: column 'frequency': ") for line in lines)
+    assert "bad.csv:3: column 'contact': no contact 'Nobody' at this account" in lines

@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from kam.errors import InputError
 from kam.files.imports.cells import (
     EITHER,
     CellError,
@@ -38,6 +39,7 @@ from kam.models import (
     Complaint,
     Contact,
     Opportunity,
+    PlanItem,
     RevenueLine,
     SatisfactionScore,
     WalletEstimate,
@@ -802,7 +804,7 @@ def _rows_under_accounts(
     columns: tuple[str, ...],
     key: Callable[[Mapping[str, Any]], tuple],
     what: Callable[[Mapping[str, Any]], str],
-    check: Callable[[dict[str, Any], Lookup, Options], tuple[str, str] | None],
+    check: Callable[[dict[str, Any], uuid.UUID, Lookup, Options], tuple[str, str] | None],
 ) -> Callable[[list[_Row], KindPlan, Lookup, Options], None]:
     """The planner of a kind of rows under an account with no links of its own: each row
     checked (`check` gives the field and reason of a refusal, or None), matched by kam id or
@@ -812,7 +814,7 @@ def _rows_under_accounts(
         related = _related(rows, plan, lookup)
         ready = []
         for row, account_id, values in related:
-            problem = check(values, lookup, options)
+            problem = check(values, account_id, lookup, options)
             if problem:
                 _reject(plan, row, *problem)
             else:
@@ -834,12 +836,14 @@ def _rows_under_accounts(
     return plan_kind
 
 
-def _team_check(values: dict[str, Any], lookup: Lookup, options: Options):
+def _team_check(values: dict[str, Any], account_id: uuid.UUID, lookup: Lookup, options: Options):
     values["member_id"] = lookup.member(values.pop("member"))
     return None
 
 
-def _complaint_check(values: dict[str, Any], lookup: Lookup, options: Options):
+def _complaint_check(
+    values: dict[str, Any], account_id: uuid.UUID, lookup: Lookup, options: Options
+):
     values["summary"] = values.get("summary") or ""
     if values.get("severity") is None:
         values["severity"] = ComplaintSeverity.medium
@@ -851,10 +855,27 @@ def _complaint_check(values: dict[str, Any], lookup: Lookup, options: Options):
     return None
 
 
-def _score_check(values: dict[str, Any], lookup: Lookup, options: Options):
+def _score_check(values: dict[str, Any], account_id: uuid.UUID, lookup: Lookup, options: Options):
     values["comment"] = values.get("comment") or ""
     if values["surveyed_on"] > options.as_of:
         return "surveyed_on", "cannot be later than today"
+    return None
+
+
+def _plan_check(values: dict[str, Any], account_id: uuid.UUID, lookup: Lookup, options: Options):
+    from kam.services.contact_plan import cadence
+
+    try:
+        values["rule"] = cadence.parse_cadence(values.pop("cadence", None) or "")
+    except InputError as exc:
+        return "cadence", str(exc).removeprefix("cadence: ")
+    values["starts_on"] = values.get("starts_on") or values["next_due"]
+    values["note"] = values.get("note") or ""
+    values.setdefault("active", True)
+    name = values.pop("contact", None)
+    values["contact_id"] = lookup.contact(account_id, name) if name else None
+    if name and values["contact_id"] is None:
+        return "contact", f"no contact {name!r} at this account"
     return None
 
 
@@ -876,6 +897,13 @@ PLANNERS = {
         lambda v: (v["opened_on"], norm(v["summary"] or "")),
         lambda v: f"the complaint of {v['opened_on']}",
         _complaint_check,
+    ),
+    "plans": _rows_under_accounts(
+        PlanItem, ("kind", "rule", "next_due", "starts_on", "contact_id", "owner_id", "active",
+                   "note"),
+        lambda v: (str(v["kind"]), v["rule"], v["contact_id"], norm(v["note"] or "")),
+        lambda v: f"the plan of a {v['kind'].value.replace('_', ' ')} due {v['next_due']}",
+        _plan_check,
     ),
     "satisfaction": _rows_under_accounts(
         SatisfactionScore, ("surveyed_on", "score", "comment"),

@@ -64,6 +64,7 @@ class Lookup:
         # Contacts and deals this import writes, by (account, name as compared): rows of a
         # later kind (an activity) may name them before they are in the database.
         self.planned: dict[str, dict[tuple, uuid.UUID]] = {"contacts": {}, "deals": {}}
+        self._contacts: dict[tuple, uuid.UUID] | None = None
 
     def parent_of(self, account_id: uuid.UUID) -> uuid.UUID | None:
         """The group an account in kam is part of now (read once, when first asked)."""
@@ -77,6 +78,22 @@ class Lookup:
                 .all()
             )
         return self._parents.get(account_id)
+
+    def contact(self, account_id: uuid.UUID, name: str) -> uuid.UUID | None:
+        """A contact of the account by name (case and spaces ignored), in kam or written by
+        this import; the contacts are read once, when first asked."""
+        from kam.files.imports.cells import norm
+        from kam.models import Contact
+
+        if self._contacts is None:
+            table = Contact.__table__
+            self._contacts = {}
+            for ident, account, who in self.session.connection().execute(
+                sa.select(table.c.id, table.c.account_id, table.c.name)
+            ):
+                self._contacts.setdefault((account, norm(who)), ident)
+        key = (account_id, norm(name))
+        return self.planned["contacts"].get(key) or self._contacts.get(key)
 
     def member(self, name: str) -> uuid.UUID:
         key = name.casefold()
