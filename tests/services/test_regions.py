@@ -173,6 +173,13 @@ def test_a_region_s_indicators_and_dashboard_agree_with_the_portfolio_s(demo: Pa
             assert sum(f.accounts for f in page.by_class) == row.accounts
             alone = indicators.by_region(session, TODAY, region=scope)[1]
             assert alone == [row]
+        # A territory with no owner of its own is seen as its region's.
+        china = next(r for r in rows if r.name == "中国")
+        unowned = [r.name for r in regions.regions(session) if r.region == "中国" and not r.owner]
+        assert china.owner and unowned
+        for name in unowned:
+            one = indicators.by_region(session, TODAY, region=regions.scope(session, name))[1]
+            assert one[0].owner == china.owner
             # A territory's figures are part of its region's.
         north = indicators.by_region(session, TODAY, region=regions.scope(session, "North"))
         europe = next(r for r in rows if r.name == "Europe")

@@ -246,12 +246,18 @@ def by_region(
     whole = [sum(int(v[k]) for v in sums.values()) for k in range(5)]
     if region is not None:
         wanted = [True] if region.ids else []
-        owners = conn.execute(
-            sa.select(member.c.name)
-            .join(table, table.c.owner_id == member.c.id)
+        # A territory with no owner of its own is its region's.
+        up, own, theirs = table.alias("up"), member.alias("own"), member.alias("theirs")
+        owner = conn.execute(
+            sa.select(sa.func.coalesce(own.c.name, theirs.c.name))
+            .select_from(
+                table.outerjoin(own, own.c.id == table.c.owner_id)
+                .outerjoin(up, up.c.id == table.c.parent_id)
+                .outerjoin(theirs, theirs.c.id == up.c.owner_id)
+            )
             .where(table.c.id == (region.ids[0] if region.ids else None))
-        ).scalars()
-        names = {True: (region.name, next(iter(owners), None))}
+        ).scalar()
+        names = {True: (region.name, owner)}
     else:
         names = {
             r.id: (r.name, r.owner)
