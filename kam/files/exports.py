@@ -229,21 +229,35 @@ def rows(
         for i, column in enumerate(query.selected_columns)
         if str(getattr(column, "key", "")).endswith("_minor")
     ]
+    shape = _SHAPES.get(kind)
     result = session.connection().execution_options(yield_per=BATCH).execute(query)
     for batch in result.partitions():
-        competitors = competitors_of(session, [r[0] for r in batch]) if kind == "wallet" else {}
-        people = _people_of(session, [r[0] for r in batch]) if kind == "activities" else ({}, {})
+        rows_read = []
         for raw in batch:
             row = list(raw)
             for i in money:
                 row[i] = _money(row[i])
                 if for_json and row[i] is not None:
                     row[i] = float(row[i])
-            if kind == "wallet":
-                row = _wallet_row(row, competitors.get(row[0], []))
-            if kind == "activities":  # who was there, before the deal
-                row = [*row[:9], people[0].get(row[0]), people[1].get(row[0]), row[9]]
+            rows_read.append(row)
+        for row in shape(session, rows_read) if shape else rows_read:
             yield [v if typed and isinstance(v, date) else _plain(v) for v in row]
+
+
+def _wallet_rows(session: Session, batch: list[list[Any]]) -> list[list[Any]]:
+    """Estimates with their period in words and their competitors, read for the batch."""
+    competitors = competitors_of(session, [r[0] for r in batch])
+    return [_wallet_row(row, competitors.get(row[0], [])) for row in batch]
+
+
+def _activity_rows(session: Session, batch: list[list[Any]]) -> list[list[Any]]:
+    """Activities with who was there on both sides (before the deal), read for the batch."""
+    contacts, members = _people_of(session, [r[0] for r in batch])
+    return [[*r[:9], contacts.get(r[0]), members.get(r[0]), r[9]] for r in batch]
+
+
+# Kinds whose rows are finished with what other tables hold, a batch at a time.
+_SHAPES = {"wallet": _wallet_rows, "activities": _activity_rows}
 
 
 def _wallet_row(row: list[Any], competitors: list[tuple[str, float]]) -> list[Any]:

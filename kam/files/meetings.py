@@ -154,7 +154,7 @@ def plan_meetings(
         if e
     }
     plan = MeetingPlan(path.name, len(meetings))
-    seen: set[tuple[uuid.UUID, date, str]] = set()
+    placed: list[tuple[Meeting, uuid.UUID, list]] = []
     for meeting in meetings:
         if meeting.cancelled:
             plan.skipped.append((meeting, "cancelled"))
@@ -176,8 +176,11 @@ def plan_meetings(
                 plan.skipped.append((meeting, "with no contact or domain of an account"))
                 continue
             account_id = found.pop()
+        placed.append((meeting, account_id, matched))
+    seen = _logged(session, placed)  # what kam holds already, read once for every meeting
+    for meeting, account_id, matched in placed:
         key = (account_id, meeting.day, meeting.title)
-        if key in seen or _logged(session, *key):
+        if key in seen:
             plan.skipped.append((meeting, "logged already"))
             continue
         seen.add(key)
@@ -198,16 +201,20 @@ def plan_meetings(
     return plan
 
 
-def _logged(session: Session, account_id: uuid.UUID, day: date, title: str) -> bool:
+def _logged(session: Session, placed: list[tuple[Meeting, uuid.UUID, list]]) -> set[tuple]:
+    """(account, day, title) of the activities kam holds for the accounts and days the
+    meetings fall on."""
+    if not placed:
+        return set()
     activity = Activity.__table__
-    found = session.connection().execute(
-        sa.select(activity.c.id).where(
-            activity.c.account_id == account_id,
-            activity.c.occurred_on == day,
-            activity.c.summary == title,
+    days = [m.day for m, _, _ in placed]
+    rows = session.connection().execute(
+        sa.select(activity.c.account_id, activity.c.occurred_on, activity.c.summary).where(
+            activity.c.account_id.in_({a for _, a, _ in placed}),
+            activity.c.occurred_on.between(min(days), max(days)),
         )
     )
-    return found.first() is not None
+    return {tuple(r) for r in rows}
 
 
 def _plan_item(

@@ -728,75 +728,40 @@ _ACTIVITY_COLUMNS = (
 )
 
 
+LINKS = "_links"  # what a check leaves for the rows written after: an activity's people
+
+
 def names_in(text: str | None) -> list[str]:
     """The names one cell gives, separated by `;` (or a line break)."""
     parts = (" ".join(p.split()) for p in (text or "").replace("\n", ";").split(";"))
     return list(dict.fromkeys(p for p in parts if p))
 
 
-def _by_account_name(
-    lookup: Lookup, table: sa.Table, column: str, account_ids: set[uuid.UUID]
-) -> dict[tuple, uuid.UUID]:
-    """(account, name as compared) -> id, for the contacts or deals of these accounts."""
-    found: dict[tuple, uuid.UUID] = {}
-    for row in lookup.by_accounts(table, account_ids, [column]):
-        found.setdefault((row["account_id"], norm(row[column])), row["id"])
-    return found
-
-
-def _plan_activities(rows: list[_Row], plan: KindPlan, lookup: Lookup, options: Options) -> None:
-    table = Activity.__table__
-    related = _related(rows, plan, lookup)
-    accounts = {a for _, a, _ in related}
-    people = _by_account_name(lookup, Contact.__table__, "name", accounts)
-    people.update(lookup.planned["contacts"])
-    deals = _by_account_name(lookup, Opportunity.__table__, "title", accounts)
-    deals.update(lookup.planned["deals"])
-    for _, account_id, values in related:
-        for name in ("summary", "outcome"):
-            values[name] = values.get(name) or ""
-        if values.get("sentiment") is None:
-            values["sentiment"] = Sentiment.neutral
-        deal = values.pop("deal", None)
-        values["opportunity_id"] = deals.get((account_id, norm(deal))) if deal else None
-        values["_deal"] = deal
-    by_id, by_key = _natural(
-        plan, lookup, table, related, _ACTIVITY_COLUMNS,
-        lambda v: (v["occurred_on"], str(v["kind"]), norm(v["summary"] or "")),
-    )  # fmt: skip
-    seen: dict[tuple, int] = {}
-    for row, account_id, values in related:
-        deal = values.pop("_deal")
-        if deal and values["opportunity_id"] is None:
-            _reject(plan, row, "deal", f"no deal {deal!r} at this account")
-            continue
-        if values["occurred_on"] > options.as_of:
-            _reject(plan, row, "occurred_on", "cannot be later than today")
-            continue
-        follow = values.get("follow_up_on")
-        if follow is not None and follow < values["occurred_on"]:
-            _reject(plan, row, "follow_up_on", "after the contact itself")
-            continue
-        contact_ids, missing = [], []
-        for name in names_in(values.pop("contacts", None)):
-            found = people.get((account_id, norm(name)))
-            (contact_ids if found else missing).append(found or name)
-        if missing:
-            _reject(plan, row, "contacts", f"no contact {missing[0]!r} at this account")
-            continue
-        member_ids = [lookup.member(name) for name in names_in(values.pop("with", None))]
-        ident = values.pop("kam_id", None)
-        natural = (account_id, values["occurred_on"], str(values["kind"]), norm(values["summary"]))
-        if natural in seen and ident is None:
-            _reject(plan, row, None, f"the same activity as line {seen[natural]}")
-            continue
-        seen[natural] = row.line
-        match, before = _match(by_id, by_key, natural, ident)
-        change = Change(Activity, {**values, "account_id": account_id}, match)
-        change.values["id"] = match or ident or uuid.uuid4()
-        change.extra["contact_ids"], change.extra["member_ids"] = contact_ids, member_ids
-        what = f"the {values['kind'].value.replace('_', ' ')} of {values['occurred_on']}"
-        _settle(plan, row, change, before, options, what)
+def _activity_check(
+    values: dict[str, Any], account_id: uuid.UUID, lookup: Lookup, options: Options
+):
+    for name in ("summary", "outcome"):
+        values[name] = values.get(name) or ""
+    if values.get("sentiment") is None:
+        values["sentiment"] = Sentiment.neutral
+    deal = values.pop("deal", None)
+    values["opportunity_id"] = lookup.named("deals", account_id, deal) if deal else None
+    if deal and values["opportunity_id"] is None:
+        return "deal", f"no deal {deal!r} at this account"
+    if values["occurred_on"] > options.as_of:
+        return "occurred_on", "cannot be later than today"
+    follow = values.get("follow_up_on")
+    if follow is not None and follow < values["occurred_on"]:
+        return "follow_up_on", "after the contact itself"
+    contact_ids = []
+    for name in names_in(values.pop("contacts", None)):
+        found = lookup.named("contacts", account_id, name)
+        if found is None:
+            return "contacts", f"no contact {name!r} at this account"
+        contact_ids.append(found)
+    member_ids = [lookup.member(name) for name in names_in(values.pop("with", None))]
+    values[LINKS] = {"contact_ids": contact_ids, "member_ids": member_ids}
+    return None
 
 
 def _rows_under_accounts(
@@ -806,9 +771,9 @@ def _rows_under_accounts(
     what: Callable[[Mapping[str, Any]], str],
     check: Callable[[dict[str, Any], uuid.UUID, Lookup, Options], tuple[str, str] | None],
 ) -> Callable[[list[_Row], KindPlan, Lookup, Options], None]:
-    """The planner of a kind of rows under an account with no links of its own: each row
-    checked (`check` gives the field and reason of a refusal, or None), matched by kam id or
-    by its natural `key`, and created, updated or refused."""
+    """The planner of a kind of rows under an account: each row checked (`check` gives the
+    field and reason of a refusal, or None, and may leave the rows it links to under LINKS),
+    matched by kam id or by its natural `key`, and created, updated or refused."""
 
     def plan_kind(rows: list[_Row], plan: KindPlan, lookup: Lookup, options: Options) -> None:
         related = _related(rows, plan, lookup)
@@ -818,10 +783,11 @@ def _rows_under_accounts(
             if problem:
                 _reject(plan, row, *problem)
             else:
-                ready.append((row, account_id, values))
-        by_id, by_key = _natural(plan, lookup, model.__table__, ready, columns, key)
+                ready.append((row, account_id, values, values.pop(LINKS, {})))
+        pairs = [(row, account_id, values) for row, account_id, values, _ in ready]
+        by_id, by_key = _natural(plan, lookup, model.__table__, pairs, columns, key)
         seen: dict[tuple, int] = {}
-        for row, account_id, values in ready:
+        for row, account_id, values, links in ready:
             ident = values.pop("kam_id", None)
             natural = (account_id, *key(values))
             if natural in seen and ident is None:
@@ -831,6 +797,7 @@ def _rows_under_accounts(
             match, before = _match(by_id, by_key, natural, ident)
             change = Change(model, {**values, "account_id": account_id}, match)
             change.values["id"] = match or ident or uuid.uuid4()
+            change.extra.update(links)
             _settle(plan, row, change, before, options, what(values))
 
     return plan_kind
@@ -873,7 +840,7 @@ def _plan_check(values: dict[str, Any], account_id: uuid.UUID, lookup: Lookup, o
     values["note"] = values.get("note") or ""
     values.setdefault("active", True)
     name = values.pop("contact", None)
-    values["contact_id"] = lookup.contact(account_id, name) if name else None
+    values["contact_id"] = lookup.named("contacts", account_id, name) if name else None
     if name and values["contact_id"] is None:
         return "contact", f"no contact {name!r} at this account"
     return None
@@ -885,7 +852,12 @@ PLANNERS = {
     "revenue": _plan_revenue,
     "opportunities": _plan_opportunities,
     "wallet": _plan_wallet,
-    "activities": _plan_activities,
+    "activities": _rows_under_accounts(
+        Activity, _ACTIVITY_COLUMNS,
+        lambda v: (v["occurred_on"], str(v["kind"]), norm(v["summary"] or "")),
+        lambda v: f"the {v['kind'].value.replace('_', ' ')} of {v['occurred_on']}",
+        _activity_check,
+    ),
     "team": _rows_under_accounts(
         AccountTeamMember, ("member_id", "role"),
         lambda v: (v["member_id"], str(v["role"])),

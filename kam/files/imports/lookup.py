@@ -64,7 +64,7 @@ class Lookup:
         # Contacts and deals this import writes, by (account, name as compared): rows of a
         # later kind (an activity) may name them before they are in the database.
         self.planned: dict[str, dict[tuple, uuid.UUID]] = {"contacts": {}, "deals": {}}
-        self._contacts: dict[tuple, uuid.UUID] | None = None
+        self._named: dict[str, dict[tuple, uuid.UUID]] = {}
 
     def parent_of(self, account_id: uuid.UUID) -> uuid.UUID | None:
         """The group an account in kam is part of now (read once, when first asked)."""
@@ -79,21 +79,26 @@ class Lookup:
             )
         return self._parents.get(account_id)
 
-    def contact(self, account_id: uuid.UUID, name: str) -> uuid.UUID | None:
-        """A contact of the account by name (case and spaces ignored), in kam or written by
-        this import; the contacts are read once, when first asked."""
+    def named(self, kind: str, account_id: uuid.UUID, name: str) -> uuid.UUID | None:
+        """A contact (`kind` "contacts", by name) or a deal ("deals", by title) of the
+        account, case and spaces ignored, in kam or written by this import; each kind is read
+        once, when first asked."""
         from kam.files.imports.cells import norm
-        from kam.models import Contact
+        from kam.models import Contact, Opportunity
 
-        if self._contacts is None:
-            table = Contact.__table__
-            self._contacts = {}
-            for ident, account, who in self.session.connection().execute(
-                sa.select(table.c.id, table.c.account_id, table.c.name)
+        if kind not in self._named:
+            table, column = {
+                "contacts": (Contact.__table__, "name"),
+                "deals": (Opportunity.__table__, "title"),
+            }[kind]
+            found: dict[tuple, uuid.UUID] = {}
+            for ident, account, text in self.session.connection().execute(
+                sa.select(table.c.id, table.c.account_id, table.c[column])
             ):
-                self._contacts.setdefault((account, norm(who)), ident)
+                found.setdefault((account, norm(text)), ident)
+            self._named[kind] = found
         key = (account_id, norm(name))
-        return self.planned["contacts"].get(key) or self._contacts.get(key)
+        return self.planned[kind].get(key) or self._named[kind].get(key)
 
     def member(self, name: str) -> uuid.UUID:
         key = name.casefold()
