@@ -1017,3 +1017,17 @@ def test_contact_plans_import_with_their_cadence_in_words_or_as_a_rule(
     lines = [line.strip() for line in err.splitlines()]
     assert any(line.startswith("bad.csv:2: column 'frequency': ") for line in lines)
     assert "bad.csv:3: column 'contact': no contact 'Nobody' at this account" in lines
+
+
+def test_the_preview_s_columns_line_up_with_chinese_headers() -> None:
+    from kam.files.imports.plan import KindPlan
+
+    kind = KindPlan("revenue", "台账.csv")
+    kind.header = ("客户名称", "日期", "amount")
+    kind.columns = {"客户名称": "account", "日期": "booked_on", "amount": "amount"}
+    kind.samples = {"客户名称": ["北京远航科技"], "日期": ["2026-03-05"], "amount": ["1"]}
+    assert kind.column_lines() == [
+        "  客户名称 → account          北京远航科技",
+        "  日期     → booked_on        2026-03-05",
+        "  amount   → amount           1",
+    ]

@@ -62,18 +62,18 @@ class KindPlan:
 
     def column_lines(self) -> list[str]:
         """Each column of the file with the field it goes to and values from its first rows,
-        as the import screen's preview shows them."""
-        width = max((len(c) for c in self.header), default=0)
-        width = min(width, 28)
+        as the import screen's preview shows them, lined up in terminal cells (a Chinese
+        header takes two a character)."""
+        from kam.services.values.formatting import cell_len, fit
+
+        width = min(max((cell_len(c) for c in self.header), default=0), 28)
         out = []
         for column in self.header:
             if not column:
                 continue
             target = self.columns.get(column, "(not imported)")
-            seen = ", ".join(
-                v if len(v) <= 20 else v[:19] + "…" for v in self.samples.get(column, [])
-            )
-            out.append(f"  {column[:28]:<{width}} → {target:<16} {seen}".rstrip())
+            seen = ", ".join(fit(v, min(cell_len(v), 20)) for v in self.samples.get(column, []))
+            out.append(f"  {fit(column, width)} → {target:<16} {seen}".rstrip())
         return out
 
 
